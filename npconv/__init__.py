@@ -1,0 +1,29 @@
+"""npconv: convolution, transposed convolution and pooling in plain NumPy.
+
+Every op exists twice, as readable loops (:mod:`npconv.loops`) and as im2col plus one matrix
+multiply (:mod:`npconv.im2col`); the functions re-exported here check their arguments and run
+either, chosen by ``method=``.  The shape formulas live in :mod:`npconv.shapes`.
+"""
+
+from .api import (Gradients, avg_pool, avg_pool1d, avg_pool2d, avg_pool3d, avg_pool_backward,
+                  conv, conv1d, conv2d, conv3d, conv_backward, conv_transpose, conv_transpose1d,
+                  conv_transpose2d, conv_transpose3d, conv_transpose_backward, max_pool,
+                  max_pool1d, max_pool2d, max_pool3d, max_pool_backward)
+from .im2col import col2im, im2col
+from .padding import insert_zeros, pad
+from .shapes import (conv_output_size, conv_parameter_count, conv_transpose_output_size,
+                     effective_kernel_size, output_padding_for, pool_output_size,
+                     receptive_field, same_padding)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Gradients",
+    "conv", "conv_backward", "conv_transpose", "conv_transpose_backward",
+    "max_pool", "max_pool_backward", "avg_pool", "avg_pool_backward",
+    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
+    "im2col", "col2im", "pad", "insert_zeros",
+    "conv_output_size", "conv_transpose_output_size", "pool_output_size", "same_padding",
+    "effective_kernel_size", "output_padding_for", "conv_parameter_count", "receptive_field",
+]

@@ -1,0 +1,670 @@
+"""The public functions: check and normalise the arguments, then run one of the two variants.
+
+Each function here validates its arguments (raising ``ValueError`` or ``TypeError`` whose
+message names the parameter, the value and what was expected), turns every geometry
+argument into one int or one ``(before, after)`` pair per spatial dimension, casts the arrays
+to one floating dtype, and hands them to ``npconv.loops`` or ``npconv.im2col``, chosen by
+``method``.  Semantics are PyTorch's (``torch.nn.functional``), layout channels-first:
+``(N, C, *spatial)`` with any number of spatial dimensions.
+
+dtypes: float32 in gives float32 out and float64 gives float64; integer and boolean arrays
+count as float64; mixed arrays compute in their common type.  No argument is ever modified.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import im2col, loops
+from .padding import PADDING_MODES
+from .shapes import (clipped_window, conv_output_shape, conv_transpose_output_shape,
+                     int_tuple, is_int, padding_pairs, pool_output_shape, same_padding)
+
+__all__ = [
+    "Gradients",
+    "conv", "conv_backward", "conv_transpose", "conv_transpose_backward",
+    "max_pool", "max_pool_backward", "avg_pool", "avg_pool_backward",
+    "conv1d", "conv2d", "conv3d",
+    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "max_pool1d", "max_pool2d", "max_pool3d",
+    "avg_pool1d", "avg_pool2d", "avg_pool3d",
+]
+
+METHODS = ("loops", "im2col")
+
+
+class Gradients(NamedTuple):
+    """Gradients of a convolution, in the order of its arguments."""
+
+    grad_input: np.ndarray
+    """Gradient with respect to the input, shape of the input."""
+    grad_weight: np.ndarray
+    """Gradient with respect to the weight, shape of the weight."""
+    grad_bias: np.ndarray
+    """Gradient with respect to the bias, shape ``(C_out,)``; returned even without a bias."""
+
+
+# --------------------------------------------------------------------------------------------
+# Convolution
+# --------------------------------------------------------------------------------------------
+
+def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
+         padding_mode="zeros", method="im2col"):
+    """N-d convolution (cross-correlation), as ``torch.nn.functional.conv{1,2,3}d``.
+
+    Cheat sheet: "Convolution operation", "Padding" (valid and same), "Dilated Convolution"
+    and "Calculate output's dimension".
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C_in, *in_size)
+    weight : array_like, shape (C_out, C_in // groups, *kernel_size)
+    bias : array_like, shape (C_out,), optional
+    stride : int or tuple of int, default 1
+        Step between neighbouring windows, >= 1.
+    padding : int, tuple of int, tuple of (before, after) pairs, "valid" or "same"
+        Cells added around each spatial dimension.  ``"valid"`` adds none.  ``"same"`` pads
+        so that the output size is ``ceil(in / stride)``, putting an odd cell at the end
+        (equal to PyTorch's ``"same"`` for stride 1; PyTorch refuses other strides).
+    dilation : int or tuple of int, default 1
+        Spacing between kernel taps; 1 means an ordinary kernel.
+    groups : int, default 1
+        Split the channels into this many independent convolutions.
+    padding_mode : {"zeros", "reflect", "replicate", "circular"}
+        What the padded cells hold, as in PyTorch's ``Conv`` layers.
+    method : {"im2col", "loops"}
+        Which implementation to run; both give the same numbers.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, *out_size)
+        Per spatial dimension,
+        ``out = floor((in + before + after - dilation * (kernel_size - 1) - 1) / stride) + 1``.
+
+    Raises
+    ------
+    ValueError
+        If a shape, channel count or hyperparameter does not fit; the message names it.
+    TypeError
+        If an argument has the wrong type.
+
+    See Also
+    --------
+    conv_backward, conv_transpose, npconv.loops.conv, npconv.im2col.conv
+
+    Notes
+    -----
+    What deep learning calls convolution is cross-correlation: the kernel is not flipped.
+    ``out[n, o, i] = bias[o] + sum_{c, t} x_padded[n, c, i * stride + t * dilation] * w[o, c, t]``
+    with ``c`` running over the channels of ``o``'s group.
+
+    Examples
+    --------
+    A 3x3 kernel of ones sums each 3x3 window of a 4x4 image:
+
+    >>> import numpy as np
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> w = np.ones((1, 1, 3, 3))
+    >>> conv(x, w)
+    array([[[[45., 54.],
+             [81., 90.]]]])
+    >>> conv(x, w, padding="same").shape
+    (1, 1, 4, 4)
+    >>> conv(x, w, padding=1, stride=2, method="loops")
+    array([[[[10., 24.],
+             [51., 90.]]]])
+    """
+    x, weight, bias = _floating(input=input, weight=weight, bias=bias)
+    stride, padding, dilation, groups = _conv_geometry(x, weight, bias, stride, padding,
+                                                       dilation, groups, padding_mode)
+    return _variant(method).conv(x, weight, bias, stride, padding, dilation, groups,
+                                 padding_mode)
+
+
+def conv_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, groups=1, *,
+                  padding_mode="zeros", method="im2col"):
+    """Gradients of :func:`conv` with respect to its input, weight and bias.
+
+    Parameters
+    ----------
+    grad_output : array_like, shape (N, C_out, *out_size)
+        Gradient of the loss with respect to ``conv``'s output.
+    input, weight, stride, padding, dilation, groups, padding_mode, method
+        As given to :func:`conv`.
+
+    Returns
+    -------
+    Gradients
+        ``(grad_input, grad_weight, grad_bias)`` with the shapes of input, weight and
+        ``(C_out,)``.
+
+    Notes
+    -----
+    The input gradient is a transposed convolution of ``grad_output`` with the same weight;
+    the weight gradient correlates the padded input with ``grad_output``; the bias gradient
+    sums ``grad_output`` over everything but the channel.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(9.).reshape(1, 1, 3, 3)
+    >>> w = np.ones((1, 1, 2, 2))
+    >>> grads = conv_backward(np.ones((1, 1, 2, 2)), x, w)
+    >>> grads.grad_input
+    array([[[[1., 2., 1.],
+             [2., 4., 2.],
+             [1., 2., 1.]]]])
+    >>> grads.grad_weight
+    array([[[[ 8., 12.],
+             [20., 24.]]]])
+    >>> grads.grad_bias
+    array([4.])
+    """
+    grad_output, x, weight = _floating(grad_output=grad_output, input=input, weight=weight)
+    stride, padding, dilation, groups = _conv_geometry(x, weight, None, stride, padding,
+                                                       dilation, groups, padding_mode)
+    out_size = conv_output_shape(x.shape[2:], weight.shape[2:], stride, padding, dilation)
+    _check_grad_output(grad_output, (x.shape[0], weight.shape[0], *out_size))
+    grads = _variant(method).conv_backward(grad_output, x, weight, stride, padding, dilation,
+                                           groups, padding_mode)
+    return Gradients(*grads)
+
+
+def _conv_geometry(x, weight, bias, stride, padding, dilation, groups, padding_mode):
+    """Check a convolution's arguments; return stride, padding pairs, dilation, groups."""
+    ndim = _check_input_and_weight(x, weight)
+    N, C_in, *in_size = x.shape
+    C_out, C_in_per_group, *kernel_size = weight.shape
+    groups = _check_groups(groups, C_in, C_out)
+    if C_in_per_group * groups != C_in:
+        raise ValueError(
+            f"input has C_in={C_in} channels but weight of shape {weight.shape} with "
+            f"groups={groups} expects C_in = weight.shape[1] * groups = "
+            f"{C_in_per_group * groups}")
+    _check_bias(bias, C_out)
+    stride = int_tuple(stride, ndim, "stride", minimum=1)
+    dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
+    if padding_mode not in PADDING_MODES:
+        raise ValueError(f"padding_mode={padding_mode!r} is not one of {PADDING_MODES}")
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = 0
+        elif padding == "same":
+            padding = tuple(same_padding(n, k, s, d)
+                            for n, k, s, d in zip(in_size, kernel_size, stride, dilation))
+        else:
+            raise ValueError(f"padding={padding!r} is not a known padding string; expected "
+                             f"'valid', 'same', an int or per-dimension ints or pairs")
+    padding = padding_pairs(padding, ndim)
+    _check_padding_mode_fits(padding, padding_mode, in_size)
+    conv_output_shape(in_size, kernel_size, stride, padding, dilation)   # raises if < 1
+    return stride, padding, dilation, groups
+
+
+def _check_padding_mode_fits(padding, padding_mode, in_size):
+    for dim, ((before, after), n) in enumerate(zip(padding, in_size)):
+        widest = max(before, after)
+        if padding_mode == "reflect" and widest >= n:
+            raise ValueError(
+                f"padding_mode='reflect' needs padding < input size, but spatial dimension "
+                f"{dim} has size {n} and padding {(before, after)}")
+        if padding_mode == "circular" and widest > n:
+            raise ValueError(
+                f"padding_mode='circular' needs padding <= input size, but spatial "
+                f"dimension {dim} has size {n} and padding {(before, after)}")
+
+
+# --------------------------------------------------------------------------------------------
+# Transposed convolution
+# --------------------------------------------------------------------------------------------
+
+def conv_transpose(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                   dilation=1, *, method="im2col"):
+    """N-d transposed convolution, as ``torch.nn.functional.conv_transpose{1,2,3}d``.
+
+    Cheat sheet: "Transposed Convolution".  It maps a convolution's output shape back to its
+    input shape, and is the adjoint of :func:`conv`: ``<conv(x, w), y> == <x,
+    conv_transpose(y, w)>`` for the same hyperparameters.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C_in, *in_size)
+    weight : array_like, shape (C_in, C_out // groups, *kernel_size)
+        PyTorch's ConvTranspose layout: input channels first.
+    bias : array_like, shape (C_out,), optional
+    stride, dilation : int or tuple of int, default 1
+    padding : int, tuple of int, or tuple of (before, after) pairs, default 0
+        Cells cropped from each end of the output (the padding of the matching conv).
+    output_padding : int or tuple of int, default 0
+        Cells added at the end of each output dimension; must be smaller than stride or
+        dilation.  It picks one of the several output sizes that a strided conv maps to the
+        same input size.
+    groups : int, default 1
+    method : {"im2col", "loops"}
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, *out_size)
+        ``out = (in - 1) * stride - before - after + dilation * (kernel_size - 1)
+        + output_padding + 1``.
+
+    See Also
+    --------
+    conv, conv_transpose_backward, npconv.loops.conv_transpose, npconv.im2col.conv_transpose
+
+    Notes
+    -----
+    Each input cell adds a copy of the kernel, scaled by its value, to the output window that
+    the matching convolution would have read.  Equivalently: insert ``stride - 1`` zeros
+    between the input cells, pad by ``dilation * (kernel_size - 1) - before`` (and ``- after``
+    plus ``output_padding``), and run an ordinary convolution with the flipped kernel.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[[[1., 2.], [3., 4.]]]])
+    >>> conv_transpose(x, np.ones((1, 1, 2, 2)), stride=2)
+    array([[[[1., 1., 2., 2.],
+             [1., 1., 2., 2.],
+             [3., 3., 4., 4.],
+             [3., 3., 4., 4.]]]])
+    >>> conv_transpose(np.ones((1, 1, 3, 3)), np.ones((1, 1, 3, 3)), stride=2, padding=1,
+    ...                output_padding=1).shape
+    (1, 1, 6, 6)
+    """
+    x, weight, bias = _floating(input=input, weight=weight, bias=bias)
+    geometry = _conv_transpose_geometry(x, weight, bias, stride, padding, output_padding,
+                                        groups, dilation)
+    return _variant(method).conv_transpose(x, weight, bias, *geometry)
+
+
+def conv_transpose_backward(grad_output, input, weight, stride=1, padding=0, output_padding=0,
+                            groups=1, dilation=1, *, method="im2col"):
+    """Gradients of :func:`conv_transpose` with respect to its input, weight and bias.
+
+    Returns
+    -------
+    Gradients
+        ``(grad_input, grad_weight, grad_bias)``.
+
+    Notes
+    -----
+    The input gradient of a transposed convolution is an ordinary convolution of
+    ``grad_output`` with the same weight.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[[1., 2.]]])
+    >>> grads = conv_transpose_backward(np.ones((1, 1, 4)), x, np.ones((1, 1, 2)), stride=2)
+    >>> grads.grad_input, grads.grad_weight, grads.grad_bias
+    (array([[[2., 2.]]]), array([[[3., 3.]]]), array([4.]))
+    """
+    grad_output, x, weight = _floating(grad_output=grad_output, input=input, weight=weight)
+    stride, padding, output_padding, groups, dilation = _conv_transpose_geometry(
+        x, weight, None, stride, padding, output_padding, groups, dilation)
+    out_size = conv_transpose_output_shape(x.shape[2:], weight.shape[2:], stride, padding,
+                                           output_padding, dilation)
+    _check_grad_output(grad_output, (x.shape[0], weight.shape[1] * groups, *out_size))
+    grads = _variant(method).conv_transpose_backward(grad_output, x, weight, stride, padding,
+                                                     output_padding, groups, dilation)
+    return Gradients(*grads)
+
+
+def _conv_transpose_geometry(x, weight, bias, stride, padding, output_padding, groups,
+                             dilation):
+    ndim = _check_input_and_weight(x, weight)
+    N, C_in, *in_size = x.shape
+    weight_in, C_out_per_group, *kernel_size = weight.shape
+    groups = _check_groups(groups, C_in, None)
+    if weight_in != C_in:
+        raise ValueError(
+            f"input has C_in={C_in} channels but weight of shape {weight.shape} expects "
+            f"weight.shape[0] = {weight_in} (conv_transpose weights are "
+            f"(C_in, C_out // groups, *kernel_size))")
+    _check_bias(bias, C_out_per_group * groups)
+    stride = int_tuple(stride, ndim, "stride", minimum=1)
+    dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
+    _reject_padding_string(padding, "conv_transpose")
+    padding = padding_pairs(padding, ndim)
+    output_padding = int_tuple(output_padding, ndim, "output_padding", minimum=0)
+    for dim, (op, s, d) in enumerate(zip(output_padding, stride, dilation)):
+        if op >= max(s, d):
+            raise ValueError(
+                f"output_padding={op} in spatial dimension {dim} must be smaller than "
+                f"stride ({s}) or dilation ({d})")
+    conv_transpose_output_shape(in_size, kernel_size, stride, padding, output_padding,
+                                dilation)                                 # raises if < 1
+    return stride, padding, output_padding, groups, dilation
+
+
+# --------------------------------------------------------------------------------------------
+# Pooling
+# --------------------------------------------------------------------------------------------
+
+def max_pool(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+             return_indices=False, *, method="im2col"):
+    """N-d max pooling, as ``torch.nn.functional.max_pool{1,2,3}d``.
+
+    Cheat sheet: "Pooling operation" (max pooling).  A pooling layer has no parameters.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, *in_size)
+    kernel_size : int or tuple of int
+    stride : int or tuple of int, optional
+        Defaults to ``kernel_size``.
+    padding : int, tuple of int, or tuple of (before, after) pairs, default 0
+        Each at most ``kernel_size // 2`` (PyTorch's rule).  Padded cells never win.
+    dilation : int or tuple of int, default 1
+    ceil_mode : bool, default False
+        Round the output size up, keeping a last partial window as long as it starts
+        inside the input or its left padding.
+    return_indices : bool, default False
+        Also return, for every output cell, the flat index of the winning cell within its
+        ``(n, c)`` plane of the unpadded input (int64), as PyTorch does.
+    method : {"im2col", "loops"}
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, *out_size)
+        ``out = floor_or_ceil((in + before + after - dilation * (kernel_size - 1) - 1)
+        / stride) + 1``.
+    indices : ndarray of int64, shape (N, C, *out_size)
+        Only if ``return_indices``.
+
+    See Also
+    --------
+    max_pool_backward, avg_pool, npconv.loops.max_pool, npconv.im2col.max_pool
+
+    Notes
+    -----
+    Ties go to the first maximum in row-major window order.  A NaN in a window makes the
+    output NaN, and the index points at the window's last NaN (PyTorch's CPU rule).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> max_pool(x, 2)
+    array([[[[ 5.,  7.],
+             [13., 15.]]]])
+    >>> out, indices = max_pool(x, 3, stride=2, ceil_mode=True, return_indices=True)
+    >>> indices
+    array([[[[10, 11],
+             [14, 15]]]])
+    """
+    x, = _floating(input=input)
+    geometry = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool")
+    out, indices = _variant(method).max_pool(x, *geometry, bool(ceil_mode))
+    return (out, indices) if return_indices else out
+
+
+def max_pool_backward(grad_output, input, kernel_size, stride=None, padding=0, dilation=1,
+                      ceil_mode=False, *, method="im2col"):
+    """Gradient of :func:`max_pool` with respect to its input.
+
+    Each output cell's gradient goes to the cell that won its window (the first maximum);
+    cells that won several windows collect several gradients.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[[1., 5., 2., 7., 3.]]])
+    >>> max_pool_backward(np.ones((1, 1, 2)), x, 2)
+    array([[[0., 1., 0., 1., 0.]]])
+    """
+    grad_output, x = _floating(grad_output=grad_output, input=input)
+    geometry = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool")
+    _check_grad_output(grad_output, (*x.shape[:2], *pool_output_shape(x.shape[2:], *geometry,
+                                                                      bool(ceil_mode))))
+    return _variant(method).max_pool_backward(grad_output, x, *geometry, bool(ceil_mode))
+
+
+def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+             count_include_pad=True, divisor_override=None, *, method="im2col"):
+    """N-d average pooling, as ``torch.nn.functional.avg_pool{1,2,3}d``.
+
+    Cheat sheet: "Pooling operation" (average pooling).
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, *in_size)
+    kernel_size : int or tuple of int
+    stride : int or tuple of int, optional
+        Defaults to ``kernel_size``.
+    padding : int, tuple of int, or tuple of (before, after) pairs, default 0
+        Zero padding, each at most ``kernel_size // 2``.
+    ceil_mode : bool, default False
+        As in :func:`max_pool`.
+    count_include_pad : bool, default True
+        Whether the divisor counts the zero padding a window overlaps.  It never counts the
+        part of a ``ceil_mode`` window that hangs beyond the right padding.
+    divisor_override : int, optional
+        If given, every window is divided by this instead.
+    method : {"im2col", "loops"}
+
+    Returns
+    -------
+    ndarray, shape (N, C, *out_size)
+        Same output-size formula as :func:`max_pool` with dilation 1.
+
+    See Also
+    --------
+    avg_pool_backward, max_pool, npconv.loops.avg_pool, npconv.im2col.avg_pool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> avg_pool(x, 2)
+    array([[[[ 2.5,  4.5],
+             [10.5, 12.5]]]])
+    >>> avg_pool(np.ones((1, 1, 3)), 3, stride=1, padding=1)        # padding counted
+    array([[[0.66666667, 1.        , 0.66666667]]])
+    >>> avg_pool(np.ones((1, 1, 3)), 3, stride=1, padding=1, count_include_pad=False)
+    array([[[1., 1., 1.]]])
+    """
+    x, = _floating(input=input)
+    geometry = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool")
+    kernel_size, stride, padding, _ = geometry
+    divisor_override = _check_divisor(divisor_override)
+    return _variant(method).avg_pool(x, kernel_size, stride, padding, bool(ceil_mode),
+                                     bool(count_include_pad), divisor_override)
+
+
+def avg_pool_backward(grad_output, input, kernel_size, stride=None, padding=0, ceil_mode=False,
+                      count_include_pad=True, divisor_override=None, *, method="im2col"):
+    """Gradient of :func:`avg_pool` with respect to its input.
+
+    Each output cell's gradient, divided by its window's divisor, is added to every input
+    cell of the window.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> avg_pool_backward(np.ones((1, 1, 2)), np.zeros((1, 1, 4)), 2)
+    array([[[0.5, 0.5, 0.5, 0.5]]])
+    """
+    grad_output, x = _floating(grad_output=grad_output, input=input)
+    geometry = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool")
+    kernel_size, stride, padding, dilation = geometry
+    divisor_override = _check_divisor(divisor_override)
+    out_size = pool_output_shape(x.shape[2:], kernel_size, stride, padding, dilation,
+                                 bool(ceil_mode))
+    _check_grad_output(grad_output, (*x.shape[:2], *out_size))
+    return _variant(method).avg_pool_backward(grad_output, x, kernel_size, stride, padding,
+                                              bool(ceil_mode), bool(count_include_pad),
+                                              divisor_override)
+
+
+def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, op_name):
+    """Check a pooling's arguments; return kernel_size, stride, padding pairs, dilation."""
+    if x.ndim < 3:
+        raise ValueError(f"input must have shape (N, C, *spatial) with at least one spatial "
+                         f"dimension, got shape {x.shape}")
+    N, C, *in_size = x.shape
+    ndim = len(in_size)
+    kernel_size = int_tuple(kernel_size, ndim, "kernel_size", minimum=1)
+    stride = kernel_size if stride is None else int_tuple(stride, ndim, "stride", minimum=1)
+    dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
+    _reject_padding_string(padding, op_name)
+    padding = padding_pairs(padding, ndim)
+    for dim, ((before, after), k) in enumerate(zip(padding, kernel_size)):
+        if max(before, after) > k // 2:
+            raise ValueError(
+                f"padding={(before, after)} in spatial dimension {dim} must be at most half "
+                f"the kernel size, kernel_size // 2 = {k // 2} (PyTorch's rule)")
+    out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation,
+                                 bool(ceil_mode))                         # raises if < 1
+    for dim in range(ndim):
+        for i in range(out_size[dim]):
+            cells = clipped_window((i,), kernel_size[dim:dim + 1], stride[dim:dim + 1],
+                                   padding[dim:dim + 1], dilation[dim:dim + 1],
+                                   in_size[dim:dim + 1])
+            if cells is None:
+                first = i * stride[dim] - padding[dim][0]
+                taps = [first + t * dilation[dim] for t in range(kernel_size[dim])]
+                raise ValueError(
+                    f"window {i} along spatial dimension {dim} holds no input cell: its taps "
+                    f"fall on positions {taps}, all outside the input's 0..{in_size[dim] - 1}"
+                    f" (kernel_size={kernel_size[dim]}, dilation={dilation[dim]}, "
+                    f"padding={padding[dim]})")
+    return kernel_size, stride, padding, dilation
+
+
+def _check_divisor(divisor_override):
+    if divisor_override is None:
+        return None
+    if not is_int(divisor_override):
+        raise TypeError(f"divisor_override={divisor_override!r} must be an int or None")
+    if divisor_override == 0:
+        raise ValueError("divisor_override=0 must not be zero")
+    return int(divisor_override)
+
+
+# --------------------------------------------------------------------------------------------
+# Shared checks
+# --------------------------------------------------------------------------------------------
+
+def _variant(method):
+    """The module that implements ``method``."""
+    if method == "loops":
+        return loops
+    if method == "im2col":
+        return im2col
+    raise ValueError(f"method={method!r} is not one of {METHODS}")
+
+
+def _floating(**arrays):
+    """The arrays as ndarrays of one floating dtype; ``None`` passes through.
+
+    Integer and boolean arrays count as float64; the rest keep their floating type and all
+    are cast to the common one.  Returns a list in the order given.
+    """
+    converted = {}
+    for name, value in arrays.items():
+        if value is None:
+            converted[name] = None
+            continue
+        array = np.asarray(value)
+        if array.dtype.kind in "biu":
+            array = array.astype(np.float64)
+        elif array.dtype.kind != "f":
+            raise TypeError(f"{name} must be a real numeric array, got dtype {array.dtype}")
+        converted[name] = array
+    present = [a for a in converted.values() if a is not None]
+    dtype = np.result_type(*present)
+    return [a if a is None else a.astype(dtype, copy=False) for a in converted.values()]
+
+
+def _check_input_and_weight(x, weight):
+    """Check that input is (N, C, *spatial) and weight has the same rank; return the rank."""
+    if x.ndim < 3:
+        raise ValueError(f"input must have shape (N, C, *spatial) with at least one spatial "
+                         f"dimension, got shape {x.shape}")
+    if weight.ndim != x.ndim:
+        raise ValueError(f"weight must have {x.ndim} dimensions to match input of shape "
+                         f"{x.shape}, got shape {weight.shape}")
+    if min(weight.shape[2:]) < 1:
+        raise ValueError(f"kernel_size={weight.shape[2:]} (weight.shape[2:]) must be >= 1 in "
+                         f"every dimension")
+    return x.ndim - 2
+
+
+def _check_groups(groups, C_in, C_out):
+    if not is_int(groups):
+        raise TypeError(f"groups={groups!r} must be an int")
+    if groups < 1:
+        raise ValueError(f"groups={groups} must be >= 1")
+    if C_in % groups:
+        raise ValueError(f"groups={groups} must divide the input channels, C_in={C_in}")
+    if C_out is not None and C_out % groups:
+        raise ValueError(f"groups={groups} must divide the output channels, C_out={C_out}")
+    return int(groups)
+
+
+def _check_bias(bias, C_out):
+    if bias is not None and bias.shape != (C_out,):
+        raise ValueError(f"bias must have shape (C_out,) = ({C_out},), got {bias.shape}")
+
+
+def _check_grad_output(grad_output, expected_shape):
+    if grad_output.shape != tuple(expected_shape):
+        raise ValueError(f"grad_output has shape {grad_output.shape}, but the forward's output "
+                         f"shape is {tuple(expected_shape)}")
+
+
+def _reject_padding_string(padding, op_name):
+    if isinstance(padding, str):
+        raise ValueError(f"padding={padding!r}: {op_name} takes no padding strings; give an "
+                         f"int, one int per spatial dimension, or (before, after) pairs")
+
+
+# --------------------------------------------------------------------------------------------
+# PyTorch's names, with a fixed number of spatial dimensions
+# --------------------------------------------------------------------------------------------
+
+def _rank_checked(op, spatial_dims, name):
+    """Wrap ``op`` so it takes exactly ``spatial_dims`` spatial dimensions, batched or not.
+
+    Like PyTorch, an unbatched input ``(C, *spatial)`` gives an unbatched output.
+    """
+    def alias(input, *args, **kwargs):
+        x = np.asarray(input)
+        if x.ndim == spatial_dims + 2:
+            return op(x, *args, **kwargs)
+        if x.ndim == spatial_dims + 1:
+            result = op(x[np.newaxis], *args, **kwargs)
+            if isinstance(result, tuple):
+                return tuple(r[0] for r in result)
+            return result[0]
+        raise ValueError(
+            f"{name} expects input of shape (N, C, {_spatial_letters(spatial_dims)}) or "
+            f"(C, {_spatial_letters(spatial_dims)}), got shape {x.shape}")
+
+    alias.__name__ = alias.__qualname__ = name
+    alias.__doc__ = (
+        f"{spatial_dims}-d :func:`{op.__name__}`, like ``torch.nn.functional.{name}``.\n\n"
+        f"Takes input of shape (N, C, {_spatial_letters(spatial_dims)}), or unbatched "
+        f"(C, {_spatial_letters(spatial_dims)}) which gives an unbatched output; every other "
+        f"argument is as for :func:`{op.__name__}`.\n")
+    return alias
+
+
+def _spatial_letters(spatial_dims):
+    return ", ".join(("D", "H", "W")[3 - spatial_dims:])
+
+
+conv1d = _rank_checked(conv, 1, "conv1d")
+conv2d = _rank_checked(conv, 2, "conv2d")
+conv3d = _rank_checked(conv, 3, "conv3d")
+conv_transpose1d = _rank_checked(conv_transpose, 1, "conv_transpose1d")
+conv_transpose2d = _rank_checked(conv_transpose, 2, "conv_transpose2d")
+conv_transpose3d = _rank_checked(conv_transpose, 3, "conv_transpose3d")
+max_pool1d = _rank_checked(max_pool, 1, "max_pool1d")
+max_pool2d = _rank_checked(max_pool, 2, "max_pool2d")
+max_pool3d = _rank_checked(max_pool, 3, "max_pool3d")
+avg_pool1d = _rank_checked(avg_pool, 1, "avg_pool1d")
+avg_pool2d = _rank_checked(avg_pool, 2, "avg_pool2d")
+avg_pool3d = _rank_checked(avg_pool, 3, "avg_pool3d")

@@ -1,0 +1,281 @@
+"""The reference: one plain loop nest per op, forward and backward.
+
+This module is meant to be read beside the cheat sheet and stepped through in a debugger.
+Every output cell is computed by its own line of Python: take the window, multiply, sum.
+Each backward has the same loop headers as its forward; only the body changes, from
+"gather and sum" to "scatter with +=".
+
+The functions take the geometry already checked and normalised by :mod:`npconv.api` (call
+``npconv.conv(..., method="loops")`` for the friendly signature): ``stride``, ``dilation``,
+``kernel_size`` and ``output_padding`` as one int per spatial dimension, ``padding`` as one
+``(before, after)`` pair per spatial dimension.  Shapes use the letters of the docstrings of
+:mod:`npconv.api`: ``N`` batch, ``C`` channels, ``G`` groups, ``*in_size`` / ``*out_size``
+the spatial sizes, ``*kernel_size`` the kernel.
+"""
+
+import numpy as np
+
+from .padding import pad, pad_backward, unpad
+from .shapes import (avg_pool_divisors, clipped_window, conv_output_shape,
+                     conv_transpose_output_shape, pool_output_shape, window, window_argmax)
+
+__all__ = [
+    "conv", "conv_backward",
+    "conv_transpose", "conv_transpose_backward",
+    "max_pool", "max_pool_backward",
+    "avg_pool", "avg_pool_backward",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Convolution (cheat sheet: "Convolution operation", "Dilated Convolution")
+# --------------------------------------------------------------------------------------------
+
+def conv(x, weight, bias, stride, padding, dilation, groups, padding_mode):
+    """Convolution (cross-correlation), one output cell at a time.
+
+    ``out[n, c_out, i] = bias[c_out] + sum over c, tap of
+    x_padded[n, c, i*stride + tap*dilation] * weight[c_out, c, tap]``, where ``c`` runs over
+    the input channels of ``c_out``'s group.
+
+    Shapes: x ``(N, C_in, *in_size)``, weight ``(C_out, C_in // G, *kernel_size)`` -> out
+    ``(N, C_out, *out_size)``.  See Also: :func:`npconv.im2col.conv`, :func:`npconv.conv`.
+
+    Examples
+    --------
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> w = np.ones((1, 1, 3, 3))
+    >>> conv(x, w, None, (1, 1), ((0, 0), (0, 0)), (1, 1), 1, "zeros")
+    array([[[[45., 54.],
+             [81., 90.]]]])
+    """
+    N, C_in, *in_size = x.shape
+    C_out, C_in_per_group, *kernel_size = weight.shape
+    C_out_per_group = C_out // groups
+    out_size = conv_output_shape(in_size, kernel_size, stride, padding, dilation)
+    x_padded = pad(x, padding, padding_mode)
+
+    out = np.zeros((N, C_out, *out_size), dtype=x.dtype)
+    for n in range(N):
+        for c_out in range(C_out):
+            group = c_out // C_out_per_group
+            channels = slice(group * C_in_per_group, (group + 1) * C_in_per_group)
+            for out_index in np.ndindex(*out_size):
+                taps = window(out_index, kernel_size, stride, dilation)
+                patch = x_padded[(n, channels) + taps]            # (C_in // G, *kernel_size)
+                out[(n, c_out) + out_index] = np.sum(patch * weight[c_out])
+            if bias is not None:
+                out[n, c_out] += bias[c_out]
+    return out
+
+
+def conv_backward(grad_output, x, weight, stride, padding, dilation, groups, padding_mode):
+    """Gradients of :func:`conv`: the same loops, scattering instead of gathering.
+
+    Each output cell's gradient flows back to the patch it read (times the weights) and to
+    the weights (times the patch).
+
+    Returns ``(grad_input, grad_weight, grad_bias)`` with the shapes of x, weight and
+    ``(C_out,)``.  See Also: :func:`npconv.im2col.conv_backward`.
+    """
+    N, C_in, *in_size = x.shape
+    C_out, C_in_per_group, *kernel_size = weight.shape
+    C_out_per_group = C_out // groups
+    out_size = conv_output_shape(in_size, kernel_size, stride, padding, dilation)
+    x_padded = pad(x, padding, padding_mode)
+
+    grad_x_padded = np.zeros_like(x_padded)
+    grad_weight = np.zeros_like(weight)
+    for n in range(N):
+        for c_out in range(C_out):
+            group = c_out // C_out_per_group
+            channels = slice(group * C_in_per_group, (group + 1) * C_in_per_group)
+            for out_index in np.ndindex(*out_size):
+                taps = window(out_index, kernel_size, stride, dilation)
+                g = grad_output[(n, c_out) + out_index]
+                grad_x_padded[(n, channels) + taps] += g * weight[c_out]
+                grad_weight[c_out] += g * x_padded[(n, channels) + taps]
+    grad_bias = grad_output.sum(axis=(0, *range(2, grad_output.ndim)))
+    grad_x = pad_backward(grad_x_padded, padding, padding_mode)
+    return grad_x, grad_weight, grad_bias
+
+
+# --------------------------------------------------------------------------------------------
+# Transposed convolution (cheat sheet: "Transposed Convolution")
+# --------------------------------------------------------------------------------------------
+
+def conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dilation):
+    """Transposed convolution: every input cell scatters a scaled copy of the kernel.
+
+    Input cell ``i`` adds ``x[n, c_in, i] * weight[c_in]`` to the output window that a
+    convolution with the same geometry would have read for its output cell ``i``.  The
+    scatter happens on the padded output, which is then cropped by ``padding``.
+
+    Shapes: x ``(N, C_in, *in_size)``, weight ``(C_in, C_out // G, *kernel_size)`` -> out
+    ``(N, C_out, *out_size)``.  See Also: :func:`npconv.im2col.conv_transpose`.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 2.]]])
+    >>> w = np.array([[[1., 10., 100.]]])
+    >>> conv_transpose(x, w, None, (2,), ((0, 0),), (0,), 1, (1,))
+    array([[[  1.,  10., 102.,  20., 200.]]])
+    """
+    N, C_in, *in_size = x.shape
+    _, C_out_per_group, *kernel_size = weight.shape
+    C_in_per_group = C_in // groups
+    out_size = conv_transpose_output_shape(in_size, kernel_size, stride, padding,
+                                           output_padding, dilation)
+    padded_size = [o + before + after for o, (before, after) in zip(out_size, padding)]
+
+    out_padded = np.zeros((N, C_out_per_group * groups, *padded_size), dtype=x.dtype)
+    for n in range(N):
+        for c_in in range(C_in):
+            group = c_in // C_in_per_group
+            channels = slice(group * C_out_per_group, (group + 1) * C_out_per_group)
+            for in_index in np.ndindex(*in_size):
+                taps = window(in_index, kernel_size, stride, dilation)
+                out_padded[(n, channels) + taps] += x[(n, c_in) + in_index] * weight[c_in]
+    out = unpad(out_padded, padding).copy()
+    if bias is not None:
+        out += bias.reshape(-1, *[1] * len(in_size))
+    return out
+
+
+def conv_transpose_backward(grad_output, x, weight, stride, padding, output_padding, groups,
+                            dilation):
+    """Gradients of :func:`conv_transpose`: the same loops, gathering instead of scattering.
+
+    Returns ``(grad_input, grad_weight, grad_bias)``.
+    See Also: :func:`npconv.im2col.conv_transpose_backward`.
+    """
+    N, C_in, *in_size = x.shape
+    _, C_out_per_group, *kernel_size = weight.shape
+    C_in_per_group = C_in // groups
+    grad_output_padded = pad(grad_output, padding)
+
+    grad_x = np.zeros_like(x)
+    grad_weight = np.zeros_like(weight)
+    for n in range(N):
+        for c_in in range(C_in):
+            group = c_in // C_in_per_group
+            channels = slice(group * C_out_per_group, (group + 1) * C_out_per_group)
+            for in_index in np.ndindex(*in_size):
+                taps = window(in_index, kernel_size, stride, dilation)
+                patch = grad_output_padded[(n, channels) + taps]   # (C_out // G, *kernel_size)
+                grad_x[(n, c_in) + in_index] = np.sum(patch * weight[c_in])
+                grad_weight[c_in] += x[(n, c_in) + in_index] * patch
+    grad_bias = grad_output.sum(axis=(0, *range(2, grad_output.ndim)))
+    return grad_x, grad_weight, grad_bias
+
+
+# --------------------------------------------------------------------------------------------
+# Pooling (cheat sheet: "Pooling operation")
+# --------------------------------------------------------------------------------------------
+
+def max_pool(x, kernel_size, stride, padding, dilation, ceil_mode):
+    """Max pooling: the largest input cell of each window, and where it was.
+
+    Windows are placed on the padded input, but only real input cells compete
+    (:func:`npconv.shapes.clipped_window`), so padding never wins.  Ties go to the first
+    maximum; see :func:`npconv.shapes.window_argmax` for NaN.
+
+    Returns ``(out, indices)``, both ``(N, C, *out_size)``; an index is the flat position
+    of the winner in its ``(n, c)`` plane of the unpadded input.
+    See Also: :func:`npconv.im2col.max_pool`.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 5., 2., 7., 3.]]])
+    >>> max_pool(x, (2,), (2,), ((0, 0),), (1,), True)
+    (array([[[5., 7., 3.]]]), array([[[1, 3, 4]]]))
+    """
+    N, C, *in_size = x.shape
+    out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
+
+    out = np.zeros((N, C, *out_size), dtype=x.dtype)
+    indices = np.zeros((N, C, *out_size), dtype=np.int64)
+    for n in range(N):
+        for c in range(C):
+            for out_index in np.ndindex(*out_size):
+                cells = clipped_window(out_index, kernel_size, stride, padding, dilation,
+                                       in_size)
+                patch = x[n, c][cells]
+                winner = np.unravel_index(window_argmax(patch.ravel()), patch.shape)
+                position = [s.start + t * s.step for s, t in zip(cells, winner)]
+                out[(n, c) + out_index] = patch[winner]
+                indices[(n, c) + out_index] = np.ravel_multi_index(position, in_size)
+    return out, indices
+
+
+def max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ceil_mode):
+    """Gradient of :func:`max_pool`: each output's gradient goes to its window's winner.
+
+    See Also: :func:`npconv.im2col.max_pool_backward`.
+    """
+    N, C, *in_size = x.shape
+    out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
+
+    grad_x = np.zeros_like(x)
+    for n in range(N):
+        for c in range(C):
+            for out_index in np.ndindex(*out_size):
+                cells = clipped_window(out_index, kernel_size, stride, padding, dilation,
+                                       in_size)
+                patch = x[n, c][cells]
+                winner = np.unravel_index(window_argmax(patch.ravel()), patch.shape)
+                grad_x[n, c][cells][winner] += grad_output[(n, c) + out_index]
+    return grad_x
+
+
+def avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    """Average pooling: the sum of each window's input cells over the window's divisor.
+
+    The divisor is ``divisor_override`` if given; otherwise the window's cell count,
+    counting zero padding if ``count_include_pad`` but never the ``ceil_mode`` overhang
+    (:func:`npconv.shapes.pool_window_counts`).
+    See Also: :func:`npconv.im2col.avg_pool`.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 2., 3., 4., 5.]]])
+    >>> avg_pool(x, (2,), (2,), ((0, 0),), True, True, None)
+    array([[[1.5, 3.5, 5. ]]])
+    """
+    N, C, *in_size = x.shape
+    dilation = (1,) * len(in_size)
+    out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
+    divisors = avg_pool_divisors(in_size, kernel_size, stride, padding, out_size,
+                                  count_include_pad, divisor_override).astype(x.dtype)
+
+    out = np.zeros((N, C, *out_size), dtype=x.dtype)
+    for n in range(N):
+        for c in range(C):
+            for out_index in np.ndindex(*out_size):
+                cells = clipped_window(out_index, kernel_size, stride, padding, dilation,
+                                       in_size)
+                out[(n, c) + out_index] = np.sum(x[n, c][cells]) / divisors[out_index]
+    return out
+
+
+def avg_pool_backward(grad_output, x, kernel_size, stride, padding, ceil_mode,
+                      count_include_pad, divisor_override):
+    """Gradient of :func:`avg_pool`: each output's gradient is spread evenly over its window.
+
+    See Also: :func:`npconv.im2col.avg_pool_backward`.
+    """
+    N, C, *in_size = x.shape
+    dilation = (1,) * len(in_size)
+    out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
+    divisors = avg_pool_divisors(in_size, kernel_size, stride, padding, out_size,
+                                  count_include_pad, divisor_override).astype(x.dtype)
+
+    grad_x = np.zeros_like(x)
+    for n in range(N):
+        for c in range(C):
+            for out_index in np.ndindex(*out_size):
+                cells = clipped_window(out_index, kernel_size, stride, padding, dilation,
+                                       in_size)
+                grad_x[n, c][cells] += grad_output[(n, c) + out_index] / divisors[out_index]
+    return grad_x
+

@@ -1,0 +1,497 @@
+"""Shape arithmetic: every formula of the cheat sheet, written once.
+
+Cheat sheet sections: "Calculate output's dimension" (the output-size formula), "Padding"
+(valid and same), "Dilated Convolution" (the effective kernel), "Transposed Convolution"
+(its output size) and the parameter count.  The validation helpers that turn bad arguments
+into clear errors live here too, so that every message states the formula it checked.
+
+Every size function works on one spatial dimension and plain Python ints; the ``*_shape``
+helpers apply it to each dimension in turn.  A padding here is always a ``(before, after)``
+pair: the symmetric ``padding`` of the cheat sheet is the pair ``(p, p)``.
+
+Examples
+--------
+The cheat sheet's formula for a 32-wide input, a 3-wide kernel, stride 2 and padding 1:
+
+>>> conv_output_size(32, kernel_size=3, stride=2, padding=(1, 1))
+16
+>>> effective_kernel_size(3, dilation=2)
+5
+>>> same_padding(7, kernel_size=3, stride=2)
+(1, 1)
+"""
+
+import math
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "effective_kernel_size",
+    "conv_output_size",
+    "conv_transpose_output_size",
+    "pool_output_size",
+    "same_padding",
+    "output_padding_for",
+    "conv_parameter_count",
+    "receptive_field",
+    "pool_window_counts",
+    "avg_pool_divisors",
+    "window",
+    "clipped_window",
+    "window_argmax",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# The formulas, one spatial dimension at a time
+# --------------------------------------------------------------------------------------------
+
+def effective_kernel_size(kernel_size, dilation=1):
+    """Span of a dilated kernel: ``dilation * (kernel_size - 1) + 1`` cells.
+
+    Cheat sheet: "Dilated Convolution".  A 3-tap kernel with dilation 2 touches cells
+    0, 2 and 4, so it spans 5 cells while keeping 3 weights.
+
+    Examples
+    --------
+    >>> effective_kernel_size(3, dilation=1), effective_kernel_size(3, dilation=2)
+    (3, 5)
+    """
+    return dilation * (kernel_size - 1) + 1
+
+
+def conv_output_size(in_size, kernel_size, stride=1, padding=(0, 0), dilation=1):
+    """Output length of a convolution along one dimension.
+
+    ``floor((in + before + after - dilation * (kernel_size - 1) - 1) / stride) + 1``
+
+    This is the cheat sheet's formula ("Calculate output's dimension") with the symmetric
+    ``2 * padding`` generalised to a ``(before, after)`` pair.  The result may be zero or
+    negative when the kernel does not fit; :func:`check_output_size` turns that into an error.
+
+    Examples
+    --------
+    >>> conv_output_size(5, kernel_size=3)            # valid padding shrinks
+    3
+    >>> conv_output_size(5, kernel_size=3, padding=(1, 1))   # same padding keeps the size
+    5
+    """
+    before, after = padding
+    span = effective_kernel_size(kernel_size, dilation)
+    return (in_size + before + after - span) // stride + 1
+
+
+def conv_transpose_output_size(in_size, kernel_size, stride=1, padding=(0, 0),
+                               output_padding=0, dilation=1):
+    """Output length of a transposed convolution along one dimension.
+
+    ``(in - 1) * stride - before - after + dilation * (kernel_size - 1) + output_padding + 1``
+
+    Cheat sheet: "Transposed Convolution".  It inverts :func:`conv_output_size`: a convolution
+    with the same hyperparameters maps this length back to ``in_size``.  Because the forward
+    formula floors, up to ``stride`` lengths map to the same ``in_size``; ``output_padding``
+    picks one of them.
+
+    Examples
+    --------
+    >>> conv_transpose_output_size(3, kernel_size=3, stride=2, padding=(1, 1))
+    5
+    >>> conv_transpose_output_size(3, kernel_size=3, stride=2, padding=(1, 1), output_padding=1)
+    6
+    """
+    before, after = padding
+    return ((in_size - 1) * stride - before - after
+            + effective_kernel_size(kernel_size, dilation) + output_padding)
+
+
+def pool_output_size(in_size, kernel_size, stride, padding=(0, 0), dilation=1,
+                     ceil_mode=False):
+    """Output length of max or average pooling along one dimension.
+
+    The convolution formula, rounded up instead of down when ``ceil_mode`` is true.  With
+    ``ceil_mode`` PyTorch then drops the last window if it would start beyond the input and
+    its left padding, i.e. if ``(out - 1) * stride >= in + before``: every window must start
+    on a real or a left-padding cell.
+
+    Examples
+    --------
+    >>> pool_output_size(5, kernel_size=2, stride=2)
+    2
+    >>> pool_output_size(5, kernel_size=2, stride=2, ceil_mode=True)   # keeps a half window
+    3
+    >>> pool_output_size(4, kernel_size=2, stride=2, padding=(1, 1), ceil_mode=True)
+    3
+    """
+    before, after = padding
+    span = effective_kernel_size(kernel_size, dilation)
+    room = in_size + before + after - span
+    if ceil_mode:
+        out = -(-room // stride) + 1                     # ceiling division
+        if (out - 1) * stride >= in_size + before:
+            out -= 1
+    else:
+        out = room // stride + 1
+    return out
+
+
+def same_padding(in_size, kernel_size, stride=1, dilation=1):
+    """The ``(before, after)`` padding that makes the output length ``ceil(in / stride)``.
+
+    The total is ``max((out - 1) * stride + dilation * (kernel_size - 1) + 1 - in, 0)``.  When
+    it is odd the extra cell goes at the end (TensorFlow's and ONNX's SAME_UPPER); with
+    stride 1 this is exactly PyTorch's ``padding="same"``.
+
+    Examples
+    --------
+    >>> same_padding(5, kernel_size=3)
+    (1, 1)
+    >>> same_padding(5, kernel_size=4)     # odd total: the extra cell goes after
+    (1, 2)
+    >>> same_padding(5, kernel_size=3, dilation=2)
+    (2, 2)
+    """
+    out = -(-in_size // stride)
+    total = max((out - 1) * stride + effective_kernel_size(kernel_size, dilation) - in_size, 0)
+    before = total // 2
+    return (before, total - before)
+
+
+def output_padding_for(target_size, in_size, kernel_size, stride=1, padding=(0, 0),
+                       dilation=1):
+    """The ``output_padding`` that makes a transposed convolution produce ``target_size``.
+
+    Raises ``ValueError`` if no allowed ``output_padding`` (``0 <= op < max(stride, dilation)``)
+    reaches the target.
+
+    Examples
+    --------
+    >>> output_padding_for(6, in_size=3, kernel_size=3, stride=2, padding=(1, 1))
+    1
+    """
+    smallest = conv_transpose_output_size(in_size, kernel_size, stride, padding, 0, dilation)
+    output_padding = target_size - smallest
+    limit = max(stride, dilation)
+    if not 0 <= output_padding < limit:
+        raise ValueError(
+            f"target_size={target_size} is out of reach: with output_padding from 0 to "
+            f"{limit - 1} a transposed convolution of this input gives sizes "
+            f"{smallest} to {smallest + limit - 1}")
+    return output_padding
+
+
+def conv_parameter_count(in_channels, out_channels, kernel_size, groups=1, bias=True):
+    """Number of learnable parameters of a convolution layer.
+
+    ``out_channels * (in_channels / groups) * prod(kernel_size) + (out_channels if bias)``
+
+    Cheat sheet: the parameter count ``k * k * C + 1`` is the case of one output channel, no
+    groups and a bias.  The same count holds for a transposed convolution.  A pooling layer
+    has no parameters at all.
+
+    Examples
+    --------
+    >>> conv_parameter_count(3, 1, (3, 3))         # the cheat sheet's 3*3*3 + 1
+    28
+    >>> conv_parameter_count(64, 128, (3, 3), bias=False)
+    73728
+    >>> conv_parameter_count(32, 32, (3, 3), groups=32)   # depthwise
+    320
+    """
+    kernel_cells = math.prod(_as_tuple(kernel_size))
+    weights = out_channels * (in_channels // groups) * kernel_cells
+    return weights + (out_channels if bias else 0)
+
+
+def receptive_field(layers):
+    """Receptive field and jump of a stack of layers along one dimension.
+
+    Parameters
+    ----------
+    layers : iterable of (kernel_size, stride, dilation)
+        One triple per layer, input side first.
+
+    Returns
+    -------
+    field : int
+        How many input cells one output cell of the last layer sees.
+    jump : int
+        How far apart, in input cells, two neighbouring output cells are (the product of
+        the strides).
+
+    Notes
+    -----
+    Each layer widens the field by ``dilation * (kernel_size - 1) * jump``, where ``jump``
+    is the product of the strides of the layers below it.
+
+    Examples
+    --------
+    Two 3x3 convolutions see as far as one 5x5; a dilation-2 layer on top adds 4 more:
+
+    >>> receptive_field([(3, 1, 1), (3, 1, 1)])
+    (5, 1)
+    >>> receptive_field([(3, 1, 1), (3, 1, 1), (3, 1, 2)])
+    (9, 1)
+    >>> receptive_field([(7, 2, 1), (3, 2, 1)])   # ResNet's stem and its max pool
+    (11, 4)
+    """
+    field, jump = 1, 1
+    for kernel_size, stride, dilation in layers:
+        field += dilation * (kernel_size - 1) * jump
+        jump *= stride
+    return field, jump
+
+
+# --------------------------------------------------------------------------------------------
+# Windows: where each output cell looks
+# --------------------------------------------------------------------------------------------
+
+def window(out_index, kernel_size, stride, dilation):
+    """The slices that cut the window of output cell ``out_index`` from a padded array.
+
+    Along each dimension the window starts at ``out_index * stride`` and takes
+    ``kernel_size`` cells, ``dilation`` apart.
+
+    Examples
+    --------
+    >>> window((1, 2), kernel_size=(3, 3), stride=(2, 1), dilation=(1, 2))
+    (slice(2, 5, 1), slice(2, 7, 2))
+    """
+    slices = []
+    for i, k, s, d in zip(out_index, kernel_size, stride, dilation):
+        start = i * s
+        slices.append(slice(start, start + effective_kernel_size(k, d), d))
+    return tuple(slices)
+
+
+def clipped_window(out_index, kernel_size, stride, padding, dilation, in_size):
+    """The slices of the *unpadded* input that a pooling window covers.
+
+    Pooling windows are placed on the padded input, as convolution windows are, but only
+    real input cells take part: taps on padding (or beyond it, with ``ceil_mode``) are
+    dropped.  The first kept tap is the first one at or after index 0, the last one the last
+    before ``in_size``.  Returns ``None`` if no tap lands on the input.
+
+    Examples
+    --------
+    A 3-wide window with padding 1 at output 0 covers input cells 0 and 1:
+
+    >>> clipped_window((0,), (3,), (2,), ((1, 1),), (1,), (5,))
+    (slice(0, 2, 1),)
+    >>> clipped_window((0,), (2,), (1,), ((1, 1),), (3,), (1,)) is None   # taps at -1 and 2
+    True
+    """
+    slices = []
+    for i, k, s, (before, _), d, n in zip(out_index, kernel_size, stride, padding, dilation,
+                                          in_size):
+        first_tap = i * s - before                    # may sit on the padding
+        last_tap = first_tap + d * (k - 1)
+        skipped = max(0, -(-(0 - first_tap) // d))    # taps left of index 0
+        start = first_tap + skipped * d
+        stop = min(last_tap, n - 1)
+        if start > stop:
+            return None
+        slices.append(slice(start, stop + 1, d))
+    return tuple(slices)
+
+
+def window_argmax(values, axis=-1):
+    """Which cell of a window max pooling picks: PyTorch's CPU rule.
+
+    The first maximum in row-major window order wins ties.  A NaN beats every number, and
+    among several NaNs the *last* one wins (PyTorch's kernel updates on ``val > best or
+    isnan(val)``).
+
+    Examples
+    --------
+    >>> int(window_argmax(np.array([1., 3., 3., 0.])))
+    1
+    >>> int(window_argmax(np.array([1., np.nan, 3., np.nan, 0.])))
+    3
+    """
+    first_max = np.argmax(values, axis=axis)           # NaN counts as a maximum here
+    is_nan = np.isnan(values)
+    length = values.shape[axis]
+    last_nan = length - 1 - np.argmax(np.flip(is_nan, axis=axis), axis=axis)
+    return np.where(is_nan.any(axis=axis), last_nan, first_max)[()]
+
+
+def pool_window_counts(in_size, kernel_size, stride, padding, out_size):
+    """Per output cell along one dimension: cells counted with and without padding.
+
+    The average-pool divisor follows PyTorch: a window counts the zero padding it overlaps
+    when ``count_include_pad`` is true, but never the ``ceil_mode`` overhang beyond the right
+    padding.  The divisor of an N-d window is the product of its per-dimension counts.
+
+    Returns
+    -------
+    with_padding, without_padding : ndarray of int64, shape (out_size,)
+
+    Examples
+    --------
+    Input 5, kernel 3, stride 2, padding 1, ceil_mode output 3: the last window starts at
+    cell 3 and would reach cell 5 (the right padding) and 6 (overhang):
+
+    >>> pool_window_counts(5, 3, 2, (1, 1), 3)
+    (array([3, 3, 3]), array([2, 3, 2]))
+    """
+    before, after = padding
+    starts = np.arange(out_size) * stride - before
+    ends_in_padding = np.minimum(starts + kernel_size, in_size + after)
+    with_padding = ends_in_padding - starts
+    without_padding = np.minimum(ends_in_padding, in_size) - np.maximum(starts, 0)
+    return with_padding.astype(np.int64), without_padding.astype(np.int64)
+
+
+def avg_pool_divisors(in_size, kernel_size, stride, padding, out_size, count_include_pad,
+                      divisor_override=None):
+    """The average-pool divisor of every output cell, an array of shape ``out_size``.
+
+    ``divisor_override`` if given; otherwise the window's cell count, the product of the
+    per-dimension counts of :func:`pool_window_counts` (with or without padding).
+
+    Examples
+    --------
+    A 3x3 window with padding 1 at the corner of a 4x4 input holds 4 real cells:
+
+    >>> avg_pool_divisors((4, 4), (3, 3), (3, 3), ((1, 1), (1, 1)), (2, 2), False)
+    array([[4, 4],
+           [4, 4]])
+    >>> avg_pool_divisors((4, 4), (3, 3), (3, 3), ((1, 1), (1, 1)), (2, 2), True)
+    array([[9, 9],
+           [9, 9]])
+    """
+    if divisor_override is not None:
+        return np.full(out_size, divisor_override)
+    divisors = np.ones((), dtype=np.int64)
+    for n, k, s, pad_pair, o in zip(in_size, kernel_size, stride, padding, out_size):
+        with_padding, without_padding = pool_window_counts(n, k, s, pad_pair, o)
+        counts = with_padding if count_include_pad else without_padding
+        divisors = np.multiply.outer(divisors, counts)
+    return divisors
+
+
+# --------------------------------------------------------------------------------------------
+# Whole shapes, and the validation that explains what went wrong
+# --------------------------------------------------------------------------------------------
+
+def conv_output_shape(in_size, kernel_size, stride, padding, dilation):
+    """:func:`conv_output_size` for each spatial dimension, checked to be at least 1."""
+    out = []
+    for dim, (n, k, s, pad, d) in enumerate(zip(in_size, kernel_size, stride, padding,
+                                                dilation)):
+        size = conv_output_size(n, k, s, pad, d)
+        check_output_size(size, dim, (
+            f"floor((in + before + after - dilation*(kernel_size-1) - 1) / stride) + 1 = "
+            f"floor(({n} + {pad[0]} + {pad[1]} - {d}*({k}-1) - 1) / {s}) + 1 = {size}; "
+            f"the dilated kernel spans {effective_kernel_size(k, d)} cells but the padded "
+            f"input has {n + pad[0] + pad[1]}"))
+        out.append(size)
+    return tuple(out)
+
+
+def conv_transpose_output_shape(in_size, kernel_size, stride, padding, output_padding,
+                                dilation):
+    """:func:`conv_transpose_output_size` for each dimension, checked to be at least 1."""
+    out = []
+    for dim, (n, k, s, pad, op, d) in enumerate(zip(in_size, kernel_size, stride, padding,
+                                                    output_padding, dilation)):
+        size = conv_transpose_output_size(n, k, s, pad, op, d)
+        check_output_size(size, dim, (
+            f"(in - 1)*stride - before - after + dilation*(kernel_size-1) + output_padding + 1"
+            f" = ({n} - 1)*{s} - {pad[0]} - {pad[1]} + {d}*({k}-1) + {op} + 1 = {size}"))
+        out.append(size)
+    return tuple(out)
+
+
+def pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode):
+    """:func:`pool_output_size` for each dimension, checked to be at least 1."""
+    rounding = "ceil" if ceil_mode else "floor"
+    out = []
+    for dim, (n, k, s, pad, d) in enumerate(zip(in_size, kernel_size, stride, padding,
+                                                dilation)):
+        size = pool_output_size(n, k, s, pad, d, ceil_mode)
+        check_output_size(size, dim, (
+            f"{rounding}((in + before + after - dilation*(kernel_size-1) - 1) / stride) + 1"
+            f" = {rounding}(({n} + {pad[0]} + {pad[1]} - {d}*({k}-1) - 1) / {s}) + 1"
+            f" -> {size}"))
+        out.append(size)
+    return tuple(out)
+
+
+def check_output_size(size, dim, formula):
+    """Raise ``ValueError`` naming the dimension and the formula if ``size < 1``."""
+    if size < 1:
+        raise ValueError(
+            f"output size along spatial dimension {dim} would be {size}, but must be at "
+            f"least 1: {formula}")
+
+
+def _as_tuple(value):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+def is_int(value):
+    """True for Python and NumPy integers, but not for bools."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def int_tuple(value, ndim, name, minimum):
+    """``value`` as one int per spatial dimension, each at least ``minimum``.
+
+    Accepts an int (repeated) or a sequence of ``ndim`` ints.
+
+    >>> int_tuple(2, 3, "stride", minimum=1)
+    (2, 2, 2)
+    >>> int_tuple((1, 2), 3, "stride", minimum=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: stride=(1, 2) must be an int or 3 ints, one per spatial dimension
+    """
+    if is_int(value):
+        values = (int(value),) * ndim
+    elif isinstance(value, (tuple, list)) and all(is_int(v) for v in value):
+        if len(value) != ndim:
+            raise ValueError(f"{name}={value!r} must be an int or {ndim} ints, one per "
+                             f"spatial dimension")
+        values = tuple(int(v) for v in value)
+    else:
+        raise TypeError(f"{name}={value!r} must be an int or a sequence of {ndim} ints")
+    if any(v < minimum for v in values):
+        raise ValueError(f"{name}={value!r} must be >= {minimum} in every dimension")
+    return values
+
+
+def padding_pairs(padding, ndim, name="padding"):
+    """``padding`` as one ``(before, after)`` pair of non-negative ints per dimension.
+
+    Accepts an int, one int per dimension, or one pair per dimension.
+
+    >>> padding_pairs(1, 2)
+    ((1, 1), (1, 1))
+    >>> padding_pairs([(0, 1), 2], 2)
+    ((0, 1), (2, 2))
+    """
+    if is_int(padding):
+        pairs = ((int(padding), int(padding)),) * ndim
+    elif isinstance(padding, (tuple, list)) and len(padding) == ndim:
+        pairs = []
+        for entry in padding:
+            if is_int(entry):
+                pairs.append((int(entry), int(entry)))
+            elif (isinstance(entry, (tuple, list)) and len(entry) == 2
+                  and all(is_int(v) for v in entry)):
+                pairs.append((int(entry[0]), int(entry[1])))
+            else:
+                raise TypeError(f"{name}={padding!r}: each entry must be an int or a "
+                                f"(before, after) pair of ints, got {entry!r}")
+        pairs = tuple(pairs)
+    elif isinstance(padding, (tuple, list)):
+        raise ValueError(f"{name}={padding!r} must be an int or have {ndim} entries, one "
+                         f"per spatial dimension")
+    else:
+        raise TypeError(f"{name}={padding!r} must be an int, a sequence of {ndim} ints, or "
+                        f"{ndim} (before, after) pairs")
+    if any(v < 0 for pair in pairs for v in pair):
+        raise ValueError(f"{name}={padding!r} must not be negative")
+    return pairs
