@@ -34,12 +34,17 @@ __all__ = [
 def conv(x, weight, bias, stride, padding, dilation, groups, padding_mode):
     """Convolution (cross-correlation), one output cell at a time.
 
+    Cheat sheet: "Convolution operation" and "Dilated Convolution".
+
     ``out[n, c_out, i] = bias[c_out] + sum over c, tap of
     x_padded[n, c, i*stride + tap*dilation] * weight[c_out, c, tap]``, where ``c`` runs over
     the input channels of ``c_out``'s group.
 
     Shapes: x ``(N, C_in, *in_size)``, weight ``(C_out, C_in // G, *kernel_size)`` -> out
-    ``(N, C_out, *out_size)``.  See Also: :func:`npconv.im2col.conv`, :func:`npconv.conv`.
+    ``(N, C_out, *out_size)`` with, per dimension,
+    ``out = floor((in + before + after - dilation * (kernel_size - 1) - 1) / stride) + 1``
+    (:func:`npconv.shapes.conv_output_size`).
+    See Also: :func:`npconv.im2col.conv`, :func:`npconv.conv`.
 
     Examples
     --------
@@ -107,12 +112,17 @@ def conv_backward(grad_output, x, weight, stride, padding, dilation, groups, pad
 def conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dilation):
     """Transposed convolution: every input cell scatters a scaled copy of the kernel.
 
+    Cheat sheet: "Transposed Convolution".
+
     Input cell ``i`` adds ``x[n, c_in, i] * weight[c_in]`` to the output window that a
     convolution with the same geometry would have read for its output cell ``i``.  The
     scatter happens on the padded output, which is then cropped by ``padding``.
 
     Shapes: x ``(N, C_in, *in_size)``, weight ``(C_in, C_out // G, *kernel_size)`` -> out
-    ``(N, C_out, *out_size)``.  See Also: :func:`npconv.im2col.conv_transpose`.
+    ``(N, C_out, *out_size)`` with, per dimension, ``out = (in - 1) * stride - before - after
+    + dilation * (kernel_size - 1) + output_padding + 1``
+    (:func:`npconv.shapes.conv_transpose_output_size`).
+    See Also: :func:`npconv.im2col.conv_transpose`.
 
     Examples
     --------
@@ -176,12 +186,16 @@ def conv_transpose_backward(grad_output, x, weight, stride, padding, output_padd
 def max_pool(x, kernel_size, stride, padding, dilation, ceil_mode):
     """Max pooling: the largest input cell of each window, and where it was.
 
+    Cheat sheet: "Pooling operation".
+
     Windows are placed on the padded input, but only real input cells compete
     (:func:`npconv.shapes.clipped_window`), so padding never wins.  Ties go to the first
     maximum; see :func:`npconv.shapes.window_argmax` for NaN.
 
-    Returns ``(out, indices)``, both ``(N, C, *out_size)``; an index is the flat position
-    of the winner in its ``(n, c)`` plane of the unpadded input.
+    Shapes: x ``(N, C, *in_size)`` -> ``(out, indices)``, both ``(N, C, *out_size)`` with
+    ``out = floor((in + before + after - dilation * (kernel_size - 1) - 1) / stride) + 1``
+    per dimension, or ceil with ``ceil_mode`` (:func:`npconv.shapes.pool_output_size`).  An
+    index is the flat position of the winner in its ``(n, c)`` plane of the unpadded input.
     See Also: :func:`npconv.im2col.max_pool`.
 
     Examples
@@ -231,9 +245,12 @@ def max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ce
 def avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
     """Average pooling: the sum of each window's input cells over the window's divisor.
 
+    Cheat sheet: "Pooling operation".
+
     The divisor is ``divisor_override`` if given; otherwise the window's cell count,
     counting zero padding if ``count_include_pad`` but never the ``ceil_mode`` overhang
-    (:func:`npconv.shapes.pool_window_counts`).
+    (:func:`npconv.shapes.pool_window_counts`).  Shapes and output size as for
+    :func:`max_pool` with dilation 1.
     See Also: :func:`npconv.im2col.avg_pool`.
 
     Examples
