@@ -174,3 +174,32 @@ def pool_configs(draw, kind, ndims=(1, 2, 3), dtype=np.float64, max_batch=2):
 def op_args(config):
     """The keyword arguments of the op: the config without the test-only keys."""
     return {key: value for key, value in config.items() if key != "pairs"}
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs for max pooling (gradients and pooling tests)
+# --------------------------------------------------------------------------------------------
+
+@st.composite
+def distinct_arrays(draw, shape, dtype=np.float64):
+    """A shuffled ``arange``, scaled: every value distinct and at least 0.5 from the next.
+
+    Max pooling is smooth at such a point (no ties, no kinks within ``+-0.25``), so central
+    finite differences with a small step give its exact gradient.
+    """
+    seed = draw(st.integers(0, 2**32 - 1))
+    values = np.random.default_rng(seed).permutation(int(np.prod(shape))) * 0.5 - 3.0
+    return values.reshape(shape).astype(dtype)
+
+
+@st.composite
+def tie_rich_arrays(draw, shape, dtype=np.float64):
+    """Arrays of -1, 0 and 1 (so windows have ties), some cells -inf or NaN, or all -inf."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    share_of_neg_inf = draw(st.sampled_from([0.0, 0.0, 0.3, 1.0]))
+    share_of_nan = draw(st.sampled_from([0.0, 0.0, 0.15]))
+    rng = np.random.default_rng(seed)
+    values = rng.integers(-1, 2, size=shape).astype(dtype)
+    values[rng.random(shape) < share_of_neg_inf] = -np.inf
+    values[rng.random(shape) < share_of_nan] = np.nan
+    return values
