@@ -1,0 +1,367 @@
+"""Pooling semantics, each against a brute-force computation written here.
+
+The references walk the windows one by one, the way a reader would by hand:
+
+- which windows exist (floor mode: those that fit in the padded input; ceil mode: one more
+  hanging past the right padding when cells are left uncovered, but only if it starts on an
+  input cell or the left padding);
+- max pooling: among a window's real cells (padding never competes) the first maximum in
+  row-major window order wins; with a NaN in the window the output is NaN and the index
+  points at the window's last NaN (PyTorch's CPU rule); an index is flat within the
+  ``(n, c)`` plane of the unpadded input;
+- average pooling: the sum of the real cells over a divisor that counts the zero padding
+  (``count_include_pad``) but never the ceil-mode overhang, unless ``divisor_override``;
+- the backwards: max routes each gradient to its index (``np.add.at``), average spreads
+  ``grad / divisor`` over the window's real cells.
+
+Small hand-checked examples (each verified against PyTorch) pin the same rules.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+import npconv
+from tests.strategies import op_args, pool_configs, tie_rich_arrays
+
+METHODS = ("loops", "im2col")
+
+
+# --------------------------------------------------------------------------------------------
+# Brute force
+# --------------------------------------------------------------------------------------------
+
+def window_count(in_size, kernel_size, stride, before, after, dilation, ceil_mode):
+    """How many windows PyTorch places along one dimension, found by walking them."""
+    padded_size = before + in_size + after
+    span = dilation * (kernel_size - 1) + 1
+    count = 0
+    while count * stride + span <= padded_size:          # windows that fit
+        count += 1
+    if ceil_mode:
+        covered = (count - 1) * stride + span            # padded cells 0 .. covered - 1
+        next_start = count * stride                      # in padded coordinates
+        if covered < padded_size and next_start < before + in_size:
+            count += 1
+    return count
+
+
+def geometry(config):
+    """Per dimension: kernel, stride, (before, after), dilation, from a pool config."""
+    ndim = config["input"].ndim - 2
+
+    def per_dimension(value):
+        return value if isinstance(value, tuple) else (value,) * ndim
+    kernel_size = per_dimension(config["kernel_size"])
+    stride = kernel_size if config["stride"] is None else per_dimension(config["stride"])
+    dilation = per_dimension(config.get("dilation", 1))
+    return kernel_size, stride, config["pairs"], dilation
+
+
+def output_size(config):
+    kernel_size, stride, pairs, dilation = geometry(config)
+    in_size = config["input"].shape[2:]
+    return tuple(window_count(n, k, s, b, a, d, config["ceil_mode"])
+                 for n, k, s, (b, a), d in zip(in_size, kernel_size, stride, pairs, dilation))
+
+
+def window_taps(out_index, config):
+    """Every tap of one window as a position in input coordinates, in row-major order."""
+    kernel_size, stride, pairs, dilation = geometry(config)
+    per_dimension = [[i * s - b + t * d for t in range(k)]
+                     for i, k, s, (b, _), d in zip(out_index, kernel_size, stride, pairs,
+                                                    dilation)]
+    return list(itertools.product(*per_dimension))
+
+
+def inside(position, low, high):
+    return all(lo <= p < hi for p, lo, hi in zip(position, low, high))
+
+
+def real_cells(out_index, config):
+    in_size = config["input"].shape[2:]
+    return [tap for tap in window_taps(out_index, config)
+            if inside(tap, (0,) * len(in_size), in_size)]
+
+
+def brute_force_max_pool(config):
+    """``(out, indices)`` of max pooling, window by window."""
+    x = config["input"]
+    N, C, *in_size = x.shape
+    out_size = output_size(config)
+    out = np.empty((N, C, *out_size))
+    indices = np.empty((N, C, *out_size), dtype=np.int64)
+    for n, c in np.ndindex(N, C):
+        for out_index in np.ndindex(*out_size):
+            cells = real_cells(out_index, config)
+            values = [x[(n, c) + cell] for cell in cells]
+            nan_positions = [k for k, value in enumerate(values) if np.isnan(value)]
+            if nan_positions:
+                winner = nan_positions[-1]
+            else:
+                winner = values.index(max(values))     # the first maximum
+            out[(n, c) + out_index] = values[winner]
+            indices[(n, c) + out_index] = np.ravel_multi_index(cells[winner], in_size)
+    return out, indices
+
+
+def brute_force_divisor(out_index, config):
+    if config["divisor_override"] is not None:
+        return config["divisor_override"]
+    if not config["count_include_pad"]:
+        return len(real_cells(out_index, config))
+    in_size = config["input"].shape[2:]
+    low = [-b for b, _ in config["pairs"]]
+    high = [n + a for n, (_, a) in zip(in_size, config["pairs"])]
+    return len([tap for tap in window_taps(out_index, config) if inside(tap, low, high)])
+
+
+def brute_force_avg_pool(config):
+    x = config["input"]
+    N, C = x.shape[:2]
+    out_size = output_size(config)
+    out = np.empty((N, C, *out_size))
+    for n, c in np.ndindex(N, C):
+        for out_index in np.ndindex(*out_size):
+            total = sum(x[(n, c) + cell] for cell in real_cells(out_index, config))
+            out[(n, c) + out_index] = total / brute_force_divisor(out_index, config)
+    return out
+
+
+def brute_force_avg_pool_backward(grad_output, config):
+    x = config["input"]
+    N, C = x.shape[:2]
+    grad = np.zeros_like(x)
+    for n, c in np.ndindex(N, C):
+        for out_index in np.ndindex(*grad_output.shape[2:]):
+            share = grad_output[(n, c) + out_index] / brute_force_divisor(out_index, config)
+            for cell in real_cells(out_index, config):
+                grad[(n, c) + cell] += share
+    return grad
+
+
+# --------------------------------------------------------------------------------------------
+# Strategies
+# --------------------------------------------------------------------------------------------
+
+@st.composite
+def max_pool_configs_with_ties(draw):
+    """``pool_configs("max")`` whose input has ties, and sometimes -inf or NaN cells."""
+    config = draw(pool_configs("max"))
+    config["input"] = draw(tie_rich_arrays(config["input"].shape))
+    return config
+
+
+def explicit(values, kernel_size, stride=None, padding=0, ceil_mode=False, **extra):
+    """A pool config for a hand-written 1-D or 2-D input, for ``@example`` and tables."""
+    x = np.asarray(values, dtype=float)
+    x = x.reshape(1, 1, *x.shape)
+    ndim = x.ndim - 2
+    as_tuple = (lambda v: v if isinstance(v, tuple) else (v,) * ndim)
+    pairs = tuple((p, p) for p in as_tuple(padding))
+    return {"input": x, "kernel_size": as_tuple(kernel_size),
+            "stride": None if stride is None else as_tuple(stride),
+            "padding": padding, "ceil_mode": ceil_mode, "pairs": pairs, **extra}
+
+
+# --------------------------------------------------------------------------------------------
+# Which windows exist
+# --------------------------------------------------------------------------------------------
+
+# (in, kernel, stride, padding, dilation, ceil_mode, windows), each checked against PyTorch.
+WINDOW_COUNTS = [
+    (5, 2, 2, 0, 1, False, 2),
+    (5, 2, 2, 0, 1, True, 3),       # ceil keeps the half window on cell 4
+    (4, 2, 2, 1, 1, True, 3),       # windows already reach the end of the padding: not 4
+    (4, 2, 3, 1, 1, True, 2),       # the third window would start on the right padding
+    (6, 3, 2, 1, 1, True, 4),
+    (5, 3, 3, 1, 1, True, 2),
+    (7, 3, 2, 0, 2, True, 2),       # dilated span 5 fits exactly: nothing left to cover
+    (8, 3, 2, 0, 2, True, 3),
+    (3, 2, 1, 1, 3, False, 2),      # dilated taps straddle the input
+]
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("in_size, kernel_size, stride, padding, dilation, ceil_mode, windows",
+                         WINDOW_COUNTS)
+def test_max_pool_window_count_examples(method, in_size, kernel_size, stride, padding,
+                                        dilation, ceil_mode, windows):
+    """Hand-checked window counts along one dimension, ceil_mode rule included."""
+    out = npconv.max_pool(np.zeros((1, 1, in_size)), kernel_size, stride, padding, dilation,
+                          ceil_mode, method=method)
+    assert out.shape == (1, 1, windows)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("in_size, kernel_size, stride, padding, dilation, ceil_mode, windows",
+                         [row for row in WINDOW_COUNTS if row[4] == 1])
+def test_avg_pool_window_count_examples(method, in_size, kernel_size, stride, padding,
+                                        dilation, ceil_mode, windows):
+    """The same hand-checked window counts hold for average pooling."""
+    out = npconv.avg_pool(np.zeros((1, 1, in_size)), kernel_size, stride, padding, ceil_mode,
+                          method=method)
+    assert out.shape == (1, 1, windows)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@given(config=pool_configs("max"))
+def test_max_pool_output_shape_counts_the_windows_pytorch_keeps(method, config):
+    """max_pool's output has one cell per window found by walking the windows."""
+    x = config["input"]
+    out = npconv.max_pool(**op_args(config), method=method)
+    assert out.shape == (*x.shape[:2], *output_size(config))
+
+
+@pytest.mark.parametrize("method", METHODS)
+@given(config=pool_configs("avg"))
+def test_avg_pool_output_shape_counts_the_windows_pytorch_keeps(method, config):
+    """avg_pool's output has one cell per window found by walking the windows."""
+    x = config["input"]
+    out = npconv.avg_pool(**op_args(config), method=method)
+    assert out.shape == (*x.shape[:2], *output_size(config))
+
+
+# --------------------------------------------------------------------------------------------
+# Max pooling: values and indices
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", METHODS)
+@example(config=explicit([2., 2., 1., 2.], 2, stride=1, dilation=1))
+@example(config=explicit([[-np.inf] * 3] * 3, 3, stride=2, padding=1, dilation=1))
+@example(config=explicit([1., np.nan, 3., np.nan, 2.], 5, dilation=1))
+@given(config=max_pool_configs_with_ties())
+def test_max_pool_matches_brute_force(method, config):
+    """Values and int64 indices: first maximum, padding never wins, last NaN wins."""
+    expected_out, expected_indices = brute_force_max_pool(config)
+    out, indices = npconv.max_pool(**op_args(config), return_indices=True, method=method)
+    assert indices.dtype == np.int64
+    np.testing.assert_array_equal(out, expected_out)          # NaN equals NaN here
+    np.testing.assert_array_equal(indices, expected_indices)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_max_pool_ties_go_to_the_first_maximum(method):
+    """[2, 2, 1, 2] with kernel 2, stride 1: windows pick cells 0, 1 and 3."""
+    out, indices = npconv.max_pool(np.array([[[2., 2., 1., 2.]]]), 2, stride=1,
+                                   return_indices=True, method=method)
+    np.testing.assert_array_equal(out, [[[2., 2., 2.]]])
+    np.testing.assert_array_equal(indices, [[[0, 1, 3]]])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_max_pool_padding_never_wins_over_minus_infinity(method):
+    """An all -inf input: each index is the window's first real cell, not a padded one."""
+    out, indices = npconv.max_pool(np.full((1, 1, 3), -np.inf), 3, stride=1, padding=1,
+                                   return_indices=True, method=method)
+    np.testing.assert_array_equal(out, [[[-np.inf, -np.inf, -np.inf]]])
+    np.testing.assert_array_equal(indices, [[[0, 0, 1]]])
+    _, indices_2d = npconv.max_pool(np.full((1, 1, 3, 3), -np.inf), 3, stride=2, padding=1,
+                                    return_indices=True, method=method)
+    np.testing.assert_array_equal(indices_2d, [[[[0, 1], [3, 4]]]])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_max_pool_nan_wins_and_the_index_is_the_last_nan(method):
+    """[1, NaN, 3, NaN, 2] in one window: the output is NaN and the index is 3."""
+    out, indices = npconv.max_pool(np.array([[[1., np.nan, 3., np.nan, 2.]]]), 5,
+                                   return_indices=True, method=method)
+    assert np.isnan(out).all()
+    np.testing.assert_array_equal(indices, [[[3]]])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_max_pool_index_is_flat_in_the_unpadded_plane(method):
+    """3x3 input, kernel 3, stride 2, padding 1: winners (1,0), (0,2), (1,0), (1,2)."""
+    x = np.array([[[[3., -1., 7.],
+                    [7., 0., 7.],
+                    [2., 7., 1.]]]])
+    out, indices = npconv.max_pool(x, 3, stride=2, padding=1, ceil_mode=True,
+                                   return_indices=True, method=method)
+    np.testing.assert_array_equal(out, [[[[7., 7.], [7., 7.]]]])
+    np.testing.assert_array_equal(indices, [[[[3, 2], [3, 5]]]])
+
+
+# --------------------------------------------------------------------------------------------
+# Average pooling: divisors
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", METHODS)
+@example(config=explicit(np.arange(1., 7.), 3, stride=2, padding=1, ceil_mode=True,
+                         count_include_pad=True, divisor_override=None))
+@example(config=explicit(np.arange(20.).reshape(4, 5), 3, stride=2, padding=1, ceil_mode=True,
+                         count_include_pad=False, divisor_override=None))
+@given(config=pool_configs("avg"))
+def test_avg_pool_matches_brute_force_divisors(method, config):
+    """Window sums over the divisor: padding counted or not, overhang never, or override."""
+    out = npconv.avg_pool(**op_args(config), method=method)
+    np.testing.assert_allclose(out, brute_force_avg_pool(config), rtol=1e-12, atol=1e-12)
+
+
+# ones(6), kernel 3, stride 2, padding 1, ceil_mode: windows start at -1, 1, 3, 5; the last
+# holds cell 5 and one right-padding cell, and overhangs by one more.
+AVG_DIVISOR_EXAMPLES = [
+    (dict(count_include_pad=True), [2 / 3, 1., 1., 1 / 2]),
+    (dict(count_include_pad=False), [1., 1., 1., 1.]),
+    (dict(divisor_override=2), [1., 1.5, 1.5, 0.5]),
+]
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("options, expected", AVG_DIVISOR_EXAMPLES)
+def test_avg_pool_divisor_examples(method, options, expected):
+    """The border divisor by hand: padding counted, padding not counted, overridden."""
+    out = npconv.avg_pool(np.ones((1, 1, 6)), 3, stride=2, padding=1, ceil_mode=True,
+                          **options, method=method)
+    np.testing.assert_allclose(out, [[expected]], rtol=1e-15)
+
+
+# --------------------------------------------------------------------------------------------
+# Backwards
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", METHODS)
+@given(config=max_pool_configs_with_ties(), grad_seed=st.integers(0, 2**32 - 1))
+def test_max_pool_backward_routes_gradients_to_the_winners(method, config, grad_seed):
+    """Each output's gradient lands on its brute-force winner; shared winners add up."""
+    _, winners = brute_force_max_pool(config)
+    grad_output = np.random.default_rng(grad_seed).standard_normal(winners.shape)
+    N, C, *in_size = config["input"].shape
+    expected = np.zeros((N, C, int(np.prod(in_size))))
+    n_index, c_index = np.indices((N, C)).reshape(2, N, C, *[1] * len(in_size))
+    np.add.at(expected, (n_index, c_index, winners), grad_output)
+    args = op_args(config)
+    grad = npconv.max_pool_backward(grad_output, args.pop("input"), **args, method=method)
+    np.testing.assert_allclose(grad, expected.reshape(N, C, *in_size), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_max_pool_backward_example(method):
+    """[1, 5, 2], kernel 2, stride 1: cell 1 wins both windows and collects both gradients."""
+    grad = npconv.max_pool_backward(np.array([[[1., 10.]]]), np.array([[[1., 5., 2.]]]), 2,
+                                    stride=1, method=method)
+    np.testing.assert_array_equal(grad, [[[0., 11., 0.]]])
+
+
+@pytest.mark.parametrize("method", METHODS)
+@given(config=pool_configs("avg"), grad_seed=st.integers(0, 2**32 - 1))
+def test_avg_pool_backward_spreads_gradient_over_the_divisor(method, config, grad_seed):
+    """Each output's gradient, over its divisor, is added to every real cell of its window."""
+    out_shape = (*config["input"].shape[:2], *output_size(config))
+    grad_output = np.random.default_rng(grad_seed).standard_normal(out_shape)
+    args = op_args(config)
+    grad = npconv.avg_pool_backward(grad_output, args.pop("input"), **args, method=method)
+    np.testing.assert_allclose(grad, brute_force_avg_pool_backward(grad_output, config),
+                               rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_avg_pool_backward_example(method):
+    """ones(6), kernel 3, stride 2, padding 1, ceil_mode: divisors 3, 3, 3, 2, by hand."""
+    grad = npconv.avg_pool_backward(np.ones((1, 1, 4)), np.zeros((1, 1, 6)), 3, stride=2,
+                                    padding=1, ceil_mode=True, method=method)
+    np.testing.assert_allclose(grad, [[[1 / 3, 2 / 3, 1 / 3, 2 / 3, 1 / 3, 1 / 3 + 1 / 2]]],
+                               rtol=1e-15)
