@@ -1,0 +1,99 @@
+"""The ``npconv`` command: the cheat sheet, runnable.
+
+``npconv <subcommand> [options]``, also ``python -m npconv``.  Start with ``npconv tour``.
+
+Adding a subcommand
+-------------------
+A subcommand is one module ``npconv/cli/<name>.py`` listed in :data:`SUBCOMMANDS`.  It
+defines four names and nothing else is required:
+
+``NAME``
+    The word typed after ``npconv``.
+``HELP``
+    One line for ``npconv --help``.
+``add_arguments(parser)``
+    Adds its options to its :class:`argparse.ArgumentParser`.  The module's docstring
+    becomes the description of ``npconv <name> --help``, printed as written: put an
+    ``Example`` in it.
+``run(args) -> int``
+    Does the work and returns the exit status (0 success, 1 a check failed, 2 bad
+    arguments).  It only parses and formats: the numbers come from a plain function of a
+    top-level module (``npconv.tour``, ``npconv.calculator``, ...), which is what a test or a
+    notebook calls.  Import optional dependencies (matplotlib) inside ``run``, so that
+    ``npconv --help`` and the other subcommands work without them.
+
+Errors: for a bad argument, call ``parser.error(message)`` in ``add_arguments``' type
+functions, or raise ``ValueError``/``TypeError`` from ``run``: :func:`main` prints one line,
+``npconv <name>: error: <message>``, and returns 2, never a traceback.
+
+Examples
+--------
+>>> main(["shape", "max_pool2d", "--input", "1x1x4x4", "--kernel", "2"])
+max_pool2d: input 1x1x4x4 -> output 1x1x2x2
+...
+0
+"""
+
+import argparse
+import sys
+
+from . import gradcheck, shape, show, summary, tour
+
+__all__ = ["SUBCOMMANDS", "build_parser", "main"]
+
+SUBCOMMANDS = [tour, shape, summary, show, gradcheck]
+"""The modules behind the subcommands, in the order ``npconv --help`` lists them."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser():
+    """The ``npconv`` parser with one subparser per module of :data:`SUBCOMMANDS`.
+
+    Examples
+    --------
+    >>> sorted(build_parser()._subparsers._group_actions[0].choices)[:3]
+    ['gradcheck', 'shape', 'show']
+    """
+    parser = _Parser(
+        prog="npconv",
+        description=__doc__.split("\n\n")[0] + "\n\nExample:\n  npconv tour --section dilation",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    subparsers = parser.add_subparsers(dest="command", metavar="<subcommand>",
+                                       parser_class=_Parser)
+    for module in SUBCOMMANDS:
+        subparser = subparsers.add_parser(
+            module.NAME, help=module.HELP, description=module.__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.add_arguments(subparser)
+        subparser.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv=None):
+    """Run ``npconv`` with ``argv`` (default: the command line); return the exit status.
+
+    Never raises for bad arguments: argparse errors and the ``ValueError``/``TypeError`` of a
+    subcommand become one line on stderr and status 2.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:                  # --help (0) or a bad argument (2)
+        return stop.code if isinstance(stop.code, int) else 2
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return args.run(args)
+    except (ValueError, TypeError) as error:
+        print(f"npconv {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:                     # e.g. npconv show | head
+        sys.stderr.close()
+        return 0
