@@ -1,7 +1,59 @@
-"""stub"""
+"""A whole network's shapes: per layer the output shape, parameters, jump and receptive field.
+
+Give the layers as a compact spec (quote it), a file holding one (--file), or the name of
+a shipped network: vgg16, alexnet, lenet5, dcgan-generator, dilated.  Layer tokens:
+
+  input(1x3x32x32)                          the input shape (or --input)
+  conv(C_out,k=3,s=1,p=0,d=1,g=1,bias=1)    also conv1d/conv2d/conv3d; p may be same
+  convT(C_out,k=4,s=2,p=1,op=0)             transposed convolution
+  maxpool(k,s=k,p=0,d=1,ceil=0)             avgpool(k,s=k,p=0,ceil=0)
+  adaptiveavgpool(7)  relu tanh sigmoid lrelu gelu softmax dropout  bn  flatten  linear(10)
+
+The jump is the distance, in input cells, between neighbouring output cells (the product
+of the strides; a transposed conv divides it); the receptive field is how many input cells
+one output cell sees.  The same table in Python: npconv.summary.summarize(spec).
+
+Example:
+  npconv summary "input(1x3x32x32) conv(64,k=3,p=1) relu maxpool(2) conv(128,k=3,p=1)"
+  npconv summary vgg16
+  npconv summary --file mynet.txt --input 1x3x64x64
+"""
+
+from ..networks import NETWORKS
+from ..summary import format_summary, summarize
+from .arguments import shape_arg
+
 NAME = "summary"
-HELP = "stub"
+HELP = "a whole network's table: output shape, parameters, jump and receptive field"
+
+
 def add_arguments(parser):
-    pass
+    """A spec or a network name, or ``--file``; ``--input``; ``--list``."""
+    parser.add_argument("spec", nargs="?",
+                        help=f"layers, e.g. \"conv(64,k=3,p=1) relu maxpool(2)\", or one of: "
+                             f"{', '.join(NETWORKS)}")
+    parser.add_argument("--file", help="read the spec from this file (# starts a comment)")
+    parser.add_argument("--input", type=shape_arg, metavar="NxCx...",
+                        help="input shape, e.g. 1x3x224x224 (overrides input(...))")
+    parser.add_argument("--list", action="store_true",
+                        help="list the shipped networks and exit")
+
+
 def run(args):
+    """Print the table."""
+    if args.list:
+        for name in NETWORKS:
+            print(name)
+        return 0
+    if (args.spec is None) == (args.file is None):
+        raise ValueError("give either a spec (or network name) or --file, not both or neither")
+    if args.file is not None:
+        try:
+            with open(args.file, encoding="utf-8") as handle:
+                spec = handle.read()
+        except OSError as error:
+            raise ValueError(f"--file {args.file}: {error.strerror}") from None
+    else:
+        spec = NETWORKS.get(args.spec, args.spec)
+    print(format_summary(summarize(spec, args.input)))
     return 0
