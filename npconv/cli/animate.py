@@ -1,0 +1,90 @@
+"""Draw an op on any configuration: an animated GIF, or a PNG still.
+
+Each frame shows the input with its padding, the current window, the kernel and the output
+filling in cell by cell, with the numbers in the cells (small grids only) and the output-size
+formula with this configuration's numbers.  The numbers are the op's real output.
+Needs the optional extra: pip install "npconv[viz]".
+
+op is conv, conv_transpose, max_pool or avg_pool.  --input is W (1-D) or HxW (2-D); sizes
+and hyperparameters are one number for every dimension or one per dimension joined by "x";
+padding may also be "same", "valid" (conv) or before:after pairs (0:1x1:0).  A transposed
+convolution is drawn both ways, one above the other: each input cell scattering a scaled
+kernel, and zero insertion + padding + a convolution with the flipped kernel (--view picks
+one).  With -o name.png: the last frame, --frame N, or --grid for a sheet of frames.
+
+Example:
+  npconv animate conv --input 5x5 --kernel 3 --stride 2 --padding 1 --dilation 2 -o conv.gif
+  npconv animate max_pool --input 5x5 --kernel 2 --ceil-mode -o pool.png --grid
+  npconv animate conv_transpose --input 2x2 --kernel 3 --stride 2 -o up.gif
+"""
+
+from .arguments import ints_arg, padding_arg, positive_int
+
+NAME = "animate"
+HELP = "draw an op as an animated GIF or a PNG still (needs npconv[viz])"
+
+
+def _size_arg(text):
+    """``"5x5"`` or ``"7"`` as a tuple of sizes."""
+    value = ints_arg(text)
+    return value if isinstance(value, tuple) else (value,)
+
+
+def add_arguments(parser):
+    """The op, its configuration, and where and how to draw it."""
+    parser.add_argument("op", choices=["conv", "conv_transpose", "max_pool", "avg_pool"],
+                        help="the op to draw")
+    parser.add_argument("--input", type=_size_arg, required=True, metavar="HxW",
+                        help="input size: W for 1-D, HxW for 2-D (one channel)")
+    parser.add_argument("--kernel", type=ints_arg, default=3, metavar="K",
+                        help="kernel (or pooling window) size, e.g. 3 or 3x2; default 3")
+    parser.add_argument("--stride", type=ints_arg, metavar="S",
+                        help="default 1 for conv and conv_transpose, the kernel for pooling")
+    parser.add_argument("--padding", type=padding_arg, default=0, metavar="P",
+                        help="int, per-dimension ints, before:after pairs, or (conv) "
+                             "'same'/'valid'; default 0")
+    parser.add_argument("--dilation", type=ints_arg, default=1, metavar="D",
+                        help="conv, conv_transpose, max_pool; default 1")
+    parser.add_argument("--output-padding", type=ints_arg, default=0, metavar="OP",
+                        help="conv_transpose: default 0")
+    parser.add_argument("--ceil-mode", action="store_true", help="pooling: round up")
+    parser.add_argument("--no-count-include-pad", dest="count_include_pad",
+                        action="store_false",
+                        help="avg_pool: divide by real cells only, not the zero padding")
+    parser.add_argument("--view", choices=["both", "scatter", "conv"], default="both",
+                        help="conv_transpose: which way to draw it; default both")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the small integer input and kernel; default 0")
+    parser.add_argument("-o", "--output", required=True, metavar="FILE",
+                        help="FILE.gif (animation) or FILE.png (still)")
+    parser.add_argument("--frame", type=int, metavar="N",
+                        help="PNG: which frame (negative counts from the end); default last")
+    parser.add_argument("--grid", action="store_true", help="PNG: a sheet of frames")
+    parser.add_argument("--numbers", dest="numbers", action="store_true", default=None,
+                        help="always write the numbers in the cells")
+    parser.add_argument("--no-numbers", dest="numbers", action="store_false",
+                        help="never write them (default: only on small grids)")
+    parser.add_argument("--fps", type=positive_int, default=2,
+                        help="GIF frames per second; default 2")
+
+
+def run(args):
+    """Draw the picture and say where it went and how many frames it has."""
+    if not args.output.lower().endswith((".gif", ".png")):
+        raise ValueError(f"-o {args.output!r} must end in .gif (animation) or .png (still)")
+    if (args.frame is not None or args.grid) and not args.output.lower().endswith(".png"):
+        raise ValueError("--frame and --grid choose a still: give -o a .png file")
+    try:
+        from ..viz import draw  # noqa: F401   matplotlib, imported only when drawing
+    except ImportError:                        # pragma: no cover - depends on the install
+        raise ValueError('drawing needs matplotlib: pip install "npconv[viz]"') from None
+    from .. import viz
+    config = {"stride": args.stride, "padding": args.padding, "seed": args.seed}
+    for name, default in (("dilation", 1), ("output_padding", 0), ("ceil_mode", False),
+                          ("count_include_pad", True), ("view", "both")):
+        if getattr(args, name) != default:
+            config[name] = getattr(args, name)
+    frames = viz.animate(args.op, args.input, args.output, args.kernel, frame=args.frame,
+                         grid=args.grid, numbers=args.numbers, fps=args.fps, **config)
+    print(f"wrote {args.output} ({frames} frame{'s' if frames != 1 else ''})")
+    return 0

@@ -1,0 +1,137 @@
+"""Pictures of every op, drawn from the real computation (``pip install "npconv[viz]"``).
+
+:func:`stories_for` computes what a picture shows, with NumPy alone and from the public ops:
+the windows, the values that fill the output, the scatter steps of a transposed convolution
+(see :mod:`npconv.viz.stories`).  :func:`animate` draws them into an animated GIF or a PNG
+still; only then is matplotlib imported (in :mod:`npconv.viz.draw`), so ``import npconv``
+and ``import npconv.viz`` never need it.
+
+Examples
+--------
+>>> stories = stories_for("conv", input_size=(4, 4), kernel_size=3)
+>>> [story.op for story in stories], stories[0].output.shape
+(['conv'], (2, 2))
+>>> [story.op for story in stories_for("conv_transpose", input_size=(2, 2), kernel_size=3)]
+['conv_transpose', 'conv_transpose as conv']
+"""
+
+import numpy as np
+
+from .stories import (ConvStory, PoolStory, ScatterStory, Step, conv_story, pool_story,
+                      sample_values, scatter_story, transposed_as_conv_story)
+
+__all__ = [
+    "OPS", "VIEWS", "stories_for", "animate",
+    "Step", "ConvStory", "PoolStory", "ScatterStory",
+    "conv_story", "pool_story", "scatter_story", "transposed_as_conv_story", "sample_values",
+]
+
+OPS = ("conv", "conv_transpose", "max_pool", "avg_pool")
+VIEWS = ("both", "scatter", "conv")
+
+
+def stories_for(op, input_size, kernel_size=3, stride=None, padding=0, dilation=1,
+                output_padding=0, ceil_mode=False, count_include_pad=True, view="both",
+                seed=0, input=None, kernel=None):
+    """The stories (data behind the picture) of one op and configuration.
+
+    Parameters
+    ----------
+    op : {"conv", "conv_transpose", "max_pool", "avg_pool"}
+    input_size : int or tuple of int
+        ``(W,)`` or ``(H, W)``: a 1-D or 2-D single-channel input.
+    kernel_size : int or tuple of int
+    stride : int or tuple of int, optional
+        Default 1 for the convolutions and ``kernel_size`` for pooling, as in the ops.
+    padding, dilation, output_padding, ceil_mode, count_include_pad
+        As for the op; each op takes only its own (a non-default value given to an op that
+        has no such argument is an error).
+    view : {"both", "scatter", "conv"}
+        conv_transpose only: the scatter, the equivalent convolution, or both one above the
+        other.
+    seed : int
+        Seeds the small integer values of the input and kernel.
+    input, kernel : array_like, optional
+        Explicit values instead of random ones (their shapes then set the sizes).
+
+    Returns
+    -------
+    list of stories, one per row of the picture
+    """
+    if op not in OPS:
+        raise ValueError(f"op={op!r} is not one of {OPS}")
+    if view not in VIEWS:
+        raise ValueError(f"view={view!r} is not one of {VIEWS}")
+    _refuse_foreign(op, dilation=(dilation, 1), output_padding=(output_padding, 0),
+                    ceil_mode=(ceil_mode, False), count_include_pad=(count_include_pad, True),
+                    view=(view, "both"))
+    if input is not None:
+        input_size = tuple(int(n) for n in np.shape(input))
+    if kernel is not None:
+        kernel_size = tuple(int(n) for n in np.shape(kernel))
+    input_size = _size_tuple(input_size, "input_size")
+    kernel_size = _size_tuple(kernel_size, "kernel_size", len(input_size))
+    if input is None:
+        input = sample_values(input_size, seed, high=10 if op == "max_pool" else 4)
+    if op in ("max_pool", "avg_pool"):
+        mode = op.split("_")[0]
+        return [pool_story(mode, input, kernel_size, stride, padding, dilation, ceil_mode,
+                           count_include_pad)]
+    if kernel is None:
+        kernel = sample_values(kernel_size, seed + 1, high=3)
+    stride = 1 if stride is None else stride
+    if op == "conv":
+        return [conv_story(input, kernel, stride, padding, dilation)]
+    stories = []
+    if view in ("both", "scatter"):
+        stories.append(scatter_story(input, kernel, stride, padding, output_padding, dilation))
+    if view in ("both", "conv"):
+        stories.append(transposed_as_conv_story(input, kernel, stride, padding, output_padding,
+                                                dilation))
+    return stories
+
+
+def animate(op, input_size, output, kernel_size=3, *, frame=None, grid=False, numbers=None,
+            fps=1.5, **config):
+    """Draw ``op`` on one configuration into ``output`` (``.gif`` or ``.png``).
+
+    ``config`` holds the op's hyperparameters and ``seed``, ``view``, ``input``, ``kernel``
+    as for :func:`stories_for`; ``frame``, ``grid``, ``numbers`` and ``fps`` are as for
+    :func:`npconv.viz.draw.save`.  Returns the number of frames written.  Raises the op's own
+    ``ValueError`` for a configuration the op refuses.
+    """
+    stories = stories_for(op, input_size, kernel_size, **config)
+    from . import draw                # matplotlib is imported here, and only here
+    return draw.save(stories, output, frame=frame, grid=grid, numbers=numbers, fps=fps)
+
+
+def _size_tuple(value, name, ndim=None):
+    sizes = (value,) if isinstance(value, int) else tuple(value)
+    if not sizes or not all(isinstance(n, int) and n >= 1 for n in sizes):
+        raise ValueError(f"{name}={value!r} must be one positive int or a tuple of them")
+    if ndim is not None:
+        if len(sizes) == 1:
+            sizes = sizes * ndim
+        elif len(sizes) != ndim:
+            raise ValueError(f"{name}={value!r} must have {ndim} entries, one per spatial "
+                             f"dimension of the input")
+    if len(sizes) > 2:
+        raise ValueError(f"{name}={value!r}: pictures are drawn for 1-D and 2-D inputs, got "
+                         f"{len(sizes)} dimensions")
+    return sizes
+
+
+_TAKES = {
+    "conv": {"dilation"},
+    "conv_transpose": {"dilation", "output_padding", "view"},
+    "max_pool": {"dilation", "ceil_mode"},
+    "avg_pool": {"ceil_mode", "count_include_pad"},
+}
+
+
+def _refuse_foreign(op, **given):
+    """Raise if an argument that ``op`` does not have was set to a non-default value."""
+    for name, (value, default) in given.items():
+        values = value if isinstance(value, (tuple, list)) else (value,)
+        if name not in _TAKES[op] and any(v != default for v in values):
+            raise ValueError(f"{op} takes no {name} (got {name}={value!r})")
