@@ -123,9 +123,9 @@ def test_weight_of_the_wrong_rank_is_rejected(call, method):
                                           (npconv.conv3d, (1, 2, 5, 5, 5, 5))])
 def test_rank_checked_alias_rejects_other_ranks(alias, shape):
     """conv1d/2d/3d name themselves and the input shape they got."""
-    weight = np.ones((1, 2, *[1] * (len(shape) - 2)))
-    with pytest.raises(ValueError, match=rf"{alias.__name__} expects input.*{shape}".replace(
-            "(", r"\(").replace(")", r"\)")):
+    weight = np.ones((1, 2, 1, 1))
+    with pytest.raises(ValueError, match=rf"{alias.__name__} expects input of shape .*got "
+                                         rf"shape {re.escape(str(shape))}"):
         alias(np.ones(shape), weight)
 
 
@@ -230,6 +230,42 @@ def test_negative_padding_is_rejected(call, method, padding):
         call(padding=padding, method=method)
 
 
+@each(ALL_OPS)
+def test_stride_with_the_wrong_number_of_entries_is_rejected(call, method):
+    """Three strides for two spatial dimensions names stride and the count it needs."""
+    with pytest.raises(ValueError, match=r"stride=\(1, 1, 1\) must be an int or 2 ints"):
+        call(stride=(1, 1, 1), method=method)
+
+
+@each(DILATED)
+def test_dilation_with_the_wrong_number_of_entries_is_rejected(call, method):
+    """One dilation in a tuple for two spatial dimensions names dilation."""
+    with pytest.raises(ValueError, match=r"dilation=\(2,\) must be an int or 2 ints"):
+        call(dilation=(2,), method=method)
+
+
+@each(POOLS)
+def test_kernel_size_with_the_wrong_number_of_entries_is_rejected(call, method):
+    """A 3-d pooling kernel for a 2-d input names kernel_size."""
+    with pytest.raises(ValueError, match=r"kernel_size=\(2, 2, 2\) must be an int or 2 ints"):
+        call(kernel_size=(2, 2, 2), method=method)
+
+
+@each(ALL_OPS)
+def test_padding_with_the_wrong_number_of_entries_is_rejected(call, method):
+    """Three paddings for two spatial dimensions names padding."""
+    with pytest.raises(ValueError, match=r"padding=\(1, 1, 1\) must be an int or have 2 entr"):
+        call(padding=(1, 1, 1), method=method)
+
+
+@each(ALL_OPS)
+def test_padding_entry_that_is_not_a_pair_is_a_type_error(call, method):
+    """A (1, 2, 3) where a (before, after) pair belongs names padding and the entry."""
+    with pytest.raises(TypeError, match=r"padding=.*each entry must be an int or a \(before, "
+                                        r"after\) pair of ints, got \(1, 2, 3\)"):
+        call(padding=((1, 2, 3), (0, 0)), method=method)
+
+
 @each(CONVS)
 def test_unknown_padding_string_is_rejected(call, method):
     """padding='full' names padding and the strings that are known."""
@@ -325,6 +361,15 @@ def test_output_padding_must_be_below_stride_or_dilation(call, method, output_pa
         call(output_padding=output_padding, stride=stride, dilation=dilation, method=method)
 
 
+@each(CONV_TRANSPOSES)
+@pytest.mark.parametrize("output_padding", [-1, (0, -1)])
+def test_negative_output_padding_is_rejected(call, method, output_padding):
+    """A negative output_padding names output_padding."""
+    with pytest.raises(ValueError, match=rf"output_padding={re.escape(repr(output_padding))} "
+                                         r"must be >= 0"):
+        call(output_padding=output_padding, stride=2, method=method)
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_output_padding_below_dilation_is_allowed(method):
     """output_padding 1 with stride 1 is fine when dilation is 2 (PyTorch's rule)."""
@@ -340,6 +385,17 @@ def test_reflect_padding_must_be_narrower_than_the_input(call, method, padding):
     with pytest.raises(ValueError, match=r"padding_mode='reflect' needs padding < input size.*"
                                          r"has size 5"):
         call(padding=padding, padding_mode="reflect", method=method)
+
+
+@each(CONVS)
+def test_reflect_same_padding_must_be_narrower_than_the_input(call, method):
+    """'same' with a 5x5 kernel pads a 2x2 input by (2, 2): too wide to reflect."""
+    with pytest.raises(ValueError, match=r"padding_mode='reflect' needs padding < input size, "
+                                         r"but spatial dimension 0 has size 2 and padding "
+                                         r"\(2, 2\)"):
+        extra = {"grad_output": np.ones((1, 4, 2, 2))} if call is call_conv_backward else {}
+        call(input=np.ones((1, 2, 2, 2)), weight=np.ones((4, 2, 5, 5)), padding="same",
+             padding_mode="reflect", method=method, **extra)
 
 
 @each(CONVS)

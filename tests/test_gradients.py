@@ -2,10 +2,10 @@
 
 The loss is ``L = sum(out * R)`` with a random probe ``R`` of the output's shape, so
 ``dL/d(out) = R`` is the ``grad_output`` handed to the backward.  For a direction ``v`` the
-central difference ``(L(a + h v) - L(a - h v)) / 2h`` must equal ``<grad_a, v>``.  A wrong
-gradient differs from the right one along almost every random ``v``, so two random
-directions per argument catch it while keeping the loop variant quick; the small bias is
-checked along every axis.
+central difference ``(L(a + h v) - L(a - h v)) / 2h`` must equal ``<grad_a, v>``.  Tiny
+arguments (the bias, small kernels and inputs) are checked along every axis, i.e. element by
+element.  For larger ones a wrong gradient differs from the right one along almost every
+random ``v``, so two random directions catch it while keeping the loop variant quick.
 
 Convolution, transposed convolution and average pooling are linear in each argument, so the
 difference is exact up to rounding.  Max pooling is piecewise linear: its inputs come from
@@ -17,16 +17,22 @@ that the two methods' forwards agree with each other and with PyTorch is another
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import npconv
-from tests.strategies import (arrays, conv_configs, conv_transpose_configs, distinct_arrays,
-                              op_args, pool_configs)
+from tests.strategies import (
+    conv_configs,
+    conv_transpose_configs,
+    distinct_arrays,
+    op_args,
+    pool_configs,
+)
 
 METHODS = ("loops", "im2col")
 STEP = 1e-6
 RANDOM_DIRECTIONS = 2
+ELEMENTWISE_UP_TO = 16
 
 seeds = st.integers(0, 2**32 - 1)
 
@@ -44,6 +50,13 @@ def random_directions(shape, seed, count=RANDOM_DIRECTIONS):
 def axis_directions(shape):
     """One unit vector per element: the full finite-difference gradient, for tiny arrays."""
     return list(np.eye(int(np.prod(shape))).reshape(-1, *shape))
+
+
+def directions_for(shape, seed):
+    """Every axis for an array of at most ``ELEMENTWISE_UP_TO`` cells, else random ones."""
+    if np.prod(shape) <= ELEMENTWISE_UP_TO:
+        return axis_directions(shape)
+    return random_directions(shape, seed)
 
 
 def assert_matches_finite_differences(loss, point, gradient, directions):
@@ -149,7 +162,7 @@ def test_conv_grad_input_matches_finite_differences(method, config, seed):
     x, weight, bias = config["input"], config["weight"], config["bias"]
     grads = npconv.conv_backward(R, x, weight, **args, method=method)
     assert_matches_finite_differences(lambda point: loss(point, weight, bias), x,
-                                      grads.grad_input, random_directions(x.shape, seed))
+                                      grads.grad_input, directions_for(x.shape, seed))
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -161,7 +174,7 @@ def test_conv_grad_weight_matches_finite_differences(method, config, seed):
     x, weight, bias = config["input"], config["weight"], config["bias"]
     grads = npconv.conv_backward(R, x, weight, **args, method=method)
     assert_matches_finite_differences(lambda point: loss(x, point, bias), weight,
-                                      grads.grad_weight, random_directions(weight.shape, seed))
+                                      grads.grad_weight, directions_for(weight.shape, seed))
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -203,7 +216,7 @@ def test_conv_transpose_grad_input_matches_finite_differences(method, config, se
     x, weight, bias = config["input"], config["weight"], config["bias"]
     grads = npconv.conv_transpose_backward(R, x, weight, **args, method=method)
     assert_matches_finite_differences(lambda point: loss(point, weight, bias), x,
-                                      grads.grad_input, random_directions(x.shape, seed))
+                                      grads.grad_input, directions_for(x.shape, seed))
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -215,7 +228,7 @@ def test_conv_transpose_grad_weight_matches_finite_differences(method, config, s
     x, weight, bias = config["input"], config["weight"], config["bias"]
     grads = npconv.conv_transpose_backward(R, x, weight, **args, method=method)
     assert_matches_finite_differences(lambda point: loss(x, point, bias), weight,
-                                      grads.grad_weight, random_directions(weight.shape, seed))
+                                      grads.grad_weight, directions_for(weight.shape, seed))
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -269,7 +282,7 @@ def test_max_pool_backward_matches_finite_differences(method, config, seed):
     grad = npconv.max_pool_backward(R, x, **args, method=method)
     assert_matches_finite_differences(
         lambda point: np.sum(npconv.max_pool(point, **args, method=method) * R), x, grad,
-        random_directions(x.shape, seed))
+        directions_for(x.shape, seed))
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -289,4 +302,4 @@ def test_avg_pool_backward_matches_finite_differences(method, config, seed):
     grad = npconv.avg_pool_backward(R, x, **args, method=method)
     assert_matches_finite_differences(
         lambda point: np.sum(npconv.avg_pool(point, **args, method=method) * R), x, grad,
-        random_directions(x.shape, seed))
+        directions_for(x.shape, seed))

@@ -160,7 +160,9 @@ def explicit(values, kernel_size, stride=None, padding=0, ceil_mode=False, **ext
     x = np.asarray(values, dtype=float)
     x = x.reshape(1, 1, *x.shape)
     ndim = x.ndim - 2
-    as_tuple = (lambda v: v if isinstance(v, tuple) else (v,) * ndim)
+
+    def as_tuple(value):
+        return value if isinstance(value, tuple) else (value,) * ndim
     pairs = tuple((p, p) for p in as_tuple(padding))
     return {"input": x, "kernel_size": as_tuple(kernel_size),
             "stride": None if stride is None else as_tuple(stride),
@@ -304,9 +306,9 @@ def test_avg_pool_matches_brute_force_divisors(method, config):
 # ones(6), kernel 3, stride 2, padding 1, ceil_mode: windows start at -1, 1, 3, 5; the last
 # holds cell 5 and one right-padding cell, and overhangs by one more.
 AVG_DIVISOR_EXAMPLES = [
-    (dict(count_include_pad=True), [2 / 3, 1., 1., 1 / 2]),
-    (dict(count_include_pad=False), [1., 1., 1., 1.]),
-    (dict(divisor_override=2), [1., 1.5, 1.5, 0.5]),
+    ({"count_include_pad": True}, [2 / 3, 1., 1., 1 / 2]),
+    ({"count_include_pad": False}, [1., 1., 1., 1.]),
+    ({"divisor_override": 2}, [1., 1.5, 1.5, 0.5]),
 ]
 
 
