@@ -245,6 +245,29 @@ def test_max_pool_matches_brute_force(method, config):
     np.testing.assert_array_equal(indices, expected_indices)
 
 
+# The cheat sheet's pooling picture (Stanford CS231n): a 4x4 input, 2x2 windows, stride 2.
+CHEAT_SHEET_INPUT = np.array([[[[1., 1., 2., 4.],
+                                [5., 6., 7., 8.],
+                                [3., 2., 1., 0.],
+                                [1., 2., 3., 4.]]]])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_max_pool_cheat_sheet_example(method):
+    """The cheat sheet's max pooling: [[6, 8], [3, 4]], found at cells 5, 7, 8 and 15."""
+    out, indices = npconv.max_pool(CHEAT_SHEET_INPUT, 2, stride=2, return_indices=True,
+                                   method=method)
+    np.testing.assert_array_equal(out, [[[[6., 8.], [3., 4.]]]])
+    np.testing.assert_array_equal(indices, [[[[5, 7], [8, 15]]]])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_avg_pool_cheat_sheet_example(method):
+    """The same picture averaged: (1+1+5+6)/4, (2+4+7+8)/4, (3+2+1+2)/4, (1+0+3+4)/4."""
+    out = npconv.avg_pool(CHEAT_SHEET_INPUT, 2, stride=2, method=method)
+    np.testing.assert_array_equal(out, [[[[3.25, 5.25], [2., 2.]]]])
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_max_pool_ties_go_to_the_first_maximum(method):
     """[2, 2, 1, 2] with kernel 2, stride 1: windows pick cells 0, 1 and 3."""
