@@ -1,7 +1,85 @@
-"""stub"""
+"""The window, in the terminal: the input grid with the current window marked, frame by frame.
+
+For conv (with --dilation for a dilated kernel), max_pool, avg_pool and conv_transpose
+(drawn as the convolution it equals: zeros inserted between the input cells, a border
+added, the kernel flipped).  The input holds 1, 2, 3, ... row by row; the conv kernel is
+a checkerboard of ones and zeros.  Each frame shows the output so far and the arithmetic
+of the current cell.  Plain text marks the window with [ ]; colour is used only on a
+terminal, and never when NO_COLOR is set.
+
+Example:
+  npconv show conv --size 5x5 --kernel 3 --stride 2 --padding 1
+  npconv show conv --size 7x7 --kernel 3 --dilation 2 --frame 1
+  npconv show conv_transpose --size 2x2 --kernel 3 --stride 2
+  npconv show max_pool --size 5 --kernel 2 --ceil-mode
+"""
+
+import os
+import sys
+import time
+
+from ..show import OPS, frames, render
+from .arguments import ints_arg, padding_arg, positive_int, shape_arg
+
 NAME = "show"
-HELP = "stub"
+HELP = "draw the sliding window in the terminal, frame by frame"
+
+
 def add_arguments(parser):
-    pass
+    """The op, the input size, the geometry, and which frames to draw."""
+    parser.add_argument("op", choices=OPS, help="which op to draw")
+    parser.add_argument("--size", type=shape_arg, default=(5, 5), metavar="HxW",
+                        help="spatial input size, HxW or W (default 5x5)")
+    parser.add_argument("--kernel", type=ints_arg, default=3, metavar="K",
+                        help="kernel size (default 3)")
+    parser.add_argument("--stride", type=ints_arg, metavar="S",
+                        help="default 1 for convolutions, the kernel for pooling")
+    parser.add_argument("--padding", type=padding_arg, default=0, metavar="P")
+    parser.add_argument("--dilation", type=ints_arg, default=1, metavar="D")
+    parser.add_argument("--output-padding", type=ints_arg, default=0, metavar="OP",
+                        help="conv_transpose only")
+    parser.add_argument("--ceil-mode", action="store_true", help="pooling only")
+    parser.add_argument("--no-count-include-pad", dest="count_include_pad",
+                        action="store_false", help="avg_pool only")
+    parser.add_argument("--frame", type=positive_int, metavar="N",
+                        help="draw only frame N (from 1); default: all of them")
+    parser.add_argument("--delay", type=float, default=0.0, metavar="SECONDS",
+                        help="on a terminal, redraw in place every SECONDS (an animation)")
+
+
+def use_color(stream=None, environ=None):
+    """Colour only on a terminal, and never when ``NO_COLOR`` is set (no-color.org).
+
+    >>> use_color(environ={"NO_COLOR": "1"})
+    False
+    """
+    stream = sys.stdout if stream is None else stream
+    environ = os.environ if environ is None else environ
+    if environ.get("NO_COLOR"):
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
 def run(args):
+    """Print the frames."""
+    if isinstance(args.padding, str):
+        raise ValueError(f"--padding {args.padding}: give numbers (same/valid are not drawn)")
+    movie = frames(args.op, args.size, args.kernel, args.stride, args.padding, args.dilation,
+                   args.output_padding, args.ceil_mode, args.count_include_pad)
+    if args.frame is not None:
+        if args.frame > len(movie):
+            raise ValueError(f"--frame {args.frame}: this configuration has {len(movie)} "
+                             f"frames (one per output cell)")
+        movie = [movie[args.frame - 1]]
+    color = use_color()
+    animate = color and args.delay > 0
+    for number, frame in enumerate(movie):
+        if animate:
+            print("\x1b[H\x1b[2J", end="")
+        elif number:
+            print()
+        print(render(frame, color=color))
+        if animate:
+            sys.stdout.flush()
+            time.sleep(args.delay)
     return 0
