@@ -147,8 +147,6 @@ def frames(op, size, kernel_size=3, stride=None, padding=0, dilation=1, output_p
         grid, kinds = _padded(x, pairs, kernel_size, stride, dilation, out.shape[2:])
         window_stride, kernel = stride, weight
         label = "input padded" if (kinds == PADDING).any() else "input"
-        if (kinds == OUTSIDE).any():
-            label += " (~: ceil_mode overhang)"
     if max(grid.shape[2:]) > _MAX_CELLS:
         raise ValueError(f"the grid would be {'x'.join(map(str, grid.shape[2:]))} cells; "
                          f"keep each side at most {_MAX_CELLS} so that it fits a terminal")
@@ -157,6 +155,8 @@ def frames(op, size, kernel_size=3, stride=None, padding=0, dilation=1, output_p
         divisors = avg_pool_divisors(size, kernel_size, stride, pairs, out.shape[2:],
                                      count_include_pad)
     title = f"{label} {'x'.join(map(str, grid.shape[2:]))}"
+    if (kinds == OUTSIDE).any():
+        title += " (~ overhang: ceil_mode)"
     plane, kinds, result = grid[0, 0], kinds[0, 0], out[0, 0]
     kernel = None if kernel is None else kernel[0, 0]
     if ndim == 1:                                     # draw one row
