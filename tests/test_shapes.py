@@ -1,0 +1,384 @@
+"""Output shapes of every op, and the shape helpers of ``npconv.shapes``, against formulas
+written out in this file.
+
+Cheat sheet: "Calculate output's dimension" (the output-size formula, here with a
+``(before, after)`` padding pair), "Padding" (valid and same), "Dilated Convolution" (the
+effective kernel and the receptive field), "Transposed Convolution" (its output size) and
+the parameter count ``k * k * C + 1`` (and zero for pooling).
+
+The formulas, per spatial dimension, with ``span = dilation * (kernel_size - 1) + 1``:
+
+- conv:            ``floor((in + before + after - dilation * (k - 1) - 1) / stride) + 1``
+- conv_transpose:  ``(in - 1) * stride - before - after + dilation * (k - 1)
+  + output_padding + 1``
+- pooling:         the conv formula, rounded up with ``ceil_mode``; PyTorch then drops the
+  last window if it starts at or beyond ``in + before``, i.e. if
+  ``(out - 1) * stride >= in + before``.
+
+The receptive field is checked against a brute force that pushes one output cell back
+through a stack of layers, collecting every input cell it touches.
+"""
+
+import inspect
+import math
+
+import numpy as np
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+import npconv
+from npconv import calculator
+from tests.strategies import conv_configs, conv_transpose_configs, op_args, pool_configs
+
+METHODS = ("loops", "im2col")
+
+
+# --------------------------------------------------------------------------------------------
+# The formulas, written out here (never taken from npconv)
+# --------------------------------------------------------------------------------------------
+
+def conv_formula(n, k, s, before, after, d):
+    """floor((in + before + after - d*(k-1) - 1) / s) + 1"""
+    return math.floor((n + before + after - d * (k - 1) - 1) / s) + 1
+
+
+def conv_transpose_formula(n, k, s, before, after, op, d):
+    """(in-1)*s - before - after + d*(k-1) + op + 1"""
+    return (n - 1) * s - before - after + d * (k - 1) + op + 1
+
+
+def pool_formula(n, k, s, before, after, d, ceil_mode):
+    """The conv formula, rounded up with ceil_mode and PyTorch's last-window rule."""
+    room = n + before + after - d * (k - 1) - 1
+    if not ceil_mode:
+        return math.floor(room / s) + 1
+    out = math.ceil(room / s) + 1
+    if (out - 1) * s >= n + before:          # the last window would start past the input
+        out -= 1
+    return out
+
+
+def per_dimension(value, ndim):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * ndim
+
+
+def conv_expected_shape(config):
+    x, w = config["input"], config["weight"]
+    N, _, *in_size = x.shape
+    C_out, _, *kernel_size = w.shape
+    ndim = len(in_size)
+    stride = per_dimension(config["stride"], ndim)
+    dilation = per_dimension(config["dilation"], ndim)
+    return (N, C_out, *(conv_formula(n, k, s, b, a, d) for n, k, s, (b, a), d
+                        in zip(in_size, kernel_size, stride, config["pairs"], dilation)))
+
+
+def conv_transpose_expected_shape(config):
+    x, w = config["input"], config["weight"]
+    N, _, *in_size = x.shape
+    _, C_out_per_group, *kernel_size = w.shape
+    ndim = len(in_size)
+    stride = per_dimension(config["stride"], ndim)
+    dilation = per_dimension(config["dilation"], ndim)
+    output_padding = per_dimension(config["output_padding"], ndim)
+    return (N, C_out_per_group * config["groups"],
+            *(conv_transpose_formula(n, k, s, b, a, op, d) for n, k, s, (b, a), op, d
+              in zip(in_size, kernel_size, stride, config["pairs"], output_padding, dilation)))
+
+
+def pool_expected_shape(config):
+    x = config["input"]
+    N, C, *in_size = x.shape
+    ndim = len(in_size)
+    kernel_size = per_dimension(config["kernel_size"], ndim)
+    stride = kernel_size if config["stride"] is None else per_dimension(config["stride"], ndim)
+    dilation = per_dimension(config.get("dilation", 1), ndim)
+    return (N, C, *(pool_formula(n, k, s, b, a, d, config["ceil_mode"]) for n, k, s, (b, a), d
+                    in zip(in_size, kernel_size, stride, config["pairs"], dilation)))
+
+
+# --------------------------------------------------------------------------------------------
+# The ops' output shapes
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", METHODS)
+@given(config=conv_configs())
+def test_conv_output_shape_is_the_formula(config, method):
+    """conv's output shape is floor((in + pads - d*(k-1) - 1)/s) + 1 per dimension
+    ("Calculate output's dimension")."""
+    out = npconv.conv(**op_args(config), method=method)
+    assert out.shape == conv_expected_shape(config)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@given(config=conv_configs())
+def test_conv_backward_gradients_have_the_argument_shapes(config, method):
+    """conv_backward, given a grad_output of the formula's shape, returns gradients shaped
+    like the input, the weight and (C_out,) ("Calculate output's dimension")."""
+    args = op_args(config)
+    del args["bias"]
+    grad_output = np.ones(conv_expected_shape(config))
+    grads = npconv.conv_backward(grad_output, **args, method=method)
+    assert grads.grad_input.shape == config["input"].shape
+    assert grads.grad_weight.shape == config["weight"].shape
+    assert grads.grad_bias.shape == (config["weight"].shape[0],)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@given(config=conv_transpose_configs())
+def test_conv_transpose_output_shape_is_the_formula(config, method):
+    """conv_transpose's output shape is (in-1)*s - pads + d*(k-1) + op + 1 per dimension
+    ("Transposed Convolution")."""
+    out = npconv.conv_transpose(**op_args(config), method=method)
+    assert out.shape == conv_transpose_expected_shape(config)
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("method", METHODS)
+@given(data=st.data())
+def test_pool_output_shape_is_the_formula(kind, method, data):
+    """Pooling's output shape is the conv formula, rounded up with ceil_mode, minus a last
+    window starting past in + before ("Pooling operation", "Calculate output's dimension")."""
+    config = data.draw(pool_configs(kind))
+    pool = npconv.max_pool if kind == "max" else npconv.avg_pool
+    out = pool(**op_args(config), method=method)
+    assert out.shape == pool_expected_shape(config)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@given(config=pool_configs("max"))
+def test_max_pool_indices_have_the_output_shape_and_int64(config, method):
+    """max_pool's indices are int64 and shaped like its output ("Pooling operation")."""
+    out, indices = npconv.max_pool(**op_args(config), return_indices=True, method=method)
+    assert indices.shape == out.shape == pool_expected_shape(config)
+    assert indices.dtype == np.int64
+
+
+@pytest.mark.parametrize("method", METHODS)
+@given(config=conv_transpose_configs())
+def test_conv_transpose_backward_gradients_have_the_argument_shapes(config, method):
+    """conv_transpose_backward, given a grad_output of the formula's shape, returns gradients
+    shaped like the input, the weight and (C_out,) ("Transposed Convolution")."""
+    args = op_args(config)
+    del args["bias"]
+    grad_output = np.ones(conv_transpose_expected_shape(config))
+    grads = npconv.conv_transpose_backward(grad_output, **args, method=method)
+    assert grads.grad_input.shape == config["input"].shape
+    assert grads.grad_weight.shape == config["weight"].shape
+    assert grads.grad_bias.shape == (config["weight"].shape[1] * config["groups"],)
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("method", METHODS)
+@given(data=st.data())
+def test_pool_backward_gradient_has_the_input_shape(kind, method, data):
+    """A pooling backward, given a grad_output of the formula's shape, returns a gradient
+    shaped like the input ("Pooling operation")."""
+    config = data.draw(pool_configs(kind))
+    backward = npconv.max_pool_backward if kind == "max" else npconv.avg_pool_backward
+    grad_input = backward(np.ones(pool_expected_shape(config)), **op_args(config),
+                          method=method)
+    assert grad_input.shape == config["input"].shape
+
+
+# --------------------------------------------------------------------------------------------
+# The helpers of npconv.shapes, one spatial dimension at a time
+# --------------------------------------------------------------------------------------------
+
+sizes = st.integers(1, 40)
+kernels = st.integers(1, 7)
+strides = st.integers(1, 5)
+dilations = st.integers(1, 4)
+pads = st.integers(0, 4)
+
+
+@given(n=sizes, k=kernels, s=strides, before=pads, after=pads, d=dilations)
+@example(n=32, k=3, s=2, before=1, after=1, d=1)      # cheat sheet style: 32 -> 16
+@example(n=5, k=3, s=1, before=0, after=0, d=1)       # valid padding: 5 -> 3
+@example(n=5, k=3, s=1, before=1, after=1, d=1)       # same padding: 5 -> 5
+def test_conv_output_size_is_the_cheat_sheet_formula(n, k, s, before, after, d):
+    """conv_output_size is floor((in + before + after - d*(k-1) - 1)/s) + 1
+    ("Calculate output's dimension")."""
+    assert npconv.conv_output_size(n, k, s, (before, after), d) == conv_formula(
+        n, k, s, before, after, d)
+
+
+def test_cheat_sheet_output_size_examples():
+    """Worked examples of the cheat sheet's formula: 32 wide, k=3, s=2, p=1 gives 16; a
+    5-wide input and 3-wide kernel gives 3 with valid and 5 with same padding
+    ("Calculate output's dimension", "Padding")."""
+    assert npconv.conv_output_size(32, 3, 2, (1, 1), 1) == 16
+    assert npconv.conv_output_size(5, 3, 1, (0, 0), 1) == 3
+    assert npconv.conv_output_size(5, 3, 1, (1, 1), 1) == 5
+    assert npconv.conv_output_size(7, 3, 1, (0, 0), 2) == 3        # span 5: 7 - 5 + 1
+
+
+@given(n=sizes, k=kernels, s=strides, before=pads, after=pads, d=dilations,
+       op_draw=st.integers(0, 4))
+@example(n=3, k=3, s=2, before=1, after=1, d=1, op_draw=1)     # 3 -> 6, as in the docstring
+def test_conv_transpose_output_size_is_the_formula(n, k, s, before, after, d, op_draw):
+    """conv_transpose_output_size is (in-1)*s - before - after + d*(k-1) + op + 1
+    ("Transposed Convolution")."""
+    op = op_draw % max(s, d)                     # output_padding must be < max(s, d)
+    assert npconv.conv_transpose_output_size(n, k, s, (before, after), op, d) == (
+        conv_transpose_formula(n, k, s, before, after, op, d))
+
+
+@given(n=sizes, k=kernels, s=strides, before=pads, after=pads, d=dilations,
+       ceil_mode=st.booleans())
+@example(n=5, k=2, s=2, before=0, after=0, d=1, ceil_mode=True)    # keeps a half window: 3
+@example(n=4, k=2, s=2, before=1, after=1, d=1, ceil_mode=True)    # drops the last: 3
+@example(n=1, k=3, s=3, before=1, after=1, d=1, ceil_mode=True)
+def test_pool_output_size_is_the_formula_with_pytorchs_ceil_rule(n, k, s, before, after, d,
+                                                                   ceil_mode):
+    """pool_output_size rounds the conv formula down, or up with ceil_mode and then drops a
+    last window starting at or past in + before ("Pooling operation")."""
+    assert npconv.pool_output_size(n, k, s, (before, after), d, ceil_mode) == pool_formula(
+        n, k, s, before, after, d, ceil_mode)
+
+
+def test_pool_output_size_ceil_examples():
+    """Hand-counted ceil_mode windows: 5 cells, k=2, s=2 gives windows at 0, 2, 4 (3); 4
+    cells padded (1, 1) gives windows at -1, 1, 3 and drops the one at 5 (3)
+    ("Pooling operation")."""
+    assert npconv.pool_output_size(5, 2, 2, (0, 0), 1, False) == 2
+    assert npconv.pool_output_size(5, 2, 2, (0, 0), 1, True) == 3
+    assert npconv.pool_output_size(4, 2, 2, (1, 1), 1, True) == 3
+
+
+@given(n=sizes, k=kernels, s=strides, d=dilations)
+@example(n=5, k=3, s=1, d=1)
+@example(n=5, k=4, s=1, d=1)
+@example(n=7, k=3, s=2, d=1)
+def test_same_padding_keeps_ceil_in_over_stride_with_the_odd_cell_after(n, k, s, d):
+    """same_padding gives an output of ceil(in / stride) cells, splits the padding evenly
+    with any odd cell at the end, and pads no more than needed ("Padding": same)."""
+    before, after = npconv.same_padding(n, k, s, d)
+    assert conv_formula(n, k, s, before, after, d) == math.ceil(n / s)
+    assert after - before in (0, 1)
+    if before + after > 0:      # one cell less would lose an output cell
+        assert conv_formula(n, k, s, before, after - 1, d) < math.ceil(n / s)
+
+
+@given(C_in_per_group=st.integers(1, 8), C_out_per_group=st.integers(1, 8),
+       groups=st.integers(1, 4), kernel_size=st.lists(st.integers(1, 5), min_size=1,
+                                                       max_size=3).map(tuple),
+       bias=st.booleans())
+@example(C_in_per_group=3, C_out_per_group=1, groups=1, kernel_size=(3, 3), bias=True)
+def test_conv_parameter_count_counts_the_weights_and_biases(C_in_per_group, C_out_per_group,
+                                                             groups, kernel_size, bias):
+    """conv_parameter_count is the number of cells of a (C_out, C_in/groups, *k) weight
+    plus C_out biases if any (the cheat sheet's "# params = H * W * C + 1")."""
+    C_in, C_out = C_in_per_group * groups, C_out_per_group * groups
+    weight = np.zeros((C_out, C_in // groups, *kernel_size))
+    hand_count = weight.size + (C_out if bias else 0)
+    assert npconv.conv_parameter_count(C_in, C_out, kernel_size, groups, bias) == hand_count
+
+
+@pytest.mark.parametrize("k, C", [(1, 1), (3, 3), (5, 3), (3, 64)])
+def test_cheat_sheet_parameter_count_is_k_k_C_plus_1(k, C):
+    """One k x k x C kernel with a bias has k*k*C + 1 parameters (cheat sheet's # params)."""
+    assert npconv.conv_parameter_count(C, 1, (k, k)) == k * k * C + 1
+
+
+def test_pooling_has_zero_parameters():
+    """A pooling layer has no parameters: the ops take no weight or bias, and the shape
+    calculator reports 0 (cheat sheet: "the number of parameters in the Pooling layer is
+    zero")."""
+    for pool in (npconv.max_pool, npconv.avg_pool):
+        names = set(inspect.signature(pool).parameters)
+        assert not names & {"weight", "bias"}
+    for kind in ("max", "avg"):
+        assert calculator.pool_report(kind, (1, 3, 8, 8), 2).parameters == 0
+
+
+@given(k=kernels, d=dilations)
+@example(k=3, d=2)
+def test_effective_kernel_size_is_the_span_of_the_taps(k, d):
+    """effective_kernel_size is the number of cells from the first tap to the last,
+    taps at 0, d, 2d, ... ("Dilated Convolution")."""
+    taps = [t * d for t in range(k)]
+    assert npconv.effective_kernel_size(k, d) == taps[-1] - taps[0] + 1
+
+
+def brute_force_receptive_field(layers):
+    """Push output cells 0 and 1 of the last layer back to the input, collecting the cells
+    each touches; return the field's width and the distance between the two fields."""
+    def touched(position):
+        cells = {position}
+        for kernel_size, stride, dilation in reversed(layers):
+            cells = {cell * stride + tap * dilation for cell in cells
+                     for tap in range(kernel_size)}
+        return cells
+    first, second = touched(0), touched(1)
+    return max(first) - min(first) + 1, min(second) - min(first)
+
+
+layer_stacks = st.lists(st.tuples(kernels, st.integers(1, 3), dilations), min_size=1,
+                        max_size=4)
+
+
+@given(layers=layer_stacks)
+@example(layers=[(3, 1, 1), (3, 1, 1)])
+@example(layers=[(3, 1, 2)])
+@example(layers=[(7, 2, 1), (3, 2, 1)])
+def test_receptive_field_matches_a_brute_force_walk_back_through_the_layers(layers):
+    """receptive_field gives how many input cells one output cell of the stack sees, and
+    how far apart neighbouring outputs' fields start ("Dilated Convolution")."""
+    assert npconv.receptive_field(layers) == brute_force_receptive_field(layers)
+
+
+def test_dilated_3x3_kernel_covers_a_5x5_field_with_9_weights():
+    """The cheat sheet's example: a 3x3 kernel with d=2 covers a 5x5 receptive field
+    with 9 weights ("Dilated Convolution").  Checked by the helpers and by which input
+    cells get a nonzero gradient from the one output of a 5x5 input."""
+    assert npconv.effective_kernel_size(3, 2) == 5
+    assert npconv.receptive_field([(3, 1, 2)]) == (5, 1)
+    assert npconv.conv_parameter_count(1, 1, (3, 3), bias=False) == 9
+    x = np.ones((1, 1, 5, 5))
+    w = np.ones((1, 1, 3, 3))
+    for method in METHODS:
+        out = npconv.conv(x, w, dilation=2, method=method)
+        assert out.shape == (1, 1, 1, 1)
+        grad_input = npconv.conv_backward(np.ones_like(out), x, w, dilation=2,
+                                          method=method).grad_input
+        touched = np.argwhere(grad_input[0, 0] != 0)
+        assert len(touched) == 9
+        assert touched.min(axis=0).tolist() == [0, 0]
+        assert touched.max(axis=0).tolist() == [4, 4]
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("padding, size", [("valid", 3), ("same", 5)])
+def test_valid_padding_shrinks_and_same_padding_keeps_the_size(method, padding, size):
+    """A 3x3 kernel on a 5x5 image gives 3x3 with valid padding and 5x5 with same padding
+    ("Padding": valid vs same)."""
+    x = np.arange(25.).reshape(1, 1, 5, 5)
+    w = np.ones((1, 1, 3, 3))
+    assert npconv.conv(x, w, padding=padding, method=method).shape == (1, 1, size, size)
+
+
+@given(n=sizes, k=kernels, s=strides, before=pads, after=pads, d=dilations)
+@example(n=6, k=3, s=2, before=1, after=1, d=1)
+def test_output_padding_for_recovers_the_conv_input_size(n, k, s, before, after, d):
+    """For a conv from n cells to m, output_padding_for(n, m, ...) is the output_padding
+    with which conv_transpose maps m back to n, and lies in 0 .. max(s, d) - 1
+    ("Transposed Convolution")."""
+    n = max(n, d * (k - 1) + 1 - before - after)     # the dilated kernel must fit
+    m = conv_formula(n, k, s, before, after, d)
+    op = npconv.output_padding_for(n, m, k, s, (before, after), d)
+    assert 0 <= op < max(s, d)
+    assert conv_transpose_formula(m, k, s, before, after, op, d) == n
+
+
+@given(m=sizes, k=kernels, s=strides, before=pads, after=pads, d=dilations,
+       beyond=st.integers(0, 3), below=st.booleans())
+def test_output_padding_for_rejects_unreachable_sizes(m, k, s, before, after, d, beyond,
+                                                       below):
+    """A target below the op=0 size or at/above it + max(s, d) raises ValueError
+    ("Transposed Convolution")."""
+    smallest = conv_transpose_formula(m, k, s, before, after, 0, d)
+    target = smallest - 1 - beyond if below else smallest + max(s, d) + beyond
+    with pytest.raises(ValueError):
+        npconv.output_padding_for(target, m, k, s, (before, after), d)
