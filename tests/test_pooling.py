@@ -169,6 +169,12 @@ def explicit(values, kernel_size, stride=None, padding=0, ceil_mode=False, **ext
             "padding": padding, "ceil_mode": ceil_mode, "pairs": pairs, **extra}
 
 
+# A 3x3x4 input with ties and a column of -inf, for the 3-D examples.
+CUBE_WITH_TIES = np.array([[[1., 0., 1., 1.], [0., -1., 1., 0.], [1., 1., -np.inf, 0.]],
+                           [[0., 0., 0., 0.], [-1., 1., -1., 1.], [1., 0., -np.inf, 1.]],
+                           [[-1., -1., 1., 0.], [0., 0., 0., 0.], [1., 1., -np.inf, -1.]]])
+
+
 # --------------------------------------------------------------------------------------------
 # Which windows exist
 # --------------------------------------------------------------------------------------------
@@ -235,6 +241,8 @@ def test_avg_pool_output_shape_counts_the_windows_pytorch_keeps(method, config):
 @example(config=explicit([2., 2., 1., 2.], 2, stride=1, dilation=1))
 @example(config=explicit([[-np.inf] * 3] * 3, 3, stride=2, padding=1, dilation=1))
 @example(config=explicit([1., np.nan, 3., np.nan, 2.], 5, dilation=1))
+@example(config=explicit(CUBE_WITH_TIES, (2, 2, 3), stride=(2, 1, 2), padding=(1, 0, 1),
+                         ceil_mode=True, dilation=(1, 2, 1)))
 @given(config=max_pool_configs_with_ties())
 def test_max_pool_matches_brute_force(method, config):
     """Values and int64 indices: first maximum, padding never wins, last NaN wins."""
@@ -319,6 +327,9 @@ def test_max_pool_index_is_flat_in_the_unpadded_plane(method):
                          count_include_pad=True, divisor_override=None))
 @example(config=explicit(np.arange(20.).reshape(4, 5), 3, stride=2, padding=1, ceil_mode=True,
                          count_include_pad=False, divisor_override=None))
+@example(config=explicit(CUBE_WITH_TIES.clip(-1, 1), (2, 2, 3), stride=(2, 1, 2),
+                         padding=(1, 0, 1), ceil_mode=True, count_include_pad=True,
+                         divisor_override=None))
 @given(config=pool_configs("avg"))
 def test_avg_pool_matches_brute_force_divisors(method, config):
     """Window sums over the divisor: padding counted or not, overhang never, or override."""
