@@ -1,0 +1,93 @@
+"""The ``npconv`` entry point itself: help, bad arguments, ``python -m npconv``.
+
+Every subcommand must answer ``--help`` with an example, and every bad argument with one
+line on stderr and exit status 2, never a traceback.
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from npconv.cli import SUBCOMMANDS, main
+
+OURS = ["tour", "shape", "summary", "show", "gradcheck"]
+
+
+def test_protocol_of_every_subcommand_module():
+    for module in SUBCOMMANDS:
+        assert isinstance(module.NAME, str) and isinstance(module.HELP, str)
+        assert callable(module.add_arguments) and callable(module.run)
+    assert OURS == [module.NAME for module in SUBCOMMANDS][:5]
+
+
+def test_top_level_help_lists_every_subcommand(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for module in SUBCOMMANDS:
+        assert module.NAME in out
+    assert "npconv tour" in out
+
+
+def test_no_subcommand_prints_help(capsys):
+    assert main([]) == 0
+    assert "tour" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", OURS)
+def test_subcommand_help_shows_an_example(name, capsys):
+    assert main([name, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert f"usage: npconv {name}" in out
+    assert "Example:" in out
+    assert f"  npconv {name}" in out
+
+
+@pytest.mark.parametrize("argv", [
+    ["nonsense"],
+    ["tour", "--section", "nonsense"],
+    ["shape", "conv2d", "--input", "1x3x32x32", "--kernel", "three", "--out-channels", "4"],
+    ["shape", "conv2d", "--input", "1x3x32x32", "--kernel", "3"],          # no --out-channels
+    ["shape", "conv3d", "--input", "1x3x32x32", "--out-channels", "4", "--kernel", "3"],
+    ["shape", "conv9d", "--input", "1x3x32x32", "--out-channels", "4", "--kernel", "3"],
+    ["shape", "max_pool2d", "--input", "1x0x4x4", "--kernel", "2"],
+    ["summary"],
+    ["summary", "conv(4,k=3) relu"],                                      # no input shape
+    ["summary", "input(1x3x8x8) conv(4,k=3) pool(2)"],                    # unknown layer
+    ["summary", "input(1x3x8x8) conv(4,k=3", ],                           # unclosed
+    ["summary", "--file", "/nonexistent/net.txt"],
+    ["show", "conv", "--size", "40x40"],
+    ["show", "conv", "--size", "5x5", "--frame", "0"],
+    ["show", "conv", "--size", "5x5", "--frame", "99"],
+    ["show", "conv", "--size", "2x2", "--kernel", "3"],
+    ["gradcheck", "--trials", "0"],
+    ["gradcheck", "--seed", "x"],
+])
+def test_bad_arguments_give_one_line_and_status_2(argv, capsys):
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("npconv")
+    assert "error:" in lines[0]
+    assert "Traceback" not in captured.err + captured.out
+
+
+def test_python_dash_m_npconv_runs_the_command():
+    env = dict(os.environ, NO_COLOR="1")
+    done = subprocess.run([sys.executable, "-m", "npconv", "shape", "conv2d", "--input",
+                           "1x3x32x32", "--out-channels", "16", "--kernel", "3"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    # PyTorch's documented formula: floor((32 + 2*0 - 1*(3-1) - 1) / 1) + 1 = 30
+    assert "-> output 1x16x30x30" in done.stdout
+
+
+def test_python_dash_m_npconv_bad_argument_has_no_traceback():
+    done = subprocess.run([sys.executable, "-m", "npconv", "shape", "conv2d", "--input",
+                           "1x3x4x4", "--out-channels", "1", "--kernel", "9"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "error:" in done.stderr

@@ -1,0 +1,141 @@
+"""``npconv shape`` through its entry point.
+
+Expected numbers come from the formulas as PyTorch documents them (written out in each
+test), TensorFlow's SAME rule, or PyTorch's ceil_mode rule; never from npconv.
+"""
+
+import math
+
+import pytest
+
+from npconv.cli import main
+
+
+def run(capsys, *argv):
+    status = main(["shape", *argv])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_the_issues_example(capsys):
+    status, out, err = run(capsys, "conv2d", "--input", "1x3x32x32", "--out-channels", "16",
+                           "--kernel", "3", "--stride", "2", "--padding", "1",
+                           "--dilation", "2")
+    assert status == 0 and err == ""
+    size = math.floor((32 + 2 * 1 - 2 * (3 - 1) - 1) / 2) + 1           # PyTorch's Conv2d
+    assert size == 15
+    assert f"conv2d: input 1x3x32x32 -> output 1x16x{size}x{size}" in out
+    assert f"  H: floor((32 + 2*1 - 2*(3-1) - 1) / 2) + 1 = floor(29 / 2) + 1 = {size}" in out
+    assert f"  W: floor((32 + 2*1 - 2*(3-1) - 1) / 2) + 1 = floor(29 / 2) + 1 = {size}" in out
+    assert "3x3 taps span 5x5 cells" in out                             # 2*(3-1) + 1
+    assert f"= {16 * 3 * 3 * 3 + 16}" in out                             # weights + biases
+    # TensorFlow SAME: out = ceil(32 / 2) = 16, total = (16-1)*2 + 5 - 32 = 3 -> (1, 2)
+    assert "'same' padding (before, after): H (1, 2), W (1, 2) -> HxW 16x16" in out
+
+
+def test_rank_comes_from_the_input_when_not_named(capsys):
+    status, out, _ = run(capsys, "conv", "--input", "2x4x10", "--out-channels", "8",
+                         "--kernel", "3")
+    assert status == 0
+    assert "conv1d: input 2x4x10 -> output 2x8x8" in out                # 10 - 3 + 1
+    assert f"= {8 * 4 * 3 + 8}" in out
+
+
+def test_groups_and_no_bias(capsys):
+    status, out, _ = run(capsys, "conv2d", "--input", "1x32x8x8", "--out-channels", "32",
+                         "--kernel", "3", "--groups", "32", "--no-bias")
+    assert status == 0
+    assert f"= {32 * 1 * 9}" in out                                      # depthwise
+
+
+def test_conv_transpose_and_target(capsys):
+    status, out, _ = run(capsys, "conv_transpose2d", "--input", "1x64x16x16",
+                         "--out-channels", "3", "--kernel", "3", "--stride", "2",
+                         "--padding", "1", "--target", "32")
+    assert status == 0
+    # PyTorch's ConvTranspose2d: (16-1)*2 - 2*1 + 1*(3-1) + output_padding + 1 = 31 + op
+    assert "-> output 1x3x32x32" in out
+    assert "output_padding reaching --target: H 1, W 1" in out
+    assert f"= {3 * 64 * 9 + 3:,}" in out                               # (C_in, C_out, k, k)
+
+
+def test_conv_transpose_target_out_of_reach(capsys):
+    status, out, err = run(capsys, "conv_transpose1d", "--input", "1x1x16",
+                           "--out-channels", "1", "--kernel", "3", "--stride", "2",
+                           "--padding", "1", "--target", "40")
+    assert status == 2
+    assert "no valid output" in out
+    assert "L: target_size=40 is out of reach" in err
+
+
+def test_max_pool_ceil_mode_keeps_a_partial_window(capsys):
+    status, out, _ = run(capsys, "max_pool2d", "--input", "1x1x5x5", "--kernel", "2",
+                         "--ceil-mode")
+    assert status == 0
+    # ceil((5 - 2) / 2) + 1 = 3; the last window starts at 4 < 5: kept
+    assert "-> output 1x1x3x3" in out
+    assert "ceil_mode window H[2]: taps at [4, 5], 1 on the input, 0 on padding -> kept" in out
+
+
+def test_max_pool_ceil_mode_drops_a_window_starting_in_the_padding(capsys):
+    status, out, _ = run(capsys, "max_pool1d", "--input", "1x1x5", "--kernel", "3",
+                         "--stride", "3", "--padding", "1", "--ceil-mode")
+    assert status == 0
+    # ceil((5 + 2 - 3) / 3) + 1 = 3, but (3 - 1) * 3 = 6 >= 5 + 1: PyTorch drops it -> 2
+    assert "-> output 1x1x2" in out
+    assert "L[2]: taps at [5, 6, 7], 0 on the input, 1 on padding -> dropped" in out
+
+
+def test_avg_pool_border_divisors(capsys):
+    status, out, _ = run(capsys, "avg_pool1d", "--input", "1x1x6", "--kernel", "3",
+                         "--stride", "2", "--padding", "1", "--ceil-mode",
+                         "--no-count-include-pad")
+    assert status == 0
+    # windows over padded positions -1..7: [-1,0,1] [1,2,3] [3,4,5] [5,6,7]; real cells
+    # 0..5 in each: 2, 3, 3, 1
+    assert "-> output 1x1x4" in out
+    assert "average divisors along L: 2 3 3 1" in out
+
+
+def test_avg_pool_divisors_count_padding_but_not_overhang(capsys):
+    status, out, _ = run(capsys, "avg_pool1d", "--input", "1x1x6", "--kernel", "3",
+                         "--stride", "2", "--padding", "1", "--ceil-mode")
+    assert status == 0
+    # the last window [5, 6, 7]: 5 is input, 6 is padding, 7 beyond it -> 2
+    assert "average divisors along L: 3 3 3 2" in out
+
+
+def test_pooling_has_no_parameters(capsys):
+    status, out, _ = run(capsys, "avg_pool2d", "--input", "1x3x8x8", "--kernel", "2")
+    assert status == 0
+    assert "parameters: 0" in out
+
+
+def test_no_valid_output_explains_each_dimension(capsys):
+    status, out, err = run(capsys, "conv2d", "--input", "1x1x4x6", "--out-channels", "1",
+                           "--kernel", "5", "--dilation", "2")
+    assert status == 2
+    assert "has no valid output" in out
+    lines = err.strip().splitlines()
+    assert len(lines) == 2
+    # span 2*(5-1) + 1 = 9 against 4 and 6 cells
+    assert lines[0].startswith("npconv shape: error: H: output size -4 < 1")
+    assert "spans 9 cells" in lines[0] and "has only 4" in lines[0]
+    assert lines[1].startswith("npconv shape: error: W: output size -2 < 1")
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv, reason", [
+    (["max_pool2d", "--input", "1x1x8x8", "--kernel", "2", "--padding", "2"],
+     "must be at most half the kernel"),
+    (["conv2d", "--input", "1x3x8x8", "--out-channels", "4", "--kernel", "3", "--groups", "2"],
+     "groups=2 must divide the input channels C_in=3"),
+    (["conv_transpose1d", "--input", "1x1x4", "--out-channels", "1", "--kernel", "3",
+      "--stride", "2", "--output-padding", "2"], "output_padding=2 must be smaller"),
+    (["max_pool1d", "--input", "1x1x2", "--kernel", "2", "--dilation", "3", "--padding", "1",
+      "--stride", "1"], "holds no input cell"),
+])
+def test_invalid_configurations(argv, reason, capsys):
+    status, _, err = run(capsys, *argv)
+    assert status == 2
+    assert reason in err

@@ -1,0 +1,58 @@
+"""``npconv summary`` through its entry point; totals from the networks' published counts."""
+
+from npconv.cli import main
+
+
+def test_vgg16_by_name(capsys):
+    assert main(["summary", "vgg16"]) == 0
+    out = capsys.readouterr().out
+    assert "total parameters: 138,357,544" in out       # torchvision's published count
+    assert "output shape: (1, 1000)" in out
+
+
+def test_alexnet_by_name(capsys):
+    assert main(["summary", "alexnet"]) == 0
+    assert "total parameters: 61,100,840" in capsys.readouterr().out
+
+
+def test_inline_spec_from_the_issue(capsys):
+    spec = "input(1x3x32x32) conv(64,k=3,p=1) relu maxpool(2) conv(128,k=3,p=1)"
+    assert main(["summary", spec]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["#", "layer", "output"]
+    # (64*3*9 + 64) + (128*64*9 + 128) = 1,792 + 73,856
+    assert f"total parameters: {64 * 3 * 9 + 64 + 128 * 64 * 9 + 128:,}" in out
+    assert "output shape: (1, 128, 16, 16)" in out
+    row = next(line for line in lines if line.startswith("3 "))
+    assert row.split()[1:] == ["maxpool(2)", "(1,", "64,", "16,", "16)", "0", "2", "4"]
+
+
+def test_spec_from_a_file_and_input_override(tmp_path, capsys):
+    path = tmp_path / "net.txt"
+    path.write_text("# LeNet-ish\nconv(6,k=5) tanh\navgpool(2)\n", encoding="utf-8")
+    assert main(["summary", "--file", str(path), "--input", "1x1x32x32"]) == 0
+    out = capsys.readouterr().out
+    assert "(1, 6, 14, 14)" in out                       # 32 - 5 + 1 = 28, then / 2
+    assert f"total parameters: {6 * 25 + 6}" in out
+
+
+def test_dcgan_generator(capsys):
+    assert main(["summary", "dcgan-generator"]) == 0
+    out = capsys.readouterr().out
+    for shape in ["(1, 1024, 4, 4)", "(1, 512, 8, 8)", "(1, 256, 16, 16)", "(1, 128, 32, 32)",
+                  "(1, 3, 64, 64)"]:                       # Radford et al., figure 1
+        assert shape in out
+
+
+def test_list(capsys):
+    assert main(["summary", "--list"]) == 0
+    assert set(capsys.readouterr().out.split()) == {"vgg16", "alexnet", "lenet5",
+                                                    "dcgan-generator", "dilated"}
+
+
+def test_spec_and_file_together_is_an_error(tmp_path, capsys):
+    path = tmp_path / "net.txt"
+    path.write_text("relu", encoding="utf-8")
+    assert main(["summary", "relu", "--file", str(path)]) == 2
+    assert "either a spec" in capsys.readouterr().err

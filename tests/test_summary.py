@@ -1,0 +1,139 @@
+"""Network summaries against numbers published for those networks.
+
+Sources (none of them npconv's output):
+
+- VGG-16: 138,357,544 parameters (torchvision's model card for ``vgg16``; the paper's
+  "138M", Simonyan and Zisserman 2015, table 2);
+- AlexNet as torchvision defines it: 61,100,840 parameters (torchvision's model card);
+- LeNet-5 (LeCun et al. 1998, section II.B): C1 has 156 trainable parameters, C5 48,120,
+  F6 10,164; feature maps 28x28, 14x14, 10x10, 5x5, 1x1 on a 32x32 input;
+- DCGAN generator (Radford et al. 2016, figure 1): 4x4x1024 -> 8x8x512 -> 16x16x256 ->
+  32x32x128 -> 64x64x3;
+- the dilated context module (Yu and Koltun 2016, table 1): receptive fields 3, 5, 9, 17,
+  33, 65, 67, 67;
+- receptive fields of the last layer, from Araujo, Norris and Sim, "Computing Receptive
+  Fields of Convolutional Neural Networks", Distill 2019, table 1: AlexNet 195, VGG-16 212.
+"""
+
+import pytest
+
+from npconv.networks import NETWORKS
+from npconv.summary import format_summary, parse_spec, summarize
+
+
+def conv_rows(summary, kind="conv"):
+    return [row for row in summary.rows if row.layer.startswith(kind)]
+
+
+def test_vgg16_parameter_count():
+    assert summarize(NETWORKS["vgg16"]).total_parameters == 138_357_544
+
+
+def test_alexnet_parameter_count():
+    assert summarize(NETWORKS["alexnet"]).total_parameters == 61_100_840
+
+
+def test_classifiers_end_in_1000_classes():
+    for name in ("vgg16", "alexnet"):
+        assert summarize(NETWORKS[name]).output_shape == (1, 1000)
+
+
+def test_lenet5_layers_against_the_paper():
+    summary = summarize(NETWORKS["lenet5"])
+    rows = summary.rows
+    convs = conv_rows(summary)
+    assert [row.parameters for row in convs][0] == 156          # C1
+    assert [row.parameters for row in convs][2] == 48_120       # C5
+    linears = [row for row in rows if row.layer.startswith("linear")]
+    assert linears[0].parameters == 10_164                      # F6
+    spatial = [row.output_shape[2:] for row in rows
+               if row.layer.startswith(("conv", "avgpool"))]
+    assert spatial == [(28, 28), (14, 14), (10, 10), (5, 5), (1, 1)]
+    assert [row.output_shape[1] for row in convs] == [6, 16, 120]
+
+
+def test_dcgan_generator_progression_against_the_paper():
+    summary = summarize(NETWORKS["dcgan-generator"])
+    shapes = [row.output_shape[1:] for row in conv_rows(summary, "convT")]
+    assert shapes == [(1024, 4, 4), (512, 8, 8), (256, 16, 16), (128, 32, 32), (3, 64, 64)]
+    assert summary.output_shape == (1, 3, 64, 64)
+
+
+def test_dilated_context_module_receptive_fields_against_the_paper():
+    summary = summarize(NETWORKS["dilated"])
+    fields = [int(row.receptive_field) for row in conv_rows(summary)]
+    assert fields == [3, 5, 9, 17, 33, 65, 67, 67]
+    assert summary.output_shape == (1, 21, 64, 64)
+
+
+@pytest.mark.parametrize("name, field", [("alexnet", 195), ("vgg16", 212)])
+def test_receptive_field_of_the_last_spatial_layer_against_distill(name, field):
+    rows = summarize(NETWORKS[name]).rows
+    spatial = [row for row in rows if row.receptive_field != "all"]
+    assert int(spatial[-1].receptive_field) == field
+
+
+def test_jump_is_the_product_of_strides():
+    summary = summarize("input(1x3x64x64) conv(8,k=3,s=2,p=1) maxpool(2) conv(8,k=3,s=2,p=1)")
+    assert [row.jump for row in summary.rows] == ["2", "4", "8"]
+    # fields by hand: 3; 3 + (2-1)*2 = 5; 5 + (3-1)*4 = 13
+    assert [row.receptive_field for row in summary.rows] == ["3", "5", "13"]
+
+
+def test_transposed_convolution_divides_the_jump():
+    summary = summarize("convT(4,k=4,s=2,p=1)", input_shape=(1, 8, 4, 4))
+    assert summary.rows[0].output_shape == (1, 4, 8, 8)        # (4-1)*2 - 2 + 4 = 8
+    assert summary.rows[0].jump == "1/2"
+
+
+def test_anisotropic_layers_show_both_dimensions():
+    summary = summarize("conv(4,k=3x1,s=2x1)", input_shape=(1, 1, 9, 9))
+    assert summary.rows[0].output_shape == (1, 4, 4, 9)        # floor((9-3)/2)+1, 9
+    assert summary.rows[0].jump == "2x1"
+    assert summary.rows[0].receptive_field == "3x1"
+
+
+def test_one_d_and_three_d_layers():
+    one = summarize("conv1d(4,k=3,p=same) maxpool1d(2) flatten linear(5)",
+                    input_shape=(2, 1, 10))
+    assert [row.output_shape for row in one.rows] == [(2, 4, 10), (2, 4, 5), (2, 20), (2, 5)]
+    assert one.total_parameters == (4 * 3 + 4) + (20 * 5 + 5)
+    three = summarize("conv3d(2,k=3) avgpool3d(2)", input_shape=(1, 1, 6, 6, 6))
+    assert three.output_shape == (1, 2, 2, 2, 2)
+    assert three.total_parameters == 2 * 27 + 2
+
+
+def test_batch_norm_has_scale_and_shift():
+    summary = summarize("bn", input_shape=(1, 16, 4, 4))
+    assert summary.total_parameters == 2 * 16
+
+
+def test_spec_comments_and_long_names():
+    shape, layers = parse_spec("""
+        input(1x3x8x8)   # a comment
+        conv(4, kernel_size=3, padding=1, stride=1)
+    """)
+    assert shape == (1, 3, 8, 8)
+    assert layers[0].options == {"k": 3, "p": 1, "s": 1}
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("input(1x3x8x8) conv(4,k=3) pool(2)", "unknown layer 'pool(2)'"),
+    ("input(1x3x8x8) conv(4)", "needs k="),
+    ("input(1x3x8x8) conv(4,k=3,zz=1)", "unknown option(s) zz"),
+    ("input(1x3x8x8) conv(4,k=9)", "conv(4,k=9)' on input (1, 3, 8, 8): H: output size"),
+    ("input(1x3x8x8) flatten conv(4,k=1)", "needs (N, C, *spatial)"),
+    ("conv(4,k=3)", "no input shape"),
+    ("input(1x3x8x8)", "no layers"),
+])
+def test_errors_name_the_layer(spec, message):
+    with pytest.raises(ValueError, match=None) as error:
+        summarize(spec)
+    assert message in str(error.value)
+
+
+def test_the_python_function_gives_the_table():
+    text = format_summary(summarize(NETWORKS["alexnet"]))
+    assert "total parameters: 61,100,840" in text
+    assert text.splitlines()[0].split() == ["#", "layer", "output", "shape", "params", "jump",
+                                            "receptive", "field"]
