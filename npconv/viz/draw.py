@@ -40,6 +40,7 @@ COLOURS = {
     "cropped": "#e6e6e6",
     "extra": "#fff1a8",
     "window": "#e6550d",
+    "pool window": "#fdbe85",
     "winner": "#b2182b",
 }
 KIND_STYLE = {                # kind -> (colour, hatch, legend label)
@@ -151,7 +152,7 @@ def _conv_row(story, step_number, numbers):
 
     if pooling:
         kernel = _Panel("window", np.full(story.kernel.shape, np.nan),
-                        np.full(story.kernel.shape, COLOURS["window"], dtype=object),
+                        np.full(story.kernel.shape, COLOURS["pool window"], dtype=object),
                         numbers=False)
     else:
         kernel = _Panel("flipped kernel" if transposed else "kernel", story.kernel,
