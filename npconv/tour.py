@@ -65,6 +65,11 @@ class Section(NamedTuple):
     proofs: tuple
     """:class:`Proof` s, all of which should pass."""
 
+    def matrices(self):
+        """Every matrix the section prints, by label."""
+        return {label: array for item in self.body if isinstance(item, Matrices)
+                for label, array in item.arrays}
+
 
 def _plane(array):
     """The (H, W) plane of an ``(N, C, H, W)`` array with N = C = 1."""
@@ -98,7 +103,7 @@ def convolution():
 
     Examples
     --------
-    >>> convolution().body[1].arrays[2][1]
+    >>> convolution().matrices()["feature map 3x3"]
     array([[4., 3., 4.],
            [2., 4., 3.],
            [2., 3., 4.]])
@@ -170,7 +175,7 @@ def pooling():
 
     Examples
     --------
-    >>> pooling().body[1].arrays[1][1]
+    >>> pooling().matrices()["max pool 2x2"]
     array([[6., 8.],
            [3., 4.]])
     """
@@ -265,7 +270,7 @@ def dilation():
 
     Examples
     --------
-    >>> dilation().body[1].arrays[1][1]
+    >>> dilation().matrices()["as seen by the input: 5x5"]
     array([[1., 0., 2., 0., 3.],
            [0., 0., 0., 0., 0.],
            [4., 0., 5., 0., 6.],
