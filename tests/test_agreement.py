@@ -1,0 +1,313 @@
+"""The two variants agree: ``method="loops"`` and ``method="im2col"`` give the same numbers
+for every op, forward and backward; and the dtype and unbatched-input rules of the API.
+
+Cheat sheet: every section ("Convolution operation", "Pooling operation", "Dilated
+Convolution", "Transposed Convolution"): the loop variant is the formula written out, the
+im2col variant the fast one, and each must be a faithful copy of the other.
+
+- In float64 the two agree to rounding (``rtol = 1e-10``, and ``atol = 1e-10`` times the
+  result's magnitude); in float32 to float32 rounding (``1e-4``).  Max pooling only copies
+  cells, so its values and its indices agree exactly, even with ties, ``-inf`` and NaN.
+- dtypes (the contract in ``npconv.api``): float32 in gives float32 out, float64 gives
+  float64, integer and boolean inputs compute in float64, mixed inputs in their common type,
+  and max pooling's indices are int64.
+- The rank-checked aliases (``conv2d`` and so on) given an unbatched ``(C, *spatial)`` input
+  return the batched result's ``[0]``.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import npconv
+from tests.strategies import (
+    arrays,
+    conv_configs,
+    conv_transpose_configs,
+    op_args,
+    pool_configs,
+    tie_rich_arrays,
+)
+
+DTYPES = {"float64": (np.float64, 1e-10), "float32": (np.float32, 1e-4)}
+
+
+def assert_agree(loops_result, im2col_result, dtype, tolerance):
+    """Same dtype, same shape, and equal up to ``tolerance`` relative to the magnitude."""
+    assert loops_result.dtype == im2col_result.dtype == dtype
+    assert loops_result.shape == im2col_result.shape
+    scale = max(1.0, float(np.abs(loops_result).max(initial=0.0)))
+    np.testing.assert_allclose(im2col_result, loops_result, rtol=tolerance,
+                               atol=tolerance * scale)
+
+
+def without_bias(args):
+    return {key: value for key, value in args.items() if key != "bias"}
+
+
+def run_both(op, *args, **kwargs):
+    return op(*args, **kwargs, method="loops"), op(*args, **kwargs, method="im2col")
+
+
+# --------------------------------------------------------------------------------------------
+# Convolution and transposed convolution
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype_name", DTYPES)
+@given(data=st.data())
+def test_conv_variants_agree(dtype_name, data):
+    """conv: loops == im2col, in float64 and float32, keeping the input's dtype
+    ("Convolution operation")."""
+    dtype, tolerance = DTYPES[dtype_name]
+    config = data.draw(conv_configs(dtype=dtype))
+    assert_agree(*run_both(npconv.conv, **op_args(config)), dtype, tolerance)
+
+
+@pytest.mark.parametrize("dtype_name", DTYPES)
+@given(data=st.data())
+def test_conv_backward_variants_agree(dtype_name, data):
+    """conv_backward: loops == im2col for the input, weight and bias gradients
+    ("Convolution operation")."""
+    dtype, tolerance = DTYPES[dtype_name]
+    config = data.draw(conv_configs(dtype=dtype))
+    out_shape = npconv.conv(**op_args(config)).shape
+    grad_output = data.draw(arrays(out_shape, dtype))
+    loops_grads, im2col_grads = run_both(npconv.conv_backward, grad_output,
+                                         **without_bias(op_args(config)))
+    for loops_grad, im2col_grad in zip(loops_grads, im2col_grads, strict=True):
+        assert_agree(loops_grad, im2col_grad, dtype, tolerance)
+
+
+@pytest.mark.parametrize("dtype_name", DTYPES)
+@given(data=st.data())
+def test_conv_transpose_variants_agree(dtype_name, data):
+    """conv_transpose: loops == im2col, keeping the input's dtype ("Transposed
+    Convolution")."""
+    dtype, tolerance = DTYPES[dtype_name]
+    config = data.draw(conv_transpose_configs(dtype=dtype))
+    assert_agree(*run_both(npconv.conv_transpose, **op_args(config)), dtype, tolerance)
+
+
+@pytest.mark.parametrize("dtype_name", DTYPES)
+@given(data=st.data())
+def test_conv_transpose_backward_variants_agree(dtype_name, data):
+    """conv_transpose_backward: loops == im2col for all three gradients ("Transposed
+    Convolution")."""
+    dtype, tolerance = DTYPES[dtype_name]
+    config = data.draw(conv_transpose_configs(dtype=dtype))
+    out_shape = npconv.conv_transpose(**op_args(config)).shape
+    grad_output = data.draw(arrays(out_shape, dtype))
+    loops_grads, im2col_grads = run_both(npconv.conv_transpose_backward, grad_output,
+                                         **without_bias(op_args(config)))
+    for loops_grad, im2col_grad in zip(loops_grads, im2col_grads, strict=True):
+        assert_agree(loops_grad, im2col_grad, dtype, tolerance)
+
+
+# --------------------------------------------------------------------------------------------
+# Pooling
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype_name", DTYPES)
+@given(data=st.data())
+def test_max_pool_variants_agree_exactly_with_indices(dtype_name, data):
+    """max_pool: loops and im2col pick the same cells, so values and int64 indices are
+    equal exactly ("Pooling operation": max pooling)."""
+    dtype, _ = DTYPES[dtype_name]
+    config = data.draw(pool_configs("max", dtype=dtype))
+    (loops_out, loops_indices), (im2col_out, im2col_indices) = run_both(
+        npconv.max_pool, **op_args(config), return_indices=True)
+    assert loops_out.dtype == im2col_out.dtype == dtype
+    assert loops_indices.dtype == im2col_indices.dtype == np.int64
+    np.testing.assert_array_equal(im2col_out, loops_out)
+    np.testing.assert_array_equal(im2col_indices, loops_indices)
+
+
+@pytest.mark.parametrize("dtype_name", DTYPES)
+@given(data=st.data())
+def test_max_pool_variants_agree_on_ties_infinities_and_nan(dtype_name, data):
+    """max_pool over inputs full of ties, -inf and NaN: both variants return the same
+    values and the same indices ("Pooling operation": max pooling)."""
+    dtype, _ = DTYPES[dtype_name]
+    config = data.draw(pool_configs("max", dtype=dtype))
+    config["input"] = data.draw(tie_rich_arrays(config["input"].shape, dtype))
+    (loops_out, loops_indices), (im2col_out, im2col_indices) = run_both(
+        npconv.max_pool, **op_args(config), return_indices=True)
+    np.testing.assert_array_equal(im2col_out, loops_out)
+    np.testing.assert_array_equal(im2col_indices, loops_indices)
+
+
+@pytest.mark.parametrize("dtype_name", DTYPES)
+@given(data=st.data())
+def test_max_pool_backward_variants_agree(dtype_name, data):
+    """max_pool_backward: loops == im2col, keeping the dtype ("Pooling operation")."""
+    dtype, tolerance = DTYPES[dtype_name]
+    config = data.draw(pool_configs("max", dtype=dtype))
+    out_shape = npconv.max_pool(**op_args(config)).shape
+    grad_output = data.draw(arrays(out_shape, dtype))
+    assert_agree(*run_both(npconv.max_pool_backward, grad_output, **op_args(config)),
+                 dtype, tolerance)
+
+
+@pytest.mark.parametrize("dtype_name", DTYPES)
+@given(data=st.data())
+def test_avg_pool_variants_agree(dtype_name, data):
+    """avg_pool: loops == im2col for every divisor rule, keeping the dtype ("Pooling
+    operation": average pooling)."""
+    dtype, tolerance = DTYPES[dtype_name]
+    config = data.draw(pool_configs("avg", dtype=dtype))
+    assert_agree(*run_both(npconv.avg_pool, **op_args(config)), dtype, tolerance)
+
+
+@pytest.mark.parametrize("dtype_name", DTYPES)
+@given(data=st.data())
+def test_avg_pool_backward_variants_agree(dtype_name, data):
+    """avg_pool_backward: loops == im2col, keeping the dtype ("Pooling operation")."""
+    dtype, tolerance = DTYPES[dtype_name]
+    config = data.draw(pool_configs("avg", dtype=dtype))
+    out_shape = npconv.avg_pool(**op_args(config)).shape
+    grad_output = data.draw(arrays(out_shape, dtype))
+    assert_agree(*run_both(npconv.avg_pool_backward, grad_output, **op_args(config)),
+                 dtype, tolerance)
+
+
+# --------------------------------------------------------------------------------------------
+# dtypes
+# --------------------------------------------------------------------------------------------
+
+def every_result(dtype, method, then_float64=False):
+    """Every op's and every backward's outputs for small integer-valued arrays of ``dtype``
+    (2-D, stride 2, padding 1), or their float64 copies; max pooling's indices under the
+    key "max_pool indices"."""
+    rng = np.random.default_rng(0)
+
+    def array(shape):
+        values = rng.integers(-3, 4, size=shape).astype(dtype)
+        return values.astype(np.float64) if then_float64 else values
+
+    x, w, bias = array((1, 2, 5, 5)), array((2, 2, 3, 3)), array((2,))
+    geometry = {"stride": 2, "padding": 1, "method": method}
+    pooling = {"kernel_size": 3, "stride": 2, "padding": 1, "method": method}
+    max_out, max_indices = npconv.max_pool(x, **pooling, return_indices=True)
+    return {
+        "conv": npconv.conv(x, w, bias, **geometry),                          # (1, 2, 3, 3)
+        "conv_backward": npconv.conv_backward(array((1, 2, 3, 3)), x, w, **geometry),
+        "conv_transpose": npconv.conv_transpose(x, w, bias, **geometry),      # (1, 2, 9, 9)
+        "conv_transpose_backward": npconv.conv_transpose_backward(array((1, 2, 9, 9)), x, w,
+                                                                  **geometry),
+        "max_pool": max_out,                                                  # (1, 2, 3, 3)
+        "max_pool indices": max_indices,
+        "max_pool_backward": npconv.max_pool_backward(array((1, 2, 3, 3)), x, **pooling),
+        "avg_pool": npconv.avg_pool(x, **pooling),
+        "avg_pool_backward": npconv.avg_pool_backward(array((1, 2, 3, 3)), x, **pooling),
+    }
+
+
+def flat_arrays(results):
+    """(name, array) for every array, a backward's gradients one by one."""
+    for name, result in results.items():
+        parts = result if isinstance(result, tuple) else (result,)
+        for part in parts:
+            yield name, part
+
+
+@pytest.mark.parametrize("method", ["loops", "im2col"])
+@pytest.mark.parametrize("dtype, expected", [
+    (np.float32, np.float32), (np.float64, np.float64),
+    (np.int64, np.float64), (np.int32, np.float64), (np.uint8, np.float64),
+    (np.bool_, np.float64)])
+def test_every_output_has_the_dtype_the_contract_promises(dtype, expected, method):
+    """float32 in gives float32 out, float64 gives float64, integer and boolean inputs give
+    float64, for every op and every gradient; max pooling's indices are int64 (npconv.api)."""
+    for name, array in flat_arrays(every_result(dtype, method)):
+        wanted = np.int64 if name == "max_pool indices" else expected
+        assert array.dtype == wanted, name
+
+
+@pytest.mark.parametrize("method", ["loops", "im2col"])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.bool_])
+def test_integer_and_boolean_inputs_give_the_float64_results(dtype, method):
+    """An integer or boolean array computes exactly as its float64 copy would (npconv.api:
+    integer and boolean arrays count as float64)."""
+    as_given = dict(flat_arrays(every_result(dtype, method)))
+    as_float64 = dict(flat_arrays(every_result(dtype, method, then_float64=True)))
+    for name, array in as_given.items():
+        np.testing.assert_array_equal(array, as_float64[name], err_msg=name)
+
+
+@pytest.mark.parametrize("method", ["loops", "im2col"])
+@given(config=conv_configs(dtype=np.float32))
+def test_mixed_float32_and_float64_arguments_compute_in_float64(config, method):
+    """A float32 input with a float64 weight computes in float64, the common type, and
+    equals the all-float64 result (npconv.api: mixed arrays compute in their common type)."""
+    args = op_args(config)
+    args["weight"] = args["weight"].astype(np.float64)
+    mixed = npconv.conv(**args, method=method)
+    args["input"] = args["input"].astype(np.float64)
+    assert mixed.dtype == np.float64
+    np.testing.assert_array_equal(mixed, npconv.conv(**args, method=method))
+
+
+# --------------------------------------------------------------------------------------------
+# Unbatched inputs to the rank-checked aliases
+# --------------------------------------------------------------------------------------------
+
+ALIASES = {
+    "conv": (npconv.conv, {1: npconv.conv1d, 2: npconv.conv2d, 3: npconv.conv3d},
+             conv_configs()),
+    "conv_transpose": (npconv.conv_transpose,
+                       {1: npconv.conv_transpose1d, 2: npconv.conv_transpose2d,
+                        3: npconv.conv_transpose3d}, conv_transpose_configs()),
+    "max_pool": (npconv.max_pool,
+                 {1: npconv.max_pool1d, 2: npconv.max_pool2d, 3: npconv.max_pool3d},
+                 pool_configs("max")),
+    "avg_pool": (npconv.avg_pool,
+                 {1: npconv.avg_pool1d, 2: npconv.avg_pool2d, 3: npconv.avg_pool3d},
+                 pool_configs("avg")),
+}
+
+
+def assert_close(actual, expected):
+    np.testing.assert_allclose(actual, expected, rtol=1e-10,
+                               atol=1e-10 * max(1.0, float(np.abs(expected).max())))
+
+
+@pytest.mark.parametrize("method", ["loops", "im2col"])
+@pytest.mark.parametrize("family", ALIASES)
+@given(data=st.data())
+def test_unbatched_alias_input_gives_the_batched_results_first_item(family, method, data):
+    """conv2d and the other aliases, given a (C, *spatial) input, return the batched op's
+    output for the same input with a batch axis, item [0] (PyTorch's unbatched inputs)."""
+    op, aliases, configs = ALIASES[family]
+    args = op_args(data.draw(configs))
+    x = args.pop("input")
+    alias = aliases[x.ndim - 2]
+    batched = op(x, **args, method=method)
+    unbatched = alias(x[0], **args, method=method)
+    assert unbatched.shape == batched.shape[1:]
+    assert_close(unbatched, batched[0])
+
+
+@pytest.mark.parametrize("method", ["loops", "im2col"])
+@given(config=pool_configs("max"))
+def test_unbatched_max_pool_alias_returns_unbatched_indices(config, method):
+    """max_pool{1,2,3}d with return_indices and a (C, *spatial) input returns the batched
+    values and indices, item [0] ("Pooling operation": max pooling)."""
+    args = op_args(config)
+    x = args.pop("input")
+    alias = {1: npconv.max_pool1d, 2: npconv.max_pool2d, 3: npconv.max_pool3d}[x.ndim - 2]
+    out, indices = npconv.max_pool(x, **args, return_indices=True, method=method)
+    unbatched_out, unbatched_indices = alias(x[0], **args, return_indices=True,
+                                             method=method)
+    np.testing.assert_array_equal(unbatched_out, out[0])
+    np.testing.assert_array_equal(unbatched_indices, indices[0])
+
+
+@pytest.mark.parametrize("family", ALIASES)
+@given(data=st.data())
+def test_batched_alias_input_gives_the_ops_result(family, data):
+    """The aliases pass a batched (N, C, *spatial) input straight to the op (npconv.api)."""
+    op, aliases, configs = ALIASES[family]
+    args = op_args(data.draw(configs))
+    x = args.pop("input")
+    np.testing.assert_array_equal(aliases[x.ndim - 2](x, **args), op(x, **args))
