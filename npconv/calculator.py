@@ -21,14 +21,30 @@ Examples
 floor((32 + 2*1 - 2*(3-1) - 1) / 2) + 1 = floor(29 / 2) + 1 = 15
 """
 
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
-from .shapes import (conv_output_size, conv_parameter_count, conv_transpose_output_size,
-                     effective_kernel_size, int_tuple, output_padding_for, padding_pairs,
-                     pool_output_size, pool_window_counts, same_padding)
+from .shapes import (
+    conv_output_size,
+    conv_parameter_count,
+    conv_transpose_output_size,
+    effective_kernel_size,
+    int_tuple,
+    output_padding_for,
+    padding_pairs,
+    pool_output_size,
+    pool_window_counts,
+    same_padding,
+)
 
-__all__ = ["DimensionReport", "ShapeReport", "Window", "dimension_names", "conv_report",
-           "conv_transpose_report", "pool_report"]
+__all__ = [
+    "DimensionReport",
+    "ShapeReport",
+    "Window",
+    "conv_report",
+    "conv_transpose_report",
+    "dimension_names",
+    "pool_report",
+]
 
 
 class Window(NamedTuple):
@@ -64,9 +80,9 @@ class DimensionReport(NamedTuple):
     """May be below 1 when the configuration has no valid output."""
     formula: str
     """The output-size formula with this dimension's numbers substituted."""
-    same_padding: Optional[tuple] = None
+    same_padding: tuple | None = None
     """Convolution only: the ``(before, after)`` padding giving ``ceil(in / stride)``."""
-    output_padding: Optional[int] = None
+    output_padding: int | None = None
     """Transposed convolution with a target size: the output_padding that reaches it."""
     windows: tuple = ()
     """Pooling with ``ceil_mode``: the windows beyond the floor-mode output, kept or not."""
@@ -79,7 +95,7 @@ class ShapeReport(NamedTuple):
 
     op: str
     input_shape: tuple
-    output_shape: Optional[tuple]
+    output_shape: tuple | None
     """``None`` if some dimension has no valid output; see ``problems``."""
     dimensions: tuple
     """One :class:`DimensionReport` per spatial dimension."""
@@ -286,8 +302,8 @@ def conv_transpose_report(input_shape, out_channels, kernel_size, stride=1, padd
         dimensions.append(DimensionReport(name, n, k, s, pair, d, effective_kernel_size(k, d),
                                           out, formula, output_padding=op_found))
     parameters, parameter_formula = _parameters(C_in, out_channels, kernel_size, groups, bias)
-    notes = ["the weight is (C_in, C_out // groups, *kernel_size), the count is the same as "
-             "a conv's"]
+    notes = [("the weight is (C_in, C_out // groups, *kernel_size), the count is the same as "
+             "a conv's")]
     if any(s > 1 for s in stride) and target is None:
         notes.append("a strided conv maps several sizes to the same one; output_padding "
                      "(or --target) picks which one comes back")

@@ -26,8 +26,18 @@ import numpy as np
 
 from . import api
 
-__all__ = ["OPS", "METHODS", "TOLERANCE", "CheckResult", "numerical_gradient", "relative_error",
-           "check", "random_config", "run_checks", "worst_errors"]
+__all__ = [
+    "METHODS",
+    "OPS",
+    "TOLERANCE",
+    "CheckResult",
+    "check",
+    "numerical_gradient",
+    "random_config",
+    "relative_error",
+    "run_checks",
+    "worst_errors",
+]
 
 OPS = ("conv", "conv_transpose", "max_pool", "avg_pool")
 METHODS = ("loops", "im2col")

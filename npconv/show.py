@@ -33,10 +33,14 @@ import numpy as np
 
 from . import api
 from .padding import insert_zeros
-from .shapes import (avg_pool_divisors, conv_output_size, effective_kernel_size, int_tuple,
-                     padding_pairs, pool_output_size)
+from .shapes import (
+    avg_pool_divisors,
+    effective_kernel_size,
+    int_tuple,
+    padding_pairs,
+)
 
-__all__ = ["OPS", "INPUT", "PADDING", "INSERTED", "OUTSIDE", "Frame", "frames", "render"]
+__all__ = ["INPUT", "INSERTED", "OPS", "OUTSIDE", "PADDING", "Frame", "frames", "render"]
 
 OPS = ("conv", "max_pool", "avg_pool", "conv_transpose")
 INPUT, PADDING, INSERTED, OUTSIDE = 0, 1, 2, 3
@@ -186,7 +190,7 @@ def frames(op, size, kernel_size=3, stride=None, padding=0, dilation=1, output_p
 
 def _padded(x, pairs, kernel_size, stride, dilation, out_size):
     """The input with its padding, extended by any ceil_mode overhang; and the cell kinds."""
-    widths, kinds_widths = [], []
+    widths = []
     for (before, after), n, k, s, d, o in zip(pairs, x.shape[2:], kernel_size, stride,
                                               dilation, out_size):
         reach = (o - 1) * s + effective_kernel_size(k, d)       # cells the windows span
@@ -251,7 +255,8 @@ def render(frame, color=False):
 
     Without colour the window's cells are in ``[ ]`` and the current output cell too;
     a pooling's padding shows as ``.`` (it never counts as a value), a convolution's as
-    ``0``; the ceil-mode overhang as ``~``, cells not yet computed as ``_``.  With colour the same cells are highlighted instead of bracketed.
+    ``0``; the ceil-mode overhang as ``~``, cells not yet computed as ``_``.  With colour
+    the same cells are highlighted instead of bracketed.
 
     Examples
     --------

@@ -29,11 +29,28 @@ from . import api
 from .calculator import conv_report, conv_transpose_report
 from .gradcheck import check
 from .padding import insert_zeros, pad
-from .shapes import (conv_output_size, conv_parameter_count, conv_transpose_output_size,
-                     effective_kernel_size, same_padding)
+from .shapes import (
+    conv_output_size,
+    conv_parameter_count,
+    conv_transpose_output_size,
+    effective_kernel_size,
+    same_padding,
+)
 
-__all__ = ["Matrices", "Proof", "Section", "SECTIONS", "tour", "convolution", "padding",
-           "pooling", "output_size", "parameters", "dilation", "transposed"]
+__all__ = [
+    "SECTIONS",
+    "Matrices",
+    "Proof",
+    "Section",
+    "convolution",
+    "dilation",
+    "output_size",
+    "padding",
+    "parameters",
+    "pooling",
+    "tour",
+    "transposed",
+]
 
 
 class Matrices(NamedTuple):
@@ -153,14 +170,15 @@ def padding():
         "'Valid' adds nothing: the kernel must fit inside, so the output shrinks by",
         f"kernel - 1: 5x5 -> {valid.shape[2]}x{valid.shape[3]}.",
         Matrices((("input 5x5", _plane(x)), ("valid: 3x3 sums", _plane(valid)))),
-        f"'Same' adds a zero border so the output keeps the input's size: (before, after) "
-        f"= {pairs[0]}",
+        (f"'Same' adds a zero border so the output keeps the input's size: (before, after) "
+        f"= {pairs[0]}"),
         f"along each dimension, 5x5 -> {same.shape[2]}x{same.shape[3]}.  The zeros went here:",
         Matrices((("padded input 7x7", _plane(x_padded)), ("same: 3x3 sums", _plane(same)))),
-        f"An even kernel (1x4) needs an odd total of 3 zeros per row: padding "
-        f"{even_pairs[1]},",
+        (f"An even kernel (1x4) needs an odd total of 3 zeros per row: padding "
+        f"{even_pairs[1]},"),
         "the extra zero after (TensorFlow's SAME_UPPER, PyTorch's padding='same').",
-        Matrices((("input padded by (0, 0), (1, 2) for a 1x4 kernel", _plane(pad(x, even_pairs))),)),
+        Matrices((("input padded by (0, 0), (1, 2) for a 1x4 kernel",
+                   _plane(pad(x, even_pairs))),)),
     )
     proofs = _live_proofs("conv", {"padding": "same"}, x, w)
     proofs.append(Proof("'same' keeps the size; 'valid' shrinks it by kernel - 1",
@@ -217,8 +235,8 @@ def output_size():
         "and the same for W.  Input (N, C_in, H, W) = 1x2x7x9, 3 kernels of 3x3, stride 2,",
         "padding 1, dilation 1:",
         *(f"  {dim.name}_out = {dim.formula}" for dim in report.dimensions),
-        f"so the output is (N, C_out, H, W) = {'x'.join(map(str, report.output_shape))}; "
-        f"npconv.conv returns {'x'.join(map(str, out.shape))}.",
+        (f"so the output is (N, C_out, H, W) = {'x'.join(map(str, report.output_shape))}; "
+        f"npconv.conv returns {'x'.join(map(str, out.shape))}."),
         "Channels: C_out is the number of kernels, whatever C_in is.",
     )
     proofs = _live_proofs("conv", kwargs, x, w)
@@ -250,8 +268,8 @@ def parameters():
         "One kernel sees all input channels: k * k * C_in weights plus 1 bias.",
         f"  one 3x3 kernel on {C_in} channels: 3 * 3 * {C_in} + 1 = {per_kernel}",
         f"  a layer of {C_out} kernels: {C_out} * ({per_kernel - 1} + 1) = {layer}",
-        f"  the arrays: weight {w.shape} has {w.size}, bias {b.shape} has {b.size}: "
-        f"{w.size + b.size} in all",
+        (f"  the arrays: weight {w.shape} has {w.size}, bias {b.shape} has {b.size}: "
+        f"{w.size + b.size} in all"),
         "  a pooling layer: 0 (nothing to learn, whatever its window)",
         f"The parameter count does not depend on the image size: the same {layer} numbers",
         "slide over a 5x5 or a 500x500 input.",
@@ -285,11 +303,11 @@ def dilation():
     span = effective_kernel_size(3, 2)
     body = (
         "Dilation spaces the kernel's taps apart: with dilation 2 a 3x3 kernel touches",
-        f"every other cell, spanning 2*(3-1) + 1 = {span} cells per side while keeping its "
-        f"{w.size} weights.",
+        (f"every other cell, spanning 2*(3-1) + 1 = {span} cells per side while keeping its "
+        f"{w.size} weights."),
         Matrices((("kernel 3x3", _plane(w)), ("as seen by the input: 5x5", _plane(holes)))),
-        f"On a 7x7 input: floor((7 - {span}) / 1) + 1 = {dilated.shape[2]} per side, as a "
-        f"5x5 kernel would give.",
+        (f"On a 7x7 input: floor((7 - {span}) / 1) + 1 = {dilated.shape[2]} per side, as a "
+        f"5x5 kernel would give."),
         Matrices((("input 7x7", _plane(x)), ("dilated conv 3x3", _plane(dilated)))),
         "Dilation 1 is the ordinary convolution.",
     )
@@ -327,8 +345,8 @@ def transposed():
     flipped = w[:, :, ::-1, ::-1]
     emulated = api.conv(framed, flipped.transpose(1, 0, 2, 3))
     body = (
-        f"A 3x3 conv with stride 2 maps 5x5 to {small}x{small}; the transposed conv "
-        f"with the same",
+        (f"A 3x3 conv with stride 2 maps 5x5 to {small}x{small}; the transposed conv "
+        f"with the same"),
         f"hyperparameters maps {small}x{small} back to 5x5 (the shape, not the values):",
         *(f"  {dim.name}_out = {dim.formula}" for dim in report.dimensions),
         "Each input cell stamps a copy of the kernel, scaled by its value:",

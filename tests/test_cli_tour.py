@@ -14,6 +14,7 @@ import pytest
 from npconv import tour
 from npconv.cli import main
 
+
 def matrices(section):
     """Every matrix the section prints, by label."""
     return {label: array for item in section.body if isinstance(item, tour.Matrices)

@@ -42,8 +42,8 @@ def test_lenet5_layers_against_the_paper():
     summary = summarize(NETWORKS["lenet5"])
     rows = summary.rows
     convs = conv_rows(summary)
-    assert [row.parameters for row in convs][0] == 156          # C1
-    assert [row.parameters for row in convs][2] == 48_120       # C5
+    assert convs[0].parameters == 156                           # C1
+    assert convs[2].parameters == 48_120                        # C5
     linears = [row for row in rows if row.layer.startswith("linear")]
     assert linears[0].parameters == 10_164                      # F6
     spatial = [row.output_shape[2:] for row in rows

@@ -17,7 +17,7 @@ Examples
 import argparse
 import re
 
-__all__ = ["shape_arg", "ints_arg", "padding_arg", "positive_int"]
+__all__ = ["ints_arg", "padding_arg", "positive_int", "shape_arg"]
 
 _SEPARATOR = re.compile(r"[x,]")
 

@@ -10,8 +10,10 @@ Sizes and hyperparameters: one number for every dimension, or one per dimension 
 "x" (--kernel 3x5); padding may also be "same", "valid" or before:after pairs (0:1x1:1).
 
 Example:
-  npconv shape conv2d --input 1x3x32x32 --out-channels 16 --kernel 3 --stride 2 --padding 1 --dilation 2
-  npconv shape conv_transpose2d --input 1x64x16x16 --out-channels 3 --kernel 3 --stride 2 --padding 1 --target 32
+  npconv shape conv2d --input 1x3x32x32 --out-channels 16 --kernel 3 --stride 2 \
+      --padding 1 --dilation 2
+  npconv shape conv_transpose2d --input 1x64x16x16 --out-channels 3 --kernel 3 \
+      --stride 2 --padding 1 --target 32
   npconv shape avg_pool1d --input 1x1x5 --kernel 2 --ceil-mode
 """
 
@@ -78,7 +80,7 @@ def report_for(args):
                            1 if args.stride is None else args.stride, args.padding,
                            args.dilation, args.groups, args.bias)
     if isinstance(args.padding, str):
-        raise ValueError(f"--padding {args.padding} is only for conv; give a number")
+        raise TypeError(f"--padding {args.padding} is only for conv; give a number")
     if kind == "conv_transpose":
         return conv_transpose_report(args.input, args.out_channels, args.kernel,
                                      1 if args.stride is None else args.stride, args.padding,

@@ -63,7 +63,7 @@ def use_color(stream=None, environ=None):
 def run(args):
     """Print the frames."""
     if isinstance(args.padding, str):
-        raise ValueError(f"--padding {args.padding}: give numbers (same/valid are not drawn)")
+        raise TypeError(f"--padding {args.padding}: give numbers (same/valid are not drawn)")
     movie = frames(args.op, args.size, args.kernel, args.stride, args.padding, args.dilation,
                    args.output_padding, args.ceil_mode, args.count_include_pad)
     if args.frame is not None:
