@@ -136,8 +136,8 @@ def frames(op, size, kernel_size=3, stride=None, padding=0, dilation=1, output_p
     elif op == "max_pool":
         out = api.max_pool(x, kernel_size, stride, padding, dilation, ceil_mode)
     else:
-        if dilation != 1:
-            raise ValueError("avg_pool takes no dilation")
+        if int_tuple(dilation, ndim, "dilation", minimum=1) != (1,) * ndim:
+            raise ValueError(f"dilation={dilation!r}: avg_pool takes no dilation")
         out = api.avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad)
     # The checks passed: normalise the geometry the same way for the picture.
     stride = int_tuple(stride, ndim, "stride", minimum=1)
