@@ -1,0 +1,252 @@
+"""Exact identities between the ops, each written out in the test.
+
+Cheat sheet: "Transposed Convolution" ("by adding rows and columns of zeros, we can emulate
+the transposed convolution with direct convolution"), "Convolution operation" and "Pooling
+operation".  The identities, for the same stride, padding, dilation and groups:
+
+- adjoint: ``<conv(x, w), y> == <x, conv_transpose(y, w)>`` (zero padding, and the
+  ``output_padding`` that gives ``conv_transpose``'s output the shape of ``x``);
+- the input gradient of ``conv`` is ``conv_transpose`` of ``grad_output`` with the same
+  weight, and the input gradient of ``conv_transpose`` is ``conv`` of ``grad_output``;
+- zero insertion: ``conv_transpose`` is a stride-1 ``conv`` over the input with ``s - 1``
+  zeros between cells, padded by ``d * (k - 1) - before`` at the start and
+  ``d * (k - 1) - after + output_padding`` at the end (cropped where negative), with the
+  kernel flipped in space and its two channel axes swapped within each group;
+- average pooling (``count_include_pad=True``, no ``ceil_mode``) is a depthwise conv
+  (``groups=C``) with the constant kernel ``1 / prod(kernel_size)``;
+- the weight gradient of ``conv`` correlates the padded input with ``grad_output``, and the
+  bias gradient sums ``grad_output`` over all but the channel axis (both written with
+  ``einsum`` here).
+
+They hold up to rounding; ``assert_close`` allows ``1e-10`` relative to the size of the
+summed terms.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import npconv
+from tests.strategies import arrays, conv_configs, conv_transpose_configs, op_args, pool_configs
+
+METHODS = ("loops", "im2col")
+NUMPY_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge",
+                   "circular": "wrap"}
+
+
+def assert_close(actual, expected, scale=None):
+    """Equal up to rounding: rtol 1e-10, atol 1e-10 times ``scale`` (default: magnitude)."""
+    if scale is None:
+        scale = float(np.abs(expected).max(initial=0.0))
+    np.testing.assert_allclose(actual, expected, rtol=1e-10, atol=1e-10 * max(1.0, scale))
+
+
+def per_dimension(value, ndim):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * ndim
+
+
+def output_padding_back_to(in_size, kernel_size, stride, pairs, dilation):
+    """The output_padding with which conv_transpose maps conv's output size back to
+    ``in_size``: the cells the floor in conv's size formula dropped,
+    ``(in + before + after - d*(k-1) - 1) mod s``."""
+    return tuple((n + b + a - d * (k - 1) - 1) % s
+                 for n, k, s, (b, a), d in zip(in_size, kernel_size, stride, pairs, dilation))
+
+
+def transpose_args(config):
+    """conv_transpose's keyword arguments for a conv config: the same geometry, with the
+    output_padding that gives back the conv input's shape."""
+    x, w = config["input"], config["weight"]
+    return {
+        "stride": config["stride"], "padding": config["pairs"], "dilation": config["dilation"],
+        "groups": config["groups"],
+        "output_padding": output_padding_back_to(x.shape[2:], w.shape[2:], config["stride"],
+                                                 config["pairs"], config["dilation"]),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# conv and conv_transpose are adjoint
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", METHODS)
+@given(config=conv_configs(padding_modes=("zeros",)), data=st.data())
+def test_conv_transpose_is_the_adjoint_of_conv(config, method, data):
+    """<conv(x, w), y> == <x, conv_transpose(y, w)> for the same stride, padding, dilation
+    and groups ("Transposed Convolution")."""
+    x, w = config["input"], config["weight"]
+    conv_out = npconv.conv(x, w, stride=config["stride"], padding=config["pairs"],
+                           dilation=config["dilation"], groups=config["groups"], method=method)
+    y = data.draw(arrays(conv_out.shape))
+    transposed = npconv.conv_transpose(y, w, **transpose_args(config), method=method)
+    assert transposed.shape == x.shape
+    terms = np.abs(conv_out).ravel() @ np.abs(y).ravel()
+    assert_close(np.vdot(x, transposed), np.vdot(conv_out, y), scale=terms)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@given(config=conv_configs(padding_modes=("zeros",)), data=st.data())
+def test_conv_input_gradient_is_conv_transpose_of_grad_output(config, method, data):
+    """With zero padding, conv_backward's grad_input is conv_transpose(grad_output, w) with
+    the same geometry and the output_padding back to the input's size ("Transposed
+    Convolution")."""
+    args = {key: value for key, value in op_args(config).items() if key != "bias"}
+    out_shape = npconv.conv(**args, method=method).shape
+    grad_output = data.draw(arrays(out_shape))
+    grads = npconv.conv_backward(grad_output, **args, method=method)
+    transposed = npconv.conv_transpose(grad_output, config["weight"],
+                                       **transpose_args(config), method=method)
+    assert_close(grads.grad_input, transposed)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@given(config=conv_transpose_configs(), data=st.data())
+def test_conv_transpose_input_gradient_is_conv_of_grad_output(config, method, data):
+    """conv_transpose_backward's grad_input is conv(grad_output, w) with the same stride,
+    padding, dilation and groups, cut to the input's size: an output_padding of a stride or
+    more (allowed when dilation > stride) makes the conv longer ("Transposed
+    Convolution")."""
+    args = {key: value for key, value in op_args(config).items() if key != "bias"}
+    out_shape = npconv.conv_transpose(**args, method=method).shape
+    grad_output = data.draw(arrays(out_shape))
+    grads = npconv.conv_transpose_backward(grad_output, **args, method=method)
+    direct = npconv.conv(grad_output, config["weight"], stride=config["stride"],
+                         padding=config["pairs"], dilation=config["dilation"],
+                         groups=config["groups"], method=method)
+    in_size = config["input"].shape[2:]
+    assert_close(grads.grad_input, direct[(..., *(slice(0, n) for n in in_size))])
+
+
+# --------------------------------------------------------------------------------------------
+# Transposed convolution by zero insertion
+# --------------------------------------------------------------------------------------------
+
+def with_zeros_between_cells(x, stride):
+    """Insert ``s - 1`` zeros between neighbouring cells of each spatial axis of (N, C, ...)."""
+    N, C, *in_size = x.shape
+    stuffed = np.zeros((N, C, *((n - 1) * s + 1 for n, s in zip(in_size, stride))))
+    stuffed[(slice(None), slice(None)) + tuple(slice(None, None, s) for s in stride)] = x
+    return stuffed
+
+
+def pad_or_crop(x, widths):
+    """Zero-pad each spatial axis by (start, end) cells; a negative width crops instead."""
+    padded = np.pad(x, [(0, 0), (0, 0), *((max(a, 0), max(b, 0)) for a, b in widths)])
+    crop = tuple(slice(max(-a, 0), padded.shape[axis] - max(-b, 0))
+                 for axis, (a, b) in enumerate(widths, start=2))
+    return padded[(slice(None), slice(None)) + crop]
+
+
+def direct_conv_weight(weight, groups):
+    """conv_transpose's (C_in, C_out/g, *k) weight as conv's (C_out, C_in/g, *k): flip the
+    kernel in space and swap the two channel axes within each group."""
+    ndim = weight.ndim - 2
+    flipped = weight[(slice(None), slice(None)) + (slice(None, None, -1),) * ndim]
+    C_in_per_group = weight.shape[0] // groups
+    return np.concatenate([flipped[g * C_in_per_group:(g + 1) * C_in_per_group].swapaxes(0, 1)
+                           for g in range(groups)], axis=0)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@given(config=conv_transpose_configs())
+def test_conv_transpose_is_direct_conv_over_the_zero_inserted_input(config, method):
+    """conv_transpose == stride-1 conv over the input with s - 1 zeros between cells, padded
+    by d*(k-1) - before and d*(k-1) - after + output_padding, with the flipped, channel-
+    swapped kernel (the cheat sheet's "emulate the transposed convolution with direct
+    convolution", "Transposed Convolution")."""
+    x, w = config["input"], config["weight"]
+    ndim = x.ndim - 2
+    kernel_size = w.shape[2:]
+    stride, dilation = config["stride"], config["dilation"]
+    output_padding = per_dimension(config["output_padding"], ndim)
+    widths = [(d * (k - 1) - before, d * (k - 1) - after + op)
+              for k, d, (before, after), op in zip(kernel_size, dilation, config["pairs"],
+                                                   output_padding)]
+    emulated_input = pad_or_crop(with_zeros_between_cells(x, stride), widths)
+    expected = npconv.conv(emulated_input, direct_conv_weight(w, config["groups"]),
+                           config["bias"], stride=1, padding=0, dilation=dilation,
+                           groups=config["groups"], method=method)
+    out = npconv.conv_transpose(**op_args(config), method=method)
+    assert_close(out, expected)
+
+
+# --------------------------------------------------------------------------------------------
+# Average pooling as a convolution
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", METHODS)
+@given(config=pool_configs("avg"))
+def test_avg_pool_is_a_depthwise_conv_with_a_constant_kernel(config, method):
+    """avg_pool (count_include_pad=True, ceil_mode=False) == conv with groups=C and the
+    kernel 1 / prod(kernel_size) in every cell ("Pooling operation": average pooling)."""
+    config = {**config, "ceil_mode": False, "count_include_pad": True,
+              "divisor_override": None}
+    x = config["input"]
+    ndim, C = x.ndim - 2, x.shape[1]
+    kernel_size = per_dimension(config["kernel_size"], ndim)
+    stride = kernel_size if config["stride"] is None else config["stride"]
+    constant_kernel = np.full((C, 1, *kernel_size), 1 / math.prod(kernel_size))
+    expected = npconv.conv(x, constant_kernel, stride=stride, padding=config["pairs"],
+                           groups=C, method=method)
+    assert_close(npconv.avg_pool(**op_args(config), method=method), expected)
+
+
+# --------------------------------------------------------------------------------------------
+# conv's weight and bias gradients, written with einsum
+# --------------------------------------------------------------------------------------------
+
+def flat(array):
+    """(N, C, *spatial) -> (N, C, P): the spatial cells in one axis, for einsum."""
+    return array.reshape(*array.shape[:2], -1)
+
+
+def weight_gradient_by_einsum(x, grad_output, kernel_size, stride, pairs, dilation, groups,
+                              padding_mode):
+    """grad_w[o, c, t] = sum over n and output cells i of x_padded[n, c, i*s + t*d] * g[n, o, i],
+    with c running over o's group."""
+    padded = np.pad(x, [(0, 0), (0, 0), *pairs], mode=NUMPY_PAD_MODES[padding_mode])
+    C_in, C_out = x.shape[1], grad_output.shape[1]
+    C_in_per_group, C_out_per_group = C_in // groups, C_out // groups
+    out_size = grad_output.shape[2:]
+    grad_weight = np.zeros((C_out, C_in_per_group, *kernel_size))
+    for tap in np.ndindex(*kernel_size):
+        cells = tuple(slice(t * d, t * d + (o - 1) * s + 1, s)
+                      for t, d, o, s in zip(tap, dilation, out_size, stride))
+        seen = padded[(slice(None), slice(None)) + cells]        # (N, C_in, *out_size)
+        for group in range(groups):
+            ins = slice(group * C_in_per_group, (group + 1) * C_in_per_group)
+            outs = slice(group * C_out_per_group, (group + 1) * C_out_per_group)
+            grad_weight[(outs, slice(None)) + tap] = np.einsum(
+                "ncp,nop->oc", flat(seen[:, ins]), flat(grad_output[:, outs]))
+    return grad_weight
+
+
+@pytest.mark.parametrize("method", METHODS)
+@given(config=conv_configs(), data=st.data())
+def test_conv_weight_gradient_correlates_the_padded_input_with_grad_output(config, method,
+                                                                           data):
+    """conv_backward's grad_weight is the correlation of the padded input (any padding
+    mode) with grad_output, per group ("Convolution operation")."""
+    args = {key: value for key, value in op_args(config).items() if key != "bias"}
+    out_shape = npconv.conv(**args, method=method).shape
+    grad_output = data.draw(arrays(out_shape))
+    grads = npconv.conv_backward(grad_output, **args, method=method)
+    expected = weight_gradient_by_einsum(
+        config["input"], grad_output, config["weight"].shape[2:], config["stride"],
+        config["pairs"], config["dilation"], config["groups"], config["padding_mode"])
+    assert_close(grads.grad_weight, expected)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@given(config=conv_configs(), data=st.data())
+def test_conv_bias_gradient_sums_grad_output_over_all_but_the_channel(config, method, data):
+    """conv_backward's grad_bias[o] is the sum of grad_output[:, o] ("Convolution
+    operation")."""
+    args = {key: value for key, value in op_args(config).items() if key != "bias"}
+    out_shape = npconv.conv(**args, method=method).shape
+    grad_output = data.draw(arrays(out_shape))
+    grads = npconv.conv_backward(grad_output, **args, method=method)
+    assert_close(grads.grad_bias, np.einsum("nop->o", flat(grad_output)))
