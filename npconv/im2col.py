@@ -118,14 +118,214 @@ def col2im(cols, padded_shape, kernel_size, stride, dilation, out_size=None):
 
 
 # --------------------------------------------------------------------------------------------
+# The tricks that make it fast, one small function each
+# --------------------------------------------------------------------------------------------
+
+DEFAULT_WORKSPACE_BYTES = 16 * 2 ** 20
+"""Default bound on the column workspace of one call (``workspace_bytes=None``)."""
+
+CACHE_CHUNK_BYTES = 2 ** 20
+"""Elementwise paths (depthwise, pooling) work on chunks of images about this size."""
+
+
+def _chunks(N, bytes_per_image, budget):
+    """Split images ``0..N`` into consecutive ``(start, stop)`` chunks of at most ``budget`` bytes.
+
+    Why it is fast: a bounded buffer filled a few images at a time is allocated (and
+    page-faulted) once and then reused, and for the elementwise paths it stays in cache;
+    a GEMM over a few images at once is still large enough to run at the BLAS peak.
+    """
+    per_chunk = int(max(1, min(N, budget // max(bytes_per_image, 1))))
+    return [(start, min(start + per_chunk, N)) for start in range(0, N, per_chunk)]
+
+
+def _tap_cells(tap, stride, dilation, out_size, first=0):
+    """The strided slices of a padded array that kernel tap ``tap`` sees over all windows."""
+    return tuple(slice(first + t * d, first + t * d + (o - 1) * s + 1, s)
+                 for t, d, o, s in zip(tap, dilation, out_size, stride))
+
+
+def _unfold_into(columns, x_padded, kernel_size, stride, dilation, out_size):
+    """Fill ``columns`` (C, K, n, *out_size) with the windows of ``x_padded`` (n, C, *padded).
+
+    Why it is fast: one strided copy per kernel tap (K numpy calls, each moving C*n*L
+    contiguous-ish cells) into a reused buffer laid out so that the n images sit side by
+    side along the GEMM's long axis: the convolution of the whole chunk is then one
+    2-D matrix product.
+    """
+    for tap_index, tap in enumerate(np.ndindex(*kernel_size)):
+        cells = x_padded[(slice(None), slice(None)) + _tap_cells(tap, stride, dilation,
+                                                                 out_size)]
+        np.copyto(columns[:, tap_index], cells.swapaxes(0, 1))   # (C, n, *out_size)
+
+
+def _fold_from(grad_x_padded, columns, kernel_size, stride, dilation, out_size):
+    """Add ``columns`` (C, K, n, *out_size) onto the windows of ``grad_x_padded`` (n, C, ...).
+
+    Why it is fast: the adjoint of :func:`_unfold_into`, one strided ``+=`` per kernel tap;
+    ``np.add.at`` or ``np.bincount`` scatters are several times slower.
+    """
+    for tap_index, tap in enumerate(np.ndindex(*kernel_size)):
+        cells = grad_x_padded[(slice(None), slice(None)) + _tap_cells(tap, stride, dilation,
+                                                                      out_size)]
+        cells += columns[:, tap_index].swapaxes(0, 1)             # (n, C, *out_size)
+
+
+def _channels_first(x_chunk):
+    """(n, C, *size) -> a contiguous (C, n, *size) copy: the GEMM layout of a chunk."""
+    return np.ascontiguousarray(x_chunk.swapaxes(0, 1))
+
+
+def _is_depthwise(C_in_per_group, groups):
+    """True when each group sees one input channel: a GEMM would be K-by-1 and starve."""
+    return C_in_per_group == 1 and groups > 1
+
+
+def _depthwise_conv(x_padded, weight, stride, dilation, out_size, out):
+    """Depthwise convolution by kernel taps: ``out += x_tap * w_tap``, K times.
+
+    Why it is fast: with one input channel per group the matrix product degenerates into
+    tiny products; K fused multiply-adds over whole images (chunked to stay in cache) do
+    the same arithmetic at memory speed.  ``out`` is (N, C_out, *out_size), zeroed.
+    """
+    N, C_in, *_ = x_padded.shape
+    C_out, _, *kernel_size = weight.shape
+    multiplier = C_out // C_in
+    taps_w = weight.reshape(C_in, multiplier, -1)                 # (G, m, K)
+    spatial = (1,) * len(out_size)
+    out_groups = out.reshape(N, C_in, multiplier, *out_size)     # (N, G, m, *out_size)
+    for start, stop in _chunks(N, out[0].nbytes, CACHE_CHUNK_BYTES):
+        target = out_groups[start:stop]
+        product = np.empty_like(target)
+        for tap_index, tap in enumerate(np.ndindex(*kernel_size)):
+            cells = x_padded[(slice(start, stop), slice(None))
+                             + _tap_cells(tap, stride, dilation, out_size)]
+            w_tap = taps_w[:, :, tap_index].reshape(C_in, multiplier, *spatial)
+            np.multiply(cells[:, :, None], w_tap, out=product)   # (n, G, m, *out_size)
+            target += product
+
+
+def _depthwise_conv_backward(grad_output, x_padded, weight, stride, dilation, out_size,
+                             grad_x_padded, grad_w):
+    """Gradients of :func:`_depthwise_conv`, tap by tap, for the same reason.
+
+    ``grad_x_padded`` (N, C_in, *padded) receives ``g * w_tap`` on each tap's cells;
+    ``grad_w`` (C_out, 1, *kernel_size) receives the per-channel sum of ``g * x_tap``.
+    """
+    N, C_in, *_ = x_padded.shape
+    C_out, _, *kernel_size = weight.shape
+    multiplier = C_out // C_in
+    taps_w = weight.reshape(C_in, multiplier, -1)                 # (G, m, K)
+    taps_grad_w = grad_w.reshape(C_in, multiplier, -1)             # (G, m, K), a view
+    spatial = (1,) * len(out_size)
+    g_groups = grad_output.reshape(N, C_in, multiplier, *out_size)  # (N, G, m, *out_size)
+    for start, stop in _chunks(N, grad_output[0].nbytes, CACHE_CHUNK_BYTES):
+        g = g_groups[start:stop]
+        product = np.empty_like(g)
+        for tap_index, tap in enumerate(np.ndindex(*kernel_size)):
+            index = (slice(start, stop), slice(None)) + _tap_cells(tap, stride, dilation,
+                                                                  out_size)
+            cells = x_padded[index]
+            np.multiply(g, cells[:, :, None], out=product)
+            # (n, G, m, L) summed over images and cells -> (G, m)
+            summed = product.reshape(stop - start, C_in, multiplier, -1).sum(axis=(0, 3))
+            taps_grad_w[:, :, tap_index] += summed
+            w_tap = taps_w[:, :, tap_index].reshape(C_in, multiplier, *spatial)
+            np.multiply(g, w_tap, out=product)
+            grad_x_padded[index] += product.sum(axis=2)             # (n, G, *out_size)
+
+
+def _gemm_conv_chunk(columns, w, out_chunk):
+    """One chunk's convolution: ``(G, C_out/G, C_in/G*K) @ (G, C_in/G*K, n*L)``.
+
+    Why it is fast: one large 2-D product per group, which BLAS runs multithreaded at its
+    peak; the result is written straight into ``out_chunk`` (G, C_out/G, n*L).
+    """
+    np.matmul(w, columns, out=out_chunk)
+
+
+def _tap_order(x, kernel_size, stride, dilation, out_size):
+    """The strided view of ``x`` (n, C, *padded) for every kernel tap, in row-major order."""
+    return [x[(slice(None), slice(None)) + _tap_cells(tap, stride, dilation, out_size)]
+            for tap in np.ndindex(*kernel_size)]
+
+
+def _max_pool_chunk(x_padded, real_taps, kernel_size, stride, dilation, out_size):
+    """Max and winning tap of every window of a -inf-padded chunk, PyTorch's tie rules.
+
+    Why it is fast: instead of a column matrix and an argmax, K running ``np.maximum``
+    calls give the values, then K compare-and-copy passes in reverse tap order give the
+    *first* maximal tap; NaN and all -inf windows, which need other rules, are fixed
+    afterwards only if they occur.  Taps are small integers (uint8), cheap to write.
+
+    Returns ``out`` (n, C, *out_size) and ``winner`` (same shape, tap numbers).
+    """
+    views = _tap_order(x_padded, kernel_size, stride, dilation, out_size)
+    out = views[0].copy()
+    for view in views[1:]:
+        np.maximum(out, view, out=out)                  # NaN propagates, as in PyTorch
+    winner = np.zeros(out.shape, dtype=np.min_scalar_type(len(views)))
+    match = np.empty(out.shape, dtype=bool)
+    for tap_index in reversed(range(len(views))):
+        np.equal(views[tap_index], out, out=match)
+        np.copyto(winner, tap_index, where=match)
+    # Windows whose real cells are all -inf tie with the padding: PyTorch names the first
+    # real cell.  Where the first taps are padding, pick the first real tap instead.
+    all_minus_inf = np.isneginf(out)
+    if all_minus_inf.any():
+        for tap_index in reversed(range(len(views))):
+            np.copyto(winner, tap_index, where=all_minus_inf & real_taps[tap_index])
+    # NaN beats every number, and among NaNs the last one wins.
+    is_nan = np.isnan(out)
+    if is_nan.any():
+        for tap_index, view in enumerate(views):
+            np.copyto(winner, tap_index, where=is_nan & np.isnan(view))
+    return out, winner
+
+
+def _real_taps(in_size, kernel_size, stride, pool_padding, dilation, out_size):
+    """Per tap, a boolean array (*out_size) saying where the tap falls on a real input cell."""
+    masks = []
+    for tap in np.ndindex(*kernel_size):
+        mask = np.ones((), dtype=bool)
+        for n, t, s, (before, _), d, o in zip(in_size, tap, stride, pool_padding, dilation,
+                                              out_size):
+            position = np.arange(o) * s + t * d - before      # in unpadded coordinates
+            mask = np.multiply.outer(mask, (position >= 0) & (position < n))
+        masks.append(mask)
+    return masks
+
+
+def _tap_flat_index(in_size, kernel_size, stride, pool_padding, dilation, out_size, winner):
+    """Flat input index (int64) of each window's winning tap: window origin + tap offset."""
+    origin = np.zeros((), dtype=np.int64)
+    offsets = np.zeros(math.prod(kernel_size), dtype=np.int64)
+    taps = np.array(list(np.ndindex(*kernel_size)), dtype=np.int64).reshape(-1, len(in_size))
+    row_stride = 1
+    for dim in reversed(range(len(in_size))):
+        before = pool_padding[dim][0]
+        starts = np.arange(out_size[dim]) * stride[dim] - before
+        shape = [1] * len(in_size)
+        shape[dim] = out_size[dim]
+        origin = origin + (starts * row_stride).reshape(shape)
+        offsets += taps[:, dim] * dilation[dim] * row_stride
+        row_stride *= in_size[dim]
+    return origin + np.take(offsets, winner)
+
+
+# --------------------------------------------------------------------------------------------
 # Convolution
 # --------------------------------------------------------------------------------------------
 
-def conv(x, weight, bias, stride, padding, dilation, groups, padding_mode):
-    """Convolution as one matrix product per group.
+def conv(x, weight, bias, stride, padding, dilation, groups, padding_mode, *,
+         workspace_bytes=None):
+    """Convolution as one matrix product per chunk of images and group.
 
     Shapes: x ``(N, C_in, *in_size)``, weight ``(C_out, C_in // G, *kernel_size)`` -> out
-    ``(N, C_out, *out_size)``.  See Also: :func:`npconv.loops.conv`, :func:`npconv.conv`.
+    ``(N, C_out, *out_size)``.  The columns of a few images at a time are unfolded into a
+    workspace of at most ``workspace_bytes`` (default 16 MiB), reused chunk after chunk.
+    Depthwise convolutions (one input channel per group) skip the matrix product.
+    See Also: :func:`npconv.loops.conv`, :func:`npconv.conv`.
 
     Examples
     --------
@@ -139,20 +339,37 @@ def conv(x, weight, bias, stride, padding, dilation, groups, padding_mode):
     C_out, C_in_per_group, *kernel_size = weight.shape
     out_size = conv_output_shape(in_size, kernel_size, stride, padding, dilation)
     K, L = math.prod(kernel_size), math.prod(out_size)
-
     x_padded = pad(x, padding, padding_mode)
-    cols = im2col(x_padded, kernel_size, stride, dilation, out_size)    # (N, C_in*K, L)
-    cols = cols.reshape(N, groups, C_in_per_group * K, L)
-    w = weight.reshape(groups, C_out // groups, C_in_per_group * K)
-    out = w @ cols                                                      # (N, G, C_out//G, L)
-    out = out.reshape(N, C_out, *out_size)
+    out = np.zeros((N, C_out, *out_size), dtype=np.result_type(x, weight))
+
+    if _is_depthwise(C_in_per_group, groups):
+        _depthwise_conv(x_padded, weight, stride, dilation, out_size, out)
+    else:
+        w = weight.reshape(groups, C_out // groups, C_in_per_group * K)
+        workspace = _workspace(C_in * K * L * x.itemsize, N, workspace_bytes, x.dtype)
+        for start, stop in _chunks(N, C_in * K * L * x.itemsize, workspace.nbytes):
+            n = stop - start
+            columns = workspace[:C_in * K * n * L].reshape(C_in, K, n, *out_size)
+            _unfold_into(columns, x_padded[start:stop], kernel_size, stride, dilation,
+                         out_size)
+            columns = columns.reshape(groups, C_in_per_group * K, n * L)
+            out_chunk = np.empty((groups, C_out // groups, n * L), dtype=out.dtype)
+            _gemm_conv_chunk(columns, w, out_chunk)
+            out_chunk = out_chunk.reshape(C_out, n, *out_size)
+            out[start:stop] = out_chunk.swapaxes(0, 1)           # (n, C_out, *out_size)
     if bias is not None:
         out += bias.reshape(-1, *[1] * len(in_size))
     return out
 
 
-def conv_backward(grad_output, x, weight, stride, padding, dilation, groups, padding_mode):
-    """Gradients of :func:`conv`: two matrix products and a :func:`col2im`.
+def conv_backward(grad_output, x, weight, stride, padding, dilation, groups, padding_mode, *,
+                  workspace_bytes=None):
+    """Gradients of :func:`conv`: per chunk of images, two matrix products and a fold.
+
+    For each chunk the columns are unfolded into the workspace, multiplied with the output
+    gradient into the weight gradient, then overwritten by their own gradient
+    ``w.T @ g``, which is folded back (one strided ``+=`` per tap) onto the input
+    gradient: a full-size column buffer and its gradient are never held at once.
 
     Returns ``(grad_input, grad_weight, grad_bias)``.
     See Also: :func:`npconv.loops.conv_backward`.
@@ -161,31 +378,55 @@ def conv_backward(grad_output, x, weight, stride, padding, dilation, groups, pad
     C_out, C_in_per_group, *kernel_size = weight.shape
     out_size = conv_output_shape(in_size, kernel_size, stride, padding, dilation)
     K, L = math.prod(kernel_size), math.prod(out_size)
-
+    dtype = np.result_type(grad_output, x, weight)
     x_padded = pad(x, padding, padding_mode)
-    cols = im2col(x_padded, kernel_size, stride, dilation, out_size)
-    cols = cols.reshape(N, groups, C_in_per_group * K, L)
-    w = weight.reshape(groups, C_out // groups, C_in_per_group * K)
-    g = grad_output.reshape(N, groups, C_out // groups, L)
+    grad_x_padded = np.zeros(x_padded.shape, dtype=dtype)
+    grad_w = np.zeros(weight.shape, dtype=dtype)
 
-    grad_w = (g @ cols.swapaxes(-1, -2)).sum(axis=0)            # (G, C_out//G, C_in//G*K)
-    grad_cols = w.swapaxes(-1, -2) @ g                          # (N, G, C_in//G*K, L)
-    grad_x_padded = col2im(grad_cols.reshape(N, C_in * K, L), x_padded.shape,
-                           kernel_size, stride, dilation, out_size)
+    if _is_depthwise(C_in_per_group, groups):
+        _depthwise_conv_backward(grad_output, x_padded, weight, stride, dilation, out_size,
+                                 grad_x_padded, grad_w)
+    else:
+        w = weight.reshape(groups, C_out // groups, C_in_per_group * K)
+        grad_w_groups = grad_w.reshape(groups, C_out // groups, C_in_per_group * K)
+        workspace = _workspace(C_in * K * L * x.itemsize, N, workspace_bytes, dtype)
+        for start, stop in _chunks(N, C_in * K * L * x.itemsize, workspace.nbytes):
+            n = stop - start
+            columns = workspace[:C_in * K * n * L].reshape(C_in, K, n, *out_size)
+            _unfold_into(columns, x_padded[start:stop], kernel_size, stride, dilation,
+                         out_size)
+            columns = columns.reshape(groups, C_in_per_group * K, n * L)
+            g = _channels_first(grad_output[start:stop])           # (C_out, n, *out_size)
+            g = g.reshape(groups, C_out // groups, n * L)
+            grad_w_groups += g @ columns.swapaxes(1, 2)            # (G, C_out/G, C_in/G*K)
+            np.matmul(w.swapaxes(1, 2), g, out=columns)            # the columns' gradient
+            grad_columns = columns.reshape(C_in, K, n, *out_size)
+            _fold_from(grad_x_padded[start:stop], grad_columns, kernel_size, stride,
+                       dilation, out_size)
     grad_x = pad_backward(grad_x_padded, padding, padding_mode)
     grad_bias = grad_output.sum(axis=(0, *range(2, grad_output.ndim)))
-    return grad_x, grad_w.reshape(weight.shape), grad_bias
+    return grad_x, grad_w, grad_bias
+
+
+def _workspace(bytes_per_image, N, workspace_bytes, dtype):
+    """The reused column buffer: flat, at most ``workspace_bytes`` (but one image at least)."""
+    budget = DEFAULT_WORKSPACE_BYTES if workspace_bytes is None else workspace_bytes
+    per_chunk = max(1, min(N, budget // max(bytes_per_image, 1)))
+    return np.empty(per_chunk * bytes_per_image // np.dtype(dtype).itemsize, dtype=dtype)
 
 
 # --------------------------------------------------------------------------------------------
 # Transposed convolution
 # --------------------------------------------------------------------------------------------
 
-def conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dilation):
-    """Transposed convolution: one matrix product, then :func:`col2im` onto the output.
+def conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dilation, *,
+                   workspace_bytes=None):
+    """Transposed convolution: per chunk of images, one matrix product and a fold.
 
     Shapes: x ``(N, C_in, *in_size)``, weight ``(C_in, C_out // G, *kernel_size)`` -> out
-    ``(N, C_out, *out_size)``.  See Also: :func:`npconv.loops.conv_transpose`.
+    ``(N, C_out, *out_size)``.  The columns ``w.T @ x`` of a few images at a time live in a
+    workspace of at most ``workspace_bytes`` and are folded onto the output tap by tap.
+    See Also: :func:`npconv.loops.conv_transpose`.
 
     Examples
     --------
@@ -201,12 +442,19 @@ def conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dil
                                            output_padding, dilation)
     K, L_in = math.prod(kernel_size), math.prod(in_size)
     padded_size = [o + before + after for o, (before, after) in zip(out_size, padding)]
+    dtype = np.result_type(x, weight)
+    out_padded = np.zeros((N, C_out, *padded_size), dtype=dtype)
 
-    x_rows = x.reshape(N, groups, C_in // groups, L_in)
     w = weight.reshape(groups, C_in // groups, C_out_per_group * K)
-    cols = w.swapaxes(-1, -2) @ x_rows                          # (N, G, C_out//G*K, L_in)
-    out_padded = col2im(cols.reshape(N, C_out * K, L_in), (N, C_out, *padded_size),
-                        kernel_size, stride, dilation, in_size)
+    workspace = _workspace(C_out * K * L_in * x.itemsize, N, workspace_bytes, dtype)
+    for start, stop in _chunks(N, C_out * K * L_in * x.itemsize, workspace.nbytes):
+        n = stop - start
+        x_rows = _channels_first(x[start:stop]).reshape(groups, C_in // groups, n * L_in)
+        columns = workspace[:C_out * K * n * L_in].reshape(groups, C_out_per_group * K,
+                                                           n * L_in)
+        np.matmul(w.swapaxes(1, 2), x_rows, out=columns)       # (G, C_out/G*K, n*L_in)
+        columns = columns.reshape(C_out, K, n, *in_size)
+        _fold_from(out_padded[start:stop], columns, kernel_size, stride, dilation, in_size)
     out = unpad(out_padded, padding).copy()
     if bias is not None:
         out += bias.reshape(-1, *[1] * len(in_size))
@@ -214,26 +462,37 @@ def conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dil
 
 
 def conv_transpose_backward(grad_output, x, weight, stride, padding, output_padding, groups,
-                            dilation):
-    """Gradients of :func:`conv_transpose`: an :func:`im2col` of the output gradient.
+                            dilation, *, workspace_bytes=None):
+    """Gradients of :func:`conv_transpose`: unfold the output gradient chunk by chunk.
 
     Returns ``(grad_input, grad_weight, grad_bias)``.
     See Also: :func:`npconv.loops.conv_transpose_backward`.
     """
     N, C_in, *in_size = x.shape
     _, C_out_per_group, *kernel_size = weight.shape
+    C_out = C_out_per_group * groups
     K, L_in = math.prod(kernel_size), math.prod(in_size)
-
+    dtype = np.result_type(grad_output, x, weight)
     grad_output_padded = pad(grad_output, padding)
-    cols = im2col(grad_output_padded, kernel_size, stride, dilation, in_size)
-    cols = cols.reshape(N, groups, C_out_per_group * K, L_in)
-    x_rows = x.reshape(N, groups, C_in // groups, L_in)
     w = weight.reshape(groups, C_in // groups, C_out_per_group * K)
+    grad_x = np.empty(x.shape, dtype=dtype)
+    grad_w = np.zeros(weight.shape, dtype=dtype)
+    grad_w_groups = grad_w.reshape(groups, C_in // groups, C_out_per_group * K)
 
-    grad_x = w @ cols                                            # (N, G, C_in//G, L_in)
-    grad_w = (x_rows @ cols.swapaxes(-1, -2)).sum(axis=0)        # (G, C_in//G, C_out//G*K)
+    workspace = _workspace(C_out * K * L_in * x.itemsize, N, workspace_bytes, dtype)
+    for start, stop in _chunks(N, C_out * K * L_in * x.itemsize, workspace.nbytes):
+        n = stop - start
+        columns = workspace[:C_out * K * n * L_in].reshape(C_out, K, n, *in_size)
+        _unfold_into(columns, grad_output_padded[start:stop], kernel_size, stride, dilation,
+                     in_size)
+        columns = columns.reshape(groups, C_out_per_group * K, n * L_in)
+        x_rows = _channels_first(x[start:stop]).reshape(groups, C_in // groups, n * L_in)
+        grad_w_groups += x_rows @ columns.swapaxes(1, 2)       # (G, C_in/G, C_out/G*K)
+        grad_x_rows = w @ columns                               # (G, C_in/G, n*L_in)
+        grad_x_rows = grad_x_rows.reshape(C_in, n, *in_size)
+        grad_x[start:stop] = grad_x_rows.swapaxes(0, 1)         # (n, C_in, *in_size)
     grad_bias = grad_output.sum(axis=(0, *range(2, grad_output.ndim)))
-    return grad_x.reshape(x.shape), grad_w.reshape(weight.shape), grad_bias
+    return grad_x, grad_w, grad_bias
 
 
 # --------------------------------------------------------------------------------------------
@@ -244,7 +503,7 @@ def _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size):
     """Padding pairs that hold every pooling window, the ``ceil_mode`` overhang included.
 
     The right padding is widened (or narrowed) to exactly what the last window reaches, so
-    that :func:`im2col` can cut all windows from one padded array.
+    that every window can be cut from one padded array.
     """
     pairs = []
     for n, k, s, (before, _), d, o in zip(in_size, kernel_size, stride, padding, dilation,
@@ -255,36 +514,25 @@ def _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size):
 
 
 def _max_pool_winners(x, kernel_size, stride, padding, dilation, out_size):
-    """Unfold ``x`` padded with -inf; return the columns, their input indices and winners.
+    """Values and winning taps of every window, chunk by chunk of images.
 
-    Returns
-    -------
-    cols : (N, C, K, L) values, padding as -inf
-    index_cols : (1, 1, K, L) flat input index of each cell, -1 on padding
-    winner : (N, C, 1, L) tap of each window's maximum
+    Returns ``out`` and ``winner``, both ``(N, C, *out_size)``; ``winner`` holds the tap
+    number (row-major over ``kernel_size``) that PyTorch's rules pick.
     """
     N, C, *in_size = x.shape
-    K, L = math.prod(kernel_size), math.prod(out_size)
     pool_padding = _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size)
-
-    x_padded = pad(x, pool_padding, value=-np.inf)
-    cols = im2col(x_padded, kernel_size, stride, dilation, out_size).reshape(N, C, K, L)
-    index_plane = np.arange(math.prod(in_size)).reshape(1, 1, *in_size)
-    index_padded = pad(index_plane, pool_padding, value=-1)
-    index_cols = im2col(index_padded, kernel_size, stride, dilation, out_size)
-    index_cols = index_cols.reshape(1, 1, K, L)
-
-    winner = window_argmax(cols, axis=2)[:, :, None, :]
-    # A window whose real cells are all -inf ties with its padding; PyTorch then reports the
-    # window's first real cell, never a padded one.
-    on_padding = np.take_along_axis(index_cols, winner, axis=2) < 0
-    first_real = np.argmax(index_cols >= 0, axis=2)[:, :, None, :]
-    winner = np.where(on_padding, first_real, winner)
-    return cols, index_cols, winner
+    real_taps = _real_taps(in_size, kernel_size, stride, pool_padding, dilation, out_size)
+    out = np.empty((N, C, *out_size), dtype=x.dtype)
+    winner = np.empty((N, C, *out_size), dtype=np.min_scalar_type(math.prod(kernel_size)))
+    for start, stop in _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES):
+        x_padded = pad(x[start:stop], pool_padding, value=-np.inf)
+        out[start:stop], winner[start:stop] = _max_pool_chunk(
+            x_padded, real_taps, kernel_size, stride, dilation, out_size)
+    return out, winner
 
 
 def max_pool(x, kernel_size, stride, padding, dilation, ceil_mode):
-    """Max pooling: unfold, then one ``argmax`` down every column.
+    """Max pooling: a running maximum over the kernel taps, then the first winning tap.
 
     Returns ``(out, indices)``, both ``(N, C, *out_size)``.
     See Also: :func:`npconv.loops.max_pool`.
@@ -297,34 +545,35 @@ def max_pool(x, kernel_size, stride, padding, dilation, ceil_mode):
     """
     N, C, *in_size = x.shape
     out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
-    cols, index_cols, winner = _max_pool_winners(x, kernel_size, stride, padding, dilation,
-                                                 out_size)
-    out = np.take_along_axis(cols, winner, axis=2)
-    indices = np.take_along_axis(index_cols, winner, axis=2)
-    return out.reshape(N, C, *out_size), indices.reshape(N, C, *out_size).astype(np.int64)
+    out, winner = _max_pool_winners(x, kernel_size, stride, padding, dilation, out_size)
+    pool_padding = _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size)
+    indices = _tap_flat_index(in_size, kernel_size, stride, pool_padding, dilation, out_size,
+                              winner)
+    return out, indices
 
 
 def max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ceil_mode):
     """Gradient of :func:`max_pool`: each gradient goes to its window's winner.
 
+    Tap by tap, the gradients of the windows that tap won are added onto its cells.
     See Also: :func:`npconv.loops.max_pool_backward`.
     """
     N, C, *in_size = x.shape
     out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
-    K, L = math.prod(kernel_size), math.prod(out_size)
-    cols, _, winner = _max_pool_winners(x, kernel_size, stride, padding, dilation, out_size)
-
-    grad_cols = np.zeros_like(cols)                                    # (N, C, K, L)
-    np.put_along_axis(grad_cols, winner, grad_output.reshape(N, C, 1, L), axis=2)
+    _, winner = _max_pool_winners(x, kernel_size, stride, padding, dilation, out_size)
     pool_padding = _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size)
     padded_size = [n + before + after for n, (before, after) in zip(in_size, pool_padding)]
-    grad_padded = col2im(grad_cols.reshape(N, C * K, L), (N, C, *padded_size),
-                         kernel_size, stride, dilation, out_size)
+    grad_padded = np.zeros((N, C, *padded_size), dtype=np.result_type(grad_output, x))
+    won = np.empty(winner.shape, dtype=bool)
+    for tap_index, cells in enumerate(_tap_order(grad_padded, kernel_size, stride, dilation,
+                                                 out_size)):
+        np.equal(winner, tap_index, out=won)
+        np.add(cells, grad_output, out=cells, where=won)
     return unpad(grad_padded, pool_padding).copy()
 
 
 def avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
-    """Average pooling: unfold with zero padding, sum every column, divide.
+    """Average pooling: sum the kernel taps' strided views of the zero-padded input, divide.
 
     See Also: :func:`npconv.loops.avg_pool`.
 
@@ -337,34 +586,36 @@ def avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divi
     N, C, *in_size = x.shape
     dilation = (1,) * len(in_size)
     out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
-    K, L = math.prod(kernel_size), math.prod(out_size)
     divisors = avg_pool_divisors(in_size, kernel_size, stride, padding, out_size,
                                  count_include_pad, divisor_override).astype(x.dtype)
-
     pool_padding = _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size)
-    cols = im2col(pad(x, pool_padding), kernel_size, stride, dilation, out_size)
-    sums = cols.reshape(N, C, K, L).sum(axis=2)                        # (N, C, L)
-    out = sums / divisors.reshape(L)
-    return out.reshape(N, C, *out_size).astype(x.dtype, copy=False)
+    sums = np.empty((N, C, *out_size), dtype=x.dtype)
+    for start, stop in _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES):
+        views = _tap_order(pad(x[start:stop], pool_padding), kernel_size, stride, dilation,
+                           out_size)
+        total = sums[start:stop]
+        np.copyto(total, views[0])
+        for view in views[1:]:
+            total += view
+    return np.divide(sums, divisors, out=sums)
 
 
 def avg_pool_backward(grad_output, x, kernel_size, stride, padding, ceil_mode,
                       count_include_pad, divisor_override):
-    """Gradient of :func:`avg_pool`: spread each gradient over its window, fold back.
+    """Gradient of :func:`avg_pool`: each tap adds the window's share onto its cells.
 
     See Also: :func:`npconv.loops.avg_pool_backward`.
     """
     N, C, *in_size = x.shape
     dilation = (1,) * len(in_size)
     out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
-    K, L = math.prod(kernel_size), math.prod(out_size)
     divisors = avg_pool_divisors(in_size, kernel_size, stride, padding, out_size,
                                  count_include_pad, divisor_override).astype(x.dtype)
-
-    share = grad_output.reshape(N, C, 1, L) / divisors.reshape(L)        # (N, C, 1, L)
-    grad_cols = np.broadcast_to(share, (N, C, K, L)).astype(x.dtype)
+    dtype = np.result_type(grad_output, x)
+    share = (grad_output / divisors).astype(dtype, copy=False)  # (N, C, *out_size)
     pool_padding = _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size)
     padded_size = [n + before + after for n, (before, after) in zip(in_size, pool_padding)]
-    grad_padded = col2im(grad_cols.reshape(N, C * K, L), (N, C, *padded_size),
-                         kernel_size, stride, dilation, out_size)
+    grad_padded = np.zeros((N, C, *padded_size), dtype=dtype)
+    for cells in _tap_order(grad_padded, kernel_size, stride, dilation, out_size):
+        cells += share
     return unpad(grad_padded, pool_padding).copy()

@@ -39,11 +39,11 @@ max_pool2d: input 1x1x4x4 -> output 1x1x2x2
 import argparse
 import sys
 
-from . import animate, gradcheck, shape, show, summary, tour
+from . import animate, bench, gradcheck, shape, show, summary, tour
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 
-SUBCOMMANDS = [tour, shape, summary, show, gradcheck, animate]
+SUBCOMMANDS = [tour, shape, summary, show, gradcheck, animate, bench]
 """The modules behind the subcommands, in the order ``npconv --help`` lists them."""
 
 

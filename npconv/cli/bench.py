@@ -1,0 +1,108 @@
+"""Time every op forward and backward on real layer sizes, beside PyTorch if installed.
+
+Prints, per case and direction, npconv's median time, PyTorch's (measured in the same run,
+interleaved), their ratio against the target, the achieved GFLOP/s and its share of NumPy's
+own matrix-multiply peak, and the peak extra memory of one call.  PyTorch is optional.
+
+Threads: --threads N sets PyTorch's count and re-runs the command with
+OPENBLAS_NUM_THREADS=N and OMP_NUM_THREADS=N, because NumPy's BLAS reads them at start-up
+(equivalently, set those variables yourself before running).
+
+Example:
+  npconv bench --quick
+  npconv bench --threads 2 --json bench.json
+  npconv bench --case "3x3 128ch" --repeats 21
+"""
+
+import os
+import subprocess
+import sys
+
+from .. import bench
+from .arguments import positive_int
+
+NAME = "bench"
+HELP = "time every op (forward, backward) on real layer sizes, beside PyTorch if installed"
+
+_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def add_arguments(parser):
+    """``--quick``, ``--repeats``, ``--threads``, ``--case``, ``--json``, ``--no-torch``."""
+    parser.add_argument("--quick", action="store_true",
+                        help="3 repeats, smaller GEMM probe, no memory pass (under a minute)")
+    parser.add_argument("--repeats", type=positive_int, default=None,
+                        help="timed repeats per case (default 9, quick 3)")
+    parser.add_argument("--threads", type=positive_int, default=None,
+                        help="threads for NumPy's BLAS and PyTorch (default: as started)")
+    parser.add_argument("--case", action="append", default=None,
+                        help="run only cases whose name contains this text (repeatable)")
+    parser.add_argument("--json", metavar="PATH", default=None,
+                        help="also write the results as JSON to PATH")
+    parser.add_argument("--no-torch", action="store_true",
+                        help="do not compare with PyTorch even if it is installed")
+    parser.add_argument("--no-memory", action="store_true",
+                        help="skip the peak-memory pass")
+
+
+def _child_argv(args):
+    """The command line that repeats ``args`` in a fresh process."""
+    argv = [sys.executable, "-m", "npconv", NAME, "--threads", str(args.threads)]
+    if args.quick:
+        argv.append("--quick")
+    if args.repeats:
+        argv += ["--repeats", str(args.repeats)]
+    for name in args.case or []:
+        argv += ["--case", name]
+    if args.json:
+        argv += ["--json", args.json]
+    if args.no_torch:
+        argv.append("--no-torch")
+    if args.no_memory:
+        argv.append("--no-memory")
+    return argv
+
+
+def _needs_restart(threads):
+    """True when NumPy's BLAS was started with another thread count than asked."""
+    if threads is None:
+        return False
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(threads)
+        return False
+    except ImportError:
+        return os.environ.get("OPENBLAS_NUM_THREADS") != str(threads)
+
+
+def run(args):
+    """Print the table row by row; write JSON if asked.  Always 0: no timing is a check."""
+    if _needs_restart(args.threads):
+        env = dict(os.environ, **{variable: str(args.threads)
+                                  for variable in _THREAD_VARIABLES})
+        return subprocess.call(_child_argv(args), env=env)
+    cases = bench.default_cases(quick=args.quick)
+    if args.case:
+        cases = [case for case in cases if any(text in case.name for text in args.case)]
+        if not cases:
+            raise ValueError(f"--case {args.case} matches none of the cases")
+    repeats = args.repeats or (3 if args.quick else 9)
+    torch = None if args.no_torch else bench._import_torch()
+    if torch is not None and args.threads is not None:
+        torch.set_num_threads(args.threads)
+    print(bench.format_header({"machine": bench.machine_info(torch)}), flush=True)
+    print(bench.TABLE_HEADER, flush=True)
+    report = bench.run_benchmark(
+        cases, repeats=repeats, warmup=1, use_torch=not args.no_torch, threads=args.threads,
+        measure_memory=not (args.quick or args.no_memory),
+        gemm_size=512 if args.quick else 1024,
+        progress=lambda row: print(bench.format_row(row), flush=True))
+    peaks = ", ".join(f"{dtype} {gflops:.0f} GFLOP/s"
+                      for dtype, gflops in report["gemm_peak_gflops"].items())
+    print(f"numpy matmul peak: {peaks}; medians of {repeats} repeats after 1 warm-up")
+    print("ratio = npconv / torch time; max pool bwd vs torch fwd+bwd; mem = peak extra "
+          "memory of one call beyond input and output (npconv: tracemalloc, torch: RSS)")
+    if args.json:
+        bench.write_json(report, args.json)
+        print(f"wrote {args.json}")
+    return 0
