@@ -165,7 +165,7 @@ def test_transposed_as_conv_story_equals_the_op(config):
 
 def test_explicit_values_are_drawn_as_given():
     x = np.arange(16.).reshape(4, 4)
-    story, = viz.stories_for("conv", input_size=None, input=x, kernel=np.ones((3, 3)))
+    story, = viz.stories_for("conv", input=x, kernel=np.ones((3, 3)))
     assert story.output.tolist() == [[45., 54.], [81., 90.]]      # the README's numbers
 
 

@@ -30,7 +30,7 @@ OPS = ("conv", "conv_transpose", "max_pool", "avg_pool")
 VIEWS = ("both", "scatter", "conv")
 
 
-def stories_for(op, input_size, kernel_size=3, stride=None, padding=0, dilation=1,
+def stories_for(op, input_size=None, kernel_size=3, stride=None, padding=0, dilation=1,
                 output_padding=0, ceil_mode=False, count_include_pad=True, view="both",
                 seed=0, input=None, kernel=None):
     """The stories (data behind the picture) of one op and configuration.
@@ -39,7 +39,8 @@ def stories_for(op, input_size, kernel_size=3, stride=None, padding=0, dilation=
     ----------
     op : {"conv", "conv_transpose", "max_pool", "avg_pool"}
     input_size : int or tuple of int
-        ``(W,)`` or ``(H, W)``: a 1-D or 2-D single-channel input.
+        ``(W,)`` or ``(H, W)``: a 1-D or 2-D single-channel input.  Not needed when
+        ``input`` is given.
     kernel_size : int or tuple of int
     stride : int or tuple of int, optional
         Default 1 for the convolutions and ``kernel_size`` for pooling, as in the ops.
@@ -67,6 +68,8 @@ def stories_for(op, input_size, kernel_size=3, stride=None, padding=0, dilation=
                     view=(view, "both"))
     if input is not None:
         input_size = tuple(int(n) for n in np.shape(input))
+    elif input_size is None:
+        raise ValueError("give input_size, or the input values themselves as input=")
     if kernel is not None:
         kernel_size = tuple(int(n) for n in np.shape(kernel))
     input_size = _size_tuple(input_size, "input_size")
