@@ -96,10 +96,13 @@ def test_max_pool_story_marks_the_ops_winners(config):
         batched(x), config["kernel_size"], return_indices=True,
         **op_kwargs(config, "stride", "padding", "ceil_mode"))
     assert np.array_equal(story.output.ravel(), expected.ravel())
-    for step in story.steps:
+    before = [pair[0] for pair in story.padding]
+    for step, index in zip(story.steps, indices.ravel()):
+        unpadded = [position - offset for position, offset in zip(step.winner, before)]
+        assert np.ravel_multi_index(unpadded, story.in_size) == index
         window_cells = {(r, c) for r in step.rows for c in step.cols}
         assert step.winner in window_cells
-        assert story.kinds[step.winner] == INPUT
+        assert story.kinds[step.winner] == INPUT       # padding never wins
         assert story.grid[step.winner] == step.value
         real = taps(story.grid, step)[taps(story.kinds, step) == INPUT]
         assert step.value == real.max()
@@ -133,7 +136,7 @@ def test_ceil_mode_windows_are_the_extra_ones():
 
 @pytest.mark.parametrize("config", TRANSPOSED_CONFIGS)
 def test_scatter_story_adds_up_to_the_ops_output(config):
-    scatter, as_conv = viz.stories_for("conv_transpose", **config)
+    scatter, _ = viz.stories_for("conv_transpose", **config)
     x, w = values_of(config)
     expected = npconv.conv_transpose(batched(x), batched(w), **op_kwargs(
         config, "stride", "padding", "output_padding", "dilation"))[0, 0]
@@ -222,7 +225,7 @@ def test_transposed_gif_draws_both_ways_for_the_longer_story(tmp_path):
     written = viz.animate("conv_transpose", (2,), path, 3, stride=2)
     with Image.open(path) as image:
         assert image.n_frames == written == 5           # output 5 cells > input 2 cells
-        width, height = image.size
+        _, height = image.size
     single = tmp_path / "scatter.png"
     viz.animate("conv_transpose", (2,), single, 3, stride=2, view="scatter")
     with Image.open(single) as image:

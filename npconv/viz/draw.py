@@ -17,8 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from PIL import Image
 
-from .stories import (CROPPED, EXTRA, INPUT, INSERTED, OVERHANG, PADDING, ConvStory,
-                      PoolStory, ScatterStory)
+from .stories import (CROPPED, EXTRA, INPUT, INSERTED, OVERHANG, PADDING, PoolStory,
+                      ScatterStory)
 
 __all__ = ["render_frames", "save", "frame_count", "NUMBERS_UP_TO"]
 
