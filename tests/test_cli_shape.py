@@ -139,3 +139,12 @@ def test_invalid_configurations(argv, reason, capsys):
     status, _, err = run(capsys, *argv)
     assert status == 2
     assert reason in err
+
+
+def test_padding_same_with_an_even_kernel(capsys):
+    status, out, _ = run(capsys, "conv1d", "--input", "1x1x5", "--out-channels", "1",
+                         "--kernel", "4", "--padding", "same")
+    assert status == 0
+    # total = (5 - 1) * 1 + 4 - 5 = 3 -> (1, 2), the extra cell after; out = 5
+    assert "-> output 1x1x5" in out
+    assert "  L: floor((5 + 1 + 2 - 1*(4-1) - 1) / 1) + 1 = floor(4 / 1) + 1 = 5" in out

@@ -43,7 +43,8 @@ def run(args):
             lines = format_matrices(item) if isinstance(item, Matrices) else [item]
             for line in lines:
                 print(line)
-        print("step through it: " + "; ".join(section.read))
+        for position, where in enumerate(section.read):
+            print(("step through it: " if position == 0 else " " * 17) + where)
         for proof in section.proofs:
             mark = "ok  " if proof.passed else "FAIL"
             failed += not proof.passed
