@@ -47,6 +47,16 @@ SUBCOMMANDS = [tour, shape, summary, show, gradcheck, animate, bench]
 """The modules behind the subcommands, in the order ``npconv --help`` lists them."""
 
 
+_DESCRIPTION = """\
+npconv: the convolution cheat sheet, runnable.  Each subcommand has its own --help.
+
+Example:
+  npconv tour                       every section of the cheat sheet, with live proofs
+  npconv tour --section dilation    one section
+  npconv shape conv2d --input 1x3x32x32 --out-channels 16 --kernel 3 --stride 2
+"""
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line and exit status 2."""
 
@@ -64,7 +74,7 @@ def build_parser():
     """
     parser = _Parser(
         prog="npconv",
-        description=__doc__.split("\n\n")[0] + "\n\nExample:\n  npconv tour --section dilation",
+        description=_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     subparsers = parser.add_subparsers(dest="command", metavar="<subcommand>",
                                        parser_class=_Parser)
