@@ -211,6 +211,8 @@ def _merge_dims(lines):
         return lines[:1]
     if len(lines) == 2 and lines[0][1:] == lines[1][1:] and lines[0].startswith("H_out"):
         return ["H_out = W_out" + lines[0][len("H_out"):]]
+    if len(lines) == 2 and lines[0][:-1] == lines[1][:-1] and lines[0].endswith("H"):
+        return [lines[0] + " and W"]
     return lines
 
 
@@ -340,9 +342,14 @@ def pool_story(mode, input, kernel_size, stride=None, padding=0, dilation=1, cei
     formula = _conv_formula(x.shape, kernel_size, stride, padding, dilation, output.shape,
                             rounding)
     if ceil_mode:
-        formula = formula + [f"ceil_mode keeps {o - f} extra window(s) along {name}"
-                             for name, o, f in zip(("H", "W")[2 - ndim:], output.shape,
-                                                   floor_size) if o > f]
+        formula = formula + _merge_dims([f"ceil_mode keeps {o - f} extra window(s) along {name}"
+                                         for name, o, f in zip(("H", "W")[2 - ndim:],
+                                                               output.shape, floor_size)
+                                         if o > f])
+    if mode == "avg":
+        counted = "input and padding" if count_include_pad else "input only"
+        formula.append(f"divisor = cells of the window on the {counted} "
+                       f"(count_include_pad={count_include_pad}); never the ceil_mode overhang")
     divisors = None
     if mode == "avg":
         divisors = avg_pool_divisors(x.shape, kernel_size, stride, padding, output.shape,
