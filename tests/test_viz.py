@@ -15,6 +15,7 @@ from PIL import Image
 
 import npconv
 from npconv import viz
+from npconv.viz.draw import spread_frames
 from npconv.viz.stories import INPUT, INSERTED, OVERHANG, PADDING
 
 CONV_CONFIGS = [
@@ -230,6 +231,17 @@ def test_transposed_gif_draws_both_ways_for_the_longer_story(tmp_path):
     viz.animate("conv_transpose", (2,), single, 3, stride=2, view="scatter")
     with Image.open(single) as image:
         assert image.size[1] < height                   # one row of grids instead of two
+
+
+def test_a_large_gif_is_spread_over_max_frames_and_ends_complete(tmp_path):
+    path = tmp_path / "large.gif"
+    written = viz.animate("conv", (12, 12), path, 3, max_frames=5, numbers=False)
+    with Image.open(path) as image:
+        assert image.n_frames == written == 5
+    story, = viz.stories_for("conv", (12, 12), 3)
+    shown = spread_frames(len(story.steps), 5)
+    assert shown[0] == 0 and shown[-1] == len(story.steps) - 1       # the full output last
+    assert np.array_equal(story.output_after(shown[-1]), story.output)
 
 
 def test_png_still_and_sheet(tmp_path):

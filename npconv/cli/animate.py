@@ -66,6 +66,9 @@ def add_arguments(parser):
                         help="never write them (default: only on small grids)")
     parser.add_argument("--fps", type=positive_int, default=2,
                         help="GIF frames per second; default 2")
+    parser.add_argument("--max-frames", type=positive_int, default=100, metavar="N",
+                        help="GIF: at most N frames, evenly spread over the steps (the "
+                             "output then fills in several cells per frame); default 100")
 
 
 def run(args):
@@ -85,6 +88,7 @@ def run(args):
         if getattr(args, name) != default:
             config[name] = getattr(args, name)
     frames = viz.animate(args.op, args.input, args.output, args.kernel, frame=args.frame,
-                         grid=args.grid, numbers=args.numbers, fps=args.fps, **config)
+                         grid=args.grid, numbers=args.numbers, fps=args.fps,
+                         max_frames=args.max_frames, **config)
     print(f"wrote {args.output} ({frames} frame{'s' if frames != 1 else ''})")
     return 0

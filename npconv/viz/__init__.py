@@ -95,17 +95,18 @@ def stories_for(op, input_size=None, kernel_size=3, stride=None, padding=0, dila
 
 
 def animate(op, input_size, output, kernel_size=3, *, frame=None, grid=False, numbers=None,
-            fps=1.5, **config):
+            fps=1.5, max_frames=100, **config):
     """Draw ``op`` on one configuration into ``output`` (``.gif`` or ``.png``).
 
     ``config`` holds the op's hyperparameters and ``seed``, ``view``, ``input``, ``kernel``
-    as for :func:`stories_for`; ``frame``, ``grid``, ``numbers`` and ``fps`` are as for
-    :func:`npconv.viz.draw.save`.  Returns the number of frames written.  Raises the op's own
+    as for :func:`stories_for`; ``frame``, ``grid``, ``numbers``, ``fps`` and ``max_frames``
+    are as for :func:`npconv.viz.draw.save`.  Returns the number of frames written.  Raises the op's own
     ``ValueError`` for a configuration the op refuses.
     """
     stories = stories_for(op, input_size, kernel_size, **config)
     from . import draw                # matplotlib is imported here, and only here
-    return draw.save(stories, output, frame=frame, grid=grid, numbers=numbers, fps=fps)
+    return draw.save(stories, output, frame=frame, grid=grid, numbers=numbers, fps=fps,
+                     max_frames=max_frames)
 
 
 def _size_tuple(value, name, ndim=None):

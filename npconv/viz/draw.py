@@ -378,7 +378,18 @@ def _contact_sheet(images):
     return sheet
 
 
-def save(stories, path, frame=None, grid=False, numbers=None, fps=1.5, max_grid_frames=16):
+def spread_frames(total, count):
+    """``count`` frame numbers from ``0 .. total - 1``, evenly spread, first and last included.
+
+    >>> spread_frames(10, 4), spread_frames(3, 16)
+    ([0, 3, 6, 9], [0, 1, 2])
+    """
+    count = min(total, count)
+    return sorted({round(i * (total - 1) / max(count - 1, 1)) for i in range(count)})
+
+
+def save(stories, path, frame=None, grid=False, numbers=None, fps=1.5, max_grid_frames=16,
+         max_frames=100):
     """Write the stories' picture: an animated GIF, or a PNG still.
 
     Parameters
@@ -394,6 +405,9 @@ def save(stories, path, frame=None, grid=False, numbers=None, fps=1.5, max_grid_
         See :func:`render_frames`.
     fps : float
         Frames per second of the GIF.
+    max_frames : int
+        A GIF of a larger picture shows this many frames, evenly spread; each still shows
+        every output cell computed so far, so the output fills in several cells at a time.
 
     Returns
     -------
@@ -404,7 +418,7 @@ def save(stories, path, frame=None, grid=False, numbers=None, fps=1.5, max_grid_
     total = frame_count(stories)
     suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
     if suffix == "gif":
-        images = render_frames(stories, numbers)
+        images = render_frames(stories, numbers, spread_frames(total, max_frames))
         palette = _shared_palette(images)
         durations = [round(1000 / fps)] * (len(palette) - 1) + [round(3000 / fps)]
         palette[0].save(path, save_all=True, append_images=palette[1:], duration=durations,
@@ -413,8 +427,7 @@ def save(stories, path, frame=None, grid=False, numbers=None, fps=1.5, max_grid_
     if suffix != "png":
         raise ValueError(f"output {path!r} must end in .gif (animation) or .png (still)")
     if grid:
-        count = min(total, max_grid_frames)
-        chosen = sorted({round(i * (total - 1) / max(count - 1, 1)) for i in range(count)})
+        chosen = spread_frames(total, max_grid_frames)
         _contact_sheet(render_frames(stories, numbers, chosen)).save(path, optimize=True)
         return len(chosen)
     if frame is None:
