@@ -1,0 +1,115 @@
+"""The benchmark machinery on tiny cases: structure of the rows, the table and the JSON.
+
+No timing is asserted (the machine is shared and noisy); PyTorch is never required.
+"""
+
+import json
+
+import numpy as np
+import pytest
+
+from npconv import bench
+from npconv.cli import main
+
+TINY = [
+    bench.Case("tiny conv", "conv", (2, 4, 6, 6), (4, 2, 3, 3), {"padding": 1, "groups": 2}),
+    bench.Case("tiny depthwise", "conv", (1, 3, 5, 5), (3, 1, 3, 3), {"groups": 3}),
+    bench.Case("tiny convT", "conv_transpose", (1, 2, 3, 3), (2, 3, 2, 2), {"stride": 2}),
+    bench.Case("tiny max", "max_pool", (1, 2, 5, 5), None,
+               {"kernel_size": 3, "stride": 2, "padding": 1}, targets=(0.8, 2.0)),
+    bench.Case("tiny avg", "avg_pool", (1, 2, 5, 5), None, {"kernel_size": 2},
+               dtype="float64"),
+    bench.Case("tiny loops", "conv", (1, 1, 4, 4), (1, 1, 3, 3), method="loops"),
+]
+
+ROW_KEYS = {"case", "op", "direction", "method", "dtype", "input_shape", "weight_shape",
+            "params", "repeats", "numpy_ms", "torch_ms", "ratio", "target", "gflops",
+            "percent_of_gemm_peak", "numpy_extra_mib", "torch_extra_mib"}
+
+
+@pytest.fixture(scope="module")
+def report():
+    return bench.run_benchmark(TINY, repeats=2, warmup=1, use_torch=False, gemm_size=32)
+
+
+def test_every_case_gives_a_forward_and_a_backward_row(report):
+    names = [(row["case"], row["direction"]) for row in report["results"]]
+    assert names == [(case.name, direction) for case in TINY
+                     for direction in ("forward", "backward")]
+    for row in report["results"]:
+        assert set(row) == ROW_KEYS
+        assert row["numpy_ms"] > 0
+        assert row["torch_ms"] is None and row["ratio"] is None   # torch not used
+        assert row["numpy_extra_mib"] >= 0
+
+
+def test_flops_only_for_convolutions(report):
+    for row in report["results"]:
+        if row["op"] in ("conv", "conv_transpose"):
+            assert row["gflops"] > 0 and row["percent_of_gemm_peak"] > 0
+        else:
+            assert row["gflops"] is None and row["percent_of_gemm_peak"] is None
+
+
+def test_flop_count_is_the_multiply_add_formula():
+    case = TINY[0]          # groups 2: each output cell sums 2 channels x 9 taps
+    assert bench._flops(case, (2, 4, 6, 6)) == 2 * (2 * 4 * 6 * 6) * 2 * 9
+
+
+def test_report_has_machine_and_a_peak_per_dtype(report):
+    assert set(report["gemm_peak_gflops"]) == {"float32", "float64"}
+    assert all(peak > 0 for peak in report["gemm_peak_gflops"].values())
+    assert {"cpu", "cores", "numpy", "blas", "numpy_threads", "torch"} <= set(report["machine"])
+
+
+def test_table_has_a_line_per_row(report):
+    table = bench.format_table(report)
+    lines = table.splitlines()
+    assert lines[2] == bench.TABLE_HEADER
+    assert len(lines) == 3 + len(report["results"]) + 1
+    assert "tiny loops [loops]" in table
+    assert "<=0.8" in table
+
+
+def test_json_round_trips(report, tmp_path):
+    path = tmp_path / "bench.json"
+    bench.write_json(report, path)
+    loaded = json.loads(path.read_text())
+    assert len(loaded["results"]) == len(report["results"])
+    assert loaded["results"][0]["case"] == "tiny conv"
+
+
+def test_numpy_memory_counts_temporaries_not_the_result():
+    size = 2 ** 20
+
+    def temporary_then_small():
+        scratch = np.ones(size)                         # 8 MiB, freed before returning
+        return scratch[:10].copy()
+
+    extra = bench.numpy_peak_extra_bytes(temporary_then_small)
+    assert 8 * size <= extra < 9 * size
+    assert bench.numpy_peak_extra_bytes(lambda: np.ones(size)) < size
+
+
+def test_default_cases_cover_every_op_and_the_loops_variant():
+    cases = bench.default_cases()
+    assert {case.op for case in cases} == {"conv", "conv_transpose", "max_pool", "avg_pool"}
+    assert any(case.method == "loops" for case in cases)
+    loops_cells = [np.prod(case.input_shape) for case in cases if case.method == "loops"]
+    assert max(loops_cells) <= 4096                     # the reference stays small
+
+
+def test_command_runs_without_torch(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(bench, "default_cases", lambda quick=False: TINY[:2])
+    path = tmp_path / "out.json"
+    status = main(["bench", "--quick", "--no-torch", "--json", str(path)])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert bench.TABLE_HEADER in out
+    assert "tiny depthwise" in out
+    assert json.loads(path.read_text())["results"][0]["case"] == "tiny conv"
+
+
+def test_command_rejects_an_unknown_case(capsys):
+    assert main(["bench", "--no-torch", "--case", "no such case"]) == 2
+    assert "matches none" in capsys.readouterr().err
