@@ -25,6 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import api
+from .shapes import conv_transpose_output_size, effective_kernel_size
 
 __all__ = [
     "METHODS",
@@ -200,7 +201,7 @@ def random_config(op, rng, ndim=None):
     kernel = tuple(int(k) for k in rng.integers(1, 4 if ndim < 3 else 3, size=ndim))
     stride = tuple(int(s) for s in rng.integers(1, 3, size=ndim))
     dilation = tuple(int(d) for d in rng.integers(1, 3, size=ndim))
-    span = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    span = [effective_kernel_size(k, d) for k, d in zip(kernel, dilation)]
     extra = tuple(int(e) for e in rng.integers(0, 3 if ndim < 3 else 2, size=ndim))
     if op in ("conv", "conv_transpose"):
         groups = int(rng.integers(1, 3))
@@ -213,8 +214,9 @@ def random_config(op, rng, ndim=None):
                       "groups": groups}
         else:
             in_size = [1 + e for e in extra]             # the output grows from here
-            padding = tuple(p if (n - 1) * s_ + sp - 2 * p >= 1 else 0
-                            for p, n, s_, sp in zip(padding, in_size, stride, span))
+            padding = tuple(p if conv_transpose_output_size(n, k, s_, (p, p), 0, d) >= 1 else 0
+                            for p, n, k, s_, d in zip(padding, in_size, kernel, stride,
+                                                      dilation))
             output_padding = tuple(int(rng.integers(0, max(s_, d)))
                                    for s_, d in zip(stride, dilation))
             weight = rng.standard_normal((C_in, C_out // groups, *kernel))
