@@ -14,6 +14,7 @@ import math
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.collections import PatchCollection
 from matplotlib.patches import Rectangle
 from PIL import Image
 
@@ -108,12 +109,17 @@ def _draw_panel(ax, panel, x0, top):
     rows, cols = panel.shape
     ax.text(x0 + cols / 2, top + 0.35, panel.title, ha="center", va="bottom", fontsize=10,
             fontweight="bold")
-    for r in range(rows):
-        for c in range(cols):
-            ax.add_patch(Rectangle((x0 + c, top - r - 1), 1, 1,
-                                   facecolor=panel.colours[r, c], hatch=panel.hatches[r, c],
-                                   edgecolor="#555555", linewidth=0.8))
-            if panel.numbers:
+    # One collection per hatch: drawing a collection is far quicker than a patch per cell.
+    for hatch in {panel.hatches[r, c] for r in range(rows) for c in range(cols)}:
+        cells = [(r, c) for r in range(rows) for c in range(cols)
+                 if panel.hatches[r, c] == hatch]
+        squares = [Rectangle((x0 + c, top - r - 1), 1, 1) for r, c in cells]
+        ax.add_collection(PatchCollection(
+            squares, facecolors=[panel.colours[cell] for cell in cells], hatch=hatch,
+            edgecolors="#555555", linewidths=0.8))
+    if panel.numbers:
+        for r in range(rows):
+            for c in range(cols):
                 ax.text(x0 + c + 0.5, top - r - 0.5, _fmt(panel.values[r, c]), ha="center",
                         va="center", fontsize=8.5)
     for r, c in panel.window:
