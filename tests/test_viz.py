@@ -248,9 +248,12 @@ def test_png_still_and_sheet(tmp_path):
     still, sheet = tmp_path / "still.png", tmp_path / "sheet.png"
     assert viz.animate("max_pool", (4, 4), still, 2, frame=0) == 1
     assert viz.animate("max_pool", (4, 4), sheet, 2, grid=True) == 4
-    with Image.open(still) as one, Image.open(sheet) as many:
+    animation = tmp_path / "animation.gif"
+    viz.animate("max_pool", (4, 4), animation, 2)
+    with Image.open(still) as one, Image.open(sheet) as many, Image.open(animation) as gif:
         assert one.format == many.format == "PNG"
         assert many.size == (2 * one.size[0], 2 * one.size[1])   # 4 frames, 2 by 2
+        assert gif.size == one.size                              # a still is one GIF frame
 
 
 def test_bad_file_name_and_frame_are_refused(tmp_path):
