@@ -22,9 +22,11 @@ defines four names and nothing else is required:
     notebook calls.  Import optional dependencies (matplotlib) inside ``run``, so that
     ``npconv --help`` and the other subcommands work without them.
 
-Errors: for a bad argument, call ``parser.error(message)`` in ``add_arguments``' type
-functions, or raise ``ValueError``/``TypeError`` from ``run``: :func:`main` prints one line,
-``npconv <name>: error: <message>``, and returns 2, never a traceback.
+Errors: argparse's own errors (a missing option, a ``type=`` function raising
+:class:`argparse.ArgumentTypeError`; see :mod:`npconv.cli.arguments` for shared types such
+as ``1x3x32x32`` shapes) and any ``ValueError``/``TypeError`` raised by ``run`` become one
+line on stderr, ``npconv <name>: error: <message>``, and exit status 2, never a traceback.
+Everything else (a real bug) still shows its traceback.
 
 Examples
 --------
