@@ -250,30 +250,81 @@ def _tap_order(x, kernel_size, stride, dilation, out_size):
             for tap in np.ndindex(*kernel_size)]
 
 
-def _max_pool_chunk(x_padded, real_taps, kernel_size, stride, dilation, out_size):
+def _padded_phases(x, padding, stride, fill, phases=None):
+    """Pad ``x`` (n, C, *size) with ``fill`` and split its last axis by ``stride``.
+
+    Phase ``p`` holds the padded columns ``p, p + s, p + 2s, ...`` (s the last stride), so
+    a kernel tap reads one phase with unit stride (see :func:`_phase_tap_order`).  Pass
+    the ``phases`` of an earlier chunk to reuse them: only the interior is rewritten, the
+    padding keeps its ``fill``.
+
+    Why it is fast: this one copy replaces the padding copy, and then every tap's read is
+    contiguous along the last axis, which NumPy vectorises (stride-2 reads run at half
+    speed).
+    """
+    n, C, *size = x.shape
+    step = stride[-1]
+    before, after = padding[-1]
+    width = size[-1] + before + after
+    lead = [(slice(None), slice(None))
+            + tuple(slice(b, b + m) for m, (b, _) in zip(size[:-1], padding[:-1]))]
+    padded_lead = [m + b + a for m, (b, a) in zip(size[:-1], padding[:-1])]
+    if phases is None:
+        phases = [np.full((n, C, *padded_lead, len(range(p, width, step))), fill,
+                          dtype=x.dtype) for p in range(step)]
+    for p, phase in enumerate(phases):
+        first = before + (p - before) % step               # first real column in phase p
+        columns = range(first, before + size[-1], step)
+        target = phase[:n][lead[0] + (slice((first - p) // step,
+                                            (first - p) // step + len(columns)),)]
+        np.copyto(target, x[..., first - before::step])
+    return phases
+
+
+def _phase_tap_order(phases, n, kernel_size, stride, dilation, out_size):
+    """Every kernel tap's view (n, C, *out_size) of :func:`_padded_phases`, row-major."""
+    step = stride[-1]
+    views = []
+    for tap in np.ndindex(*kernel_size):
+        lead = _tap_cells(tap[:-1], stride[:-1], dilation[:-1], out_size[:-1])
+        start = tap[-1] * dilation[-1]
+        last = slice(start // step, start // step + out_size[-1])
+        views.append(phases[start % step][(slice(0, n), slice(None)) + lead + (last,)])
+    return views
+
+
+def _max_pool_chunk(views, real_taps):
     """Max and winning tap of every window of a -inf-padded chunk, PyTorch's tie rules.
 
     Why it is fast: instead of a column matrix and an argmax, K running ``np.maximum``
-    calls give the values, then K compare-and-copy passes in reverse tap order give the
-    *first* maximal tap; NaN and all -inf windows, which need other rules, are fixed
-    afterwards only if they occur.  Taps are small integers (uint8), cheap to write.
+    calls give the values; then each tap that matches the maximum offers the key
+    ``K - tap`` and a running ``np.maximum`` of the keys keeps the *first* matching tap.
+    Keys are uint8 products of a boolean mask (branch-free: masked ``copyto``/``where``
+    on random masks are ten times slower).  NaN and all -inf windows, which follow other
+    rules, are fixed afterwards only if they occur.
 
-    Returns ``out`` (n, C, *out_size) and ``winner`` (same shape, tap numbers).
+    ``views`` are the taps' views of the -inf-padded chunk, ``real_taps`` (one per tap)
+    say where a tap lands on a real cell.  Returns ``out`` (n, C, *out_size) and ``winner``
+    (same shape, tap numbers).
     """
-    views = _tap_order(x_padded, kernel_size, stride, dilation, out_size)
+    K = len(views)
+    key_type = np.min_scalar_type(K)
     out = views[0].copy()
     for view in views[1:]:
         np.maximum(out, view, out=out)                  # NaN propagates, as in PyTorch
-    winner = np.zeros(out.shape, dtype=np.min_scalar_type(len(views)))
+    best_key = np.zeros(out.shape, dtype=key_type)      # 0: no tap matched (NaN window)
     match = np.empty(out.shape, dtype=bool)
-    for tap_index in reversed(range(len(views))):
-        np.equal(views[tap_index], out, out=match)
-        np.copyto(winner, tap_index, where=match)
+    key = np.empty(out.shape, dtype=key_type)
+    for tap_index, view in enumerate(views):
+        np.equal(view, out, out=match)
+        np.multiply(match, key_type.type(K - tap_index), out=key)
+        np.maximum(best_key, key, out=best_key)
+    winner = np.subtract(key_type.type(K), best_key, out=best_key)
     # Windows whose real cells are all -inf tie with the padding: PyTorch names the first
     # real cell.  Where the first taps are padding, pick the first real tap instead.
     all_minus_inf = np.isneginf(out)
     if all_minus_inf.any():
-        for tap_index in reversed(range(len(views))):
+        for tap_index in reversed(range(K)):
             np.copyto(winner, tap_index, where=all_minus_inf & real_taps[tap_index])
     # NaN beats every number, and among NaNs the last one wins.
     is_nan = np.isnan(out)
@@ -281,6 +332,15 @@ def _max_pool_chunk(x_padded, real_taps, kernel_size, stride, dilation, out_size
         for tap_index, view in enumerate(views):
             np.copyto(winner, tap_index, where=is_nan & np.isnan(view))
     return out, winner
+
+
+def _routed_to_tap(grad_output, winner, tap_index):
+    """``grad_output`` where ``tap_index`` won the window, else 0.
+
+    Why it is fast: multiplying by the boolean mask is branch-free; ``np.add(..., where=)``
+    or ``np.where`` on a random mask is ten times slower.
+    """
+    return grad_output * (winner == tap_index)
 
 
 def _real_taps(in_size, kernel_size, stride, pool_padding, dilation, out_size):
@@ -524,10 +584,12 @@ def _max_pool_winners(x, kernel_size, stride, padding, dilation, out_size):
     real_taps = _real_taps(in_size, kernel_size, stride, pool_padding, dilation, out_size)
     out = np.empty((N, C, *out_size), dtype=x.dtype)
     winner = np.empty((N, C, *out_size), dtype=np.min_scalar_type(math.prod(kernel_size)))
+    phases = None
     for start, stop in _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES):
-        x_padded = pad(x[start:stop], pool_padding, value=-np.inf)
-        out[start:stop], winner[start:stop] = _max_pool_chunk(
-            x_padded, real_taps, kernel_size, stride, dilation, out_size)
+        phases = _padded_phases(x[start:stop], pool_padding, stride, -np.inf, phases)
+        views = _phase_tap_order(phases, stop - start, kernel_size, stride, dilation,
+                                 out_size)
+        out[start:stop], winner[start:stop] = _max_pool_chunk(views, real_taps)
     return out, winner
 
 
@@ -564,11 +626,9 @@ def max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ce
     pool_padding = _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size)
     padded_size = [n + before + after for n, (before, after) in zip(in_size, pool_padding)]
     grad_padded = np.zeros((N, C, *padded_size), dtype=np.result_type(grad_output, x))
-    won = np.empty(winner.shape, dtype=bool)
     for tap_index, cells in enumerate(_tap_order(grad_padded, kernel_size, stride, dilation,
                                                  out_size)):
-        np.equal(winner, tap_index, out=won)
-        np.add(cells, grad_output, out=cells, where=won)
+        cells += _routed_to_tap(grad_output, winner, tap_index)
     return unpad(grad_padded, pool_padding).copy()
 
 
@@ -590,9 +650,11 @@ def avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divi
                                  count_include_pad, divisor_override).astype(x.dtype)
     pool_padding = _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size)
     sums = np.empty((N, C, *out_size), dtype=x.dtype)
+    phases = None
     for start, stop in _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES):
-        views = _tap_order(pad(x[start:stop], pool_padding), kernel_size, stride, dilation,
-                           out_size)
+        phases = _padded_phases(x[start:stop], pool_padding, stride, 0, phases)
+        views = _phase_tap_order(phases, stop - start, kernel_size, stride, dilation,
+                                 out_size)
         total = sums[start:stop]
         np.copyto(total, views[0])
         for view in views[1:]:
