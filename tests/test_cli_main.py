@@ -91,3 +91,17 @@ def test_python_dash_m_npconv_bad_argument_has_no_traceback():
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "error:" in done.stderr
+
+
+def test_tour_needs_no_optional_dependency():
+    code = ("import sys, contextlib, io\n"
+            "from npconv.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    status = main(['tour'])\n"
+            "print(status, sorted(m for m in ('matplotlib', 'torch', 'scipy') if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    status, imported = done.stdout.split(" ", 1)
+    assert status == "0"
+    assert "matplotlib" not in imported and "torch" not in imported
