@@ -293,6 +293,26 @@ def _phase_tap_order(phases, n, kernel_size, stride, dilation, out_size):
     return views
 
 
+def _unpad_phases(phases, padding, stride, out):
+    """The inverse of :func:`_padded_phases`: copy the phases' interior into ``out``.
+
+    ``out`` (n, C, *size) receives the real cells; the padding's cells are dropped (which
+    is the gradient of zero padding).  Used to fold gradients that were accumulated in
+    phases, where every tap's ``+=`` ran with unit stride.
+    """
+    n, C, *size = out.shape
+    step = stride[-1]
+    before, _ = padding[-1]
+    lead = tuple(slice(b, b + m) for m, (b, _) in zip(size[:-1], padding[:-1]))
+    for p, phase in enumerate(phases):
+        first = before + (p - before) % step
+        count = len(range(first, before + size[-1], step))
+        j0 = (first - p) // step
+        np.copyto(out[..., first - before::step],
+                  phase[(slice(0, n), slice(None)) + lead + (slice(j0, j0 + count),)])
+    return out
+
+
 def _max_pool_chunk(views, real_taps):
     """Max and winning tap of every window of a -inf-padded chunk, PyTorch's tie rules.
 
@@ -624,12 +644,18 @@ def max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ce
     out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
     _, winner = _max_pool_winners(x, kernel_size, stride, padding, dilation, out_size)
     pool_padding = _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size)
-    padded_size = [n + before + after for n, (before, after) in zip(in_size, pool_padding)]
-    grad_padded = np.zeros((N, C, *padded_size), dtype=np.result_type(grad_output, x))
-    for tap_index, cells in enumerate(_tap_order(grad_padded, kernel_size, stride, dilation,
-                                                 out_size)):
-        cells += _routed_to_tap(grad_output, winner, tap_index)
-    return unpad(grad_padded, pool_padding).copy()
+    dtype = np.result_type(grad_output, x)
+    grad_x = np.empty(x.shape, dtype=dtype)
+    phases = None
+    for start, stop in _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES):
+        zeros = np.zeros((stop - start, *x.shape[1:]), dtype=dtype)
+        phases = _padded_phases(zeros, pool_padding, stride, 0, phases)   # zeroed grads
+        views = _phase_tap_order(phases, stop - start, kernel_size, stride, dilation,
+                                 out_size)
+        for tap_index, cells in enumerate(views):
+            cells += _routed_to_tap(grad_output[start:stop], winner[start:stop], tap_index)
+        _unpad_phases(phases, pool_padding, stride, grad_x[start:stop])
+    return grad_x
 
 
 def avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
@@ -676,8 +702,14 @@ def avg_pool_backward(grad_output, x, kernel_size, stride, padding, ceil_mode,
     dtype = np.result_type(grad_output, x)
     share = (grad_output / divisors).astype(dtype, copy=False)  # (N, C, *out_size)
     pool_padding = _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size)
-    padded_size = [n + before + after for n, (before, after) in zip(in_size, pool_padding)]
-    grad_padded = np.zeros((N, C, *padded_size), dtype=dtype)
-    for cells in _tap_order(grad_padded, kernel_size, stride, dilation, out_size):
-        cells += share
-    return unpad(grad_padded, pool_padding).copy()
+    grad_x = np.empty(x.shape, dtype=dtype)
+    phases = None
+    for start, stop in _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES):
+        zeros = np.zeros((stop - start, *x.shape[1:]), dtype=dtype)
+        phases = _padded_phases(zeros, pool_padding, stride, 0, phases)   # zeroed grads
+        views = _phase_tap_order(phases, stop - start, kernel_size, stride, dilation,
+                                 out_size)
+        for cells in views:
+            cells += share[start:stop]
+        _unpad_phases(phases, pool_padding, stride, grad_x[start:stop])
+    return grad_x
