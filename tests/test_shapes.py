@@ -329,6 +329,28 @@ def test_receptive_field_matches_a_brute_force_walk_back_through_the_layers(laye
     assert npconv.receptive_field(layers) == brute_force_receptive_field(layers)
 
 
+@pytest.mark.parametrize("method", METHODS)
+@given(layers=st.lists(st.tuples(st.integers(1, 4), st.integers(1, 3), st.integers(1, 3)),
+                       min_size=1, max_size=3))
+@example(layers=[(3, 1, 1), (3, 1, 1), (3, 1, 2)])
+def test_receptive_field_is_the_span_of_input_cells_with_a_nonzero_gradient(layers, method):
+    """Push a delta at output cell 0 back through a stack of 1-D convs (ones kernels, no
+    padding) with conv_backward: the input cells it reaches span receptive_field's field
+    ("Dilated Convolution")."""
+    field, _ = npconv.receptive_field(layers)
+    activations = [np.ones((1, 1, field))]
+    for kernel_size, stride, dilation in layers:
+        activations.append(npconv.conv(activations[-1], np.ones((1, 1, kernel_size)),
+                                       stride=stride, dilation=dilation, method=method))
+    assert activations[-1].shape == (1, 1, 1)
+    grad = np.ones((1, 1, 1))
+    for (kernel_size, stride, dilation), x in zip(reversed(layers), reversed(activations[:-1])):
+        grad = npconv.conv_backward(grad, x, np.ones((1, 1, kernel_size)), stride=stride,
+                                    dilation=dilation, method=method).grad_input
+    reached = np.flatnonzero(grad[0, 0])
+    assert reached[-1] - reached[0] + 1 == field
+
+
 def test_dilated_3x3_kernel_covers_a_5x5_field_with_9_weights():
     """The cheat sheet's example: a 3x3 kernel with d=2 covers a 5x5 receptive field
     with 9 weights ("Dilated Convolution").  Checked by the helpers and by which input
