@@ -101,7 +101,8 @@ def first_group_only(config):
 
 
 def with_geometry(config, stride=None, dilation=None):
-    """The config with stride and/or dilation replaced by 1s (which keeps it valid)."""
+    """The config with stride and/or dilation set to one value in every dimension; with
+    1 (the only value used here) every window still fits.  "same" padding is recomputed."""
     ndim = config["input"].ndim - 2
     config = dict(config)
     if stride is not None:
