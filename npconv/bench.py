@@ -182,7 +182,7 @@ def _torch_calls(torch, case, x, weight, grad_output):
 def _flops(case, out_shape):
     """Multiply-adds counted as 2 flops, forward; backward is twice that.  ``None`` for pools."""
     if case.op == "conv":
-        C_out, C_in_per_group, *kernel_size = case.weight_shape
+        _, C_in_per_group, *kernel_size = case.weight_shape
         return 2 * math.prod(out_shape) * C_in_per_group * math.prod(kernel_size)
     if case.op == "conv_transpose":
         _, C_out_per_group, *kernel_size = case.weight_shape
@@ -310,8 +310,8 @@ def machine_info(torch=None):
         config = np.show_config(mode="dicts")
         blas_info = config["Build Dependencies"]["blas"]
         blas = f"{blas_info.get('name')} {blas_info.get('version', '')}".strip()
-    except Exception:                                   # older NumPy: no dict mode
-        pass
+    except (TypeError, KeyError, AttributeError):        # older NumPy: no dict mode
+        blas = "unknown"
     return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
             "numpy": np.__version__, "blas": blas, "numpy_threads": numpy_threads(),
             "torch": torch.__version__ if torch is not None else None,
@@ -450,10 +450,9 @@ def format_table(report):
     """The whole report as text: header, GEMM peaks, one row per case and direction."""
     peaks = ", ".join(f"{dtype} {gflops:.0f} GFLOP/s"
                       for dtype, gflops in report["gemm_peak_gflops"].items())
-    lines = [format_header(report),
-             f"numpy matmul peak: {peaks}; medians of {report['repeats']} repeats "
-             f"after {report['warmup']} warm-up",
-             TABLE_HEADER]
+    summary = (f"numpy matmul peak: {peaks}; medians of {report['repeats']} repeats "
+               f"after {report['warmup']} warm-up")
+    lines = [format_header(report), summary, TABLE_HEADER]
     lines += [format_row(row) for row in report["results"]]
     lines.append("ratio = npconv time / torch time (lower is better); max pool bwd is "
                  "compared with torch forward+backward; mem = peak extra memory of one call "
