@@ -384,8 +384,7 @@ def _padded_phases(x, padding, stride, fill, phases=None):
             + tuple(slice(b, b + m) for m, (b, _) in zip(size[:-1], padding[:-1]))]
     padded_lead = [m + b + a for m, (b, a) in zip(size[:-1], padding[:-1])]
     if phases is None:
-        phases = [np.full((n, C, *padded_lead, len(range(p, width, step))), fill,
-                          dtype=x.dtype) for p in range(step)]
+        phases = _filled_phases(x.shape, padding, stride, fill, x.dtype)
     for p, phase in enumerate(phases):
         first = before + (p - before) % step               # first real column in phase p
         columns = range(first, before + size[-1], step)
@@ -393,6 +392,21 @@ def _padded_phases(x, padding, stride, fill, phases=None):
                                             (first - p) // step + len(columns)),)]
         np.copyto(target, x[..., first - before::step])
     return phases
+
+
+def _filled_phases(shape, padding, stride, fill, dtype):
+    """The phases of :func:`_padded_phases` for an array of ``shape``, every cell ``fill``.
+
+    With ``fill=0`` these are where pooling gradients accumulate before
+    :func:`_unpad_phases`.
+    """
+    n, C, *size = shape
+    step = stride[-1]
+    before, after = padding[-1]
+    width = size[-1] + before + after
+    padded_lead = [m + b + a for m, (b, a) in zip(size[:-1], padding[:-1])]
+    return [np.full((n, C, *padded_lead, len(range(p, width, step))), fill, dtype=dtype)
+            for p in range(step)]
 
 
 def _phase_tap_order(phases, n, kernel_size, stride, dilation, out_size):
@@ -451,9 +465,11 @@ def _max_pool_chunk(views, real_taps):
     key = np.empty(out.shape, dtype=key_type)
     for tap_index, view in enumerate(views):
         np.equal(view, out, out=match)
-        np.multiply(match, key_type.type(K - tap_index), out=key)
+        np.multiply(match.view(np.uint8), key_type.type(K - tap_index), out=key)
         np.maximum(best_key, key, out=best_key)
     winner = np.subtract(key_type.type(K), best_key, out=best_key)
+    if np.isfinite(out.sum()):          # one fast pass: no NaN and no -inf window
+        return out, winner
     # Windows whose real cells are all -inf tie with the padding: PyTorch names the first
     # real cell.  Where the first taps are padding, pick the first real tap instead.
     all_minus_inf = np.isneginf(out)
@@ -744,12 +760,14 @@ def _max_pool_winners(x, kernel_size, stride, padding, dilation, out_size):
     real_taps = _real_taps(in_size, kernel_size, stride, pool_padding, dilation, out_size)
     out = np.empty((N, C, *out_size), dtype=x.dtype)
     winner = np.empty((N, C, *out_size), dtype=np.min_scalar_type(math.prod(kernel_size)))
-    phases = None
-    for start, stop in _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES):
-        phases = _padded_phases(x[start:stop], pool_padding, stride, -np.inf, phases)
+
+    def chunk(start, stop):
+        phases = _padded_phases(x[start:stop], pool_padding, stride, -np.inf)
         views = _phase_tap_order(phases, stop - start, kernel_size, stride, dilation,
                                  out_size)
         out[start:stop], winner[start:stop] = _max_pool_chunk(views, real_taps)
+
+    _on_all_cores(chunk, _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES))
     return out, winner
 
 
@@ -769,8 +787,13 @@ def max_pool(x, kernel_size, stride, padding, dilation, ceil_mode):
     out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
     out, winner = _max_pool_winners(x, kernel_size, stride, padding, dilation, out_size)
     pool_padding = _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size)
-    indices = _tap_flat_index(in_size, kernel_size, stride, pool_padding, dilation, out_size,
-                              winner)
+    indices = np.empty(out.shape, dtype=np.int64)
+
+    def chunk(start, stop):
+        indices[start:stop] = _tap_flat_index(in_size, kernel_size, stride, pool_padding,
+                                              dilation, out_size, winner[start:stop])
+
+    _on_all_cores(chunk, _chunks(N, out[0].nbytes * 2, CACHE_CHUNK_BYTES))
     return out, indices
 
 
@@ -786,15 +809,16 @@ def max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ce
     pool_padding = _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size)
     dtype = np.result_type(grad_output, x)
     grad_x = np.empty(x.shape, dtype=dtype)
-    phases = None
-    for start, stop in _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES):
-        zeros = np.zeros((stop - start, *x.shape[1:]), dtype=dtype)
-        phases = _padded_phases(zeros, pool_padding, stride, 0, phases)   # zeroed grads
+
+    def chunk(start, stop):
+        phases = _filled_phases((stop - start, *x.shape[1:]), pool_padding, stride, 0, dtype)
         views = _phase_tap_order(phases, stop - start, kernel_size, stride, dilation,
                                  out_size)
         for tap_index, cells in enumerate(views):
             cells += _routed_to_tap(grad_output[start:stop], winner[start:stop], tap_index)
         _unpad_phases(phases, pool_padding, stride, grad_x[start:stop])
+
+    _on_all_cores(chunk, _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES))
     return grad_x
 
 
@@ -816,16 +840,19 @@ def avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divi
                                  count_include_pad, divisor_override).astype(x.dtype)
     pool_padding = _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size)
     sums = np.empty((N, C, *out_size), dtype=x.dtype)
-    phases = None
-    for start, stop in _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES):
-        phases = _padded_phases(x[start:stop], pool_padding, stride, 0, phases)
+
+    def chunk(start, stop):
+        phases = _padded_phases(x[start:stop], pool_padding, stride, 0)
         views = _phase_tap_order(phases, stop - start, kernel_size, stride, dilation,
                                  out_size)
         total = sums[start:stop]
         np.copyto(total, views[0])
         for view in views[1:]:
             total += view
-    return np.divide(sums, divisors, out=sums)
+        np.divide(total, divisors, out=total)
+
+    _on_all_cores(chunk, _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES))
+    return sums
 
 
 def avg_pool_backward(grad_output, x, kernel_size, stride, padding, ceil_mode,
@@ -843,13 +870,14 @@ def avg_pool_backward(grad_output, x, kernel_size, stride, padding, ceil_mode,
     share = (grad_output / divisors).astype(dtype, copy=False)  # (N, C, *out_size)
     pool_padding = _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size)
     grad_x = np.empty(x.shape, dtype=dtype)
-    phases = None
-    for start, stop in _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES):
-        zeros = np.zeros((stop - start, *x.shape[1:]), dtype=dtype)
-        phases = _padded_phases(zeros, pool_padding, stride, 0, phases)   # zeroed grads
+
+    def chunk(start, stop):
+        phases = _filled_phases((stop - start, *x.shape[1:]), pool_padding, stride, 0, dtype)
         views = _phase_tap_order(phases, stop - start, kernel_size, stride, dilation,
                                  out_size)
         for cells in views:
             cells += share[start:stop]
         _unpad_phases(phases, pool_padding, stride, grad_x[start:stop])
+
+    _on_all_cores(chunk, _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES))
     return grad_x
