@@ -364,13 +364,11 @@ def _tap_order(x, kernel_size, stride, dilation, out_size):
             for tap in np.ndindex(*kernel_size)]
 
 
-def _padded_phases(x, padding, stride, fill, phases=None):
+def _padded_phases(x, padding, stride, fill):
     """Pad ``x`` (n, C, *size) with ``fill`` and split its last axis by ``stride``.
 
     Phase ``p`` holds the padded columns ``p, p + s, p + 2s, ...`` (s the last stride), so
-    a kernel tap reads one phase with unit stride (see :func:`_phase_tap_order`).  Pass
-    the ``phases`` of an earlier chunk to reuse them: only the interior is rewritten, the
-    padding keeps its ``fill``.
+    a kernel tap reads one phase with unit stride (see :func:`_phase_tap_order`).
 
     Why it is fast: this one copy replaces the padding copy, and then every tap's read is
     contiguous along the last axis, which NumPy vectorises (stride-2 reads run at half
@@ -378,19 +376,15 @@ def _padded_phases(x, padding, stride, fill, phases=None):
     """
     n, C, *size = x.shape
     step = stride[-1]
-    before, after = padding[-1]
-    width = size[-1] + before + after
-    lead = [(slice(None), slice(None))
-            + tuple(slice(b, b + m) for m, (b, _) in zip(size[:-1], padding[:-1]))]
-    padded_lead = [m + b + a for m, (b, a) in zip(size[:-1], padding[:-1])]
-    if phases is None:
-        phases = _filled_phases(x.shape, padding, stride, fill, x.dtype)
+    before, _ = padding[-1]
+    lead = (slice(None), slice(None)) + tuple(slice(b, b + m)
+                                              for m, (b, _) in zip(size[:-1], padding[:-1]))
+    phases = _filled_phases(x.shape, padding, stride, fill, x.dtype)
     for p, phase in enumerate(phases):
         first = before + (p - before) % step               # first real column in phase p
-        columns = range(first, before + size[-1], step)
-        target = phase[:n][lead[0] + (slice((first - p) // step,
-                                            (first - p) // step + len(columns)),)]
-        np.copyto(target, x[..., first - before::step])
+        count = len(range(first, before + size[-1], step))
+        j0 = (first - p) // step
+        np.copyto(phase[lead + (slice(j0, j0 + count),)], x[..., first - before::step])
     return phases
 
 
