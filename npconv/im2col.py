@@ -245,15 +245,16 @@ def _thread_count():
     return int(setting) if setting.isdigit() and int(setting) > 0 else (os.cpu_count() or 1)
 
 
-def _depthwise_conv(x_padded, weight, stride, dilation, out_size, out):
+def _depthwise_conv(x, padding, padding_mode, weight, stride, dilation, out_size, out):
     """Depthwise convolution by kernel taps: ``out += x_tap * w_tap``, K times.
 
     Why it is fast: with one input channel per group the matrix product degenerates into
     tiny products; K multiply-adds over whole images (chunked to stay in cache, chunks on
     all cores) do the same arithmetic at memory speed, and at stride 1 each tap is one
-    long contiguous slice (:func:`_flat_taps`).  ``out`` is (N, C_out, *out_size), zeroed.
+    long contiguous slice (:func:`_flat_taps`).  Each chunk is padded on its own core.
+    ``out`` is (N, C_out, *out_size), zeroed.
     """
-    N, C_in, *_ = x_padded.shape
+    N, C_in, *_ = x.shape
     C_out, _, *kernel_size = weight.shape
     multiplier = C_out // C_in
     taps_w = weight.reshape(C_in, multiplier, -1)                 # (G, m, K)
@@ -262,17 +263,16 @@ def _depthwise_conv(x_padded, weight, stride, dilation, out_size, out):
 
     def chunk(start, stop):
         n = stop - start
+        x_padded = pad(x[start:stop], padding, padding_mode)      # (n, C_in, *padded)
         if unit_stride:
-            flat, offsets, wide_size = _flat_taps(x_padded[start:stop], kernel_size,
-                                                  dilation, out_size)
+            flat, offsets, wide_size = _flat_taps(x_padded, kernel_size, dilation, out_size)
             length = math.prod(wide_size)
             cells = [flat[:, :, None, offset:offset + length] for offset in offsets]
             w_shape = (C_in, multiplier, 1)
             wide = np.empty((n, C_in, multiplier, length), dtype=out.dtype)
         else:
-            cells = [view[:, :, None] for view in _tap_order(x_padded[start:stop],
-                                                             kernel_size, stride, dilation,
-                                                             out_size)]
+            cells = [view[:, :, None] for view in _tap_order(x_padded, kernel_size, stride,
+                                                             dilation, out_size)]
             w_shape = (C_in, multiplier) + (1,) * len(out_size)
             wide = out_groups[start:stop]
         np.multiply(cells[0], taps_w[:, :, 0].reshape(w_shape), out=wide)   # first tap
@@ -285,17 +285,18 @@ def _depthwise_conv(x_padded, weight, stride, dilation, out_size, out):
             wide = wide.reshape(n, C_out, *wide_size)              # (n, C_out, *wide_size)
             out[start:stop] = _narrow(wide, out_size)
 
-    _on_all_cores(chunk, _chunks(N, x_padded[0].nbytes, CACHE_CHUNK_BYTES))
+    _on_all_cores(chunk, _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES))
 
 
-def _depthwise_conv_backward(grad_output, x_padded, weight, stride, dilation, out_size,
-                             grad_x_padded, grad_w):
+def _depthwise_conv_backward(grad_output, x, padding, padding_mode, weight, stride, dilation,
+                             out_size, grad_x, grad_w):
     """Gradients of :func:`_depthwise_conv`, tap by tap, for the same reasons.
 
-    ``grad_x_padded`` (N, C_in, *padded) receives ``g * w_tap`` on each tap's cells;
-    ``grad_w`` (C_out, 1, *kernel_size) receives the per-channel sum of ``g * x_tap``.
+    ``grad_x`` (N, C_in, *in_size) receives ``g * w_tap`` on each tap's cells (through the
+    padding's gradient); ``grad_w`` (C_out, 1, *kernel_size) receives the per-channel sum
+    of ``g * x_tap``.
     """
-    N, C_in, *padded = x_padded.shape
+    N, C_in, *_ = x.shape
     C_out, _, *kernel_size = weight.shape
     multiplier = C_out // C_in
     taps_w = weight.reshape(C_in, multiplier, -1)                  # (G, m, K)
@@ -304,9 +305,10 @@ def _depthwise_conv_backward(grad_output, x_padded, weight, stride, dilation, ou
     def chunk(start, stop):
         n = stop - start
         g = grad_output[start:stop]
+        x_padded = pad(x[start:stop], padding, padding_mode)      # (n, C_in, *padded)
+        padded = x_padded.shape[2:]
         if unit_stride:
-            flat, offsets, wide_size = _flat_taps(x_padded[start:stop], kernel_size,
-                                                  dilation, out_size)
+            flat, offsets, wide_size = _flat_taps(x_padded, kernel_size, dilation, out_size)
             length = math.prod(wide_size)
             g_wide = np.zeros((n, C_out, *wide_size), dtype=grad_w.dtype)
             _narrow(g_wide, out_size)[...] = g                     # zero on extra columns
@@ -317,9 +319,9 @@ def _depthwise_conv_backward(grad_output, x_padded, weight, stride, dilation, ou
         else:
             g = g.reshape(n, C_in, multiplier, -1)                  # (n, G, m, L)
             x_cells = [view.reshape(n, C_in, 1, -1) for view in _tap_order(
-                x_padded[start:stop], kernel_size, stride, dilation, out_size)]
-            grad_cells = _tap_order(grad_x_padded[start:stop], kernel_size, stride,
-                                    dilation, out_size)
+                x_padded, kernel_size, stride, dilation, out_size)]
+            grad_x_padded = np.zeros(x_padded.shape, dtype=grad_w.dtype)
+            grad_cells = _tap_order(grad_x_padded, kernel_size, stride, dilation, out_size)
         partial_grad_w = np.zeros((C_in, multiplier, len(x_cells)), dtype=grad_w.dtype)
         product = np.empty_like(g)
         for tap_index in range(len(x_cells)):
@@ -330,10 +332,11 @@ def _depthwise_conv_backward(grad_output, x_padded, weight, stride, dilation, ou
             grad_cells[tap_index] += spread.reshape(grad_cells[tap_index].shape)
         if unit_stride:
             cells = math.prod(padded)
-            grad_x_padded[start:stop] += grad_flat[:, :, :cells].reshape(n, C_in, *padded)
+            grad_x_padded = grad_flat[:, :, :cells].reshape(n, C_in, *padded)
+        grad_x[start:stop] = pad_backward(grad_x_padded, padding, padding_mode)
         return partial_grad_w
 
-    partials = _on_all_cores(chunk, _chunks(N, x_padded[0].nbytes, CACHE_CHUNK_BYTES))
+    partials = _on_all_cores(chunk, _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES))
     grad_w += sum(partials).reshape(grad_w.shape)                  # (C_out, 1, *kernel_size)
 
 
@@ -555,8 +558,7 @@ def conv(x, weight, bias, stride, padding, dilation, groups, padding_mode, *,
     out = np.zeros((N, C_out, *out_size), dtype=np.result_type(x, weight))
 
     if _is_depthwise(C_in_per_group, groups):
-        x_padded = pad(x, padding, padding_mode)
-        _depthwise_conv(x_padded, weight, stride, dilation, out_size, out)
+        _depthwise_conv(x, padding, padding_mode, weight, stride, dilation, out_size, out)
     else:
         w = weight.reshape(groups, C_out // groups, C_in_per_group * K)
         workspace = _workspace(C_in * K * L * x.itemsize, N, workspace_bytes, x.dtype)
@@ -609,14 +611,11 @@ def conv_backward(grad_output, x, weight, stride, padding, dilation, groups, pad
     dtype = np.result_type(grad_output, x, weight)
     grad_w = np.zeros(weight.shape, dtype=dtype)
 
+    grad_x = np.empty(x.shape, dtype=dtype)
     if _is_depthwise(C_in_per_group, groups):
-        x_padded = pad(x, padding, padding_mode)
-        grad_x_padded = np.zeros(x_padded.shape, dtype=dtype)
-        _depthwise_conv_backward(grad_output, x_padded, weight, stride, dilation, out_size,
-                                 grad_x_padded, grad_w)
-        grad_x = pad_backward(grad_x_padded, padding, padding_mode)
+        _depthwise_conv_backward(grad_output, x, padding, padding_mode, weight, stride,
+                                 dilation, out_size, grad_x, grad_w)
     else:
-        grad_x = np.empty(x.shape, dtype=dtype)
         w = weight.reshape(groups, C_out // groups, C_in_per_group * K)
         grad_w_groups = grad_w.reshape(groups, C_out // groups, C_in_per_group * K)
         workspace = _workspace(C_in * K * L * x.itemsize, N, workspace_bytes, dtype)
