@@ -9,6 +9,17 @@ The functions take the same normalised geometry as :mod:`npconv.loops` and compu
 numbers; only the order of the arithmetic differs.  Shapes use the docstring letters of
 :mod:`npconv.api`, plus ``K = prod(kernel_size)`` (cells of one kernel) and
 ``L = prod(out_size)`` (windows, i.e. output cells).
+
+How the ops use them, for speed on real layer sizes (``npconv bench`` measures it):
+
+- convolution and transposed convolution unfold a few images at a time into one reused
+  workspace of at most ``workspace_bytes`` (8 MiB by default), one matrix product per chunk
+  and group; the backward overwrites the columns with their own gradient and folds them
+  back tap by tap, so a full-size column buffer and its gradient never exist at once;
+- depthwise convolution (one input channel per group) and pooling skip the matrix: one
+  elementwise pass per kernel tap over chunks of images, on all cores.
+
+Every trick is one small function below ("Why it is fast"), named at its call site.
 """
 
 import math
