@@ -17,8 +17,9 @@ import numpy as np
 
 from . import im2col, loops
 from .padding import PADDING_MODES
-from .shapes import (clipped_window, conv_output_shape, conv_transpose_output_shape,
-                     int_tuple, is_int, padding_pairs, pool_output_shape, same_padding)
+from .shapes import (conv_output_shape, conv_transpose_output_shape, int_tuple, is_int,
+                     output_padding_limit, padding_pairs, pool_output_shape, pool_padding_limit,
+                     same_padding, window_taps)
 
 __all__ = [
     "Gradients",
@@ -138,9 +139,18 @@ def conv_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, g
         ``(grad_input, grad_weight, grad_bias)`` with the shapes of input, weight and
         ``(C_out,)``.
 
+    Raises
+    ------
+    ValueError
+        If ``grad_output``'s shape is not the forward's output shape, or as :func:`conv`.
+
+    See Also
+    --------
+    conv, conv_transpose, npconv.loops.conv_backward, npconv.im2col.conv_backward
+
     Notes
     -----
-    The input gradient is a transposed convolution of ``grad_output`` with the same weight;
+    Cheat sheet: "Convolution operation", run backwards.  The input gradient is a transposed convolution of ``grad_output`` with the same weight;
     the weight gradient correlates the padded input with ``grad_output``; the bias gradient
     sums ``grad_output`` over everything but the channel.
 
@@ -282,10 +292,31 @@ def conv_transpose_backward(grad_output, input, weight, stride=1, padding=0, out
                             groups=1, dilation=1, *, method="im2col"):
     """Gradients of :func:`conv_transpose` with respect to its input, weight and bias.
 
+    Cheat sheet: "Transposed Convolution", run backwards.
+
+    Parameters
+    ----------
+    grad_output : array_like, shape (N, C_out, *out_size)
+        Gradient of the loss with respect to ``conv_transpose``'s output.
+    input, weight, stride, padding, output_padding, groups, dilation, method
+        As given to :func:`conv_transpose`.
+
     Returns
     -------
     Gradients
-        ``(grad_input, grad_weight, grad_bias)``.
+        ``(grad_input, grad_weight, grad_bias)`` with the shapes of input, weight
+        ``(C_in, C_out // groups, *kernel_size)`` and ``(C_out,)``.
+
+    Raises
+    ------
+    ValueError
+        If ``grad_output``'s shape is not the forward's output shape, or as
+        :func:`conv_transpose`.
+
+    See Also
+    --------
+    conv_transpose, conv, npconv.loops.conv_transpose_backward,
+    npconv.im2col.conv_transpose_backward
 
     Notes
     -----
@@ -329,7 +360,7 @@ def _conv_transpose_geometry(x, weight, bias, stride, padding, output_padding, g
     padding = padding_pairs(padding, ndim)
     output_padding = int_tuple(output_padding, ndim, "output_padding", minimum=0)
     for dim, (op, s, d) in enumerate(zip(output_padding, stride, dilation)):
-        if op >= max(s, d):
+        if op >= output_padding_limit(s, d):
             raise ValueError(
                 f"output_padding={op} in spatial dimension {dim} must be smaller than "
                 f"stride ({s}) or dilation ({d})")
@@ -396,16 +427,39 @@ def max_pool(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=F
     """
     x, = _floating(input=input)
     geometry = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool")
-    out, indices = _variant(method).max_pool(x, *geometry, bool(ceil_mode))
-    return (out, indices) if return_indices else out
+    out, indices = _variant(method).max_pool(x, *geometry, _flag(ceil_mode, "ceil_mode"))
+    return (out, indices) if _flag(return_indices, "return_indices") else out
 
 
 def max_pool_backward(grad_output, input, kernel_size, stride=None, padding=0, dilation=1,
                       ceil_mode=False, *, method="im2col"):
     """Gradient of :func:`max_pool` with respect to its input.
 
-    Each output cell's gradient goes to the cell that won its window (the first maximum);
-    cells that won several windows collect several gradients.
+    Cheat sheet: "Pooling operation" (max pooling), run backwards.  Each output cell's
+    gradient goes to the cell that won its window (the first maximum, as the forward's
+    ``indices`` say); cells that won several windows collect several gradients, all
+    others get zero.
+
+    Parameters
+    ----------
+    grad_output : array_like, shape (N, C, *out_size)
+        Gradient of the loss with respect to ``max_pool``'s output.
+    input, kernel_size, stride, padding, dilation, ceil_mode, method
+        As given to :func:`max_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *in_size)
+        The gradient with respect to ``input``.
+
+    Raises
+    ------
+    ValueError
+        If ``grad_output``'s shape is not the forward's output shape, or as :func:`max_pool`.
+
+    See Also
+    --------
+    max_pool, npconv.loops.max_pool_backward, npconv.im2col.max_pool_backward
 
     Examples
     --------
@@ -417,8 +471,8 @@ def max_pool_backward(grad_output, input, kernel_size, stride=None, padding=0, d
     grad_output, x = _floating(grad_output=grad_output, input=input)
     geometry = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool")
     _check_grad_output(grad_output, (*x.shape[:2], *pool_output_shape(x.shape[2:], *geometry,
-                                                                      bool(ceil_mode))))
-    return _variant(method).max_pool_backward(grad_output, x, *geometry, bool(ceil_mode))
+                                                                      _flag(ceil_mode, "ceil_mode"))))
+    return _variant(method).max_pool_backward(grad_output, x, *geometry, _flag(ceil_mode, "ceil_mode"))
 
 
 def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -469,16 +523,37 @@ def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     geometry = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool")
     kernel_size, stride, padding, _ = geometry
     divisor_override = _check_divisor(divisor_override)
-    return _variant(method).avg_pool(x, kernel_size, stride, padding, bool(ceil_mode),
-                                     bool(count_include_pad), divisor_override)
+    return _variant(method).avg_pool(x, kernel_size, stride, padding, _flag(ceil_mode, "ceil_mode"),
+                                     _flag(count_include_pad, "count_include_pad"), divisor_override)
 
 
 def avg_pool_backward(grad_output, input, kernel_size, stride=None, padding=0, ceil_mode=False,
                       count_include_pad=True, divisor_override=None, *, method="im2col"):
     """Gradient of :func:`avg_pool` with respect to its input.
 
-    Each output cell's gradient, divided by its window's divisor, is added to every input
-    cell of the window.
+    Cheat sheet: "Pooling operation" (average pooling), run backwards.  Each output cell's
+    gradient, divided by its window's divisor, is added to every input cell of the window.
+
+    Parameters
+    ----------
+    grad_output : array_like, shape (N, C, *out_size)
+        Gradient of the loss with respect to ``avg_pool``'s output.
+    input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, method
+        As given to :func:`avg_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *in_size)
+        The gradient with respect to ``input``.
+
+    Raises
+    ------
+    ValueError
+        If ``grad_output``'s shape is not the forward's output shape, or as :func:`avg_pool`.
+
+    See Also
+    --------
+    avg_pool, npconv.loops.avg_pool_backward, npconv.im2col.avg_pool_backward
 
     Examples
     --------
@@ -491,10 +566,10 @@ def avg_pool_backward(grad_output, input, kernel_size, stride=None, padding=0, c
     kernel_size, stride, padding, dilation = geometry
     divisor_override = _check_divisor(divisor_override)
     out_size = pool_output_shape(x.shape[2:], kernel_size, stride, padding, dilation,
-                                 bool(ceil_mode))
+                                 _flag(ceil_mode, "ceil_mode"))
     _check_grad_output(grad_output, (*x.shape[:2], *out_size))
     return _variant(method).avg_pool_backward(grad_output, x, kernel_size, stride, padding,
-                                              bool(ceil_mode), bool(count_include_pad),
+                                              _flag(ceil_mode, "ceil_mode"), _flag(count_include_pad, "count_include_pad"),
                                               divisor_override)
 
 
@@ -511,26 +586,29 @@ def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, op_name
     _reject_padding_string(padding, op_name)
     padding = padding_pairs(padding, ndim)
     for dim, ((before, after), k) in enumerate(zip(padding, kernel_size)):
-        if max(before, after) > k // 2:
+        if max(before, after) > pool_padding_limit(k):
             raise ValueError(
                 f"padding={(before, after)} in spatial dimension {dim} must be at most half "
-                f"the kernel size, kernel_size // 2 = {k // 2} (PyTorch's rule)")
+                f"the kernel size, kernel_size // 2 = {pool_padding_limit(k)} (PyTorch's rule)")
     out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation,
-                                 bool(ceil_mode))                         # raises if < 1
-    for dim in range(ndim):
-        for i in range(out_size[dim]):
-            cells = clipped_window((i,), kernel_size[dim:dim + 1], stride[dim:dim + 1],
-                                   padding[dim:dim + 1], dilation[dim:dim + 1],
-                                   in_size[dim:dim + 1])
-            if cells is None:
-                first = i * stride[dim] - padding[dim][0]
-                taps = [first + t * dilation[dim] for t in range(kernel_size[dim])]
+                                 _flag(ceil_mode, "ceil_mode"))                         # raises if < 1
+    for dim, (n, k, s, (before, _), d, o) in enumerate(zip(in_size, kernel_size, stride,
+                                                          padding, dilation, out_size)):
+        for i in range(o):
+            taps = list(window_taps(i, k, s, before, d))
+            if not any(0 <= t < n for t in taps):
                 raise ValueError(
                     f"window {i} along spatial dimension {dim} holds no input cell: its taps "
-                    f"fall on positions {taps}, all outside the input's 0..{in_size[dim] - 1}"
-                    f" (kernel_size={kernel_size[dim]}, dilation={dilation[dim]}, "
-                    f"padding={padding[dim]})")
+                    f"fall on positions {taps}, all outside the input's 0..{n - 1} "
+                    f"(kernel_size={k}, dilation={d}, padding={padding[dim]})")
     return kernel_size, stride, padding, dilation
+
+
+def _flag(value, name):
+    """``value`` as a bool; anything but a bool (a string such as "no" is truthy) is refused."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}={value!r} must be True or False")
+    return bool(value)
 
 
 def _check_divisor(divisor_override):

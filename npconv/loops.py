@@ -238,7 +238,8 @@ def max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ce
                                        in_size)
                 patch = x[n, c][cells]
                 winner = np.unravel_index(window_argmax(patch.ravel()), patch.shape)
-                grad_x[n, c][cells][winner] += grad_output[(n, c) + out_index]
+                grad_window = grad_x[n, c][cells]                # a view into grad_x
+                grad_window[winner] += grad_output[(n, c) + out_index]
     return grad_x
 
 

@@ -38,7 +38,11 @@ __all__ = [
     "pool_window_counts",
     "avg_pool_divisors",
     "window",
+    "window_taps",
     "clipped_window",
+    "ceil_mode_window_counts",
+    "output_padding_limit",
+    "pool_padding_limit",
     "window_argmax",
 ]
 
@@ -109,10 +113,8 @@ def pool_output_size(in_size, kernel_size, stride, padding=(0, 0), dilation=1,
                      ceil_mode=False):
     """Output length of max or average pooling along one dimension.
 
-    The convolution formula, rounded up instead of down when ``ceil_mode`` is true.  With
-    ``ceil_mode`` PyTorch then drops the last window if it would start beyond the input and
-    its left padding, i.e. if ``(out - 1) * stride >= in + before``: every window must start
-    on a real or a left-padding cell.
+    The convolution formula, rounded up instead of down when ``ceil_mode`` is true; see
+    :func:`ceil_mode_window_counts` for the last window that PyTorch then drops.
 
     Examples
     --------
@@ -123,16 +125,37 @@ def pool_output_size(in_size, kernel_size, stride, padding=(0, 0), dilation=1,
     >>> pool_output_size(4, kernel_size=2, stride=2, padding=(1, 1), ceil_mode=True)
     3
     """
-    before, after = padding
-    span = effective_kernel_size(kernel_size, dilation)
-    room = in_size + before + after - span
     if ceil_mode:
-        out = -(-room // stride) + 1                     # ceiling division
-        if (out - 1) * stride >= in_size + before:
-            out -= 1
-    else:
-        out = room // stride + 1
-    return out
+        _, kept = ceil_mode_window_counts(in_size, kernel_size, stride, padding, dilation)
+        return kept
+    return conv_output_size(in_size, kernel_size, stride, padding, dilation)
+
+
+def ceil_mode_window_counts(in_size, kernel_size, stride, padding=(0, 0), dilation=1):
+    """Windows along one dimension with ``ceil_mode``: the rounded-up count, and those kept.
+
+    Rounding up may add a window that starts beyond the input and its left padding, on
+    the right padding alone; PyTorch drops it, keeping a window only if
+    ``(out - 1) * stride < in + before``: every window must start on a real or a
+    left-padding cell.
+
+    Returns
+    -------
+    rounded_up, kept : int
+
+    Examples
+    --------
+    Input 5, kernel 2, stride 2, padding 1: ``ceil((5 + 2 - 2) / 2) + 1 = 4`` windows, but
+    the fourth would start at padded cell 6, which is input position 5: right padding only.
+
+    >>> ceil_mode_window_counts(5, kernel_size=2, stride=2, padding=(1, 1))
+    (4, 3)
+    """
+    before, after = padding
+    room = in_size + before + after - effective_kernel_size(kernel_size, dilation)
+    rounded_up = -(-room // stride) + 1                  # ceiling division
+    kept = rounded_up - 1 if (rounded_up - 1) * stride >= in_size + before else rounded_up
+    return rounded_up, kept
 
 
 def same_padding(in_size, kernel_size, stride=1, dilation=1):
@@ -171,13 +194,41 @@ def output_padding_for(target_size, in_size, kernel_size, stride=1, padding=(0, 
     """
     smallest = conv_transpose_output_size(in_size, kernel_size, stride, padding, 0, dilation)
     output_padding = target_size - smallest
-    limit = max(stride, dilation)
+    limit = output_padding_limit(stride, dilation)
     if not 0 <= output_padding < limit:
         raise ValueError(
             f"target_size={target_size} is out of reach: with output_padding from 0 to "
             f"{limit - 1} a transposed convolution of this input gives sizes "
             f"{smallest} to {smallest + limit - 1}")
     return output_padding
+
+
+def output_padding_limit(stride, dilation):
+    """``output_padding`` must be below this: ``max(stride, dilation)`` (PyTorch's rule).
+
+    With stride ``s``, ``s`` consecutive conv input sizes give the same output size, so
+    ``output_padding`` from 0 to ``s - 1`` tells them apart; PyTorch also allows values
+    below the dilation.
+
+    Examples
+    --------
+    >>> output_padding_limit(stride=2, dilation=1), output_padding_limit(stride=1, dilation=3)
+    (2, 3)
+    """
+    return max(stride, dilation)
+
+
+def pool_padding_limit(kernel_size):
+    """The widest padding pooling allows on either side: ``kernel_size // 2`` (PyTorch's rule).
+
+    The kernel size counts taps, not the dilated span: PyTorch checks the undilated kernel.
+
+    Examples
+    --------
+    >>> pool_padding_limit(3), pool_padding_limit(2)
+    (1, 1)
+    """
+    return kernel_size // 2
 
 
 def conv_parameter_count(in_channels, out_channels, kernel_size, groups=1, bias=True):
@@ -264,13 +315,28 @@ def window(out_index, kernel_size, stride, dilation):
     return tuple(slices)
 
 
+def window_taps(i, kernel_size, stride, before, dilation):
+    """Input positions that the taps of window ``i`` land on, along one dimension.
+
+    The window starts at ``i * stride - before`` (negative positions are left padding,
+    positions from the input's length on are right padding) and its taps are ``dilation``
+    apart.
+
+    Examples
+    --------
+    >>> list(window_taps(0, kernel_size=3, stride=2, before=1, dilation=2))
+    [-1, 1, 3]
+    """
+    first = i * stride - before
+    return range(first, first + effective_kernel_size(kernel_size, dilation), dilation)
+
+
 def clipped_window(out_index, kernel_size, stride, padding, dilation, in_size):
     """The slices of the *unpadded* input that a pooling window covers.
 
     Pooling windows are placed on the padded input, as convolution windows are, but only
     real input cells take part: taps on padding (or beyond it, with ``ceil_mode``) are
-    dropped.  The first kept tap is the first one at or after index 0, the last one the last
-    before ``in_size``.  Returns ``None`` if no tap lands on the input.
+    dropped.  Returns ``None`` if no tap lands on the input.
 
     Examples
     --------
@@ -284,14 +350,10 @@ def clipped_window(out_index, kernel_size, stride, padding, dilation, in_size):
     slices = []
     for i, k, s, (before, _), d, n in zip(out_index, kernel_size, stride, padding, dilation,
                                           in_size):
-        first_tap = i * s - before                    # may sit on the padding
-        last_tap = first_tap + d * (k - 1)
-        skipped = max(0, -(-(0 - first_tap) // d))    # taps left of index 0
-        start = first_tap + skipped * d
-        stop = min(last_tap, n - 1)
-        if start > stop:
+        inside = [t for t in window_taps(i, k, s, before, d) if 0 <= t < n]
+        if not inside:
             return None
-        slices.append(slice(start, stop + 1, d))
+        slices.append(slice(inside[0], inside[-1] + 1, d))
     return tuple(slices)
 
 

@@ -709,3 +709,18 @@ def test_avg_pool_accepts_read_only_arrays(method, config):
     np.testing.assert_array_equal(npconv.avg_pool(frozen["x"], **args, method=method), out)
     np.testing.assert_array_equal(
         npconv.avg_pool_backward(frozen["g"], frozen["x"], **args, method=method), grad)
+
+
+@pytest.mark.parametrize("method", ["loops", "im2col"])
+@pytest.mark.parametrize("call, name", [
+    (lambda x, m: npconv.max_pool(x, 2, ceil_mode="no", method=m), "ceil_mode"),
+    (lambda x, m: npconv.max_pool(x, 2, return_indices=1, method=m), "return_indices"),
+    (lambda x, m: npconv.avg_pool(x, 2, count_include_pad="False", method=m),
+     "count_include_pad"),
+    (lambda x, m: npconv.avg_pool_backward(np.ones((1, 1, 2)), x, 2, ceil_mode=None, method=m),
+     "ceil_mode"),
+])
+def test_flags_must_be_bools(call, name, method):
+    """A flag given as a string or number (where "no" would read as True) is refused."""
+    with pytest.raises(TypeError, match=rf"{name}=.* must be True or False"):
+        call(np.zeros((1, 1, 4)), method)
