@@ -40,11 +40,27 @@ def conv(x, weight, bias, stride, padding, dilation, groups, padding_mode):
     x_padded[n, c, i*stride + tap*dilation] * weight[c_out, c, tap]``, where ``c`` runs over
     the input channels of ``c_out``'s group.
 
-    Shapes: x ``(N, C_in, *in_size)``, weight ``(C_out, C_in // G, *kernel_size)`` -> out
-    ``(N, C_out, *out_size)`` with, per dimension,
-    ``out = floor((in + before + after - dilation * (kernel_size - 1) - 1) / stride) + 1``
-    (:func:`npconv.shapes.conv_output_size`).
-    See Also: :func:`npconv.im2col.conv`, :func:`npconv.conv`.
+    Parameters
+    ----------
+    x : ndarray, shape (N, C_in, *in_size)
+    weight : ndarray, shape (C_out, C_in // groups, *kernel_size)
+    bias : ndarray, shape (C_out,), or None
+    stride, dilation : tuple of int, one per spatial dimension
+    padding : tuple of (before, after) pairs, one per spatial dimension
+    groups : int
+    padding_mode : {"zeros", "reflect", "replicate", "circular"}
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, *out_size)
+        Per dimension,
+        ``out = floor((in + before + after - dilation * (kernel_size - 1) - 1) / stride) + 1``
+        (:func:`npconv.shapes.conv_output_size`).
+
+    See Also
+    --------
+    npconv.im2col.conv : the same numbers from one matrix multiply.
+    npconv.conv : the checked public entry point.
 
     Examples
     --------
@@ -77,11 +93,40 @@ def conv(x, weight, bias, stride, padding, dilation, groups, padding_mode):
 def conv_backward(grad_output, x, weight, stride, padding, dilation, groups, padding_mode):
     """Gradients of :func:`conv`: the same loops, scattering instead of gathering.
 
-    Each output cell's gradient flows back to the patch it read (times the weights) and to
-    the weights (times the patch).
+    Cheat sheet: "Convolution operation", run backwards.  Each output cell's gradient
+    flows back to the patch it read (times the weights) and to the weights (times the
+    patch).
 
-    Returns ``(grad_input, grad_weight, grad_bias)`` with the shapes of x, weight and
-    ``(C_out,)``.  See Also: :func:`npconv.im2col.conv_backward`.
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C_out, *out_size)
+    x, weight, stride, padding, dilation, groups, padding_mode
+        As for :func:`conv`.
+
+    Returns
+    -------
+    grad_input, grad_weight, grad_bias : ndarray
+        With the shapes of ``x``, ``weight`` and ``(C_out,)``.
+
+    See Also
+    --------
+    npconv.im2col.conv_backward : the same numbers from matrix multiplies.
+    npconv.conv_backward : the checked public entry point.
+
+    Examples
+    --------
+    Every 2x2 window of a 3x3 input sends a gradient of 1 back; the centre is in all four:
+
+    >>> x = np.arange(9.).reshape(1, 1, 3, 3)
+    >>> grad_x, grad_w, grad_b = conv_backward(np.ones((1, 1, 2, 2)), x, np.ones((1, 1, 2, 2)),
+    ...                                        (1, 1), ((0, 0), (0, 0)), (1, 1), 1, "zeros")
+    >>> grad_x
+    array([[[[1., 2., 1.],
+             [2., 4., 2.],
+             [1., 2., 1.]]]])
+    >>> grad_w, grad_b
+    (array([[[[ 8., 12.],
+             [20., 24.]]]]), array([4.]))
     """
     N, C_in, *in_size = x.shape
     C_out, C_in_per_group, *kernel_size = weight.shape
@@ -118,11 +163,26 @@ def conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dil
     convolution with the same geometry would have read for its output cell ``i``.  The
     scatter happens on the padded output, which is then cropped by ``padding``.
 
-    Shapes: x ``(N, C_in, *in_size)``, weight ``(C_in, C_out // G, *kernel_size)`` -> out
-    ``(N, C_out, *out_size)`` with, per dimension, ``out = (in - 1) * stride - before - after
-    + dilation * (kernel_size - 1) + output_padding + 1``
-    (:func:`npconv.shapes.conv_transpose_output_size`).
-    See Also: :func:`npconv.im2col.conv_transpose`.
+    Parameters
+    ----------
+    x : ndarray, shape (N, C_in, *in_size)
+    weight : ndarray, shape (C_in, C_out // groups, *kernel_size)
+    bias : ndarray, shape (C_out,), or None
+    stride, output_padding, dilation : tuple of int, one per spatial dimension
+    padding : tuple of (before, after) pairs, one per spatial dimension
+    groups : int
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, *out_size)
+        Per dimension, ``out = (in - 1) * stride - before - after
+        + dilation * (kernel_size - 1) + output_padding + 1``
+        (:func:`npconv.shapes.conv_transpose_output_size`).
+
+    See Also
+    --------
+    npconv.im2col.conv_transpose : the same numbers from a matrix multiply and col2im.
+    npconv.conv_transpose : the checked public entry point.
 
     Examples
     --------
@@ -156,8 +216,32 @@ def conv_transpose_backward(grad_output, x, weight, stride, padding, output_padd
                             dilation):
     """Gradients of :func:`conv_transpose`: the same loops, gathering instead of scattering.
 
-    Returns ``(grad_input, grad_weight, grad_bias)``.
-    See Also: :func:`npconv.im2col.conv_transpose_backward`.
+    Cheat sheet: "Transposed Convolution", run backwards.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C_out, *out_size)
+    x, weight, stride, padding, output_padding, groups, dilation
+        As for :func:`conv_transpose`.
+
+    Returns
+    -------
+    grad_input, grad_weight, grad_bias : ndarray
+        With the shapes of ``x``, ``weight`` and ``(C_out,)``.
+
+    See Also
+    --------
+    npconv.im2col.conv_transpose_backward : the same numbers from im2col and matrix multiplies.
+    npconv.conv_transpose_backward : the checked public entry point.
+
+    Examples
+    --------
+    Each input cell scattered a 2-cell kernel, so it gathers 2 cells of gradient back:
+
+    >>> x = np.array([[[1., 2.]]])
+    >>> conv_transpose_backward(np.ones((1, 1, 4)), x, np.ones((1, 1, 2)),
+    ...                         (2,), ((0, 0),), (0,), 1, (1,))
+    (array([[[2., 2.]]]), array([[[3., 3.]]]), array([4.]))
     """
     N, C_in, *in_size = x.shape
     _, C_out_per_group, *kernel_size = weight.shape
@@ -192,11 +276,26 @@ def max_pool(x, kernel_size, stride, padding, dilation, ceil_mode):
     (:func:`npconv.shapes.clipped_window`), so padding never wins.  Ties go to the first
     maximum; see :func:`npconv.shapes.window_argmax` for NaN.
 
-    Shapes: x ``(N, C, *in_size)`` -> ``(out, indices)``, both ``(N, C, *out_size)`` with
-    ``out = floor((in + before + after - dilation * (kernel_size - 1) - 1) / stride) + 1``
-    per dimension, or ceil with ``ceil_mode`` (:func:`npconv.shapes.pool_output_size`).  An
-    index is the flat position of the winner in its ``(n, c)`` plane of the unpadded input.
-    See Also: :func:`npconv.im2col.max_pool`.
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, *in_size)
+    kernel_size, stride, dilation : tuple of int, one per spatial dimension
+    padding : tuple of (before, after) pairs, one per spatial dimension
+    ceil_mode : bool
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, *out_size)
+        Per dimension,
+        ``out = floor((in + before + after - dilation * (kernel_size - 1) - 1) / stride) + 1``,
+        or ceil with ``ceil_mode`` (:func:`npconv.shapes.pool_output_size`).
+    indices : ndarray of int64, shape (N, C, *out_size)
+        The flat position of each winner in its ``(n, c)`` plane of the unpadded input.
+
+    See Also
+    --------
+    npconv.im2col.max_pool : the same numbers from one argmax down every column.
+    npconv.max_pool : the checked public entry point.
 
     Examples
     --------
@@ -225,7 +324,28 @@ def max_pool(x, kernel_size, stride, padding, dilation, ceil_mode):
 def max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ceil_mode):
     """Gradient of :func:`max_pool`: each output's gradient goes to its window's winner.
 
-    See Also: :func:`npconv.im2col.max_pool_backward`.
+    Cheat sheet: "Pooling operation", run backwards.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *out_size)
+    x, kernel_size, stride, padding, dilation, ceil_mode
+        As for :func:`max_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *in_size)
+
+    See Also
+    --------
+    npconv.im2col.max_pool_backward : the same numbers through col2im.
+    npconv.max_pool_backward : the checked public entry point.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 5., 2., 7., 3.]]])
+    >>> max_pool_backward(np.ones((1, 1, 2)), x, (2,), (2,), ((0, 0),), (1,), False)
+    array([[[0., 1., 0., 1., 0.]]])
     """
     N, C, *in_size = x.shape
     out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
@@ -250,9 +370,26 @@ def avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divi
 
     The divisor is ``divisor_override`` if given; otherwise the window's cell count,
     counting zero padding if ``count_include_pad`` but never the ``ceil_mode`` overhang
-    (:func:`npconv.shapes.pool_window_counts`).  Shapes and output size as for
-    :func:`max_pool` with dilation 1.
-    See Also: :func:`npconv.im2col.avg_pool`.
+    (:func:`npconv.shapes.avg_pool_divisors`).
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, *in_size)
+    kernel_size, stride : tuple of int, one per spatial dimension
+    padding : tuple of (before, after) pairs, one per spatial dimension
+    ceil_mode : bool
+    count_include_pad : bool
+    divisor_override : int or None
+
+    Returns
+    -------
+    ndarray, shape (N, C, *out_size)
+        Output size as for :func:`max_pool` with dilation 1.
+
+    See Also
+    --------
+    npconv.im2col.avg_pool : the same numbers from one sum down every column.
+    npconv.avg_pool : the checked public entry point.
 
     Examples
     --------
@@ -280,7 +417,28 @@ def avg_pool_backward(grad_output, x, kernel_size, stride, padding, ceil_mode,
                       count_include_pad, divisor_override):
     """Gradient of :func:`avg_pool`: each output's gradient is spread evenly over its window.
 
-    See Also: :func:`npconv.im2col.avg_pool_backward`.
+    Cheat sheet: "Pooling operation", run backwards.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *out_size)
+    x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+        As for :func:`avg_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *in_size)
+
+    See Also
+    --------
+    npconv.im2col.avg_pool_backward : the same numbers through col2im.
+    npconv.avg_pool_backward : the checked public entry point.
+
+    Examples
+    --------
+    >>> avg_pool_backward(np.ones((1, 1, 2)), np.zeros((1, 1, 4)), (2,), (2,), ((0, 0),),
+    ...                   False, True, None)
+    array([[[0.5, 0.5, 0.5, 0.5]]])
     """
     N, C, *in_size = x.shape
     dilation = (1,) * len(in_size)
