@@ -150,8 +150,8 @@ def conv_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, g
 
     Notes
     -----
-    Cheat sheet: "Convolution operation", run backwards.  The input gradient is a transposed convolution of ``grad_output`` with the same weight;
-    the weight gradient correlates the padded input with ``grad_output``; the bias gradient
+    Cheat sheet: "Convolution operation", run backwards.  The input gradient is a transposed
+    convolution of ``grad_output`` with the same weight; the weight gradient correlates the padded input with ``grad_output``; the bias gradient
     sums ``grad_output`` over everything but the channel.
 
     Examples
@@ -426,9 +426,11 @@ def max_pool(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=F
              [14, 15]]]])
     """
     x, = _floating(input=input)
+    ceil_mode = _flag(ceil_mode, "ceil_mode")
+    return_indices = _flag(return_indices, "return_indices")
     geometry = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool")
-    out, indices = _variant(method).max_pool(x, *geometry, _flag(ceil_mode, "ceil_mode"))
-    return (out, indices) if _flag(return_indices, "return_indices") else out
+    out, indices = _variant(method).max_pool(x, *geometry, ceil_mode)
+    return (out, indices) if return_indices else out
 
 
 def max_pool_backward(grad_output, input, kernel_size, stride=None, padding=0, dilation=1,
@@ -469,10 +471,11 @@ def max_pool_backward(grad_output, input, kernel_size, stride=None, padding=0, d
     array([[[0., 1., 0., 1., 0.]]])
     """
     grad_output, x = _floating(grad_output=grad_output, input=input)
+    ceil_mode = _flag(ceil_mode, "ceil_mode")
     geometry = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool")
-    _check_grad_output(grad_output, (*x.shape[:2], *pool_output_shape(x.shape[2:], *geometry,
-                                                                      _flag(ceil_mode, "ceil_mode"))))
-    return _variant(method).max_pool_backward(grad_output, x, *geometry, _flag(ceil_mode, "ceil_mode"))
+    out_size = pool_output_shape(x.shape[2:], *geometry, ceil_mode)
+    _check_grad_output(grad_output, (*x.shape[:2], *out_size))
+    return _variant(method).max_pool_backward(grad_output, x, *geometry, ceil_mode)
 
 
 def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -520,11 +523,13 @@ def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     array([[[1., 1., 1.]]])
     """
     x, = _floating(input=input)
+    ceil_mode = _flag(ceil_mode, "ceil_mode")
+    count_include_pad = _flag(count_include_pad, "count_include_pad")
     geometry = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool")
     kernel_size, stride, padding, _ = geometry
     divisor_override = _check_divisor(divisor_override)
-    return _variant(method).avg_pool(x, kernel_size, stride, padding, _flag(ceil_mode, "ceil_mode"),
-                                     _flag(count_include_pad, "count_include_pad"), divisor_override)
+    return _variant(method).avg_pool(x, kernel_size, stride, padding, ceil_mode,
+                                     count_include_pad, divisor_override)
 
 
 def avg_pool_backward(grad_output, input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -562,15 +567,15 @@ def avg_pool_backward(grad_output, input, kernel_size, stride=None, padding=0, c
     array([[[0.5, 0.5, 0.5, 0.5]]])
     """
     grad_output, x = _floating(grad_output=grad_output, input=input)
+    ceil_mode = _flag(ceil_mode, "ceil_mode")
+    count_include_pad = _flag(count_include_pad, "count_include_pad")
     geometry = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool")
     kernel_size, stride, padding, dilation = geometry
     divisor_override = _check_divisor(divisor_override)
-    out_size = pool_output_shape(x.shape[2:], kernel_size, stride, padding, dilation,
-                                 _flag(ceil_mode, "ceil_mode"))
+    out_size = pool_output_shape(x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
     _check_grad_output(grad_output, (*x.shape[:2], *out_size))
     return _variant(method).avg_pool_backward(grad_output, x, kernel_size, stride, padding,
-                                              _flag(ceil_mode, "ceil_mode"), _flag(count_include_pad, "count_include_pad"),
-                                              divisor_override)
+                                              ceil_mode, count_include_pad, divisor_override)
 
 
 def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, op_name):
@@ -591,7 +596,7 @@ def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, op_name
                 f"padding={(before, after)} in spatial dimension {dim} must be at most half "
                 f"the kernel size, kernel_size // 2 = {pool_padding_limit(k)} (PyTorch's rule)")
     out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation,
-                                 _flag(ceil_mode, "ceil_mode"))                         # raises if < 1
+                                 ceil_mode)                               # raises if < 1
     for dim, (n, k, s, (before, _), d, o) in enumerate(zip(in_size, kernel_size, stride,
                                                           padding, dilation, out_size)):
         for i in range(o):
