@@ -151,8 +151,9 @@ def conv_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, g
     Notes
     -----
     Cheat sheet: "Convolution operation", run backwards.  The input gradient is a transposed
-    convolution of ``grad_output`` with the same weight; the weight gradient correlates the padded input with ``grad_output``; the bias gradient
-    sums ``grad_output`` over everything but the channel.
+    convolution of ``grad_output`` with the same weight; the weight gradient correlates the
+    padded input with ``grad_output``; the bias gradient sums ``grad_output`` over everything
+    but the channel.
 
     Examples
     --------
