@@ -157,9 +157,19 @@ def _chunks(N, bytes_per_image, budget):
     Why it is fast: a bounded buffer filled a few images at a time is allocated (and
     page-faulted) once and then reused, and for the elementwise paths it stays in cache;
     a GEMM over a few images at once is still large enough to run at the BLAS peak.
+
+    >>> _chunks(5, 100, 250)
+    [(0, 2), (2, 4), (4, 5)]
+    >>> _chunks(0, 100, 250)              # an empty batch has no chunks
+    []
     """
     per_chunk = int(max(1, min(N, budget // max(bytes_per_image, 1))))
     return [(start, min(start + per_chunk, N)) for start in range(0, N, per_chunk)]
+
+
+def _image_bytes(x):
+    """Bytes of one image of ``x`` (n, C, *size), also when the batch is empty."""
+    return math.prod(x.shape[1:]) * x.itemsize
 
 
 def _tap_cells(tap, stride, dilation, out_size, first=0):
@@ -296,7 +306,7 @@ def _depthwise_conv(x, padding, padding_mode, weight, stride, dilation, out_size
             wide = wide.reshape(n, C_out, *wide_size)              # (n, C_out, *wide_size)
             out[start:stop] = _narrow(wide, out_size)
 
-    _on_all_cores(chunk, _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES))
+    _on_all_cores(chunk, _chunks(N, _image_bytes(x), CACHE_CHUNK_BYTES))
 
 
 def _depthwise_conv_backward(grad_output, x, padding, padding_mode, weight, stride, dilation,
@@ -347,8 +357,9 @@ def _depthwise_conv_backward(grad_output, x, padding, padding_mode, weight, stri
         grad_x[start:stop] = pad_backward(grad_x_padded, padding, padding_mode)
         return partial_grad_w
 
-    partials = _on_all_cores(chunk, _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES))
-    grad_w += sum(partials).reshape(grad_w.shape)                  # (C_out, 1, *kernel_size)
+    partials = _on_all_cores(chunk, _chunks(N, _image_bytes(x), CACHE_CHUNK_BYTES))
+    for partial in partials:
+        grad_w += partial.reshape(grad_w.shape)                    # (C_out, 1, *kernel_size)
 
 
 def _gemm_conv_chunk(columns, w, out_chunk):
@@ -574,7 +585,8 @@ def conv(x, weight, bias, stride, padding, dilation, groups, padding_mode, *,
         w = weight.reshape(groups, C_out // groups, C_in_per_group * K)
         workspace = _workspace(C_in * K * L * x.itemsize, N, workspace_bytes, x.dtype)
         chunks = _chunks(N, C_in * K * L * x.itemsize, workspace.nbytes)
-        out_buffer = np.empty(C_out * (chunks[0][1] - chunks[0][0]) * L, dtype=out.dtype)
+        images_per_chunk = workspace.size // (C_in * K * L)
+        out_buffer = np.empty(C_out * images_per_chunk * L, dtype=out.dtype)
         for start, stop in chunks:
             n = stop - start
             x_padded = pad(x[start:stop], padding, padding_mode)   # (n, C_in, *padded)
@@ -771,7 +783,7 @@ def _max_pool_winners(x, kernel_size, stride, padding, dilation, out_size):
                                  out_size)
         out[start:stop], winner[start:stop] = _max_pool_chunk(views, real_taps)
 
-    _on_all_cores(chunk, _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES))
+    _on_all_cores(chunk, _chunks(N, _image_bytes(x), CACHE_CHUNK_BYTES))
     return out, winner
 
 
@@ -797,7 +809,7 @@ def max_pool(x, kernel_size, stride, padding, dilation, ceil_mode):
         indices[start:stop] = _tap_flat_index(in_size, kernel_size, stride, pool_padding,
                                               dilation, out_size, winner[start:stop])
 
-    _on_all_cores(chunk, _chunks(N, out[0].nbytes * 2, CACHE_CHUNK_BYTES))
+    _on_all_cores(chunk, _chunks(N, _image_bytes(out) * 2, CACHE_CHUNK_BYTES))
     return out, indices
 
 
@@ -822,7 +834,7 @@ def max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ce
             cells += _routed_to_tap(grad_output[start:stop], winner[start:stop], tap_index)
         _unpad_phases(phases, pool_padding, stride, grad_x[start:stop])
 
-    _on_all_cores(chunk, _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES))
+    _on_all_cores(chunk, _chunks(N, _image_bytes(x), CACHE_CHUNK_BYTES))
     return grad_x
 
 
@@ -855,7 +867,7 @@ def avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divi
             total += view
         np.divide(total, divisors, out=total)
 
-    _on_all_cores(chunk, _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES))
+    _on_all_cores(chunk, _chunks(N, _image_bytes(x), CACHE_CHUNK_BYTES))
     return sums
 
 
@@ -883,5 +895,5 @@ def avg_pool_backward(grad_output, x, kernel_size, stride, padding, ceil_mode,
             cells += share[start:stop]
         _unpad_phases(phases, pool_padding, stride, grad_x[start:stop])
 
-    _on_all_cores(chunk, _chunks(N, x[0].nbytes, CACHE_CHUNK_BYTES))
+    _on_all_cores(chunk, _chunks(N, _image_bytes(x), CACHE_CHUNK_BYTES))
     return grad_x
