@@ -1,6 +1,7 @@
 """``npconv gradcheck`` through its entry point; and that it does catch a wrong gradient."""
 
 import numpy as np
+import pytest
 
 from npconv import gradcheck
 from npconv.cli import main
@@ -32,6 +33,55 @@ def test_fails_with_status_1_when_a_backward_is_wrong(monkeypatch, capsys):
     assert "worst case: input" in out
 
 
+def test_fails_with_status_1_when_a_backward_raises(monkeypatch, capsys):
+    correct = gradcheck._BACKWARD["conv"]
+
+    def raises_for_two_groups(*args, **kwargs):
+        if kwargs.get("groups") == 2:
+            raise ValueError("deliberately broken for groups=2")
+        return correct(*args, **kwargs)
+
+    monkeypatch.setitem(gradcheck._BACKWARD, "conv", raises_for_two_groups)
+    # 20 draws of groups in {1, 2} per method: with any seed, groups=2 is all but certain;
+    # seed 0 draws it, and the ValueError must not pass as a redrawn configuration.
+    assert main(["gradcheck", "--op", "conv", "--op", "max_pool"]) == 1
+    out = capsys.readouterr().out
+    rows = {tuple(line.split()[:2]): line.split()[-1] for line in out.splitlines()
+            if line.split()[:1] in (["conv"], ["max_pool"])}
+    assert rows == {("conv", "loops"): "FAIL", ("conv", "im2col"): "FAIL",
+                    ("max_pool", "loops"): "ok", ("max_pool", "im2col"): "ok"}
+    assert out.count("raised ValueError: deliberately broken for groups=2") == 2
+    assert "raised instead of finishing: conv loops, conv im2col" in out
+
+
+def test_a_crash_in_the_library_propagates(monkeypatch):
+    def raises(*args, **kwargs):
+        raise ValueError("deliberately broken")
+
+    monkeypatch.setitem(gradcheck._BACKWARD, "avg_pool", raises)
+    with pytest.raises(ValueError, match="deliberately broken"):
+        gradcheck.run_checks(trials=1, ops=("avg_pool",))
+
+
+def test_every_drawn_configuration_is_accepted():
+    """The draws never need redrawing: every pooling window holds an input cell (padding at
+    most kernel // 2 and at least `dilation` input cells), counted here tap by tap."""
+    rng = np.random.default_rng(0)
+    for trial in range(300):
+        for op in ("max_pool", "avg_pool"):
+            kwargs, x, _, _ = gradcheck.random_config(op, rng, ndim=trial % 3 + 1)
+            dilation = kwargs.get("dilation", (1,) * (x.ndim - 2))
+            for n, k, s, p, d in zip(x.shape[2:], kwargs["kernel_size"], kwargs["stride"],
+                                     kwargs["padding"], dilation):
+                assert p <= k // 2
+                room = n + 2 * p - d * (k - 1) - 1
+                out = (-(-room // s) if kwargs["ceil_mode"] else room // s) + 1
+                if kwargs["ceil_mode"] and (out - 1) * s >= n + p:
+                    out -= 1                # PyTorch: the last window starts inside
+                assert out >= 1
+                for start in range(0, out * s, s):
+                    taps = [start - p + d * tap for tap in range(k)]
+                    assert any(0 <= t < n for t in taps), (n, k, s, p, d, start)
 def test_numerical_gradient_of_a_known_function():
     a = np.array([0.5, -1.0, 2.0])
     grad = gradcheck.numerical_gradient(lambda: float(np.sum(np.sin(a))), a)

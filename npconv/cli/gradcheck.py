@@ -4,23 +4,37 @@ Draws seeded random configurations of conv, conv_transpose, max_pool and avg_poo
 and 3-D; stride, padding, dilation, groups, ceil_mode and count_include_pad varied),
 compares each backward with central differences of its own forward, and checks that loops
 and im2col agree on the forward.  Prints the worst relative error per op and method; the
-exit status is 1 if any check fails.
+exit status is 1 if any check fails, or raises (the row says what it raised).
 
 Example:
   npconv gradcheck
   npconv gradcheck --seed 7 --trials 10
 """
 
-from ..gradcheck import OPS, TOLERANCE, run_checks, worst_errors
+import argparse
+
+from ..gradcheck import METHODS, OPS, TOLERANCE, run_checks, worst_errors
 from .arguments import positive_int
 
 NAME = "gradcheck"
 HELP = "finite-difference checks of every op and method on random configurations"
 
 
+def seed_int(text):
+    """An integer of at least 0 (NumPy's seeds are non-negative)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed {text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"seed {text!r} must be an integer >= 0")
+    return value
+
+
 def add_arguments(parser):
     """``--seed``, ``--trials``, ``--op`` and ``--verbose``."""
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=seed_int, default=0,
+                        help="random seed, >= 0 (default 0)")
     parser.add_argument("--trials", type=positive_int, default=20,
                         help="configurations per op and method (default 20)")
     parser.add_argument("--op", action="append", choices=OPS,
@@ -30,18 +44,34 @@ def add_arguments(parser):
 
 
 def run(args):
-    """Print one row per op and method; 1 if any check fails."""
+    """Print one row per op and method; 1 if any check fails or raises."""
     ops = tuple(args.op) if args.op else OPS
-    results = run_checks(seed=args.seed, trials=args.trials, ops=ops)
-    rows = worst_errors(results)
     print(f"{'op':<16}{'method':<8}{'checks':>7}  {'worst rel. error':>16}  result")
-    for row in rows:
-        verdict = "ok" if row["passed"] else "FAIL"
-        print(f"{row['op']:<16}{row['method']:<8}{row['checks']:>7}  "
-              f"{row['worst_error']:>16.1e}  {verdict}")
-        if args.verbose or not row["passed"]:
-            print(f"    worst case: {row['worst_config']}")
-    failed = sum(not result.passed for result in results)
-    print(f"{len(results) - failed} of {len(results)} checks passed "
-          f"(tolerance {TOLERANCE:g}, seed {args.seed})")
-    return 1 if failed else 0
+    passed = total = 0
+    crashed = []
+    for op in ops:
+        for method in METHODS:
+            try:
+                results = run_checks(seed=args.seed, trials=args.trials, ops=(op,),
+                                     methods=(method,))
+            except Exception as error:          # noqa: BLE001 - a crash is a failed check
+                crashed.append(f"{op} {method}")
+                print(f"{op:<16}{method:<8}{'-':>7}  {'-':>16}  FAIL")
+                print(f"    raised {type(error).__name__}: {error}")
+                print(f"    for the traceback: python -c \"from npconv.gradcheck import "
+                      f"run_checks; run_checks(seed={args.seed}, trials={args.trials}, "
+                      f"ops=({op!r},), methods=({method!r},))\"")
+                continue
+            row, = worst_errors(results)
+            verdict = "ok" if row["passed"] else "FAIL"
+            print(f"{row['op']:<16}{row['method']:<8}{row['checks']:>7}  "
+                  f"{row['worst_error']:>16.1e}  {verdict}")
+            if args.verbose or not row["passed"]:
+                print(f"    worst case: {row['worst_config']}")
+            total += len(results)
+            passed += sum(result.passed for result in results)
+    summary = f"{passed} of {total} checks passed"
+    if crashed:
+        summary += f"; raised instead of finishing: {', '.join(crashed)}"
+    print(f"{summary} (tolerance {TOLERANCE:g}, seed {args.seed})")
+    return 0 if passed == total and not crashed else 1
