@@ -239,10 +239,14 @@ def output_size():
         f"npconv.conv returns {'x'.join(map(str, out.shape))}."),
         "Channels: C_out is the number of kernels, whatever C_in is.",
     )
+    # Worked by hand, not by shapes.py: H_out = floor((7 + 2 - 2 - 1) / 2) + 1 = 4,
+    # W_out = floor((9 + 2 - 2 - 1) / 2) + 1 = 5; N = 1 and C_out = 3 kernels.
+    by_hand = (1, 3, 4, 5)
     proofs = _live_proofs("conv", kwargs, x, w)
-    proofs.append(Proof("the formula gives the shape conv returns",
-                        report.output_shape == out.shape,
-                        f"formula {report.output_shape}, conv {out.shape}"))
+    proofs.append(Proof("conv and the calculator return the shape the formula gives by hand",
+                        out.shape == report.output_shape == by_hand,
+                        f"by hand {by_hand}, conv {out.shape}, "
+                        f"calculator {report.output_shape}"))
     return Section("output-size", "The output size formula, with numbers", body,
                    ("npconv/shapes.py: conv_output_size", "npconv/calculator.py: conv_report"),
                    tuple(proofs))

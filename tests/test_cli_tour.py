@@ -7,11 +7,18 @@ pooling example is CS231n's (max pool 2x2 of [[1,1,2,4],[5,6,7,8],[3,2,1,0],[1,2
 """
 
 
+import importlib
+
 import numpy as np
 import pytest
 
 from npconv import tour
 from npconv.cli import main
+
+# The modules whose functions the failure tests break.  importlib, because the package
+# re-exports a function named im2col that hides the module of that name.
+CALCULATOR, IM2COL, LOOPS = (importlib.import_module(f"npconv.{name}")
+                             for name in ("calculator", "im2col", "loops"))
 
 
 def matrices(section):
@@ -25,6 +32,7 @@ SECTION_NAMES = ["convolution", "padding", "pooling", "output-size", "parameters
 
 
 def test_whole_tour_runs_every_section_and_every_proof_passes(capsys):
+    """A smoke check on a correct install; the tests below make the proofs fail."""
     assert main(["tour"]) == 0
     out = capsys.readouterr().out
     assert "FAIL" not in out
@@ -111,3 +119,68 @@ def test_every_section_proves_agreement_and_gradients(name):
     assert any("finite differences" in claim for claim in claims)
     assert all(proof.passed for proof in section.proofs)
     assert all(": " in where and where.startswith("npconv/") for where in section.read)
+
+
+# --------------------------------------------------------------------------------------------
+# The proofs can fail: break one op and the tour says FAIL and exits with 1
+# --------------------------------------------------------------------------------------------
+
+def proof_lines(out):
+    return [line.strip() for line in out.splitlines() if line.strip().startswith("[")]
+
+
+def test_tour_fails_when_im2cols_forward_is_slightly_wrong(monkeypatch, capsys):
+    correct = IM2COL.conv
+
+    def off_by_a_thousandth(*args, **kwargs):
+        return correct(*args, **kwargs) * 1.001
+
+    monkeypatch.setattr(IM2COL, "conv", off_by_a_thousandth)
+    assert main(["tour", "--section", "convolution"]) == 1
+    out = capsys.readouterr().out
+    lines = proof_lines(out)
+    assert any(line.startswith("[FAIL] conv: loops and im2col give the same output")
+               for line in lines)
+    # im2col's finite differences now run on the scaled forward: 1e-3 off its backward
+    assert any(line.startswith("[FAIL] conv_backward matches finite differences")
+               for line in lines)
+    assert "0 of 2 live proofs passed" in out
+
+
+def test_tour_fails_when_a_backward_is_wrong(monkeypatch, capsys):
+    correct = LOOPS.conv_backward
+
+    def input_gradient_off(*args, **kwargs):
+        grad_input, *others = correct(*args, **kwargs)
+        return (grad_input * 1.01, *others)
+
+    monkeypatch.setattr(LOOPS, "conv_backward", input_gradient_off)
+    assert main(["tour", "--section", "convolution"]) == 1
+    out = capsys.readouterr().out
+    lines = proof_lines(out)
+    assert "[ok  ] conv: loops and im2col give the same output" in " ".join(lines)
+    assert any(line.startswith("[FAIL] conv_backward matches finite differences")
+               for line in lines)
+    assert "1 of 2 live proofs passed" in out
+
+
+def test_output_size_proof_fails_when_conv_and_the_calculator_share_a_wrong_formula(
+        monkeypatch, capsys):
+    """Off by one in the same way, conv and the calculator still agree with each other;
+    only the shape worked by hand catches them."""
+    correct_size, correct_conv = CALCULATOR.conv_output_size, tour.api.conv
+
+    def one_too_many(*args, **kwargs):
+        return correct_size(*args, **kwargs) + 1
+
+    def one_row_and_column_too_many(*args, **kwargs):
+        return np.pad(correct_conv(*args, **kwargs), [(0, 0), (0, 0), (0, 1), (0, 1)])
+
+    monkeypatch.setattr(CALCULATOR, "conv_output_size", one_too_many)
+    monkeypatch.setattr(tour.api, "conv", one_row_and_column_too_many)
+    assert main(["tour", "--section", "output-size"]) == 1
+    out = capsys.readouterr().out
+    failed = [line for line in proof_lines(out) if line.startswith("[FAIL]")]
+    assert len(failed) == 1
+    # by hand: floor((7 + 2 - 2 - 1) / 2) + 1 = 4 by floor((9 + 2 - 2 - 1) / 2) + 1 = 5
+    assert "by hand (1, 3, 4, 5), conv (1, 3, 5, 6), calculator (1, 3, 5, 6)" in failed[0]
