@@ -189,3 +189,29 @@ def insert_zeros(x, gaps, axes):
     out = np.zeros(shape, dtype=x.dtype)
     out[tuple(spread)] = x
     return out
+
+
+def pad_or_crop(x, padding, value=0.0):
+    """Zero-pad by the positive entries of ``padding`` and crop by the negative ones.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, *spatial)
+    padding : sequence of (before, after) pairs, one per spatial axis
+        A pair may mix signs: ``(-1, 2)`` drops the first cell and adds two at the end.
+    value : scalar
+        The fill value of the added cells.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *(size + before + after))
+        A view of a new array.
+
+    Examples
+    --------
+    >>> pad_or_crop(np.array([[[1., 2., 3.]]]), [(-1, 2)])
+    array([[[2., 3., 0., 0.]]])
+    """
+    grow = [(max(before, 0), max(after, 0)) for before, after in padding]
+    shrink = [(max(-before, 0), max(-after, 0)) for before, after in padding]
+    return unpad(pad(x, grow, value=value), shrink)

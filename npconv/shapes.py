@@ -557,3 +557,61 @@ def padding_pairs(padding, ndim, name="padding"):
     if any(v < 0 for pair in pairs for v in pair):
         raise ValueError(f"{name}={padding!r} must not be negative")
     return pairs
+
+
+# --------------------------------------------------------------------------------------------
+# Geometry shared by the pictures and the tour
+# --------------------------------------------------------------------------------------------
+
+def window_reach(count, kernel_size, stride=1, dilation=1):
+    """Cells that ``count`` windows span together along one dimension, from the first tap.
+
+    ``(count - 1) * stride + dilation * (kernel_size - 1) + 1``: the last window starts at
+    ``(count - 1) * stride`` and spans :func:`effective_kernel_size` cells.  For a pooling
+    output this is how far its windows reach into the padded input (beyond its right padding
+    with ``ceil_mode``); for a transposed convolution's input it is the length of the
+    uncropped output the kernel copies are scattered onto.
+
+    Examples
+    --------
+    >>> window_reach(3, kernel_size=2, stride=2)        # windows at 0-1, 2-3, 4-5
+    6
+    >>> window_reach(2, kernel_size=3, stride=2, dilation=2)
+    7
+    """
+    return (count - 1) * stride + effective_kernel_size(kernel_size, dilation)
+
+
+def transposed_conv_as_conv_padding(kernel_size, padding=(0, 0), output_padding=0,
+                                    dilation=1):
+    """The ``(start, end)`` border that makes a transposed convolution an ordinary one.
+
+    Cheat sheet: "Transposed Convolution".  Insert ``stride - 1`` zeros between the input
+    cells, add ``dilation * (kernel_size - 1) - before`` cells at the start and
+    ``dilation * (kernel_size - 1) - after + output_padding`` at the end, and convolve with
+    the flipped kernel, stride 1, same dilation.  An entry is negative when the padding is
+    wider than the kernel's reach: that many cells are cropped instead
+    (:func:`npconv.padding.pad_or_crop`).
+
+    Parameters
+    ----------
+    kernel_size, output_padding, dilation : int
+    padding : (int, int)
+        The transposed convolution's ``(before, after)`` padding.
+
+    Returns
+    -------
+    start, end : int
+
+    Examples
+    --------
+    >>> transposed_conv_as_conv_padding(3)
+    (2, 2)
+    >>> transposed_conv_as_conv_padding(3, padding=(1, 1), output_padding=1, dilation=2)
+    (3, 4)
+    >>> transposed_conv_as_conv_padding(2, padding=(2, 1))      # crops one cell at the start
+    (-1, 0)
+    """
+    before, after = padding
+    reach = effective_kernel_size(kernel_size, dilation) - 1
+    return (reach - before, reach - after + output_padding)

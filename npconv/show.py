@@ -32,12 +32,13 @@ from typing import NamedTuple
 import numpy as np
 
 from . import api
-from .padding import insert_zeros
+from .padding import insert_zeros, pad_or_crop
 from .shapes import (
     avg_pool_divisors,
-    effective_kernel_size,
     int_tuple,
     padding_pairs,
+    transposed_conv_as_conv_padding,
+    window_reach,
 )
 
 __all__ = ["INPUT", "INSERTED", "OPS", "OUTSIDE", "PADDING", "Frame", "frames", "render"]
@@ -193,7 +194,7 @@ def _padded(x, pairs, kernel_size, stride, dilation, out_size):
     widths = []
     for (before, after), n, k, s, d, o in zip(pairs, x.shape[2:], kernel_size, stride,
                                               dilation, out_size):
-        reach = (o - 1) * s + effective_kernel_size(k, d)       # cells the windows span
+        reach = window_reach(o, k, s, d)
         widths.append((before, max(after, reach - before - n)))
     grid = np.pad(x, [(0, 0), (0, 0), *widths])
     kinds = np.full(grid.shape, OUTSIDE)
@@ -211,27 +212,13 @@ def _zero_inserted(x, weight, stride, pairs, output_padding, dilation, ndim):
     axes = tuple(range(2, 2 + ndim))
     spread = insert_zeros(x, stride, axes)
     kinds = insert_zeros(np.ones_like(x), stride, axes)          # 1 where input cells are
-    borders = []
-    for (before, after), k, d, op in zip(pairs, weight.shape[2:], dilation, output_padding):
-        span = effective_kernel_size(k, d) - 1
-        borders.append((span - before, span - after + op))
-    grid, kind_grid = spread, np.where(kinds == 1, INPUT, INSERTED)
-    for axis, (before, after) in enumerate(borders, start=2):
-        # a negative border crops (padding larger than the kernel span)
-        grid = _pad_or_crop(grid, axis, before, after, 0.0)
-        kind_grid = _pad_or_crop(kind_grid, axis, before, after, PADDING)
+    borders = [transposed_conv_as_conv_padding(k, pair, op, d)
+               for pair, k, d, op in zip(pairs, weight.shape[2:], dilation, output_padding)]
+    # a negative border crops (padding larger than the kernel span)
+    grid = pad_or_crop(spread, borders)
+    kind_grid = pad_or_crop(np.where(kinds == 1, INPUT, INSERTED), borders, PADDING)
     flipped = weight[(slice(None), slice(None)) + (slice(None, None, -1),) * ndim]
     return grid, kind_grid, flipped
-
-
-def _pad_or_crop(array, axis, before, after, fill):
-    widths = [(0, 0)] * array.ndim
-    widths[axis] = (max(before, 0), max(after, 0))
-    array = np.pad(array, widths, constant_values=fill)
-    stop = array.shape[axis] - max(-after, 0)
-    index = [slice(None)] * array.ndim
-    index[axis] = slice(max(-before, 0), stop)
-    return array[tuple(index)]
 
 
 def _fmt(value):

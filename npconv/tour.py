@@ -35,6 +35,7 @@ from .shapes import (
     conv_transpose_output_size,
     effective_kernel_size,
     same_padding,
+    transposed_conv_as_conv_padding,
 )
 
 __all__ = [
@@ -344,8 +345,8 @@ def transposed():
     up = api.conv_transpose(y, w, **kwargs)
     report = conv_transpose_report(y.shape, 1, 3, **kwargs)
     spaced = insert_zeros(y, gaps=(2, 2), axes=(2, 3))
-    border = effective_kernel_size(3) - 1
-    framed = pad(spaced, ((border, border), (border, border)))
+    border = transposed_conv_as_conv_padding(3)          # (start, end) = (2, 2) per axis
+    framed = pad(spaced, (border, border))
     flipped = w[:, :, ::-1, ::-1]
     emulated = api.conv(framed, flipped.transpose(1, 0, 2, 3))
     body = (
@@ -357,7 +358,7 @@ def transposed():
         Matrices((("input 2x2", _plane(y)), ("kernel 3x3", _plane(w)),
                   ("transposed conv 5x5", _plane(up)))),
         "The same with an ordinary convolution: insert stride - 1 = 1 zero between the",
-        f"cells, add a border of kernel - 1 = {border} zeros, and convolve with the kernel",
+        f"cells, add a border of kernel - 1 = {border[0]} zeros, and convolve with the kernel",
         "flipped in both axes:",
         Matrices((("zeros inserted and padded 7x7", _plane(framed)),
                   ("flipped kernel", _plane(flipped)), ("conv 5x5", _plane(emulated)))),

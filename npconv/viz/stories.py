@@ -34,9 +34,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import api
-from ..padding import insert_zeros, pad
-from ..shapes import (avg_pool_divisors, effective_kernel_size, pool_output_size, same_padding,
-                      window)
+from ..padding import insert_zeros, pad, pad_or_crop
+from ..shapes import (avg_pool_divisors, int_tuple, padding_pairs, pool_output_size,
+                      same_padding, transposed_conv_as_conv_padding, window, window_reach)
 
 __all__ = [
     "Step", "ConvStory", "PoolStory", "ScatterStory",
@@ -169,21 +169,6 @@ def sample_values(shape, seed=0, low=0, high=4):
     return np.random.default_rng(seed).integers(low, high, size=shape).astype(np.float64)
 
 
-def _per_dim(value, ndim):
-    """An int or a sequence of ints as one int per dimension (already checked by the op)."""
-    if isinstance(value, (tuple, list)):
-        return tuple(int(v) for v in value)
-    return (int(value),) * ndim
-
-
-def _pairs(padding, ndim):
-    """Padding (already checked by the op) as one (before, after) pair per dimension."""
-    if isinstance(padding, (tuple, list)):
-        return tuple((int(p), int(p)) if np.ndim(p) == 0 else (int(p[0]), int(p[1]))
-                     for p in padding)
-    return ((int(padding), int(padding)),) * ndim
-
-
 def _lift(values, ndim, neutral):
     """Prepend a neutral entry so a 1-D configuration draws as a grid one row high."""
     return (neutral,) * (2 - ndim) + tuple(values)
@@ -262,14 +247,14 @@ def conv_story(input, kernel, stride=1, padding=0, dilation=1):
     _check_drawable(ndim)
     output = api.conv(x[None, None], w[None, None], stride=stride, padding=padding,
                       dilation=dilation)[0, 0]
-    stride = _per_dim(stride, ndim)
-    dilation = _per_dim(dilation, ndim)
+    stride = int_tuple(stride, ndim, "stride", minimum=1)
+    dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
     if padding == "same":
         padding = tuple(same_padding(n, k, s, d)
                         for n, k, s, d in zip(x.shape, w.shape, stride, dilation))
     elif padding == "valid":
         padding = 0
-    padding = _pairs(padding, ndim)
+    padding = padding_pairs(padding, ndim)
     formula = _conv_formula(x.shape, w.shape, stride, padding, dilation, output.shape)
 
     padding2 = _lift(padding, ndim, (0, 0))
@@ -331,10 +316,10 @@ def pool_story(mode, input, kernel_size, stride=None, padding=0, dilation=1, cei
         output = api.avg_pool(x[None, None], kernel_size, stride, padding, ceil_mode,
                               count_include_pad)
     output = output[0, 0]
-    kernel_size = _per_dim(kernel_size, ndim)
-    stride = kernel_size if stride is None else _per_dim(stride, ndim)
-    dilation = _per_dim(dilation, ndim)
-    padding = _pairs(padding, ndim)
+    kernel_size = int_tuple(kernel_size, ndim, "kernel_size", minimum=1)
+    stride = kernel_size if stride is None else int_tuple(stride, ndim, "stride", minimum=1)
+    dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
+    padding = padding_pairs(padding, ndim)
     floor_size = tuple(pool_output_size(n, k, s, p, d, False)
                        for n, k, s, p, d in zip(x.shape, kernel_size, stride, padding,
                                                 dilation))
@@ -362,7 +347,7 @@ def pool_story(mode, input, kernel_size, stride=None, padding=0, dilation=1, cei
     stride2 = _lift(stride, ndim, 1)
     dilation2 = _lift(dilation, ndim, 1)
     out2 = _as_grid(output, ndim).shape
-    overhang = tuple(max(0, (o - 1) * s + effective_kernel_size(k, d) - (n + before + after))
+    overhang = tuple(max(0, window_reach(o, k, s, d) - (n + before + after))
                      for o, s, k, d, n, (before, after) in zip(out2, stride2, kernel2,
                                                                dilation2, in_size2, padding2))
     fill = -np.inf if mode == "max" else 0.0
@@ -413,14 +398,12 @@ def scatter_story(input, kernel, stride=1, padding=0, output_padding=0, dilation
     _check_drawable(ndim)
     output = api.conv_transpose(x[None, None], w[None, None], stride=stride, padding=padding,
                                 output_padding=output_padding, dilation=dilation)[0, 0]
-    stride2 = _lift(_per_dim(stride, ndim), ndim, 1)
-    dilation2 = _lift(_per_dim(dilation, ndim), ndim, 1)
-    padding2 = _lift(_pairs(padding, ndim), ndim, (0, 0))
-    output_padding2 = _lift(_per_dim(output_padding, ndim), ndim, 0)
+    stride2, padding2, output_padding2, dilation2 = _transposed_geometry(
+        stride, padding, output_padding, dilation, ndim)
     x2, w2, output2 = _as_grid(x, ndim), _as_grid(w, ndim), _as_grid(output, ndim)
 
     full_size = tuple(o + before + after for o, (before, after) in zip(output2.shape, padding2))
-    reach = tuple((n - 1) * s + effective_kernel_size(k, d)
+    reach = tuple(window_reach(n, k, s, d)
                   for n, s, k, d in zip(x2.shape, stride2, w2.shape, dilation2))
     crop = tuple(slice(before, size - after) for (before, after), size in zip(padding2,
                                                                              full_size))
@@ -472,21 +455,18 @@ def transposed_as_conv_story(input, kernel, stride=1, padding=0, output_padding=
     _check_drawable(ndim)
     api.conv_transpose(x[None, None], w[None, None], stride=stride, padding=padding,
                        output_padding=output_padding, dilation=dilation)   # the op's checks
-    stride2 = _lift(_per_dim(stride, ndim), ndim, 1)
-    dilation2 = _lift(_per_dim(dilation, ndim), ndim, 1)
-    padding2 = _lift(_pairs(padding, ndim), ndim, (0, 0))
-    output_padding2 = _lift(_per_dim(output_padding, ndim), ndim, 0)
+    stride2, padding2, output_padding2, dilation2 = _transposed_geometry(
+        stride, padding, output_padding, dilation, ndim)
     x2, w2 = _as_grid(x, ndim), _as_grid(w, ndim)
 
     stretched = insert_zeros(x2, stride2, axes=(0, 1))
     kinds = insert_zeros(np.full(x2.shape, INPUT + 1), stride2, axes=(0, 1)) - 1
     kinds[kinds < 0] = INSERTED
-    equivalent_padding = []
-    for k, d, (before, after), extra in zip(w2.shape, dilation2, padding2, output_padding2):
-        reach = d * (k - 1)
-        equivalent_padding.append((reach - before, reach - after + extra))
-    grid = _pad_or_crop(stretched, equivalent_padding, 0.0)
-    kinds = _pad_or_crop(kinds, equivalent_padding, PADDING)
+    equivalent_padding = [transposed_conv_as_conv_padding(k, pair, extra, d)
+                          for k, d, pair, extra in zip(w2.shape, dilation2, padding2,
+                                                       output_padding2)]
+    grid = pad_or_crop(stretched[None, None], equivalent_padding)[0, 0]
+    kinds = pad_or_crop(kinds[None, None], equivalent_padding, PADDING)[0, 0]
     flipped = w2[::-1, ::-1]
     output = api.conv(grid[None, None], flipped[None, None], dilation=dilation2)[0, 0]
     formula = [f"zeros between cells: stride − 1 = {s - 1}; padding d·(k−1) − p = "
@@ -501,13 +481,12 @@ def transposed_as_conv_story(input, kernel, stride=1, padding=0, output_padding=
                                formula, ndim)
 
 
-def _pad_or_crop(grid, pairs, fill):
-    """Pad each end of each axis by a non-negative amount; crop by a negative one."""
-    grow = [(max(before, 0), max(after, 0)) for before, after in pairs]
-    grid = np.pad(grid, grow, constant_values=fill)
-    shrink = tuple(slice(max(-before, 0), grid.shape[axis] - max(-after, 0))
-                   for axis, (before, after) in enumerate(pairs))
-    return grid[shrink]
+def _transposed_geometry(stride, padding, output_padding, dilation, ndim):
+    """A transposed convolution's hyperparameters (already checked by the op) on the grid."""
+    return (_lift(int_tuple(stride, ndim, "stride", minimum=1), ndim, 1),
+            _lift(padding_pairs(padding, ndim), ndim, (0, 0)),
+            _lift(int_tuple(output_padding, ndim, "output_padding", minimum=0), ndim, 0),
+            _lift(int_tuple(dilation, ndim, "dilation", minimum=1), ndim, 1))
 
 
 def _transposed_formula(in_size, kernel_size, stride, padding, output_padding, dilation,
