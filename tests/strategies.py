@@ -203,3 +203,42 @@ def tie_rich_arrays(draw, shape, dtype=np.float64):
     values[rng.random(shape) < share_of_neg_inf] = -np.inf
     values[rng.random(shape) < share_of_nan] = np.nan
     return values
+
+
+# --------------------------------------------------------------------------------------------
+# Pictures (npconv.show): 1-D and 2-D configurations small enough to draw
+# --------------------------------------------------------------------------------------------
+
+@st.composite
+def picture_configs(draw, ops=("conv", "max_pool", "avg_pool", "conv_transpose")):
+    """Keyword arguments of ``npconv.show.frames``: op, size and the hyperparameters.
+
+    Pooling pads at most kernel_size // 2 and gets an input of at least
+    ``max(span - before - after, dilation, 1)`` cells, so that every window holds an input
+    cell (the core rejects a window wholly on padding); a transposed convolution's padding
+    is capped so that its output keeps at least one cell.
+    """
+    op = draw(st.sampled_from(ops))
+    ndim = draw(st.integers(1, 2))
+    ints = st.lists(st.integers(1, 3), min_size=ndim, max_size=ndim).map(tuple)
+    kernel_size, stride = draw(ints), draw(ints)
+    dilation = (1,) * ndim if op == "avg_pool" else draw(ints)
+    is_pool = op in ("max_pool", "avg_pool")
+    padding = tuple(draw(st.integers(0, k // 2 if is_pool else 2)) for k in kernel_size)
+    spans = [span(k, d) for k, d in zip(kernel_size, dilation)]
+    if op == "conv_transpose":
+        size = tuple(draw(st.integers(1, 4)) for _ in kernel_size)
+        # out = (n - 1) * s - 2p + span >= 1
+        padding = tuple(min(p, ((n - 1) * s + sp - 1) // 2)
+                        for p, n, s, sp in zip(padding, size, stride, spans))
+    else:
+        smallest = [max(sp - 2 * p, d if is_pool else 1, 1)
+                    for sp, p, d in zip(spans, padding, dilation)]
+        size = tuple(n + draw(st.integers(0, 3)) for n in smallest)
+    config = {"op": op, "size": size, "kernel_size": kernel_size, "stride": stride,
+              "padding": padding, "dilation": dilation}
+    if is_pool:
+        config["ceil_mode"] = draw(st.booleans())
+    if op == "avg_pool":
+        config["count_include_pad"] = draw(st.booleans())
+    return config
