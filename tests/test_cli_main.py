@@ -44,33 +44,45 @@ def test_subcommand_help_shows_an_example(name, capsys):
     assert f"  npconv {name}" in out
 
 
-@pytest.mark.parametrize("argv", [
-    ["nonsense"],
-    ["tour", "--section", "nonsense"],
-    ["shape", "conv2d", "--input", "1x3x32x32", "--kernel", "three", "--out-channels", "4"],
-    ["shape", "conv2d", "--input", "1x3x32x32", "--kernel", "3"],          # no --out-channels
-    ["shape", "conv3d", "--input", "1x3x32x32", "--out-channels", "4", "--kernel", "3"],
-    ["shape", "conv9d", "--input", "1x3x32x32", "--out-channels", "4", "--kernel", "3"],
-    ["shape", "max_pool2d", "--input", "1x0x4x4", "--kernel", "2"],
-    ["summary"],
-    ["summary", "conv(4,k=3) relu"],                                      # no input shape
-    ["summary", "input(1x3x8x8) conv(4,k=3) pool(2)"],                    # unknown layer
-    ["summary", "input(1x3x8x8) conv(4,k=3", ],                           # unclosed
-    ["summary", "--file", "/nonexistent/net.txt"],
-    ["show", "conv", "--size", "40x40"],
-    ["show", "conv", "--size", "5x5", "--frame", "0"],
-    ["show", "conv", "--size", "5x5", "--frame", "99"],
-    ["show", "conv", "--size", "2x2", "--kernel", "3"],
-    ["gradcheck", "--trials", "0"],
-    ["gradcheck", "--seed", "x"],
+@pytest.mark.parametrize("argv, message", [
+    (["nonsense"], "argument <subcommand>: invalid choice: 'nonsense'"),
+    (["tour", "--section", "nonsense"], "argument --section: invalid choice: 'nonsense'"),
+    (["shape", "conv2d", "--input", "1x3x32x32", "--kernel", "three", "--out-channels", "4"],
+     "argument --kernel: value 'three' is not an integer"),
+    (["shape", "conv2d", "--input", "1x3x32x32", "--kernel", "3"],
+     "needs --out-channels"),
+    (["shape", "conv3d", "--input", "1x3x32x32", "--out-channels", "4", "--kernel", "3"],
+     "conv3d needs an input of 5 sizes"),
+    (["shape", "conv9d", "--input", "1x3x32x32", "--out-channels", "4", "--kernel", "3"],
+     "op 'conv9d' is not one of"),
+    (["shape", "max_pool2d", "--input", "1x0x4x4", "--kernel", "2"],
+     "argument --input: shape '1x0x4x4' must hold sizes >= 1"),
+    (["summary"], "give either a spec (or network name) or --file"),
+    (["summary", "conv(4,k=3) relu"], "no input shape"),
+    (["summary", "input(1x3x8x8) conv(4,k=3) pool(2)"], "unknown layer 'pool(2)'"),
+    (["summary", "input(1x3x8x8) conv(4,k=3", ], "cannot read the spec at '(4,k=3'"),
+    (["summary", "--file", "/nonexistent/net.txt"],
+     "--file /nonexistent/net.txt: No such file or directory"),
+    (["show", "conv", "--size", "40x40"], "the grid would be 40x40 cells"),
+    (["show", "conv", "--size", "5x5", "--frame", "0"],
+     "argument --frame: '0' must be an integer >= 1"),
+    # a 3x3 kernel on 5x5: floor((5 - 2 - 1) / 1) + 1 = 3 per side, 9 output cells
+    (["show", "conv", "--size", "5x5", "--frame", "99"],
+     "--frame 99: this configuration has 9 frames"),
+    # floor((2 - 1*(3 - 1) - 1) / 1) + 1 = 0
+    (["show", "conv", "--size", "2x2", "--kernel", "3"],
+     "output size along spatial dimension 0 would be 0"),
+    (["gradcheck", "--trials", "0"], "argument --trials: '0' must be an integer >= 1"),
+    (["gradcheck", "--seed", "x"], "argument --seed: seed 'x' is not an integer"),
+    (["gradcheck", "--seed", "-1"], "argument --seed: seed '-1' must be an integer >= 0"),
 ])
-def test_bad_arguments_give_one_line_and_status_2(argv, capsys):
+def test_bad_arguments_give_one_line_and_status_2(argv, message, capsys):
     assert main(argv) == 2
     captured = capsys.readouterr()
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1, captured.err
-    assert lines[0].startswith("npconv")
-    assert "error:" in lines[0]
+    assert lines[0].startswith(f"npconv{' ' + argv[0] if argv[0] in OURS else ''}: error: ")
+    assert message in lines[0]
     assert "Traceback" not in captured.err + captured.out
 
 
@@ -90,7 +102,8 @@ def test_python_dash_m_npconv_bad_argument_has_no_traceback():
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
-    assert "error:" in done.stderr
+    # floor((4 - 1*(9 - 1) - 1) / 1) + 1 = -4; the kernel spans 9 cells, the input has 4
+    assert "npconv shape: error: H: output size -4 < 1" in done.stderr
 
 
 def test_tour_needs_no_optional_dependency():
