@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 import scipy.ndimage
 import scipy.signal
-from hypothesis import given
+from hypothesis import example, given
 
 import npconv
 from tests.strategies import conv_configs, conv_transpose_configs, op_args, pool_configs, same_pairs
@@ -120,8 +120,20 @@ def expected_conv(config):
                       config["pairs"], config["dilation"], config["padding_mode"])
 
 
+# The cheat sheet's convolution figure (Stanford UFLDL): a 5x5 binary image, the kernel
+# [[1, 0, 1], [0, 1, 0], [1, 0, 1]]; tests/test_cheat_sheet.py pins its published values.
+UFLDL_CONFIG = {
+    "input": np.array([[[[1., 1., 1., 0., 0.], [0., 1., 1., 1., 0.], [0., 0., 1., 1., 1.],
+                         [0., 0., 1., 1., 0.], [0., 1., 1., 0., 0.]]]]),
+    "weight": np.array([[[[1., 0., 1.], [0., 1., 0.], [1., 0., 1.]]]]),
+    "bias": None, "stride": (1, 1), "padding": 0, "dilation": (1, 1), "groups": 1,
+    "padding_mode": "zeros", "pairs": ((0, 0), (0, 0)),
+}
+
+
 @pytest.mark.parametrize("method", METHODS)
 @given(config=conv_configs())
+@example(config=UFLDL_CONFIG)
 def test_stride_one_conv_is_a_channel_sum_of_scipy_correlations(config, method):
     """With stride 1 and no dilation, conv is the sum over input channels of
     scipy.signal.correlate(padded plane, kernel plane, "valid"), for every padding mode
