@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 
 import npconv
 from tests.strategies import conv_configs, conv_transpose_configs, op_args, pool_configs
@@ -580,7 +580,6 @@ def read_only_copies(arrays):
 
 
 @pytest.mark.parametrize("method", METHODS)
-@settings(max_examples=30)
 @given(config=conv_configs())
 def test_conv_and_its_backward_modify_no_argument(method, config):
     """conv and conv_backward leave input, weight, bias and grad_output as they were."""
@@ -595,7 +594,6 @@ def test_conv_and_its_backward_modify_no_argument(method, config):
 
 
 @pytest.mark.parametrize("method", METHODS)
-@settings(max_examples=30)
 @given(config=conv_transpose_configs())
 def test_conv_transpose_and_its_backward_modify_no_argument(method, config):
     """conv_transpose and its backward leave every argument as it was."""
@@ -611,7 +609,6 @@ def test_conv_transpose_and_its_backward_modify_no_argument(method, config):
 
 
 @pytest.mark.parametrize("method", METHODS)
-@settings(max_examples=30)
 @given(config=pool_configs("max"))
 def test_max_pool_and_its_backward_modify_no_argument(method, config):
     """max_pool and max_pool_backward leave input and grad_output as they were."""
@@ -626,7 +623,6 @@ def test_max_pool_and_its_backward_modify_no_argument(method, config):
 
 
 @pytest.mark.parametrize("method", METHODS)
-@settings(max_examples=30)
 @given(config=pool_configs("avg"))
 def test_avg_pool_and_its_backward_modify_no_argument(method, config):
     """avg_pool and avg_pool_backward leave input and grad_output as they were."""
@@ -641,7 +637,6 @@ def test_avg_pool_and_its_backward_modify_no_argument(method, config):
 
 
 @pytest.mark.parametrize("method", METHODS)
-@settings(max_examples=20)
 @given(config=conv_configs())
 def test_conv_accepts_read_only_arrays(method, config):
     """Read-only input, weight, bias and grad_output give the same results as writable ones."""
@@ -660,7 +655,6 @@ def test_conv_accepts_read_only_arrays(method, config):
 
 
 @pytest.mark.parametrize("method", METHODS)
-@settings(max_examples=20)
 @given(config=conv_transpose_configs())
 def test_conv_transpose_accepts_read_only_arrays(method, config):
     """Read-only arrays give conv_transpose and its backward the same results as writable."""
@@ -679,7 +673,6 @@ def test_conv_transpose_accepts_read_only_arrays(method, config):
 
 
 @pytest.mark.parametrize("method", METHODS)
-@settings(max_examples=20)
 @given(config=pool_configs("max"))
 def test_max_pool_accepts_read_only_arrays(method, config):
     """Read-only input and grad_output give max_pool and its backward the same results."""
@@ -697,7 +690,6 @@ def test_max_pool_accepts_read_only_arrays(method, config):
 
 
 @pytest.mark.parametrize("method", METHODS)
-@settings(max_examples=20)
 @given(config=pool_configs("avg"))
 def test_avg_pool_accepts_read_only_arrays(method, config):
     """Read-only input and grad_output give avg_pool and its backward the same results."""
