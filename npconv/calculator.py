@@ -24,16 +24,20 @@ floor((32 + 2*1 - 2*(3-1) - 1) / 2) + 1 = floor(29 / 2) + 1 = 15
 from typing import NamedTuple
 
 from .shapes import (
+    ceil_mode_window_counts,
     conv_output_size,
     conv_parameter_count,
     conv_transpose_output_size,
     effective_kernel_size,
     int_tuple,
     output_padding_for,
+    output_padding_limit,
     padding_pairs,
     pool_output_size,
+    pool_padding_limit,
     pool_window_counts,
     same_padding,
+    window_taps,
 )
 
 __all__ = [
@@ -105,6 +109,9 @@ class ShapeReport(NamedTuple):
     """Why the configuration is invalid, one sentence per problem; empty if it is valid."""
     notes: tuple
     """Remarks worth knowing (PyTorch's own restrictions, what a divisor means, ...)."""
+    size_formula: str
+    """The output-size formula in symbols, the same for every dimension; each dimension's
+    ``formula`` has its numbers substituted."""
 
 
 def dimension_names(ndim):
@@ -135,11 +142,21 @@ def _padding_text(pair):
     return f"2*{before}" if before == after else f"{before} + {after}"
 
 
-def _conv_formula(n, k, s, pair, d):
-    out = conv_output_size(n, k, s, pair, d)
+def _size_formula(rounding):
+    """The output-size formula of a convolution or a pooling in symbols."""
+    return f"{rounding}((in + 2*padding - dilation*(kernel-1) - 1) / stride) + 1"
+
+
+_TRANSPOSED_SIZE_FORMULA = ("(in - 1)*stride - 2*padding + dilation*(kernel-1) + output_padding"
+                            " + 1")
+
+
+def _rounded_formula(rounding, n, k, s, pair, d, size):
+    """The output-size formula with numbers: ``rounding`` is "floor" or "ceil", ``size`` its
+    value (before ``ceil_mode`` drops a window)."""
     room = n + pair[0] + pair[1] - effective_kernel_size(k, d)
-    return (f"floor(({n} + {_padding_text(pair)} - {d}*({k}-1) - 1) / {s}) + 1 = "
-            f"floor({room} / {s}) + 1 = {out}")
+    return (f"{rounding}(({n} + {_padding_text(pair)} - {d}*({k}-1) - 1) / {s}) + 1 = "
+            f"{rounding}({room} / {s}) + 1 = {size}")
 
 
 def _too_small(name, n, k, pair, d, out):
@@ -220,9 +237,9 @@ def conv_report(input_shape, out_channels, kernel_size, stride=1, padding=0, dil
         out = conv_output_size(n, k, s, pair, d)
         if out < 1:
             problems.append(_too_small(name, n, k, pair, d, out))
+        formula = _rounded_formula("floor", n, k, s, pair, d, out)
         dimensions.append(DimensionReport(name, n, k, s, pair, d, effective_kernel_size(k, d),
-                                          out, _conv_formula(n, k, s, pair, d),
-                                          same_padding=same_pair))
+                                          out, formula, same_padding=same_pair))
     parameters, parameter_formula = _parameters(C_in, out_channels, kernel_size, groups, bias)
     notes = []
     if any(s > 1 for s in stride):
@@ -231,8 +248,8 @@ def conv_report(input_shape, out_channels, kernel_size, stride=1, padding=0, dil
     if any(before != after for before, after in same):
         notes.append("an odd 'same' total puts the extra cell after (SAME_UPPER); a "
                      "symmetric int padding cannot express it")
-    return _finish(f"conv{ndim}d", input_shape, (N, out_channels), dimensions, parameters,
-                   parameter_formula, problems, notes)
+    return _finish(f"conv{ndim}d", input_shape, (N, out_channels), dimensions,
+                   _size_formula("floor"), parameters, parameter_formula, problems, notes)
 
 
 def conv_transpose_report(input_shape, out_channels, kernel_size, stride=1, padding=0,
@@ -290,7 +307,7 @@ def conv_transpose_report(input_shape, out_channels, kernel_size, stride=1, padd
     for name, n, k, s, pair, op, d, op_found in zip(dimension_names(ndim), in_size,
                                                     kernel_size, stride, pairs,
                                                     output_padding, dilation, found):
-        if op >= max(s, d):
+        if op >= output_padding_limit(s, d):
             problems.append(f"{name}: output_padding={op} must be smaller than stride ({s}) "
                             f"or dilation ({d})")
         out = conv_transpose_output_size(n, k, s, pair, op, d)
@@ -308,7 +325,7 @@ def conv_transpose_report(input_shape, out_channels, kernel_size, stride=1, padd
         notes.append("a strided conv maps several sizes to the same one; output_padding "
                      "(or --target) picks which one comes back")
     return _finish(f"conv_transpose{ndim}d", input_shape, (N, out_channels), dimensions,
-                   parameters, parameter_formula, problems, notes)
+                   _TRANSPOSED_SIZE_FORMULA, parameters, parameter_formula, problems, notes)
 
 
 def pool_report(kind, input_shape, kernel_size, stride=None, padding=0, dilation=1,
@@ -361,21 +378,20 @@ def pool_report(kind, input_shape, kernel_size, stride=None, padding=0, dilation
     problems, dimensions = [], []
     for name, n, k, s, pair, d in zip(dimension_names(ndim), in_size, kernel_size, stride,
                                       pairs, dilation):
-        if max(pair) > k // 2:
+        limit = pool_padding_limit(k)
+        if max(pair) > limit:
             problems.append(f"{name}: padding {pair} must be at most half the kernel, "
-                            f"kernel_size // 2 = {k // 2} (PyTorch's rule)")
+                            f"kernel_size // 2 = {limit} (PyTorch's rule)")
         out = pool_output_size(n, k, s, pair, d, ceil_mode)
-        room = n + pair[0] + pair[1] - effective_kernel_size(k, d)
-        rounded = (-(-room // s) if ceil_mode else room // s) + 1
-        formula = (f"{rounding}(({n} + {_padding_text(pair)} - {d}*({k}-1) - 1) / {s}) + 1 "
-                   f"= {rounding}({room} / {s}) + 1 = {rounded}")
+        rounded = ceil_mode_window_counts(n, k, s, pair, d)[0] if ceil_mode else out
+        formula = _rounded_formula(rounding, n, k, s, pair, d, rounded)
         if rounded != out:
-            formula += (f", minus the last window, which would start at "
-                        f"{(rounded - 1) * s - pair[0]}, past the input and its left padding:"
-                        f" {out}")
+            last_start = window_taps(rounded - 1, k, s, pair[0], d).start
+            formula += (f", minus the last window, which would start at {last_start}, past "
+                        f"the input and its left padding: {out}")
         if out < 1:
             problems.append(_too_small(name, n, k, pair, d, out))
-        windows = _windows(n, k, s, pair, d, ceil_mode) if out >= 1 else ()
+        windows = _windows(n, k, s, pair, d, rounded, out) if out >= 1 else ()
         for window in windows:
             if window.kept and window.in_input == 0:
                 problems.append(f"{name}: window {window.index} holds no input cell: its "
@@ -395,28 +411,25 @@ def pool_report(kind, input_shape, kernel_size, stride=None, padding=0, dilation
                       "divisors; " + ("count_include_pad counts the zero padding, never the "
                                       "ceil_mode overhang" if count_include_pad else
                                       "count_include_pad=False counts real input cells only"))
-    return _finish(f"{kind}_pool{ndim}d", input_shape, (N, C), dimensions, 0,
-                   "0 (pooling has no weights)", problems, notes)
+    return _finish(f"{kind}_pool{ndim}d", input_shape, (N, C), dimensions,
+                   _size_formula(rounding), 0, "0 (pooling has no weights)", problems, notes)
 
 
-def _windows(n, k, s, pair, d, ceil_mode):
-    """All windows of one dimension, up to the ceil-mode candidates, marked kept or not."""
+def _windows(n, k, s, pair, d, candidates, kept):
+    """The first ``candidates`` windows of one dimension; the first ``kept`` are kept."""
     before, after = pair
-    room = n + before + after - effective_kernel_size(k, d)
-    candidates = (-(-room // s) if ceil_mode else room // s) + 1
-    kept = pool_output_size(n, k, s, pair, d, ceil_mode)
     windows = []
     for i in range(max(candidates, 0)):
-        taps = tuple(i * s - before + t * d for t in range(k))
+        taps = tuple(window_taps(i, k, s, before, d))
         in_input = sum(0 <= tap < n for tap in taps)
         in_padding = sum(-before <= tap < 0 or n <= tap < n + after for tap in taps)
         windows.append(Window(i, taps, in_input, in_padding, i < kept))
     return windows
 
 
-def _finish(op, input_shape, leading, dimensions, parameters, parameter_formula, problems,
-            notes):
+def _finish(op, input_shape, leading, dimensions, size_formula, parameters, parameter_formula,
+            problems, notes):
     valid = not problems
     output_shape = (*leading, *(dim.output_size for dim in dimensions)) if valid else None
     return ShapeReport(op, input_shape, output_shape, tuple(dimensions), parameters,
-                       parameter_formula, tuple(problems), tuple(notes))
+                       parameter_formula, tuple(problems), tuple(notes), size_formula)

@@ -21,6 +21,7 @@ import re
 import sys
 
 from ..calculator import conv_report, conv_transpose_report, pool_report
+from ..shapes import conv_output_size
 from .arguments import ints_arg, padding_arg, shape_arg
 
 NAME = "shape"
@@ -116,13 +117,7 @@ def format_report(report):
         head = (f"{report.op}: input {_shape_text(report.input_shape)} -> output "
                 f"{_shape_text(report.output_shape)}")
     lines = [head]
-    if report.op.startswith("conv_transpose"):
-        lines.append("output size per dimension: "
-                     "(in - 1)*stride - 2*padding + dilation*(kernel-1) + output_padding + 1")
-    else:
-        rounding = dims[0].formula.split("(")[0]                  # "floor" or "ceil"
-        lines.append(f"output size per dimension: "
-                     f"{rounding}((in + 2*padding - dilation*(kernel-1) - 1) / stride) + 1")
+    lines.append(f"output size per dimension: {report.size_formula}")
     for dim in dims:
         lines.append(f"  {dim.name}: {dim.formula}")
     spans = "x".join(str(dim.effective_kernel) for dim in dims)
@@ -136,7 +131,9 @@ def format_report(report):
     lines.append(f"parameters: {report.parameter_formula}")
     if dims[0].same_padding is not None:
         pads = ", ".join(f"{dim.name} {dim.same_padding}" for dim in dims)
-        same_out = "x".join(str(-(-dim.in_size // dim.stride)) for dim in dims)
+        same_out = "x".join(str(conv_output_size(dim.in_size, dim.kernel_size, dim.stride,
+                                                 dim.same_padding, dim.dilation))
+                            for dim in dims)
         lines.append(f"'same' padding (before, after): {pads} -> {names} {same_out}")
     if any(dim.output_padding is not None for dim in dims):
         pads = ", ".join(f"{dim.name} {dim.output_padding}" for dim in dims)

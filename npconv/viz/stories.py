@@ -35,8 +35,16 @@ import numpy as np
 
 from .. import api
 from ..padding import insert_zeros, pad, pad_or_crop
-from ..shapes import (avg_pool_divisors, int_tuple, padding_pairs, pool_output_size,
-                      same_padding, transposed_conv_as_conv_padding, window, window_reach)
+from ..shapes import (
+    avg_pool_divisors,
+    int_tuple,
+    padding_pairs,
+    pool_output_size,
+    same_padding,
+    transposed_conv_as_conv_padding,
+    window,
+    window_reach,
+)
 
 __all__ = [
     "Step", "ConvStory", "PoolStory", "ScatterStory",
