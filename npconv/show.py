@@ -38,6 +38,7 @@ from .shapes import (
     int_tuple,
     padding_pairs,
     transposed_conv_as_conv_padding,
+    window,
     window_reach,
 )
 
@@ -174,18 +175,17 @@ def frames(op, size, kernel_size=3, stride=None, padding=0, dilation=1, output_p
     cells = list(np.ndindex(*result.shape))
     shown = np.full(result.shape, np.nan)
     for number, (i, j) in enumerate(cells):
-        rows = i * window_stride[0] + dilation[0] * np.arange(kernel_size[0])
-        cols = j * window_stride[1] + dilation[1] * np.arange(kernel_size[1])
-        window = np.zeros(plane.shape, dtype=bool)
-        window[np.ix_(rows, cols)] = True
+        taps_at = window((i, j), kernel_size, window_stride, dilation)
+        in_window = np.zeros(plane.shape, dtype=bool)
+        in_window[taps_at] = True
         shown[i, j] = result[i, j]
-        taps = plane[np.ix_(rows, cols)]
-        tap_kinds = kinds[np.ix_(rows, cols)]
+        taps = plane[taps_at]
+        tap_kinds = kinds[taps_at]
         name = f"out[{i}, {j}]" if ndim == 2 else f"out[{j}]"
         caption = _caption(op, name, taps, tap_kinds, kernel, result[i, j],
                            None if divisors is None else divisors[i, j])
         movie.append(Frame(number, len(cells), (i, j) if ndim == 2 else (j,), plane, kinds,
-                           window, shown.copy(), caption, title, kernel))
+                           in_window, shown.copy(), caption, title, kernel))
     return movie
 
 
