@@ -22,7 +22,8 @@ gradient back through it, so the two are exact adjoints.
 
 import numpy as np
 
-__all__ = ["PADDING_MODES", "padded_source", "pad", "unpad", "pad_backward", "insert_zeros"]
+__all__ = ["PADDING_MODES", "padded_source", "pad", "unpad", "pad_backward", "pad_or_crop",
+           "insert_zeros"]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 

@@ -44,6 +44,8 @@ __all__ = [
     "output_padding_limit",
     "pool_padding_limit",
     "window_argmax",
+    "window_reach",
+    "transposed_conv_as_conv_padding",
 ]
 
 
