@@ -264,7 +264,7 @@ def rss_peak_extra_bytes(fn):
     return max((peak - before) * 1024 - _result_bytes(result), 0)
 
 
-def gemm_peak(dtype="float32", size=1024, repeats=5):
+def gemm_peak(dtype="float32", size=1024, repeats=15):
     """NumPy's matrix-multiply speed in GFLOP/s: the best of ``repeats`` square products."""
     rng = np.random.default_rng(0)
     a = rng.standard_normal((size, size)).astype(dtype)
