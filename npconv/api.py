@@ -50,7 +50,7 @@ class Gradients(NamedTuple):
 # --------------------------------------------------------------------------------------------
 
 def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
-         padding_mode="zeros", method="im2col"):
+         padding_mode="zeros", method="im2col", workspace_bytes=None):
     """N-d convolution (cross-correlation), as ``torch.nn.functional.conv{1,2,3}d``.
 
     Cheat sheet: "Convolution operation", "Padding" (valid and same), "Dilated Convolution"
@@ -75,6 +75,10 @@ def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
         What the padded cells hold, as in PyTorch's ``Conv`` layers.
     method : {"im2col", "loops"}
         Which implementation to run; both give the same numbers.
+    workspace_bytes : int, optional
+        Upper bound on the im2col column buffer, which is filled a few images at a time and
+        reused (default 8 MiB; at least one image's columns are always allocated).  Only
+        ``method="im2col"`` uses it.
 
     Returns
     -------
@@ -119,18 +123,18 @@ def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
     stride, padding, dilation, groups = _conv_geometry(x, weight, bias, stride, padding,
                                                        dilation, groups, padding_mode)
     return _variant(method).conv(x, weight, bias, stride, padding, dilation, groups,
-                                 padding_mode)
+                                 padding_mode, **_workspace(method, workspace_bytes))
 
 
 def conv_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, groups=1, *,
-                  padding_mode="zeros", method="im2col"):
+                  padding_mode="zeros", method="im2col", workspace_bytes=None):
     """Gradients of :func:`conv` with respect to its input, weight and bias.
 
     Parameters
     ----------
     grad_output : array_like, shape (N, C_out, *out_size)
         Gradient of the loss with respect to ``conv``'s output.
-    input, weight, stride, padding, dilation, groups, padding_mode, method
+    input, weight, stride, padding, dilation, groups, padding_mode, method, workspace_bytes
         As given to :func:`conv`.
 
     Returns
@@ -177,7 +181,8 @@ def conv_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, g
     out_size = conv_output_shape(x.shape[2:], weight.shape[2:], stride, padding, dilation)
     _check_grad_output(grad_output, (x.shape[0], weight.shape[0], *out_size))
     grads = _variant(method).conv_backward(grad_output, x, weight, stride, padding, dilation,
-                                           groups, padding_mode)
+                                           groups, padding_mode,
+                                           **_workspace(method, workspace_bytes))
     return Gradients(*grads)
 
 
@@ -230,7 +235,7 @@ def _check_padding_mode_fits(padding, padding_mode, in_size):
 # --------------------------------------------------------------------------------------------
 
 def conv_transpose(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                   dilation=1, *, method="im2col"):
+                   dilation=1, *, method="im2col", workspace_bytes=None):
     """N-d transposed convolution, as ``torch.nn.functional.conv_transpose{1,2,3}d``.
 
     Cheat sheet: "Transposed Convolution".  It maps a convolution's output shape back to its
@@ -252,6 +257,8 @@ def conv_transpose(input, weight, bias=None, stride=1, padding=0, output_padding
         same input size.
     groups : int, default 1
     method : {"im2col", "loops"}
+    workspace_bytes : int, optional
+        Upper bound on the im2col column buffer, as for :func:`conv`.
 
     Returns
     -------
@@ -286,11 +293,12 @@ def conv_transpose(input, weight, bias=None, stride=1, padding=0, output_padding
     x, weight, bias = _floating(input=input, weight=weight, bias=bias)
     geometry = _conv_transpose_geometry(x, weight, bias, stride, padding, output_padding,
                                         groups, dilation)
-    return _variant(method).conv_transpose(x, weight, bias, *geometry)
+    return _variant(method).conv_transpose(x, weight, bias, *geometry,
+                                           **_workspace(method, workspace_bytes))
 
 
 def conv_transpose_backward(grad_output, input, weight, stride=1, padding=0, output_padding=0,
-                            groups=1, dilation=1, *, method="im2col"):
+                            groups=1, dilation=1, *, method="im2col", workspace_bytes=None):
     """Gradients of :func:`conv_transpose` with respect to its input, weight and bias.
 
     Cheat sheet: "Transposed Convolution", run backwards.
@@ -299,7 +307,7 @@ def conv_transpose_backward(grad_output, input, weight, stride=1, padding=0, out
     ----------
     grad_output : array_like, shape (N, C_out, *out_size)
         Gradient of the loss with respect to ``conv_transpose``'s output.
-    input, weight, stride, padding, output_padding, groups, dilation, method
+    input, weight, stride, padding, output_padding, groups, dilation, method, workspace_bytes
         As given to :func:`conv_transpose`.
 
     Returns
@@ -339,7 +347,8 @@ def conv_transpose_backward(grad_output, input, weight, stride=1, padding=0, out
                                            output_padding, dilation)
     _check_grad_output(grad_output, (x.shape[0], weight.shape[1] * groups, *out_size))
     grads = _variant(method).conv_transpose_backward(grad_output, x, weight, stride, padding,
-                                                     output_padding, groups, dilation)
+                                                     output_padding, groups, dilation,
+                                                     **_workspace(method, workspace_bytes))
     return Gradients(*grads)
 
 
@@ -638,6 +647,16 @@ def _variant(method):
     if method == "im2col":
         return im2col
     raise ValueError(f"method={method!r} is not one of {METHODS}")
+
+
+def _workspace(method, workspace_bytes):
+    """The ``workspace_bytes`` option for the im2col variant, checked; loops take none."""
+    if workspace_bytes is not None:
+        if not is_int(workspace_bytes):
+            raise TypeError(f"workspace_bytes={workspace_bytes!r} must be an int or None")
+        if workspace_bytes < 1:
+            raise ValueError(f"workspace_bytes={workspace_bytes} must be >= 1")
+    return {"workspace_bytes": workspace_bytes} if method == "im2col" else {}
 
 
 def _floating(**arrays):

@@ -311,3 +311,33 @@ def test_batched_alias_input_gives_the_ops_result(family, data):
     args = op_args(data.draw(configs))
     x = args.pop("input")
     np.testing.assert_array_equal(aliases[x.ndim - 2](x, **args), op(x, **args))
+
+
+@given(conv_configs(padding_modes=("zeros",)))
+def test_any_workspace_bound_gives_the_loops_result(config):
+    """A workspace of one byte (one image per chunk) still gives the reference numbers."""
+    args = op_args(config)
+    expected = npconv.conv(**args, method="loops")
+    chunked = npconv.conv(**args, method="im2col", workspace_bytes=1)
+    np.testing.assert_allclose(chunked, expected, rtol=1e-10, atol=1e-10)
+    grad = np.ones_like(expected)
+    backward_args = {k: v for k, v in args.items() if k != "bias"}
+    expected_grads = npconv.conv_backward(grad, **backward_args, method="loops")
+    chunked_grads = npconv.conv_backward(grad, **backward_args, workspace_bytes=1)
+    for got, want in zip(chunked_grads, expected_grads):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+
+
+@given(conv_transpose_configs())
+def test_any_workspace_bound_gives_the_loops_result_for_conv_transpose(config):
+    """The same for the transposed convolution, forward and backward."""
+    args = op_args(config)
+    expected = npconv.conv_transpose(**args, method="loops")
+    chunked = npconv.conv_transpose(**args, workspace_bytes=1)
+    np.testing.assert_allclose(chunked, expected, rtol=1e-10, atol=1e-10)
+    grad = np.ones_like(expected)
+    backward_args = {k: v for k, v in args.items() if k != "bias"}
+    expected_grads = npconv.conv_transpose_backward(grad, **backward_args, method="loops")
+    chunked_grads = npconv.conv_transpose_backward(grad, **backward_args, workspace_bytes=1)
+    for got, want in zip(chunked_grads, expected_grads):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)

@@ -716,3 +716,11 @@ def test_flags_must_be_bools(call, name, method):
     """A flag given as a string or number (where "no" would read as True) is refused."""
     with pytest.raises(TypeError, match=rf"{name}=.* must be True or False"):
         call(np.zeros((1, 1, 4)), method)
+
+
+@pytest.mark.parametrize("value, error", [(0, ValueError), (-5, ValueError), (2.5, TypeError)])
+def test_workspace_bytes_must_be_a_positive_int(value, error):
+    """The im2col workspace bound is a positive number of bytes."""
+    x, w = np.zeros((1, 1, 4)), np.ones((1, 1, 2))
+    with pytest.raises(error, match=rf"workspace_bytes={value}"):
+        npconv.conv(x, w, workspace_bytes=value)
