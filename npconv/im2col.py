@@ -37,6 +37,7 @@ from .shapes import (
     conv_transpose_output_shape,
     effective_kernel_size,
     pool_output_shape,
+    window_reach,
 )
 
 __all__ = [
@@ -760,7 +761,7 @@ def _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size):
     pairs = []
     for n, k, s, (before, _), d, o in zip(in_size, kernel_size, stride, padding, dilation,
                                           out_size):
-        reach = (o - 1) * s + effective_kernel_size(k, d)
+        reach = window_reach(o, k, s, d)
         pairs.append((before, max(reach - n - before, 0)))
     return tuple(pairs)
 
