@@ -687,8 +687,13 @@ def _check_input_and_weight(x, weight):
         raise ValueError(f"input must have shape (N, C, *spatial) with at least one spatial "
                          f"dimension, got shape {x.shape}")
     if weight.ndim != x.ndim:
+        hint = ""
+        if weight.ndim == x.ndim + 1:
+            hint = (f"; the input looks unbatched: give it a batch axis (N, C, *spatial), or "
+                    f"use the rank-checked alias (conv{x.ndim - 1}d or "
+                    f"conv_transpose{x.ndim - 1}d), which accepts (C, *spatial)")
         raise ValueError(f"weight must have {x.ndim} dimensions to match input of shape "
-                         f"{x.shape}, got shape {weight.shape}")
+                         f"{x.shape}, got shape {weight.shape}{hint}")
     if min(weight.shape[2:]) < 1:
         raise ValueError(f"kernel_size={weight.shape[2:]} (weight.shape[2:]) must be >= 1 in "
                          f"every dimension")

@@ -104,9 +104,13 @@ def run(args):
     print(f"numpy matmul peak: {peaks}; medians of {repeats} repeats after 1 warm-up")
     first = report["gemm_peak_first_probe_gflops"]
     if any(report["gemm_peak_gflops"][dtype] > 1.05 * first[dtype] for dtype in first):
-        print("(the rows' %peak used the first, slower probe: "
+        # A busy neighbour slowed the first probe, so the rows above overstate %peak.
+        print("the first GEMM probe was slower ("
               + ", ".join(f"{dtype} {gflops:.0f}" for dtype, gflops in first.items())
-              + " GFLOP/s; the JSON's use the best)")
+              + " GFLOP/s); the rows again, against the best probe:")
+        print(bench.TABLE_HEADER)
+        for row in report["results"]:
+            print(bench.format_row(row))
     print("ratio = npconv / torch time; max pool bwd vs torch fwd+bwd; mem = peak extra "
           "memory of one call beyond input and output (npconv: tracemalloc, torch: RSS)")
     if args.json:

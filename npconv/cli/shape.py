@@ -1,4 +1,4 @@
-"""The calculator: a layer's output shape, with the formula and the numbers substituted.
+r"""The calculator: a layer's output shape, with the formula and the numbers substituted.
 
 Prints the output shape, the output-size formula per dimension, the effective (dilated)
 kernel, the parameter count and, for a convolution, the padding "same" would need.  For a

@@ -28,7 +28,7 @@ HELP = "draw the sliding window in the terminal, frame by frame"
 def add_arguments(parser):
     """The op, the input size, the geometry, and which frames to draw."""
     parser.add_argument("op", choices=OPS, help="which op to draw")
-    parser.add_argument("--size", type=shape_arg, default=(5, 5), metavar="HxW",
+    parser.add_argument("--size", "--input", dest="size", type=shape_arg, default=(5, 5), metavar="HxW",
                         help="spatial input size, HxW or W (default 5x5)")
     parser.add_argument("--kernel", type=ints_arg, default=3, metavar="K",
                         help="kernel size (default 3)")
