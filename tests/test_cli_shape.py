@@ -64,8 +64,17 @@ def test_conv_transpose_target_out_of_reach(capsys):
                            "--out-channels", "1", "--kernel", "3", "--stride", "2",
                            "--padding", "1", "--target", "40")
     assert status == 2
-    assert "no valid output" in out
+    # (16-1)*2 - 2 + 2 + op + 1 = 31 + op with op in {0, 1}: 40 cannot be reached
+    assert "does not fit this layer: L: target_size=40 is out of reach" in out
     assert "L: target_size=40 is out of reach" in err
+
+
+def test_groups_that_do_not_divide_the_channels_are_the_headline(capsys):
+    status, out, err = run(capsys, "conv2d", "--input", "1x3x32x32", "--out-channels", "8",
+                           "--kernel", "3", "--groups", "2")
+    assert status == 2
+    assert out.splitlines()[0] == ("conv2d: input 1x3x32x32 does not fit this layer: "
+                                   "groups=2 must divide the input channels C_in=3")
 
 
 def test_max_pool_ceil_mode_keeps_a_partial_window(capsys):

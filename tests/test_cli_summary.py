@@ -56,3 +56,11 @@ def test_spec_and_file_together_is_an_error(tmp_path, capsys):
     path.write_text("relu", encoding="utf-8")
     assert main(["summary", "relu", "--file", str(path)]) == 2
     assert "either a spec" in capsys.readouterr().err
+
+
+def test_an_unknown_network_name_lists_the_shipped_ones(capsys):
+    from npconv.cli import main
+    assert main(["summary", "resnet18"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown layer 'resnet18'" in err
+    assert "shipped networks: vgg16, alexnet, lenet5, dcgan-generator, dilated" in err

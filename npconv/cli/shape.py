@@ -111,7 +111,10 @@ def format_report(report):
     """The report as lines of text."""
     dims = report.dimensions
     names = "x".join(dim.name for dim in dims)
-    if report.output_shape is None:
+    if report.output_shape is None and all(dim.output_size >= 1 for dim in dims):
+        head = (f"{report.op}: input {_shape_text(report.input_shape)} does not fit this "
+                f"layer: {'; '.join(report.problems)}")
+    elif report.output_shape is None:
         head = f"{report.op}: input {_shape_text(report.input_shape)} has no valid output"
     else:
         head = (f"{report.op}: input {_shape_text(report.input_shape)} -> output "

@@ -55,5 +55,12 @@ def run(args):
             raise ValueError(f"--file {args.file}: {error.strerror}") from None
     else:
         spec = NETWORKS.get(args.spec, args.spec)
-    print(format_summary(summarize(spec, args.input)))
+    try:
+        summary = summarize(spec, args.input)
+    except ValueError as error:
+        if args.file is None and args.spec not in NETWORKS and " " not in args.spec.strip():
+            # One bare word that is no layer: most likely a network name we do not ship.
+            raise ValueError(f"{error}; shipped networks: {', '.join(NETWORKS)}") from None
+        raise
+    print(format_summary(summary))
     return 0
