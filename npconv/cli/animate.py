@@ -18,7 +18,7 @@ Example:
   npconv animate conv_transpose --input 2x2 --kernel 3 --stride 2 -o up.gif
 """
 
-from .arguments import ints_arg, padding_arg, positive_int
+from .arguments import add_geometry_arguments, ints_arg, positive_int
 
 NAME = "animate"
 HELP = "draw an op as an animated GIF or a PNG still (needs npconv[viz])"
@@ -38,19 +38,7 @@ def add_arguments(parser):
                         help="input size: W for 1-D, HxW for 2-D (one channel)")
     parser.add_argument("--kernel", type=ints_arg, default=3, metavar="K",
                         help="kernel (or pooling window) size, e.g. 3 or 3x2; default 3")
-    parser.add_argument("--stride", type=ints_arg, metavar="S",
-                        help="default 1 for conv and conv_transpose, the kernel for pooling")
-    parser.add_argument("--padding", type=padding_arg, default=0, metavar="P",
-                        help="int, per-dimension ints, before:after pairs, or (conv) "
-                             "'same'/'valid'; default 0")
-    parser.add_argument("--dilation", type=ints_arg, default=1, metavar="D",
-                        help="conv, conv_transpose, max_pool; default 1")
-    parser.add_argument("--output-padding", type=ints_arg, default=0, metavar="OP",
-                        help="conv_transpose: default 0")
-    parser.add_argument("--ceil-mode", action="store_true", help="pooling: round up")
-    parser.add_argument("--no-count-include-pad", dest="count_include_pad",
-                        action="store_false",
-                        help="avg_pool: divide by real cells only, not the zero padding")
+    add_geometry_arguments(parser)
     parser.add_argument("--view", choices=["both", "scatter", "conv"], default="both",
                         help="conv_transpose: which way to draw it; default both")
     parser.add_argument("--seed", type=int, default=0,

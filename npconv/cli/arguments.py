@@ -17,7 +17,8 @@ Examples
 import argparse
 import re
 
-__all__ = ["ints_arg", "padding_arg", "positive_int", "shape_arg"]
+__all__ = ["add_geometry_arguments", "ints_arg", "padding_arg", "positive_int",
+           "shape_arg"]
 
 _SEPARATOR = re.compile(r"[x,]")
 
@@ -69,3 +70,31 @@ def positive_int(text):
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be an integer >= 1")
     return value
+
+
+def add_geometry_arguments(parser):
+    """Add the options every op shares: stride, padding, dilation, and the per-op extras.
+
+    ``shape``, ``show`` and ``animate`` describe a layer the same way, so they take these
+    options from here: ``--stride``, ``--padding``, ``--dilation``, ``--output-padding``
+    (conv_transpose), ``--ceil-mode`` (pooling) and ``--no-count-include-pad`` (avg_pool).
+
+    >>> parser = argparse.ArgumentParser()
+    >>> add_geometry_arguments(parser)
+    >>> args = parser.parse_args(["--padding", "0:1", "--ceil-mode"])
+    >>> args.stride, args.padding, args.dilation, args.ceil_mode, args.count_include_pad
+    (None, ((0, 1),), 1, True, True)
+    """
+    parser.add_argument("--stride", type=ints_arg, metavar="S",
+                        help="default 1 for conv and conv_transpose, the kernel for pooling")
+    parser.add_argument("--padding", type=padding_arg, default=0, metavar="P",
+                        help="int, per-dimension ints, before:after pairs, or (conv) "
+                             "'same'/'valid'; default 0")
+    parser.add_argument("--dilation", type=ints_arg, default=1, metavar="D",
+                        help="conv, conv_transpose, max_pool; default 1")
+    parser.add_argument("--output-padding", type=ints_arg, default=0, metavar="OP",
+                        help="conv_transpose: default 0")
+    parser.add_argument("--ceil-mode", action="store_true", help="pooling: round up")
+    parser.add_argument("--no-count-include-pad", dest="count_include_pad",
+                        action="store_false",
+                        help="avg_pool: divide by real cells only, not the zero padding")

@@ -22,7 +22,7 @@ import sys
 
 from ..calculator import conv_report, conv_transpose_report, pool_report
 from ..shapes import conv_output_size
-from .arguments import ints_arg, padding_arg, shape_arg
+from .arguments import add_geometry_arguments, ints_arg, shape_arg
 
 NAME = "shape"
 HELP = "the calculator: output shape, formula, parameters and 'same' padding of one layer"
@@ -40,24 +40,13 @@ def add_arguments(parser):
                         help="output channels (conv and conv_transpose; required)")
     parser.add_argument("--kernel", type=ints_arg, required=True, metavar="K",
                         help="kernel size, e.g. 3 or 3x5")
-    parser.add_argument("--stride", type=ints_arg, metavar="S",
-                        help="default 1 for conv, the kernel size for pooling")
-    parser.add_argument("--padding", type=padding_arg, default=0, metavar="P",
-                        help="int, per-dimension ints, before:after pairs, or (conv) "
-                             "'same'/'valid'; default 0")
-    parser.add_argument("--dilation", type=ints_arg, default=1, metavar="D", help="default 1")
+    add_geometry_arguments(parser)
     parser.add_argument("--groups", type=int, default=1, help="conv: default 1")
     parser.add_argument("--no-bias", dest="bias", action="store_false",
                         help="conv: count no bias parameters")
-    parser.add_argument("--output-padding", type=ints_arg, default=0, metavar="OP",
-                        help="conv_transpose: default 0")
     parser.add_argument("--target", type=ints_arg, metavar="SIZE",
                         help="conv_transpose: wanted output size; prints the output_padding "
                              "that reaches it")
-    parser.add_argument("--ceil-mode", action="store_true", help="pooling: round up")
-    parser.add_argument("--no-count-include-pad", dest="count_include_pad",
-                        action="store_false",
-                        help="avg_pool: divide by real cells only, not the zero padding")
 
 
 def report_for(args):

@@ -19,7 +19,7 @@ import sys
 import time
 
 from ..show import OPS, frames, render
-from .arguments import ints_arg, padding_arg, positive_int, shape_arg
+from .arguments import add_geometry_arguments, ints_arg, positive_int, shape_arg
 
 NAME = "show"
 HELP = "draw the sliding window in the terminal, frame by frame"
@@ -28,19 +28,11 @@ HELP = "draw the sliding window in the terminal, frame by frame"
 def add_arguments(parser):
     """The op, the input size, the geometry, and which frames to draw."""
     parser.add_argument("op", choices=OPS, help="which op to draw")
-    parser.add_argument("--size", "--input", dest="size", type=shape_arg, default=(5, 5), metavar="HxW",
-                        help="spatial input size, HxW or W (default 5x5)")
+    parser.add_argument("--size", "--input", dest="size", type=shape_arg, default=(5, 5),
+                        metavar="HxW", help="spatial input size, HxW or W (default 5x5)")
     parser.add_argument("--kernel", type=ints_arg, default=3, metavar="K",
                         help="kernel size (default 3)")
-    parser.add_argument("--stride", type=ints_arg, metavar="S",
-                        help="default 1 for convolutions, the kernel for pooling")
-    parser.add_argument("--padding", type=padding_arg, default=0, metavar="P")
-    parser.add_argument("--dilation", type=ints_arg, default=1, metavar="D")
-    parser.add_argument("--output-padding", type=ints_arg, default=0, metavar="OP",
-                        help="conv_transpose only")
-    parser.add_argument("--ceil-mode", action="store_true", help="pooling only")
-    parser.add_argument("--no-count-include-pad", dest="count_include_pad",
-                        action="store_false", help="avg_pool only")
+    add_geometry_arguments(parser)
     parser.add_argument("--frame", type=positive_int, metavar="N",
                         help="draw only frame N (from 1); default: all of them")
     parser.add_argument("--delay", type=float, default=0.0, metavar="SECONDS",
