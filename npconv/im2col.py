@@ -93,9 +93,10 @@ def im2col(x_padded, kernel_size, stride, dilation, out_size=None):
     # windows: (N, C, *window starts, *spans); keep every stride-th start and dilation-th cell
     starts = tuple(slice(None, (o - 1) * s + 1, s) for o, s in zip(out_size, stride))
     taps = tuple(slice(None, None, d) for d in dilation)
-    windows = windows[(slice(None), slice(None)) + starts + taps]   # (N, C, *out_size, *kernel_size)
+    windows = windows[(slice(None), slice(None)) + starts + taps]
+    # windows: (N, C, *out_size, *kernel_size); put the kernel axes before the window axes
     order = (0, 1, *range(2 + ndim, 2 + 2 * ndim), *range(2, 2 + ndim))
-    windows = windows.transpose(order)                              # (N, C, *kernel_size, *out_size)
+    windows = windows.transpose(order)                      # (N, C, *kernel_size, *out_size)
     return windows.reshape(N, C * math.prod(kernel_size), math.prod(out_size))  # copies
 
 
@@ -127,7 +128,7 @@ def col2im(cols, padded_shape, kernel_size, stride, dilation, out_size=None):
     if out_size is None:
         out_size = [conv_output_size(p, k, s, (0, 0), d)
                     for p, k, s, d in zip(padded_size, kernel_size, stride, dilation)]
-    cols = cols.reshape(N, C, *kernel_size, *out_size)
+    cols = cols.reshape(N, C, *kernel_size, *out_size)          # (N, C, *kernel_size, *out_size)
     out = np.zeros(padded_shape, dtype=cols.dtype)
     for tap in np.ndindex(*kernel_size):
         cells = tuple(slice(t * d, t * d + (o - 1) * s + 1, s)
@@ -297,6 +298,7 @@ def _depthwise_conv(x, padding, padding_mode, weight, stride, dilation, out_size
                                                              dilation, out_size)]
             w_shape = (C_in, multiplier) + (1,) * len(out_size)
             wide = out_groups[start:stop]
+        # taps_w[:, :, tap] reshaped to w_shape = (G, m, 1, ...): one weight per channel pair
         np.multiply(cells[0], taps_w[:, :, 0].reshape(w_shape), out=wide)   # first tap
         product = np.empty_like(wide)
         for tap_index in range(1, len(cells)):
@@ -340,7 +342,7 @@ def _depthwise_conv_backward(grad_output, x, padding, padding_mode, weight, stri
             grad_cells = [grad_flat[:, :, offset:offset + length] for offset in offsets]
         else:
             g = g.reshape(n, C_in, multiplier, -1)                  # (n, G, m, L)
-            x_cells = [view.reshape(n, C_in, 1, -1) for view in _tap_order(
+            x_cells = [view.reshape(n, C_in, 1, -1) for view in _tap_order(   # (n, G, 1, L)
                 x_padded, kernel_size, stride, dilation, out_size)]
             grad_x_padded = np.zeros(x_padded.shape, dtype=grad_w.dtype)
             grad_cells = _tap_order(grad_x_padded, kernel_size, stride, dilation, out_size)
@@ -351,10 +353,10 @@ def _depthwise_conv_backward(grad_output, x, padding, padding_mode, weight, stri
             partial_grad_w[:, :, tap_index] = product.sum(axis=(0, 3))     # (G, m)
             np.multiply(g, taps_w[:, :, tap_index, None], out=product)
             spread = product[:, :, 0] if multiplier == 1 else product.sum(axis=2)
-            grad_cells[tap_index] += spread.reshape(grad_cells[tap_index].shape)
+            grad_cells[tap_index] += spread.reshape(grad_cells[tap_index].shape)  # (n, G, ...)
         if unit_stride:
             cells = math.prod(padded)
-            grad_x_padded = grad_flat[:, :, :cells].reshape(n, C_in, *padded)
+            grad_x_padded = grad_flat[:, :, :cells].reshape(n, C_in, *padded)  # unflatten
         grad_x[start:stop] = pad_backward(grad_x_padded, padding, padding_mode)
         return partial_grad_w
 
@@ -381,7 +383,7 @@ def _weight_gradient_chunk(g, columns):
     contiguous inner axis of both operands, the layout OpenBLAS runs about 20% faster for
     this long, thin product.
     """
-    return (columns @ g.swapaxes(1, 2)).swapaxes(1, 2)
+    return (columns @ g.swapaxes(1, 2)).swapaxes(1, 2)           # (G, C_out/G, C_in/G*K)
 
 
 def _tap_order(x, kernel_size, stride, dilation, out_size):
@@ -530,14 +532,15 @@ def _tap_flat_index(in_size, kernel_size, stride, pool_padding, dilation, out_si
     """Flat input index (int64) of each window's winning tap: window origin + tap offset."""
     origin = np.zeros((), dtype=np.int64)
     offsets = np.zeros(math.prod(kernel_size), dtype=np.int64)
-    taps = np.array(list(np.ndindex(*kernel_size)), dtype=np.int64).reshape(-1, len(in_size))
+    taps = np.array(list(np.ndindex(*kernel_size)), dtype=np.int64)
+    taps = taps.reshape(-1, len(in_size))                          # (K, ndim): each tap's index
     row_stride = 1
     for dim in reversed(range(len(in_size))):
         before = pool_padding[dim][0]
         starts = np.arange(out_size[dim]) * stride[dim] - before
         shape = [1] * len(in_size)
         shape[dim] = out_size[dim]
-        origin = origin + (starts * row_stride).reshape(shape)
+        origin = origin + (starts * row_stride).reshape(shape)     # broadcasts to (*out_size)
         offsets += taps[:, dim] * dilation[dim] * row_stride
         row_stride *= in_size[dim]
     return origin + np.take(offsets, winner)
