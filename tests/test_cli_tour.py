@@ -147,6 +147,18 @@ def test_tour_fails_when_im2cols_forward_is_slightly_wrong(monkeypatch, capsys):
     assert "0 of 2 live proofs passed" in out
 
 
+def test_a_crash_in_an_op_is_a_failed_section_not_a_bad_argument(monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise ValueError("broken on purpose")
+
+    monkeypatch.setattr(IM2COL, "max_pool", broken)
+    assert main(["tour", "--section", "pooling", "--section", "dilation"]) == 1
+    out = capsys.readouterr().out
+    assert "[FAIL] the section raised ValueError: broken on purpose" in out
+    assert "== Dilated convolution" in out          # the next section still runs
+    assert "3 of 4 live proofs passed" in out       # 1 crashed section + dilation's 3 proofs
+
+
 def test_tour_fails_when_a_backward_is_wrong(monkeypatch, capsys):
     correct = LOOPS.conv_backward
 
