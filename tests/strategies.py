@@ -206,12 +206,12 @@ def tie_rich_arrays(draw, shape, dtype=np.float64):
 
 
 # --------------------------------------------------------------------------------------------
-# Pictures (npconv.show): 1-D and 2-D configurations small enough to draw
+# Pictures (npconv.tools.show): 1-D and 2-D configurations small enough to draw
 # --------------------------------------------------------------------------------------------
 
 @st.composite
 def picture_configs(draw, ops=("conv", "max_pool", "avg_pool", "conv_transpose")):
-    """Keyword arguments of ``npconv.show.frames``: op, size and the hyperparameters.
+    """Keyword arguments of ``npconv.tools.show.frames``: op, size and the hyperparameters.
 
     Pooling pads at most kernel_size // 2 and gets an input of at least
     ``max(span - before - after, dilation, 1)`` cells, so that every window holds an input

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from npconv import bench
+from npconv.tools import bench
 from npconv.cli import main
 
 TINY = [

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import npconv
-from npconv.calculator import conv_report, conv_transpose_report, pool_report
+from npconv.tools.calculator import conv_report, conv_transpose_report, pool_report
 
 
 def torch_conv_size(n, k, s, p, d):

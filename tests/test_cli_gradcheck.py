@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from npconv import gradcheck
+from npconv.tools import gradcheck
 from npconv.cli import main
 
 

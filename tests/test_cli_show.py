@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from npconv import show
+from npconv.tools import show
 from npconv.cli import main
 from npconv.cli.show import use_color
 

@@ -12,13 +12,13 @@ import importlib
 import numpy as np
 import pytest
 
-from npconv import tour
+from npconv.tools import tour
 from npconv.cli import main
 
 # The modules whose functions the failure tests break.  importlib, because the package
 # re-exports a function named im2col that hides the module of that name.
 CALCULATOR, IM2COL, LOOPS = (importlib.import_module(f"npconv.{name}")
-                             for name in ("calculator", "im2col", "loops"))
+                             for name in ("tools.calculator", "im2col", "loops"))
 
 
 def matrices(section):

@@ -28,7 +28,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import npconv
-from npconv import calculator
+from npconv.tools import calculator
 from tests.strategies import conv_configs, conv_transpose_configs, op_args, pool_configs
 
 METHODS = ("loops", "im2col")

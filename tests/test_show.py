@@ -1,4 +1,4 @@
-"""``npconv.show``'s frames: every drawn window, weighted by the kernel, gives the output cell.
+"""``npconv.tools.show``'s frames: every drawn window, weighted by the kernel, gives the output cell.
 
 The expectation is the multiply-and-sum (or max, or sum over the divisor) of the drawn window
 done here, compared with the ops' own output: the picture must show the cells the op really
@@ -9,7 +9,7 @@ cells, plus padding cells when ``count_include_pad``, never the ``ceil_mode`` ov
 import numpy as np
 from hypothesis import given
 
-from npconv.show import INPUT, PADDING, frames, render
+from npconv.tools.show import INPUT, PADDING, frames, render
 from tests.strategies import picture_configs
 
 

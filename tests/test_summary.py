@@ -17,8 +17,8 @@ Sources (none of them npconv's output):
 
 import pytest
 
-from npconv.networks import NETWORKS
-from npconv.summary import format_summary, parse_spec, summarize
+from npconv.tools.networks import NETWORKS
+from npconv.tools.summary import format_summary, parse_spec, summarize
 
 
 def conv_rows(summary, kind="conv"):

@@ -18,7 +18,7 @@ defines four names and nothing else is required:
 ``run(args) -> int``
     Does the work and returns the exit status (0 success, 1 a check failed, 2 bad
     arguments).  It only parses and formats: the numbers come from a plain function of a
-    top-level module (``npconv.tour``, ``npconv.calculator``, ...), which is what a test or a
+    top-level module (``npconv.tools.tour``, ``npconv.tools.calculator``, ...), which is what a test or a
     notebook calls.  Import optional dependencies (matplotlib) inside ``run``, so that
     ``npconv --help`` and the other subcommands work without them.
 

@@ -18,7 +18,7 @@ import os
 import subprocess
 import sys
 
-from .. import bench
+from ..tools import bench
 from .arguments import positive_int
 
 NAME = "bench"

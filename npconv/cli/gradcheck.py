@@ -13,7 +13,7 @@ Example:
 
 import argparse
 
-from ..gradcheck import METHODS, OPS, TOLERANCE, run_checks, worst_errors
+from ..tools.gradcheck import METHODS, OPS, TOLERANCE, run_checks, worst_errors
 from .arguments import positive_int
 
 NAME = "gradcheck"
@@ -58,7 +58,7 @@ def run(args):
                 crashed.append(f"{op} {method}")
                 print(f"{op:<16}{method:<8}{'-':>7}  {'-':>16}  FAIL")
                 print(f"    raised {type(error).__name__}: {error}")
-                print(f"    for the traceback: python -c \"from npconv.gradcheck import "
+                print(f"    for the traceback: python -c \"from npconv.tools.gradcheck import "
                       f"run_checks; run_checks(seed={args.seed}, trials={args.trials}, "
                       f"ops=({op!r},), methods=({method!r},))\"")
                 continue

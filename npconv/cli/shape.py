@@ -20,7 +20,7 @@ Example:
 import re
 import sys
 
-from ..calculator import conv_report, conv_transpose_report, pool_report
+from ..tools.calculator import conv_report, conv_transpose_report, pool_report
 from ..shapes import conv_output_size
 from .arguments import add_geometry_arguments, ints_arg, shape_arg
 
@@ -50,7 +50,7 @@ def add_arguments(parser):
 
 
 def report_for(args):
-    """The :class:`~npconv.calculator.ShapeReport` the arguments ask for."""
+    """The :class:`~npconv.tools.calculator.ShapeReport` the arguments ask for."""
     match = _OP.match(args.op)
     if match is None:
         raise ValueError(f"op {args.op!r} is not one of conv, conv_transpose, max_pool, "

@@ -18,7 +18,7 @@ import os
 import sys
 import time
 
-from ..show import OPS, frames, render
+from ..tools.show import OPS, frames, render
 from .arguments import add_geometry_arguments, ints_arg, positive_int, shape_arg
 
 NAME = "show"

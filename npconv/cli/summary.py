@@ -11,7 +11,7 @@ a shipped network: vgg16, alexnet, lenet5, dcgan-generator, dilated.  Layer toke
 
 The jump is the distance, in input cells, between neighbouring output cells (the product
 of the strides; a transposed conv divides it); the receptive field is how many input cells
-one output cell sees.  The same table in Python: npconv.summary.summarize(spec).
+one output cell sees.  The same table in Python: npconv.tools.summary.summarize(spec).
 
 Example:
   npconv summary "input(1x3x32x32) conv(64,k=3,p=1) relu maxpool(2) conv(128,k=3,p=1)"
@@ -19,8 +19,8 @@ Example:
   npconv summary --file mynet.txt --input 1x3x64x64
 """
 
-from ..networks import NETWORKS
-from ..summary import format_summary, summarize
+from ..tools.networks import NETWORKS
+from ..tools.summary import format_summary, summarize
 from .arguments import shape_arg
 
 NAME = "summary"

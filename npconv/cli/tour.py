@@ -14,7 +14,7 @@ Example:
 
 import numpy as np
 
-from ..tour import SECTIONS, Matrices, tour
+from ..tools.tour import SECTIONS, Matrices, tour
 
 NAME = "tour"
 HELP = "walk the cheat sheet section by section on small arrays, with live proofs"

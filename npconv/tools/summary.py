@@ -46,7 +46,7 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from .calculator import conv_report, conv_transpose_report, pool_report
-from .shapes import receptive_field
+from ..shapes import receptive_field
 
 __all__ = ["Layer", "Row", "Summary", "format_summary", "parse_spec", "summarize"]
 

@@ -1,6 +1,6 @@
-"""Specs of a few real networks, for :func:`npconv.summary.summarize` and ``npconv summary``.
+"""Specs of a few real networks, for :func:`npconv.tools.summary.summarize` and ``npconv summary``.
 
-Each entry of :data:`NETWORKS` is a spec string in the syntax of :mod:`npconv.summary`,
+Each entry of :data:`NETWORKS` is a spec string in the syntax of :mod:`npconv.tools.summary`,
 starting with the input shape its source uses.  They are written from their sources'
 definitions, layer by layer:
 
@@ -23,7 +23,7 @@ Examples
 --------
 >>> sorted(NETWORKS)
 ['alexnet', 'dcgan-generator', 'dilated', 'lenet5', 'vgg16']
->>> from npconv.summary import summarize
+>>> from npconv.tools.summary import summarize
 >>> summarize(NETWORKS["lenet5"]).output_shape
 (1, 10)
 """

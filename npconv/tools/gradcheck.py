@@ -24,8 +24,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import api
-from .shapes import conv_transpose_output_size, effective_kernel_size
+from .. import api
+from ..shapes import conv_transpose_output_size, effective_kernel_size
 
 __all__ = [
     "METHODS",

@@ -25,11 +25,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import api
+from .. import api
 from .calculator import conv_report, conv_transpose_report
 from .gradcheck import check
-from .padding import insert_zeros, pad
-from .shapes import (
+from ..padding import insert_zeros, pad
+from ..shapes import (
     conv_output_size,
     conv_parameter_count,
     conv_transpose_output_size,
@@ -249,7 +249,7 @@ def output_size():
                         f"by hand {by_hand}, conv {out.shape}, "
                         f"calculator {report.output_shape}"))
     return Section("output-size", "The output size formula, with numbers", body,
-                   ("npconv/shapes.py: conv_output_size", "npconv/calculator.py: conv_report"),
+                   ("npconv/shapes.py: conv_output_size", "npconv/tools/calculator.py: conv_report"),
                    tuple(proofs))
 
 

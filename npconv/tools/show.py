@@ -31,9 +31,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import api
-from .padding import insert_zeros, pad_or_crop
-from .shapes import (
+from .. import api
+from ..padding import insert_zeros, pad_or_crop
+from ..shapes import (
     avg_pool_divisors,
     int_tuple,
     padding_pairs,

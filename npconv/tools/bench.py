@@ -45,7 +45,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from . import api
+from .. import api
 
 __all__ = [
     "Case",

@@ -23,7 +23,7 @@ floor((32 + 2*1 - 2*(3-1) - 1) / 2) + 1 = floor(29 / 2) + 1 = 15
 
 from typing import NamedTuple
 
-from .shapes import (
+from ..shapes import (
     ceil_mode_window_counts,
     conv_output_size,
     conv_parameter_count,
