@@ -9,7 +9,7 @@ from .api import (Gradients, avg_pool, avg_pool1d, avg_pool2d, avg_pool3d, avg_p
                   conv, conv1d, conv2d, conv3d, conv_backward, conv_transpose, conv_transpose1d,
                   conv_transpose2d, conv_transpose3d, conv_transpose_backward, max_pool,
                   max_pool1d, max_pool2d, max_pool3d, max_pool_backward)
-from .im2col import col2im, im2col
+from . import im2col, loops      # the two variants, as modules: npconv.loops.conv, ...
 from .padding import insert_zeros, pad
 from .shapes import (conv_output_size, conv_parameter_count, conv_transpose_output_size,
                      effective_kernel_size, output_padding_for, pool_output_size,
@@ -23,7 +23,7 @@ __all__ = [
     "max_pool", "max_pool_backward", "avg_pool", "avg_pool_backward",
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
     "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
-    "im2col", "col2im", "pad", "insert_zeros",
+    "loops", "im2col", "pad", "insert_zeros",
     "conv_output_size", "conv_transpose_output_size", "pool_output_size", "same_padding",
     "effective_kernel_size", "output_padding_for", "conv_parameter_count", "receptive_field",
 ]

@@ -16,7 +16,7 @@ from npconv.tools import tour
 from npconv.cli import main
 
 # The modules whose functions the failure tests break.  importlib, because the package
-# re-exports a function named im2col that hides the module of that name.
+# could once hide a module behind a function of the same name.
 CALCULATOR, IM2COL, LOOPS = (importlib.import_module(f"npconv.{name}")
                              for name in ("tools.calculator", "im2col", "loops"))
 
