@@ -16,10 +16,8 @@ from typing import NamedTuple
 import numpy as np
 
 from . import im2col, loops
-from .padding import PADDING_MODES
-from .shapes import (conv_output_shape, conv_transpose_output_shape, int_tuple, is_int,
-                     output_padding_limit, padding_pairs, pool_output_shape, pool_padding_limit,
-                     same_padding, window_taps)
+from .shapes import (check_groups, check_padding_mode, conv_geometry, conv_transpose_geometry,
+                     is_int, pool_geometry)
 
 __all__ = [
     "Gradients",
@@ -120,10 +118,11 @@ def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
              [51., 90.]]]])
     """
     x, weight, bias = _floating(input=input, weight=weight, bias=bias)
-    stride, padding, dilation, groups = _conv_geometry(x, weight, bias, stride, padding,
-                                                       dilation, groups, padding_mode)
-    return _variant(method).conv(x, weight, bias, stride, padding, dilation, groups,
-                                 padding_mode, **_workspace(method, workspace_bytes))
+    geometry, groups = _conv_geometry(x, weight, bias, stride, padding, dilation, groups,
+                                      padding_mode)
+    return _variant(method).conv(x, weight, bias, geometry.stride, geometry.padding,
+                                 geometry.dilation, groups, padding_mode,
+                                 **_workspace(method, workspace_bytes))
 
 
 def conv_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, groups=1, *,
@@ -176,58 +175,30 @@ def conv_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, g
     array([4.])
     """
     grad_output, x, weight = _floating(grad_output=grad_output, input=input, weight=weight)
-    stride, padding, dilation, groups = _conv_geometry(x, weight, None, stride, padding,
-                                                       dilation, groups, padding_mode)
-    out_size = conv_output_shape(x.shape[2:], weight.shape[2:], stride, padding, dilation)
-    _check_grad_output(grad_output, (x.shape[0], weight.shape[0], *out_size))
-    grads = _variant(method).conv_backward(grad_output, x, weight, stride, padding, dilation,
-                                           groups, padding_mode,
-                                           **_workspace(method, workspace_bytes))
+    geometry, groups = _conv_geometry(x, weight, None, stride, padding, dilation, groups,
+                                      padding_mode)
+    _check_grad_output(grad_output, (x.shape[0], weight.shape[0], *geometry.out_size))
+    grads = _variant(method).conv_backward(grad_output, x, weight, geometry.stride,
+                                           geometry.padding, geometry.dilation, groups,
+                                           padding_mode, **_workspace(method, workspace_bytes))
     return Gradients(*grads)
 
 
 def _conv_geometry(x, weight, bias, stride, padding, dilation, groups, padding_mode):
-    """Check a convolution's arguments; return stride, padding pairs, dilation, groups."""
-    ndim = _check_input_and_weight(x, weight)
+    """Check a convolution's arrays and arguments; return its normalised geometry and groups."""
+    _check_input_and_weight(x, weight)
     N, C_in, *in_size = x.shape
     C_out, C_in_per_group, *kernel_size = weight.shape
-    groups = _check_groups(groups, C_in, C_out)
+    groups = check_groups(groups, C_in, C_out)
     if C_in_per_group * groups != C_in:
         raise ValueError(
             f"input has C_in={C_in} channels but weight of shape {weight.shape} with "
             f"groups={groups} expects C_in = weight.shape[1] * groups = "
             f"{C_in_per_group * groups}")
     _check_bias(bias, C_out)
-    stride = int_tuple(stride, ndim, "stride", minimum=1)
-    dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
-    if padding_mode not in PADDING_MODES:
-        raise ValueError(f"padding_mode={padding_mode!r} is not one of {PADDING_MODES}")
-    if isinstance(padding, str):
-        if padding == "valid":
-            padding = 0
-        elif padding == "same":
-            padding = tuple(same_padding(n, k, s, d)
-                            for n, k, s, d in zip(in_size, kernel_size, stride, dilation))
-        else:
-            raise ValueError(f"padding={padding!r} is not a known padding string; expected "
-                             f"'valid', 'same', an int or per-dimension ints or pairs")
-    padding = padding_pairs(padding, ndim)
-    _check_padding_mode_fits(padding, padding_mode, in_size)
-    conv_output_shape(in_size, kernel_size, stride, padding, dilation)   # raises if < 1
-    return stride, padding, dilation, groups
-
-
-def _check_padding_mode_fits(padding, padding_mode, in_size):
-    for dim, ((before, after), n) in enumerate(zip(padding, in_size)):
-        widest = max(before, after)
-        if padding_mode == "reflect" and widest >= n:
-            raise ValueError(
-                f"padding_mode='reflect' needs padding < input size, but spatial dimension "
-                f"{dim} has size {n} and padding {(before, after)}")
-        if padding_mode == "circular" and widest > n:
-            raise ValueError(
-                f"padding_mode='circular' needs padding <= input size, but spatial "
-                f"dimension {dim} has size {n} and padding {(before, after)}")
+    geometry = conv_geometry(in_size, kernel_size, stride, padding, dilation)
+    check_padding_mode(padding_mode, geometry.padding, in_size)
+    return geometry, groups
 
 
 # --------------------------------------------------------------------------------------------
@@ -291,9 +262,10 @@ def conv_transpose(input, weight, bias=None, stride=1, padding=0, output_padding
     (1, 1, 6, 6)
     """
     x, weight, bias = _floating(input=input, weight=weight, bias=bias)
-    geometry = _conv_transpose_geometry(x, weight, bias, stride, padding, output_padding,
-                                        groups, dilation)
-    return _variant(method).conv_transpose(x, weight, bias, *geometry,
+    geometry, groups = _conv_transpose_geometry(x, weight, bias, stride, padding,
+                                                output_padding, groups, dilation)
+    return _variant(method).conv_transpose(x, weight, bias, geometry.stride, geometry.padding,
+                                           geometry.output_padding, groups, geometry.dilation,
                                            **_workspace(method, workspace_bytes))
 
 
@@ -341,42 +313,31 @@ def conv_transpose_backward(grad_output, input, weight, stride=1, padding=0, out
     (array([[[2., 2.]]]), array([[[3., 3.]]]), array([4.]))
     """
     grad_output, x, weight = _floating(grad_output=grad_output, input=input, weight=weight)
-    stride, padding, output_padding, groups, dilation = _conv_transpose_geometry(
-        x, weight, None, stride, padding, output_padding, groups, dilation)
-    out_size = conv_transpose_output_shape(x.shape[2:], weight.shape[2:], stride, padding,
-                                           output_padding, dilation)
-    _check_grad_output(grad_output, (x.shape[0], weight.shape[1] * groups, *out_size))
-    grads = _variant(method).conv_transpose_backward(grad_output, x, weight, stride, padding,
-                                                     output_padding, groups, dilation,
-                                                     **_workspace(method, workspace_bytes))
+    geometry, groups = _conv_transpose_geometry(x, weight, None, stride, padding,
+                                                output_padding, groups, dilation)
+    _check_grad_output(grad_output, (x.shape[0], weight.shape[1] * groups, *geometry.out_size))
+    grads = _variant(method).conv_transpose_backward(
+        grad_output, x, weight, geometry.stride, geometry.padding, geometry.output_padding,
+        groups, geometry.dilation, **_workspace(method, workspace_bytes))
     return Gradients(*grads)
 
 
 def _conv_transpose_geometry(x, weight, bias, stride, padding, output_padding, groups,
                              dilation):
-    ndim = _check_input_and_weight(x, weight)
+    """Check a transposed convolution's arrays and arguments; return geometry and groups."""
+    _check_input_and_weight(x, weight)
     N, C_in, *in_size = x.shape
     weight_in, C_out_per_group, *kernel_size = weight.shape
-    groups = _check_groups(groups, C_in, None)
+    groups = check_groups(groups, C_in)
     if weight_in != C_in:
         raise ValueError(
             f"input has C_in={C_in} channels but weight of shape {weight.shape} expects "
             f"weight.shape[0] = {weight_in} (conv_transpose weights are "
             f"(C_in, C_out // groups, *kernel_size))")
     _check_bias(bias, C_out_per_group * groups)
-    stride = int_tuple(stride, ndim, "stride", minimum=1)
-    dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
-    _reject_padding_string(padding, "conv_transpose")
-    padding = padding_pairs(padding, ndim)
-    output_padding = int_tuple(output_padding, ndim, "output_padding", minimum=0)
-    for dim, (op, s, d) in enumerate(zip(output_padding, stride, dilation)):
-        if op >= output_padding_limit(s, d):
-            raise ValueError(
-                f"output_padding={op} in spatial dimension {dim} must be smaller than "
-                f"stride ({s}) or dilation ({d})")
-    conv_transpose_output_shape(in_size, kernel_size, stride, padding, output_padding,
-                                dilation)                                 # raises if < 1
-    return stride, padding, output_padding, groups, dilation
+    geometry = conv_transpose_geometry(in_size, kernel_size, stride, padding, output_padding,
+                                       dilation)
+    return geometry, groups
 
 
 # --------------------------------------------------------------------------------------------
@@ -439,7 +400,7 @@ def max_pool(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=F
     ceil_mode = _flag(ceil_mode, "ceil_mode")
     return_indices = _flag(return_indices, "return_indices")
     geometry = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool")
-    out, indices = _variant(method).max_pool(x, *geometry, ceil_mode)
+    out, indices = _variant(method).max_pool(x, *geometry[:4], ceil_mode)
     return (out, indices) if return_indices else out
 
 
@@ -483,9 +444,8 @@ def max_pool_backward(grad_output, input, kernel_size, stride=None, padding=0, d
     grad_output, x = _floating(grad_output=grad_output, input=input)
     ceil_mode = _flag(ceil_mode, "ceil_mode")
     geometry = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool")
-    out_size = pool_output_shape(x.shape[2:], *geometry, ceil_mode)
-    _check_grad_output(grad_output, (*x.shape[:2], *out_size))
-    return _variant(method).max_pool_backward(grad_output, x, *geometry, ceil_mode)
+    _check_grad_output(grad_output, (*x.shape[:2], *geometry.out_size))
+    return _variant(method).max_pool_backward(grad_output, x, *geometry[:4], ceil_mode)
 
 
 def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -535,8 +495,8 @@ def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     x, = _floating(input=input)
     ceil_mode = _flag(ceil_mode, "ceil_mode")
     count_include_pad = _flag(count_include_pad, "count_include_pad")
-    geometry = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool")
-    kernel_size, stride, padding, _ = geometry
+    kernel_size, stride, padding, _, _ = _pool_geometry(x, kernel_size, stride, padding, 1,
+                                                        ceil_mode, "avg_pool")
     divisor_override = _check_divisor(divisor_override)
     return _variant(method).avg_pool(x, kernel_size, stride, padding, ceil_mode,
                                      count_include_pad, divisor_override)
@@ -579,44 +539,21 @@ def avg_pool_backward(grad_output, input, kernel_size, stride=None, padding=0, c
     grad_output, x = _floating(grad_output=grad_output, input=input)
     ceil_mode = _flag(ceil_mode, "ceil_mode")
     count_include_pad = _flag(count_include_pad, "count_include_pad")
-    geometry = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool")
-    kernel_size, stride, padding, dilation = geometry
+    kernel_size, stride, padding, _, out_size = _pool_geometry(x, kernel_size, stride, padding,
+                                                               1, ceil_mode, "avg_pool")
     divisor_override = _check_divisor(divisor_override)
-    out_size = pool_output_shape(x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
     _check_grad_output(grad_output, (*x.shape[:2], *out_size))
     return _variant(method).avg_pool_backward(grad_output, x, kernel_size, stride, padding,
                                               ceil_mode, count_include_pad, divisor_override)
 
 
 def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, op_name):
-    """Check a pooling's arguments; return kernel_size, stride, padding pairs, dilation."""
+    """Check a pooling's input and arguments; return its normalised :class:`PoolGeometry`."""
     if x.ndim < 3:
         raise ValueError(f"input must have shape (N, C, *spatial) with at least one spatial "
                          f"dimension, got shape {x.shape}")
-    N, C, *in_size = x.shape
-    ndim = len(in_size)
-    kernel_size = int_tuple(kernel_size, ndim, "kernel_size", minimum=1)
-    stride = kernel_size if stride is None else int_tuple(stride, ndim, "stride", minimum=1)
-    dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
-    _reject_padding_string(padding, op_name)
-    padding = padding_pairs(padding, ndim)
-    for dim, ((before, after), k) in enumerate(zip(padding, kernel_size)):
-        if max(before, after) > pool_padding_limit(k):
-            raise ValueError(
-                f"padding={(before, after)} in spatial dimension {dim} must be at most half "
-                f"the kernel size, kernel_size // 2 = {pool_padding_limit(k)} (PyTorch's rule)")
-    out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation,
-                                 ceil_mode)                               # raises if < 1
-    for dim, (n, k, s, (before, _), d, o) in enumerate(zip(in_size, kernel_size, stride,
-                                                          padding, dilation, out_size)):
-        for i in range(o):
-            taps = list(window_taps(i, k, s, before, d))
-            if not any(0 <= t < n for t in taps):
-                raise ValueError(
-                    f"window {i} along spatial dimension {dim} holds no input cell: its taps "
-                    f"fall on positions {taps}, all outside the input's 0..{n - 1} "
-                    f"(kernel_size={k}, dilation={d}, padding={padding[dim]})")
-    return kernel_size, stride, padding, dilation
+    return pool_geometry(x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode,
+                         op_name)
 
 
 def _flag(value, name):
@@ -700,18 +637,6 @@ def _check_input_and_weight(x, weight):
     return x.ndim - 2
 
 
-def _check_groups(groups, C_in, C_out):
-    if not is_int(groups):
-        raise TypeError(f"groups={groups!r} must be an int")
-    if groups < 1:
-        raise ValueError(f"groups={groups} must be >= 1")
-    if C_in % groups:
-        raise ValueError(f"groups={groups} must divide the input channels, C_in={C_in}")
-    if C_out is not None and C_out % groups:
-        raise ValueError(f"groups={groups} must divide the output channels, C_out={C_out}")
-    return int(groups)
-
-
 def _check_bias(bias, C_out):
     if bias is not None and bias.shape != (C_out,):
         raise ValueError(f"bias must have shape (C_out,) = ({C_out},), got {bias.shape}")
@@ -721,12 +646,6 @@ def _check_grad_output(grad_output, expected_shape):
     if grad_output.shape != tuple(expected_shape):
         raise ValueError(f"grad_output has shape {grad_output.shape}, but the forward's output "
                          f"shape is {tuple(expected_shape)}")
-
-
-def _reject_padding_string(padding, op_name):
-    if isinstance(padding, str):
-        raise ValueError(f"padding={padding!r}: {op_name} takes no padding strings; give an "
-                         f"int, one int per spatial dimension, or (before, after) pairs")
 
 
 # --------------------------------------------------------------------------------------------

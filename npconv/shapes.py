@@ -23,8 +23,11 @@ The cheat sheet's formula for a 32-wide input, a 3-wide kernel, stride 2 and pad
 
 import math
 import numbers
+from typing import NamedTuple
 
 import numpy as np
+
+from .padding import PADDING_MODES
 
 __all__ = [
     "effective_kernel_size",
@@ -46,6 +49,14 @@ __all__ = [
     "window_argmax",
     "window_reach",
     "transposed_conv_as_conv_padding",
+    "ConvGeometry",
+    "ConvTransposeGeometry",
+    "PoolGeometry",
+    "conv_geometry",
+    "conv_transpose_geometry",
+    "pool_geometry",
+    "check_groups",
+    "check_padding_mode",
 ]
 
 
@@ -617,3 +628,212 @@ def transposed_conv_as_conv_padding(kernel_size, padding=(0, 0), output_padding=
     before, after = padding
     reach = effective_kernel_size(kernel_size, dilation) - 1
     return (reach - before, reach - after + output_padding)
+
+
+# --------------------------------------------------------------------------------------------
+# One validator per op: every tool that describes a layer (the API, the calculator, the
+# pictures) normalises and checks its geometry here, so a rule is written once, in one wording
+# --------------------------------------------------------------------------------------------
+
+class ConvGeometry(NamedTuple):
+    """A convolution's geometry, normalised: one entry per spatial dimension."""
+
+    stride: tuple
+    padding: tuple
+    """``(before, after)`` pairs, with ``"same"`` and ``"valid"`` resolved."""
+    dilation: tuple
+    out_size: tuple
+
+
+class ConvTransposeGeometry(NamedTuple):
+    """A transposed convolution's geometry, normalised: one entry per spatial dimension."""
+
+    stride: tuple
+    padding: tuple
+    """``(before, after)`` pairs: the cells cropped from each end of the output."""
+    output_padding: tuple
+    dilation: tuple
+    out_size: tuple
+
+
+class PoolGeometry(NamedTuple):
+    """A pooling's geometry, normalised: one entry per spatial dimension."""
+
+    kernel_size: tuple
+    stride: tuple
+    """``kernel_size`` when the caller gave ``None``."""
+    padding: tuple
+    dilation: tuple
+    out_size: tuple
+
+
+def conv_geometry(in_size, kernel_size, stride=1, padding=0, dilation=1):
+    """Check and normalise a convolution's hyperparameters for an input of ``in_size``.
+
+    Parameters
+    ----------
+    in_size, kernel_size : tuple of int
+        The spatial sizes of the input and of the kernel.
+    stride, dilation : int or tuple of int
+    padding : int, tuple of int, tuple of (before, after) pairs, "valid" or "same"
+
+    Returns
+    -------
+    ConvGeometry
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the parameter, the value and what was expected; or the dimension whose
+        output would be empty, with the formula.
+
+    Examples
+    --------
+    >>> conv_geometry((5, 5), (3, 3), stride=2, padding="same")
+    ConvGeometry(stride=(2, 2), padding=((1, 1), (1, 1)), dilation=(1, 1), out_size=(3, 3))
+    """
+    ndim = len(in_size)
+    stride = int_tuple(stride, ndim, "stride", minimum=1)
+    dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = 0
+        elif padding == "same":
+            padding = tuple(same_padding(n, k, s, d)
+                            for n, k, s, d in zip(in_size, kernel_size, stride, dilation))
+        else:
+            raise ValueError(f"padding={padding!r} is not a known padding string; expected "
+                             f"'valid', 'same', an int or per-dimension ints or pairs")
+    padding = padding_pairs(padding, ndim)
+    out_size = conv_output_shape(in_size, kernel_size, stride, padding, dilation)
+    return ConvGeometry(stride, padding, dilation, out_size)
+
+
+def conv_transpose_geometry(in_size, kernel_size, stride=1, padding=0, output_padding=0,
+                            dilation=1):
+    """Check and normalise a transposed convolution's hyperparameters.
+
+    ``output_padding`` must be below ``max(stride, dilation)`` in every dimension
+    (:func:`output_padding_limit`).
+
+    Returns
+    -------
+    ConvTransposeGeometry
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the parameter, the value and what was expected.
+
+    Examples
+    --------
+    >>> conv_transpose_geometry((3,), (3,), stride=2, padding=1, output_padding=1)
+    ConvTransposeGeometry(stride=(2,), padding=((1, 1),), output_padding=(1,), dilation=(1,), out_size=(6,))
+    """
+    ndim = len(in_size)
+    stride = int_tuple(stride, ndim, "stride", minimum=1)
+    dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
+    _reject_padding_string(padding, "conv_transpose")
+    padding = padding_pairs(padding, ndim)
+    output_padding = int_tuple(output_padding, ndim, "output_padding", minimum=0)
+    for dim, (op, s, d) in enumerate(zip(output_padding, stride, dilation)):
+        if op >= output_padding_limit(s, d):
+            raise ValueError(
+                f"output_padding={op} in spatial dimension {dim} must be smaller than "
+                f"stride ({s}) or dilation ({d})")
+    out_size = conv_transpose_output_shape(in_size, kernel_size, stride, padding,
+                                           output_padding, dilation)
+    return ConvTransposeGeometry(stride, padding, output_padding, dilation, out_size)
+
+
+def pool_geometry(in_size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                  op_name="pooling"):
+    """Check and normalise a pooling's hyperparameters for an input of ``in_size``.
+
+    Padding is at most ``kernel_size // 2`` (:func:`pool_padding_limit`), and every window
+    must hold at least one input cell.
+
+    Returns
+    -------
+    PoolGeometry
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the parameter, the value and what was expected.
+
+    Examples
+    --------
+    >>> pool_geometry((5,), 2, ceil_mode=True)
+    PoolGeometry(kernel_size=(2,), stride=(2,), padding=((0, 0),), dilation=(1,), out_size=(3,))
+    """
+    ndim = len(in_size)
+    kernel_size = int_tuple(kernel_size, ndim, "kernel_size", minimum=1)
+    stride = kernel_size if stride is None else int_tuple(stride, ndim, "stride", minimum=1)
+    dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
+    _reject_padding_string(padding, op_name)
+    padding = padding_pairs(padding, ndim)
+    for dim, ((before, after), k) in enumerate(zip(padding, kernel_size)):
+        if max(before, after) > pool_padding_limit(k):
+            raise ValueError(
+                f"padding={(before, after)} in spatial dimension {dim} must be at most half "
+                f"the kernel size, kernel_size // 2 = {pool_padding_limit(k)} (PyTorch's rule)")
+    out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
+    for dim, (n, k, s, (before, _), d, o) in enumerate(zip(in_size, kernel_size, stride,
+                                                          padding, dilation, out_size)):
+        for i in range(o):
+            taps = list(window_taps(i, k, s, before, d))
+            if not any(0 <= t < n for t in taps):
+                raise ValueError(
+                    f"window {i} along spatial dimension {dim} holds no input cell: its taps "
+                    f"fall on positions {taps}, all outside the input's 0..{n - 1} "
+                    f"(kernel_size={k}, dilation={d}, padding={padding[dim]})")
+    return PoolGeometry(kernel_size, stride, padding, dilation, out_size)
+
+
+def check_groups(groups, C_in, C_out=None):
+    """``groups`` as an int that divides ``C_in`` (and ``C_out`` when given).
+
+    Examples
+    --------
+    >>> check_groups(2, C_in=4, C_out=6)
+    2
+    >>> check_groups(3, C_in=4)
+    Traceback (most recent call last):
+    ...
+    ValueError: groups=3 must divide the input channels, C_in=4
+    """
+    if not is_int(groups):
+        raise TypeError(f"groups={groups!r} must be an int")
+    if groups < 1:
+        raise ValueError(f"groups={groups} must be >= 1")
+    if C_in % groups:
+        raise ValueError(f"groups={groups} must divide the input channels, C_in={C_in}")
+    if C_out is not None and C_out % groups:
+        raise ValueError(f"groups={groups} must divide the output channels, C_out={C_out}")
+    return int(groups)
+
+
+def check_padding_mode(padding_mode, padding, in_size):
+    """Check that ``padding_mode`` is known and that its padding fits the input.
+
+    ``reflect`` needs padding smaller than the input, ``circular`` at most the input.
+    """
+    if padding_mode not in PADDING_MODES:
+        raise ValueError(f"padding_mode={padding_mode!r} is not one of {PADDING_MODES}")
+    for dim, ((before, after), n) in enumerate(zip(padding, in_size)):
+        widest = max(before, after)
+        if padding_mode == "reflect" and widest >= n:
+            raise ValueError(
+                f"padding_mode='reflect' needs padding < input size, but spatial dimension "
+                f"{dim} has size {n} and padding {(before, after)}")
+        if padding_mode == "circular" and widest > n:
+            raise ValueError(
+                f"padding_mode='circular' needs padding <= input size, but spatial "
+                f"dimension {dim} has size {n} and padding {(before, after)}")
+
+
+def _reject_padding_string(padding, op_name):
+    if isinstance(padding, str):
+        raise ValueError(f"padding={padding!r}: {op_name} takes no padding strings; give an "
+                         f"int, one int per spatial dimension, or (before, after) pairs")
