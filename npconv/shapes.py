@@ -57,6 +57,8 @@ __all__ = [
     "pool_geometry",
     "check_groups",
     "check_padding_mode",
+    "MAX_ARRAY_BYTES",
+    "check_array_bytes",
 ]
 
 
@@ -837,3 +839,46 @@ def _reject_padding_string(padding, op_name):
     if isinstance(padding, str):
         raise ValueError(f"padding={padding!r}: {op_name} takes no padding strings; give an "
                          f"int, one int per spatial dimension, or (before, after) pairs")
+
+
+# --------------------------------------------------------------------------------------------
+# The memory bound: no op allocates one array larger than this
+# --------------------------------------------------------------------------------------------
+
+MAX_ARRAY_BYTES = 2 ** 34
+"""The largest single array (output, gradient or workspace) an op will allocate: 16 GiB.
+
+An op whose output, or whose smallest workspace, would be larger refuses before allocating,
+with a ``ValueError`` that names the parameters responsible and the bytes needed, instead of
+NumPy's ``MemoryError`` (or "array is too big") deep inside the computation.
+"""
+
+
+def check_array_bytes(shape, itemsize, what, cause):
+    """Raise ``ValueError`` if an array of ``shape`` would exceed :data:`MAX_ARRAY_BYTES`.
+
+    Parameters
+    ----------
+    shape : tuple of int
+    itemsize : int
+        Bytes per element.
+    what : str
+        The array, e.g. ``"the output"``.
+    cause : str
+        The parameters that make it this large, e.g. ``"input (1, 1, 5), stride=10**9"``.
+
+    Examples
+    --------
+    >>> check_array_bytes((2, 3), 8, "the output", "input (2, 3)")     # 48 bytes: fine
+    >>> check_array_bytes((2 ** 20, 2 ** 20), 8, "the output", "kernel_size=1, input (1, 1)")
+    Traceback (most recent call last):
+    ...
+    ValueError: the output would have shape (1048576, 1048576): 8796093022208 bytes (8192.0 GiB), more than the 17179869184 bytes (16 GiB) npconv allocates for one array; it comes from kernel_size=1, input (1, 1)
+    """
+    nbytes = math.prod(shape) * itemsize
+    if nbytes > MAX_ARRAY_BYTES:
+        raise ValueError(
+            f"{what} would have shape {tuple(shape)}: {nbytes} bytes "
+            f"({nbytes / 2 ** 30:.1f} GiB), more than the {MAX_ARRAY_BYTES} bytes "
+            f"({MAX_ARRAY_BYTES // 2 ** 30} GiB) npconv allocates for one array; it comes "
+            f"from {cause}")
