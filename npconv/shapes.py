@@ -30,6 +30,7 @@ import numpy as np
 from .padding import PADDING_MODES
 
 __all__ = [
+    "ceil_div",
     "effective_kernel_size",
     "conv_output_size",
     "conv_transpose_output_size",
@@ -65,6 +66,17 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 # The formulas, one spatial dimension at a time
 # --------------------------------------------------------------------------------------------
+
+def ceil_div(a, b):
+    """``ceil(a / b)`` for ints, exactly (no float rounding, however large ``a`` is).
+
+    Examples
+    --------
+    >>> ceil_div(7, 2), ceil_div(8, 2), ceil_div(-3, 2)
+    (4, 4, -1)
+    """
+    return -(-a // b)
+
 
 def effective_kernel_size(kernel_size, dilation=1):
     """Span of a dilated kernel: ``dilation * (kernel_size - 1) + 1`` cells.
@@ -168,7 +180,7 @@ def ceil_mode_window_counts(in_size, kernel_size, stride, padding=(0, 0), dilati
     """
     before, after = padding
     room = in_size + before + after - effective_kernel_size(kernel_size, dilation)
-    rounded_up = -(-room // stride) + 1                  # ceiling division
+    rounded_up = ceil_div(room, stride) + 1
     kept = rounded_up - 1 if (rounded_up - 1) * stride >= in_size + before else rounded_up
     return rounded_up, kept
 
@@ -189,7 +201,7 @@ def same_padding(in_size, kernel_size, stride=1, dilation=1):
     >>> same_padding(5, kernel_size=3, dilation=2)
     (2, 2)
     """
-    out = -(-in_size // stride)
+    out = ceil_div(in_size, stride)
     total = max((out - 1) * stride + effective_kernel_size(kernel_size, dilation) - in_size, 0)
     before = total // 2
     return (before, total - before)
