@@ -749,11 +749,12 @@ def _as_array(value, name):
 def _check_results(dtype, cause, **shapes):
     """Refuse, before anything is allocated, a result larger than the memory bound.
 
-    ``shapes`` maps each result's name (``output``, ``grad_input``, ...) to its shape.
+    ``shapes`` maps each result's name (``output``, ``indices``, ``grad_input``, ...) to its
+    shape.
     """
     for name, shape in shapes.items():
-        check_array_bytes(shape, np.dtype(dtype).itemsize, f"the {name.replace('_', ' ')}",
-                          cause)
+        what = name if name.startswith("grad_") else f"the {name}"
+        check_array_bytes(shape, np.dtype(dtype).itemsize, what, cause)
 
 
 def _check_input_and_weight(x, weight):
