@@ -66,6 +66,7 @@ __all__ = [
     "check_window_holds_input",
     "check_divisor_override",
     "check_window_cells",
+    "taps_text",
     "INT64_MAX",
     "MAX_ARRAY_BYTES",
     "check_array_bytes",
@@ -970,12 +971,16 @@ def check_window_holds_input(in_size, kernel_size, stride, padding, dilation, ou
         taps = window_taps(i, kernel_size, stride, padding[0], dilation)
         raise ValueError(
             f"window {i} along spatial dimension {dim} holds no input cell: its taps fall on "
-            f"positions {_taps_text(taps)}, all outside the input's 0..{in_size - 1} "
+            f"positions {taps_text(taps)}, all outside the input's 0..{in_size - 1} "
             f"(kernel_size={kernel_size}, dilation={dilation}, padding={tuple(padding)})")
 
 
-def _taps_text(taps):
-    """A range of tap positions as a short list: ``[-1, 2]`` or ``[-5, -3, ..., 13]``."""
+def taps_text(taps):
+    """A range of tap positions as a short list, however many taps there are.
+
+    >>> taps_text(range(-1, 3, 3)), taps_text(range(-5, 15, 2))
+    ('[-1, 2]', '[-5, -3, ..., 13]')
+    """
     if len(taps) <= 4:
         return str(list(taps))
     return f"[{taps[0]}, {taps[1]}, ..., {taps[-1]}]"
