@@ -7,17 +7,36 @@ to one floating dtype, and hands them to ``npconv.loops`` or ``npconv.im2col``, 
 ``method``.  Semantics are PyTorch's (``torch.nn.functional``), layout channels-first:
 ``(N, C, *spatial)`` with any number of spatial dimensions.
 
+Arguments take PyTorch's forms: a geometry argument is an int, one int per spatial dimension,
+or a sequence of one int that stands for all of them (``padding=(1,)`` on a 2-D input); a
+sequence may be a tuple, list, range or 1-D integer array, and padding may also give one
+``(before, after)`` pair per dimension.  A pooling ``stride`` of ``None`` or ``()`` means
+``kernel_size``.  Every int argument fits in 64 bits, as in PyTorch
+(:data:`npconv.shapes.INT64_MAX`).
+
 dtypes: float32 in gives float32 out and float64 gives float64; integer and boolean arrays
-count as float64; mixed arrays compute in their common type.  No argument is ever modified.
+count as float64; mixed arrays compute in their common type; complex, object and string
+arrays, ragged nested lists and ``None`` (except for ``bias``) are refused with a
+``TypeError``/``ValueError``, and so are masked arrays, whose mask the ops could not honour.
+No argument is ever modified.
+
+Memory: no op returns an array (output, gradient or max-pool indices) larger than
+:data:`npconv.shapes.MAX_ARRAY_BYTES` (16 GiB); one that would refuses before allocating,
+with a ``ValueError`` naming the parameters and the bytes.
 """
 
-from typing import NamedTuple
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, NamedTuple, Optional, Union
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import im2col, loops
-from .shapes import (check_groups, check_padding_mode, conv_geometry, conv_transpose_geometry,
-                     is_int, pool_geometry)
+from .shapes import (check_array_bytes, check_divisor_override, check_groups, check_int64,
+                     check_padding_mode, check_window_cells, conv_geometry,
+                     conv_transpose_geometry, is_int, pool_geometry, short_repr)
 
 __all__ = [
     "Gradients",
@@ -31,15 +50,24 @@ __all__ = [
 
 METHODS = ("loops", "im2col")
 
+Size = Union[int, Sequence[int]]
+"""A geometry argument: one int for every spatial dimension, or a sequence of them."""
+Padding = Union[int, Sequence[Union[int, Sequence[int]]]]
+"""An int, or per spatial dimension an int or a ``(before, after)`` pair."""
+ConvPadding = Union[Padding, Literal["valid", "same"]]
+Method = Literal["im2col", "loops"]
+PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
+FloatArray = NDArray[np.floating]
+
 
 class Gradients(NamedTuple):
     """Gradients of a convolution, in the order of its arguments."""
 
-    grad_input: np.ndarray
+    grad_input: FloatArray
     """Gradient with respect to the input, shape of the input."""
-    grad_weight: np.ndarray
+    grad_weight: FloatArray
     """Gradient with respect to the weight, shape of the weight."""
-    grad_bias: np.ndarray
+    grad_bias: FloatArray
     """Gradient with respect to the bias, shape ``(C_out,)``; returned even without a bias."""
 
 
@@ -47,8 +75,10 @@ class Gradients(NamedTuple):
 # Convolution
 # --------------------------------------------------------------------------------------------
 
-def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
-         padding_mode="zeros", method="im2col", workspace_bytes=None):
+def conv(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None, stride: Size = 1,
+         padding: ConvPadding = 0, dilation: Size = 1, groups: int = 1, *,
+         padding_mode: PaddingMode = "zeros", method: Method = "im2col",
+         workspace_bytes: Optional[int] = None) -> FloatArray:
     """N-d convolution (cross-correlation), as ``torch.nn.functional.conv{1,2,3}d``.
 
     Cheat sheet: "Convolution operation", "Padding" (valid and same), "Dilated Convolution"
@@ -59,13 +89,14 @@ def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
     input : array_like, shape (N, C_in, *in_size)
     weight : array_like, shape (C_out, C_in // groups, *kernel_size)
     bias : array_like, shape (C_out,), optional
-    stride : int or tuple of int, default 1
-        Step between neighbouring windows, >= 1.
-    padding : int, tuple of int, tuple of (before, after) pairs, "valid" or "same"
+    stride : int or sequence of int, default 1
+        Step between neighbouring windows, >= 1: one for every spatial dimension, or one
+        per dimension.
+    padding : int, sequence of int or of (before, after) pairs, "valid" or "same"
         Cells added around each spatial dimension.  ``"valid"`` adds none.  ``"same"`` pads
         so that the output size is ``ceil(in / stride)``, putting an odd cell at the end
         (equal to PyTorch's ``"same"`` for stride 1; PyTorch refuses other strides).
-    dilation : int or tuple of int, default 1
+    dilation : int or sequence of int, default 1
         Spacing between kernel taps; 1 means an ordinary kernel.
     groups : int, default 1
         Split the channels into this many independent convolutions.
@@ -87,9 +118,10 @@ def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
     Raises
     ------
     ValueError
-        If a shape, channel count or hyperparameter does not fit; the message names it.
+        If a shape, channel count or hyperparameter does not fit, or if the output would
+        exceed :data:`npconv.shapes.MAX_ARRAY_BYTES` (16 GiB); the message names it.
     TypeError
-        If an argument has the wrong type.
+        If an argument has the wrong type (a float stride, a complex or masked array, ...).
 
     See Also
     --------
@@ -120,13 +152,17 @@ def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
     x, weight, bias = _floating(input=input, weight=weight, bias=bias)
     geometry, groups = _conv_geometry(x, weight, bias, stride, padding, dilation, groups,
                                       padding_mode)
+    _check_results(x.dtype, _conv_cause(x, weight, geometry),
+                   output=(x.shape[0], weight.shape[0], *geometry.out_size))
     return _variant(method).conv(x, weight, bias, geometry.stride, geometry.padding,
                                  geometry.dilation, groups, padding_mode,
                                  **_workspace(method, workspace_bytes))
 
 
-def conv_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, groups=1, *,
-                  padding_mode="zeros", method="im2col", workspace_bytes=None):
+def conv_backward(grad_output: ArrayLike, input: ArrayLike, weight: ArrayLike, stride: Size = 1,
+                  padding: ConvPadding = 0, dilation: Size = 1, groups: int = 1, *,
+                  padding_mode: PaddingMode = "zeros", method: Method = "im2col",
+                  workspace_bytes: Optional[int] = None) -> Gradients:
     """Gradients of :func:`conv` with respect to its input, weight and bias.
 
     Parameters
@@ -146,6 +182,8 @@ def conv_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, g
     ------
     ValueError
         If ``grad_output``'s shape is not the forward's output shape, or as :func:`conv`.
+    TypeError
+        As :func:`conv`.
 
     See Also
     --------
@@ -178,6 +216,8 @@ def conv_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, g
     geometry, groups = _conv_geometry(x, weight, None, stride, padding, dilation, groups,
                                       padding_mode)
     _check_grad_output(grad_output, (x.shape[0], weight.shape[0], *geometry.out_size))
+    _check_results(x.dtype, _conv_cause(x, weight, geometry), grad_input=x.shape,
+                   grad_weight=weight.shape)
     grads = _variant(method).conv_backward(grad_output, x, weight, geometry.stride,
                                            geometry.padding, geometry.dilation, groups,
                                            padding_mode, **_workspace(method, workspace_bytes))
@@ -201,12 +241,21 @@ def _conv_geometry(x, weight, bias, stride, padding, dilation, groups, padding_m
     return geometry, groups
 
 
+def _conv_cause(x, weight, geometry):
+    """The arguments that make a convolution's results as large as they are, as text."""
+    return (f"input of shape {x.shape} and weight of shape {weight.shape} with "
+            + ", ".join(f"{name}={value}" for name, value in geometry._asdict().items()
+                        if name != "out_size"))
+
+
 # --------------------------------------------------------------------------------------------
 # Transposed convolution
 # --------------------------------------------------------------------------------------------
 
-def conv_transpose(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                   dilation=1, *, method="im2col", workspace_bytes=None):
+def conv_transpose(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None,
+                   stride: Size = 1, padding: Padding = 0, output_padding: Size = 0,
+                   groups: int = 1, dilation: Size = 1, *, method: Method = "im2col",
+                   workspace_bytes: Optional[int] = None) -> FloatArray:
     """N-d transposed convolution, as ``torch.nn.functional.conv_transpose{1,2,3}d``.
 
     Cheat sheet: "Transposed Convolution".  It maps a convolution's output shape back to its
@@ -219,10 +268,10 @@ def conv_transpose(input, weight, bias=None, stride=1, padding=0, output_padding
     weight : array_like, shape (C_in, C_out // groups, *kernel_size)
         PyTorch's ConvTranspose layout: input channels first.
     bias : array_like, shape (C_out,), optional
-    stride, dilation : int or tuple of int, default 1
-    padding : int, tuple of int, or tuple of (before, after) pairs, default 0
+    stride, dilation : int or sequence of int, default 1
+    padding : int, sequence of int or of (before, after) pairs, default 0
         Cells cropped from each end of the output (the padding of the matching conv).
-    output_padding : int or tuple of int, default 0
+    output_padding : int or sequence of int, default 0
         Cells added at the end of each output dimension; must be smaller than stride or
         dilation.  It picks one of the several output sizes that a strided conv maps to the
         same input size.
@@ -236,6 +285,15 @@ def conv_transpose(input, weight, bias=None, stride=1, padding=0, output_padding
     ndarray, shape (N, C_out, *out_size)
         ``out = (in - 1) * stride - before - after + dilation * (kernel_size - 1)
         + output_padding + 1``.
+
+    Raises
+    ------
+    ValueError
+        If a shape, channel count or hyperparameter does not fit (``output_padding`` must be
+        below ``max(stride, dilation)``), or if the output would exceed
+        :data:`npconv.shapes.MAX_ARRAY_BYTES` (16 GiB); the message names it.
+    TypeError
+        If an argument has the wrong type.
 
     See Also
     --------
@@ -264,13 +322,17 @@ def conv_transpose(input, weight, bias=None, stride=1, padding=0, output_padding
     x, weight, bias = _floating(input=input, weight=weight, bias=bias)
     geometry, groups = _conv_transpose_geometry(x, weight, bias, stride, padding,
                                                 output_padding, groups, dilation)
+    _check_results(x.dtype, _conv_cause(x, weight, geometry),
+                   output=(x.shape[0], weight.shape[1] * groups, *geometry.out_size))
     return _variant(method).conv_transpose(x, weight, bias, geometry.stride, geometry.padding,
                                            geometry.output_padding, groups, geometry.dilation,
                                            **_workspace(method, workspace_bytes))
 
 
-def conv_transpose_backward(grad_output, input, weight, stride=1, padding=0, output_padding=0,
-                            groups=1, dilation=1, *, method="im2col", workspace_bytes=None):
+def conv_transpose_backward(grad_output: ArrayLike, input: ArrayLike, weight: ArrayLike,
+                            stride: Size = 1, padding: Padding = 0, output_padding: Size = 0,
+                            groups: int = 1, dilation: Size = 1, *, method: Method = "im2col",
+                            workspace_bytes: Optional[int] = None) -> Gradients:
     """Gradients of :func:`conv_transpose` with respect to its input, weight and bias.
 
     Cheat sheet: "Transposed Convolution", run backwards.
@@ -293,6 +355,8 @@ def conv_transpose_backward(grad_output, input, weight, stride=1, padding=0, out
     ValueError
         If ``grad_output``'s shape is not the forward's output shape, or as
         :func:`conv_transpose`.
+    TypeError
+        As :func:`conv_transpose`.
 
     See Also
     --------
@@ -316,6 +380,8 @@ def conv_transpose_backward(grad_output, input, weight, stride=1, padding=0, out
     geometry, groups = _conv_transpose_geometry(x, weight, None, stride, padding,
                                                 output_padding, groups, dilation)
     _check_grad_output(grad_output, (x.shape[0], weight.shape[1] * groups, *geometry.out_size))
+    _check_results(x.dtype, _conv_cause(x, weight, geometry), grad_input=x.shape,
+                   grad_weight=weight.shape)
     grads = _variant(method).conv_transpose_backward(
         grad_output, x, weight, geometry.stride, geometry.padding, geometry.output_padding,
         groups, geometry.dilation, **_workspace(method, workspace_bytes))
@@ -344,8 +410,10 @@ def _conv_transpose_geometry(x, weight, bias, stride, padding, output_padding, g
 # Pooling
 # --------------------------------------------------------------------------------------------
 
-def max_pool(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-             return_indices=False, *, method="im2col"):
+def max_pool(input: ArrayLike, kernel_size: Size, stride: Optional[Size] = None,
+             padding: Padding = 0, dilation: Size = 1, ceil_mode: bool = False,
+             return_indices: bool = False, *, method: Method = "im2col",
+             ) -> Union[FloatArray, tuple[FloatArray, NDArray[np.int64]]]:
     """N-d max pooling, as ``torch.nn.functional.max_pool{1,2,3}d``.
 
     Cheat sheet: "Pooling operation" (max pooling).  A pooling layer has no parameters.
@@ -353,12 +421,12 @@ def max_pool(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=F
     Parameters
     ----------
     input : array_like, shape (N, C, *in_size)
-    kernel_size : int or tuple of int
-    stride : int or tuple of int, optional
-        Defaults to ``kernel_size``.
-    padding : int, tuple of int, or tuple of (before, after) pairs, default 0
+    kernel_size : int or sequence of int
+    stride : int or sequence of int, optional
+        Defaults to ``kernel_size`` (also when ``()``, as in PyTorch).
+    padding : int, sequence of int or of (before, after) pairs, default 0
         Each at most ``kernel_size // 2`` (PyTorch's rule).  Padded cells never win.
-    dilation : int or tuple of int, default 1
+    dilation : int or sequence of int, default 1
     ceil_mode : bool, default False
         Round the output size up, keeping a last partial window as long as it starts
         inside the input or its left padding.
@@ -374,6 +442,15 @@ def max_pool(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=F
         / stride) + 1``.
     indices : ndarray of int64, shape (N, C, *out_size)
         Only if ``return_indices``.
+
+    Raises
+    ------
+    ValueError
+        If a hyperparameter does not fit (padding wider than half the kernel, a window that
+        holds no input cell), or if the output would exceed
+        :data:`npconv.shapes.MAX_ARRAY_BYTES` (16 GiB); the message names it.
+    TypeError
+        If an argument has the wrong type (flags must be bools).
 
     See Also
     --------
@@ -400,12 +477,17 @@ def max_pool(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=F
     ceil_mode = _flag(ceil_mode, "ceil_mode")
     return_indices = _flag(return_indices, "return_indices")
     geometry = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool")
+    out_shape = (*x.shape[:2], *geometry.out_size)
+    cause = _pool_cause(x, geometry, ceil_mode)
+    _check_results(x.dtype, cause, output=out_shape)
+    _check_results(np.int64, cause, indices=out_shape)
     out, indices = _variant(method).max_pool(x, *geometry[:4], ceil_mode)
     return (out, indices) if return_indices else out
 
 
-def max_pool_backward(grad_output, input, kernel_size, stride=None, padding=0, dilation=1,
-                      ceil_mode=False, *, method="im2col"):
+def max_pool_backward(grad_output: ArrayLike, input: ArrayLike, kernel_size: Size,
+                      stride: Optional[Size] = None, padding: Padding = 0, dilation: Size = 1,
+                      ceil_mode: bool = False, *, method: Method = "im2col") -> FloatArray:
     """Gradient of :func:`max_pool` with respect to its input.
 
     Cheat sheet: "Pooling operation" (max pooling), run backwards.  Each output cell's
@@ -429,6 +511,8 @@ def max_pool_backward(grad_output, input, kernel_size, stride=None, padding=0, d
     ------
     ValueError
         If ``grad_output``'s shape is not the forward's output shape, or as :func:`max_pool`.
+    TypeError
+        As :func:`max_pool`.
 
     See Also
     --------
@@ -445,11 +529,14 @@ def max_pool_backward(grad_output, input, kernel_size, stride=None, padding=0, d
     ceil_mode = _flag(ceil_mode, "ceil_mode")
     geometry = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool")
     _check_grad_output(grad_output, (*x.shape[:2], *geometry.out_size))
+    _check_results(x.dtype, _pool_cause(x, geometry, ceil_mode), grad_input=x.shape)
     return _variant(method).max_pool_backward(grad_output, x, *geometry[:4], ceil_mode)
 
 
-def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-             count_include_pad=True, divisor_override=None, *, method="im2col"):
+def avg_pool(input: ArrayLike, kernel_size: Size, stride: Optional[Size] = None,
+             padding: Padding = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+             divisor_override: Optional[int] = None, *, method: Method = "im2col",
+             ) -> FloatArray:
     """N-d average pooling, as ``torch.nn.functional.avg_pool{1,2,3}d``.
 
     Cheat sheet: "Pooling operation" (average pooling).
@@ -457,10 +544,11 @@ def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     Parameters
     ----------
     input : array_like, shape (N, C, *in_size)
-    kernel_size : int or tuple of int
-    stride : int or tuple of int, optional
-        Defaults to ``kernel_size``.
-    padding : int, tuple of int, or tuple of (before, after) pairs, default 0
+    kernel_size : int or sequence of int
+        A window holds at most 2**63 - 1 cells (its divisor is an int64).
+    stride : int or sequence of int, optional
+        Defaults to ``kernel_size`` (also when ``()``, as in PyTorch).
+    padding : int, sequence of int or of (before, after) pairs, default 0
         Zero padding, each at most ``kernel_size // 2``.
     ceil_mode : bool, default False
         As in :func:`max_pool`.
@@ -468,13 +556,23 @@ def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         Whether the divisor counts the zero padding a window overlaps.  It never counts the
         part of a ``ceil_mode`` window that hangs beyond the right padding.
     divisor_override : int, optional
-        If given, every window is divided by this instead.
+        If given, every window is divided by this instead: a non-zero int64, as in PyTorch
+        (negative values are allowed).
     method : {"im2col", "loops"}
 
     Returns
     -------
     ndarray, shape (N, C, *out_size)
         Same output-size formula as :func:`max_pool` with dilation 1.
+
+    Raises
+    ------
+    ValueError
+        If a hyperparameter does not fit (padding wider than half the kernel,
+        ``divisor_override=0``), or if the output would exceed
+        :data:`npconv.shapes.MAX_ARRAY_BYTES` (16 GiB); the message names it.
+    TypeError
+        If an argument has the wrong type (flags must be bools).
 
     See Also
     --------
@@ -495,15 +593,20 @@ def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     x, = _floating(input=input)
     ceil_mode = _flag(ceil_mode, "ceil_mode")
     count_include_pad = _flag(count_include_pad, "count_include_pad")
-    kernel_size, stride, padding, _, _ = _pool_geometry(x, kernel_size, stride, padding, 1,
-                                                        ceil_mode, "avg_pool")
-    divisor_override = _check_divisor(divisor_override)
+    geometry = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool")
+    kernel_size, stride, padding, _, out_size = geometry
+    divisor_override = check_divisor_override(divisor_override)
+    _check_results(x.dtype, _pool_cause(x, geometry, ceil_mode),
+                   output=(*x.shape[:2], *out_size))
     return _variant(method).avg_pool(x, kernel_size, stride, padding, ceil_mode,
                                      count_include_pad, divisor_override)
 
 
-def avg_pool_backward(grad_output, input, kernel_size, stride=None, padding=0, ceil_mode=False,
-                      count_include_pad=True, divisor_override=None, *, method="im2col"):
+def avg_pool_backward(grad_output: ArrayLike, input: ArrayLike, kernel_size: Size,
+                      stride: Optional[Size] = None, padding: Padding = 0,
+                      ceil_mode: bool = False, count_include_pad: bool = True,
+                      divisor_override: Optional[int] = None, *, method: Method = "im2col",
+                      ) -> FloatArray:
     """Gradient of :func:`avg_pool` with respect to its input.
 
     Cheat sheet: "Pooling operation" (average pooling), run backwards.  Each output cell's
@@ -525,6 +628,8 @@ def avg_pool_backward(grad_output, input, kernel_size, stride=None, padding=0, c
     ------
     ValueError
         If ``grad_output``'s shape is not the forward's output shape, or as :func:`avg_pool`.
+    TypeError
+        As :func:`avg_pool`.
 
     See Also
     --------
@@ -539,10 +644,11 @@ def avg_pool_backward(grad_output, input, kernel_size, stride=None, padding=0, c
     grad_output, x = _floating(grad_output=grad_output, input=input)
     ceil_mode = _flag(ceil_mode, "ceil_mode")
     count_include_pad = _flag(count_include_pad, "count_include_pad")
-    kernel_size, stride, padding, _, out_size = _pool_geometry(x, kernel_size, stride, padding,
-                                                               1, ceil_mode, "avg_pool")
-    divisor_override = _check_divisor(divisor_override)
+    geometry = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool")
+    kernel_size, stride, padding, _, out_size = geometry
+    divisor_override = check_divisor_override(divisor_override)
     _check_grad_output(grad_output, (*x.shape[:2], *out_size))
+    _check_results(x.dtype, _pool_cause(x, geometry, ceil_mode), grad_input=x.shape)
     return _variant(method).avg_pool_backward(grad_output, x, kernel_size, stride, padding,
                                               ceil_mode, count_include_pad, divisor_override)
 
@@ -552,8 +658,19 @@ def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, op_name
     if x.ndim < 3:
         raise ValueError(f"input must have shape (N, C, *spatial) with at least one spatial "
                          f"dimension, got shape {x.shape}")
-    return pool_geometry(x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode,
-                         op_name)
+    geometry = pool_geometry(x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode,
+                             op_name)
+    if op_name == "avg_pool":
+        check_window_cells(geometry.kernel_size)
+    return geometry
+
+
+def _pool_cause(x, geometry, ceil_mode):
+    """The arguments that make a pooling's results as large as they are, as text."""
+    return (f"input of shape {x.shape} with "
+            + ", ".join(f"{name}={value}" for name, value in geometry._asdict().items()
+                        if name != "out_size")
+            + f", ceil_mode={ceil_mode}")
 
 
 def _flag(value, name):
@@ -563,59 +680,81 @@ def _flag(value, name):
     return bool(value)
 
 
-def _check_divisor(divisor_override):
-    if divisor_override is None:
-        return None
-    if not is_int(divisor_override):
-        raise TypeError(f"divisor_override={divisor_override!r} must be an int or None")
-    if divisor_override == 0:
-        raise ValueError("divisor_override=0 must not be zero")
-    return int(divisor_override)
-
-
 # --------------------------------------------------------------------------------------------
 # Shared checks
 # --------------------------------------------------------------------------------------------
 
 def _variant(method):
     """The module that implements ``method``."""
-    if method == "loops":
-        return loops
-    if method == "im2col":
-        return im2col
-    raise ValueError(f"method={method!r} is not one of {METHODS}")
+    if isinstance(method, str) and method in METHODS:
+        return loops if method == "loops" else im2col
+    raise ValueError(f"method={short_repr(method)} is not one of {METHODS}")
 
 
 def _workspace(method, workspace_bytes):
-    """The ``workspace_bytes`` option for the im2col variant, checked; loops take none."""
+    """The ``workspace_bytes`` option for the im2col variant, as a Python int; loops take none."""
     if workspace_bytes is not None:
         if not is_int(workspace_bytes):
-            raise TypeError(f"workspace_bytes={workspace_bytes!r} must be an int or None")
+            raise TypeError(f"workspace_bytes={short_repr(workspace_bytes)} must be an int or "
+                            f"None")
+        workspace_bytes = int(workspace_bytes)      # np.uint8(2) would overflow later
         if workspace_bytes < 1:
             raise ValueError(f"workspace_bytes={workspace_bytes} must be >= 1")
+        check_int64([workspace_bytes], "workspace_bytes", workspace_bytes)
     return {"workspace_bytes": workspace_bytes} if method == "im2col" else {}
 
 
 def _floating(**arrays):
-    """The arrays as ndarrays of one floating dtype; ``None`` passes through.
+    """The arrays as ndarrays of one floating dtype; only ``bias`` may be ``None``.
 
     Integer and boolean arrays count as float64; the rest keep their floating type and all
-    are cast to the common one.  Returns a list in the order given.
+    are cast to the common one (a cast that would exceed the memory bound is refused).
+    Returns a list in the order given.
     """
-    converted = {}
-    for name, value in arrays.items():
-        if value is None:
-            converted[name] = None
-            continue
-        array = np.asarray(value)
-        if array.dtype.kind in "biu":
-            array = array.astype(np.float64)
-        elif array.dtype.kind != "f":
-            raise TypeError(f"{name} must be a real numeric array, got dtype {array.dtype}")
-        converted[name] = array
+    converted = {name: None if name == "bias" and value is None else _as_array(value, name)
+                 for name, value in arrays.items()}
     present = [a for a in converted.values() if a is not None]
-    dtype = np.result_type(*present)
-    return [a if a is None else a.astype(dtype, copy=False) for a in converted.values()]
+    dtype = np.result_type(*(np.float64 if a.dtype.kind in "biu" else a.dtype for a in present))
+    cast = []
+    for name, array in converted.items():
+        if array is not None and array.dtype != dtype:
+            check_array_bytes(array.shape, dtype.itemsize, f"{name} as {dtype}",
+                              f"{name} of shape {array.shape} and dtype {array.dtype}")
+            array = array.astype(dtype)
+        cast.append(array)
+    return cast
+
+
+def _as_array(value, name):
+    """``value`` as an ndarray of real numbers (bool, int or float), or an error naming it."""
+    if value is None:
+        raise TypeError(f"{name}=None: expected an array of real numbers")
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(f"{name} is a masked array, whose mask npconv would ignore; pass "
+                        f"{name}.filled(fill_value) to choose what the masked cells hold")
+    try:
+        array = np.asarray(value)
+    except ValueError as error:
+        if "inhomogeneous" not in str(error):
+            raise ValueError(f"{name}={short_repr(value)} cannot be read as an array: "
+                             f"{error}") from None
+        raise ValueError(f"{name}={short_repr(value)} is ragged: its nested sequences differ "
+                         f"in length, so it has no array shape") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real numeric array, got dtype {array.dtype} "
+                        f"(shape {array.shape})")
+    return array
+
+
+def _check_results(dtype, cause, **shapes):
+    """Refuse, before anything is allocated, a result larger than the memory bound.
+
+    ``shapes`` maps each result's name (``output``, ``indices``, ``grad_input``, ...) to its
+    shape.
+    """
+    for name, shape in shapes.items():
+        what = name if name.startswith("grad_") else f"the {name}"
+        check_array_bytes(shape, np.dtype(dtype).itemsize, what, cause)
 
 
 def _check_input_and_weight(x, weight):
@@ -652,46 +791,510 @@ def _check_grad_output(grad_output, expected_shape):
 # PyTorch's names, with a fixed number of spatial dimensions
 # --------------------------------------------------------------------------------------------
 
-def _rank_checked(op, spatial_dims, name):
-    """Wrap ``op`` so it takes exactly ``spatial_dims`` spatial dimensions, batched or not.
+def _with_rank(op, spatial_dims, name, input, *args, **kwargs):
+    """Run ``op`` on an input of exactly ``spatial_dims`` spatial dimensions, batched or not.
 
     Like PyTorch, an unbatched input ``(C, *spatial)`` gives an unbatched output.
     """
-    def alias(input, *args, **kwargs):
-        x = np.asarray(input)
-        if x.ndim == spatial_dims + 2:
-            return op(x, *args, **kwargs)
-        if x.ndim == spatial_dims + 1:
-            result = op(x[np.newaxis], *args, **kwargs)
-            if isinstance(result, tuple):
-                return tuple(r[0] for r in result)
-            return result[0]
-        raise ValueError(
-            f"{name} expects input of shape (N, C, {_spatial_letters(spatial_dims)}) or "
-            f"(C, {_spatial_letters(spatial_dims)}), got shape {x.shape}")
-
-    alias.__name__ = alias.__qualname__ = name
-    alias.__doc__ = (
-        f"{spatial_dims}-d :func:`{op.__name__}`, like ``torch.nn.functional.{name}``.\n\n"
-        f"Takes input of shape (N, C, {_spatial_letters(spatial_dims)}), or unbatched "
-        f"(C, {_spatial_letters(spatial_dims)}) which gives an unbatched output; every other "
-        f"argument is as for :func:`{op.__name__}`.\n")
-    return alias
+    x = _as_array(input, "input")
+    if x.ndim == spatial_dims + 2:
+        return op(x, *args, **kwargs)
+    if x.ndim == spatial_dims + 1:
+        result = op(x[np.newaxis], *args, **kwargs)
+        if isinstance(result, tuple):
+            return tuple(r[0] for r in result)
+        return result[0]
+    letters = ", ".join(("D", "H", "W")[3 - spatial_dims:])
+    raise ValueError(f"{name} expects input of shape (N, C, {letters}) or (C, {letters}), got "
+                     f"shape {x.shape}")
 
 
-def _spatial_letters(spatial_dims):
-    return ", ".join(("D", "H", "W")[3 - spatial_dims:])
+def conv1d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None,
+           stride: Size = 1, padding: ConvPadding = 0, dilation: Size = 1, groups: int = 1, *,
+           padding_mode: PaddingMode = "zeros", method: Method = "im2col",
+           workspace_bytes: Optional[int] = None) -> FloatArray:
+    """1-D convolution, as ``torch.nn.functional.conv1d``: :func:`conv` on one spatial axis.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C_in, L) or unbatched (C_in, L)
+    weight : array_like, shape (C_out, C_in // groups, kernel_size)
+    bias, stride, padding, dilation, groups, padding_mode, method, workspace_bytes
+        As for :func:`conv`.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, L_out), or (C_out, L_out) for an unbatched input
+
+    Raises
+    ------
+    ValueError
+        If ``input`` has neither 2 nor 3 dimensions, or as :func:`conv`.
+    TypeError
+        As :func:`conv`.
+
+    See Also
+    --------
+    conv, conv2d, conv3d, conv_transpose1d
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> conv1d(np.arange(5.).reshape(1, 1, 5), np.ones((1, 1, 3)))
+    array([[[3., 6., 9.]]])
+    >>> conv1d(np.arange(5.).reshape(1, 5), np.ones((1, 1, 3)), padding="same")   # unbatched
+    array([[1., 3., 6., 9., 7.]])
+    """
+    return _with_rank(conv, 1, "conv1d", input, weight, bias, stride, padding, dilation, groups,
+                      padding_mode=padding_mode, method=method, workspace_bytes=workspace_bytes)
 
 
-conv1d = _rank_checked(conv, 1, "conv1d")
-conv2d = _rank_checked(conv, 2, "conv2d")
-conv3d = _rank_checked(conv, 3, "conv3d")
-conv_transpose1d = _rank_checked(conv_transpose, 1, "conv_transpose1d")
-conv_transpose2d = _rank_checked(conv_transpose, 2, "conv_transpose2d")
-conv_transpose3d = _rank_checked(conv_transpose, 3, "conv_transpose3d")
-max_pool1d = _rank_checked(max_pool, 1, "max_pool1d")
-max_pool2d = _rank_checked(max_pool, 2, "max_pool2d")
-max_pool3d = _rank_checked(max_pool, 3, "max_pool3d")
-avg_pool1d = _rank_checked(avg_pool, 1, "avg_pool1d")
-avg_pool2d = _rank_checked(avg_pool, 2, "avg_pool2d")
-avg_pool3d = _rank_checked(avg_pool, 3, "avg_pool3d")
+def conv2d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None,
+           stride: Size = 1, padding: ConvPadding = 0, dilation: Size = 1, groups: int = 1, *,
+           padding_mode: PaddingMode = "zeros", method: Method = "im2col",
+           workspace_bytes: Optional[int] = None) -> FloatArray:
+    """2-D convolution, as ``torch.nn.functional.conv2d``: :func:`conv` on images.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C_in, H, W) or unbatched (C_in, H, W)
+    weight : array_like, shape (C_out, C_in // groups, kH, kW)
+    bias, stride, padding, dilation, groups, padding_mode, method, workspace_bytes
+        As for :func:`conv`.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, H_out, W_out), or (C_out, H_out, W_out) for an unbatched input
+
+    Raises
+    ------
+    ValueError
+        If ``input`` has neither 3 nor 4 dimensions, or as :func:`conv`.
+    TypeError
+        As :func:`conv`.
+
+    See Also
+    --------
+    conv, conv1d, conv3d, conv_transpose2d
+
+    Examples
+    --------
+    An unbatched 1-channel 4x4 image, a 2x2 kernel of ones, stride 2:
+
+    >>> import numpy as np
+    >>> conv2d(np.arange(16.).reshape(1, 4, 4), np.ones((1, 1, 2, 2)), stride=2)
+    array([[[10., 18.],
+            [42., 50.]]])
+    """
+    return _with_rank(conv, 2, "conv2d", input, weight, bias, stride, padding, dilation, groups,
+                      padding_mode=padding_mode, method=method, workspace_bytes=workspace_bytes)
+
+
+def conv3d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None,
+           stride: Size = 1, padding: ConvPadding = 0, dilation: Size = 1, groups: int = 1, *,
+           padding_mode: PaddingMode = "zeros", method: Method = "im2col",
+           workspace_bytes: Optional[int] = None) -> FloatArray:
+    """3-D convolution, as ``torch.nn.functional.conv3d``: :func:`conv` on volumes.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C_in, D, H, W) or unbatched (C_in, D, H, W)
+    weight : array_like, shape (C_out, C_in // groups, kD, kH, kW)
+    bias, stride, padding, dilation, groups, padding_mode, method, workspace_bytes
+        As for :func:`conv`.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, D_out, H_out, W_out), or without N for an unbatched input
+
+    Raises
+    ------
+    ValueError
+        If ``input`` has neither 4 nor 5 dimensions, or as :func:`conv`.
+    TypeError
+        As :func:`conv`.
+
+    See Also
+    --------
+    conv, conv1d, conv2d, conv_transpose3d
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = conv3d(np.ones((2, 4, 4, 4)), np.ones((3, 2, 2, 2, 2)), padding=(1, 0, 0))
+    >>> out.shape, float(out[0, 0, 0, 0])         # 2 channels * 2*2*2 taps, half on padding
+    ((3, 5, 3, 3), 8.0)
+    """
+    return _with_rank(conv, 3, "conv3d", input, weight, bias, stride, padding, dilation, groups,
+                      padding_mode=padding_mode, method=method, workspace_bytes=workspace_bytes)
+
+
+def conv_transpose1d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None,
+                     stride: Size = 1, padding: Padding = 0, output_padding: Size = 0,
+                     groups: int = 1, dilation: Size = 1, *, method: Method = "im2col",
+                     workspace_bytes: Optional[int] = None) -> FloatArray:
+    """1-D transposed convolution, as ``torch.nn.functional.conv_transpose1d``.
+
+    :func:`conv_transpose` on one spatial axis.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C_in, L) or unbatched (C_in, L)
+    weight : array_like, shape (C_in, C_out // groups, kernel_size)
+    bias, stride, padding, output_padding, groups, dilation, method, workspace_bytes
+        As for :func:`conv_transpose`.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, L_out), or (C_out, L_out) for an unbatched input
+
+    Raises
+    ------
+    ValueError
+        If ``input`` has neither 2 nor 3 dimensions, or as :func:`conv_transpose`.
+    TypeError
+        As :func:`conv_transpose`.
+
+    See Also
+    --------
+    conv_transpose, conv1d
+
+    Examples
+    --------
+    Each input cell stamps a copy of the kernel, ``stride`` cells after the previous one:
+
+    >>> import numpy as np
+    >>> conv_transpose1d(np.array([[1., 2.]]), np.array([[[1., 10.]]]), stride=3)
+    array([[ 1., 10.,  0.,  2., 20.]])
+    """
+    return _with_rank(conv_transpose, 1, "conv_transpose1d", input, weight, bias, stride,
+                      padding, output_padding, groups, dilation, method=method,
+                      workspace_bytes=workspace_bytes)
+
+
+def conv_transpose2d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None,
+                     stride: Size = 1, padding: Padding = 0, output_padding: Size = 0,
+                     groups: int = 1, dilation: Size = 1, *, method: Method = "im2col",
+                     workspace_bytes: Optional[int] = None) -> FloatArray:
+    """2-D transposed convolution, as ``torch.nn.functional.conv_transpose2d``.
+
+    :func:`conv_transpose` on images: the upsampling layer of a decoder or a GAN generator.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C_in, H, W) or unbatched (C_in, H, W)
+    weight : array_like, shape (C_in, C_out // groups, kH, kW)
+    bias, stride, padding, output_padding, groups, dilation, method, workspace_bytes
+        As for :func:`conv_transpose`.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, H_out, W_out), or (C_out, H_out, W_out) for an unbatched input
+
+    Raises
+    ------
+    ValueError
+        If ``input`` has neither 3 nor 4 dimensions, or as :func:`conv_transpose`.
+    TypeError
+        As :func:`conv_transpose`.
+
+    See Also
+    --------
+    conv_transpose, conv2d
+
+    Examples
+    --------
+    DCGAN's doubling layer, kernel 4, stride 2, padding 1: 4x4 becomes 8x8.
+
+    >>> import numpy as np
+    >>> conv_transpose2d(np.ones((1, 8, 4, 4)), np.ones((8, 3, 4, 4)), stride=2,
+    ...                  padding=1).shape
+    (1, 3, 8, 8)
+    """
+    return _with_rank(conv_transpose, 2, "conv_transpose2d", input, weight, bias, stride,
+                      padding, output_padding, groups, dilation, method=method,
+                      workspace_bytes=workspace_bytes)
+
+
+def conv_transpose3d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None,
+                     stride: Size = 1, padding: Padding = 0, output_padding: Size = 0,
+                     groups: int = 1, dilation: Size = 1, *, method: Method = "im2col",
+                     workspace_bytes: Optional[int] = None) -> FloatArray:
+    """3-D transposed convolution, as ``torch.nn.functional.conv_transpose3d``.
+
+    :func:`conv_transpose` on volumes.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C_in, D, H, W) or unbatched (C_in, D, H, W)
+    weight : array_like, shape (C_in, C_out // groups, kD, kH, kW)
+    bias, stride, padding, output_padding, groups, dilation, method, workspace_bytes
+        As for :func:`conv_transpose`.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, D_out, H_out, W_out), or without N for an unbatched input
+
+    Raises
+    ------
+    ValueError
+        If ``input`` has neither 4 nor 5 dimensions, or as :func:`conv_transpose`.
+    TypeError
+        As :func:`conv_transpose`.
+
+    See Also
+    --------
+    conv_transpose, conv3d
+
+    Examples
+    --------
+    ``output_padding`` picks the odd size: (3 - 1) * 2 - 2 + 3 + 1 = 6 instead of 5.
+
+    >>> import numpy as np
+    >>> conv_transpose3d(np.ones((2, 3, 3, 3)), np.ones((2, 1, 3, 3, 3)), stride=2, padding=1,
+    ...                  output_padding=(1, 0, 1)).shape
+    (1, 6, 5, 6)
+    """
+    return _with_rank(conv_transpose, 3, "conv_transpose3d", input, weight, bias, stride,
+                      padding, output_padding, groups, dilation, method=method,
+                      workspace_bytes=workspace_bytes)
+
+
+def max_pool1d(input: ArrayLike, kernel_size: Size, stride: Optional[Size] = None,
+               padding: Padding = 0, dilation: Size = 1, ceil_mode: bool = False,
+               return_indices: bool = False, *, method: Method = "im2col",
+               ) -> Union[FloatArray, tuple[FloatArray, NDArray[np.int64]]]:
+    """1-D max pooling, as ``torch.nn.functional.max_pool1d``: :func:`max_pool` on one axis.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, L) or unbatched (C, L)
+    kernel_size, stride, padding, dilation, ceil_mode, return_indices, method
+        As for :func:`max_pool`.
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, L_out), or (C, L_out) for an unbatched input
+    indices : ndarray of int64, the same shape
+        Only if ``return_indices``.
+
+    Raises
+    ------
+    ValueError
+        If ``input`` has neither 2 nor 3 dimensions, or as :func:`max_pool`.
+    TypeError
+        As :func:`max_pool`.
+
+    See Also
+    --------
+    max_pool, avg_pool1d
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> max_pool1d(np.array([[1., 5., 2., 7., 3.]]), 2, ceil_mode=True, return_indices=True)
+    (array([[5., 7., 3.]]), array([[1, 3, 4]]))
+    """
+    return _with_rank(max_pool, 1, "max_pool1d", input, kernel_size, stride, padding, dilation,
+                      ceil_mode, return_indices, method=method)
+
+
+def max_pool2d(input: ArrayLike, kernel_size: Size, stride: Optional[Size] = None,
+               padding: Padding = 0, dilation: Size = 1, ceil_mode: bool = False,
+               return_indices: bool = False, *, method: Method = "im2col",
+               ) -> Union[FloatArray, tuple[FloatArray, NDArray[np.int64]]]:
+    """2-D max pooling, as ``torch.nn.functional.max_pool2d``: :func:`max_pool` on images.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, H, W) or unbatched (C, H, W)
+    kernel_size, stride, padding, dilation, ceil_mode, return_indices, method
+        As for :func:`max_pool`.
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, H_out, W_out), or (C, H_out, W_out) for an unbatched input
+    indices : ndarray of int64, the same shape
+        Only if ``return_indices``.
+
+    Raises
+    ------
+    ValueError
+        If ``input`` has neither 3 nor 4 dimensions, or as :func:`max_pool`.
+    TypeError
+        As :func:`max_pool`.
+
+    See Also
+    --------
+    max_pool, avg_pool2d
+
+    Examples
+    --------
+    PyTorch's forms work: ``stride=()`` is the kernel size, ``padding=(1,)`` pads both axes.
+
+    >>> import numpy as np
+    >>> max_pool2d(np.arange(16.).reshape(1, 4, 4), 3, stride=(), padding=(1,))
+    array([[[ 5.,  7.],
+            [13., 15.]]])
+    """
+    return _with_rank(max_pool, 2, "max_pool2d", input, kernel_size, stride, padding, dilation,
+                      ceil_mode, return_indices, method=method)
+
+
+def max_pool3d(input: ArrayLike, kernel_size: Size, stride: Optional[Size] = None,
+               padding: Padding = 0, dilation: Size = 1, ceil_mode: bool = False,
+               return_indices: bool = False, *, method: Method = "im2col",
+               ) -> Union[FloatArray, tuple[FloatArray, NDArray[np.int64]]]:
+    """3-D max pooling, as ``torch.nn.functional.max_pool3d``: :func:`max_pool` on volumes.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, D, H, W) or unbatched (C, D, H, W)
+    kernel_size, stride, padding, dilation, ceil_mode, return_indices, method
+        As for :func:`max_pool`.
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, D_out, H_out, W_out), or without N for an unbatched input
+    indices : ndarray of int64, the same shape
+        Only if ``return_indices``.
+
+    Raises
+    ------
+    ValueError
+        If ``input`` has neither 4 nor 5 dimensions, or as :func:`max_pool`.
+    TypeError
+        As :func:`max_pool`.
+
+    See Also
+    --------
+    max_pool, avg_pool3d
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out, indices = max_pool3d(np.arange(8.).reshape(1, 2, 2, 2), 2, return_indices=True)
+    >>> out, indices                    # the last cell of the cube is its maximum
+    (array([[[[7.]]]]), array([[[[7]]]]))
+    """
+    return _with_rank(max_pool, 3, "max_pool3d", input, kernel_size, stride, padding, dilation,
+                      ceil_mode, return_indices, method=method)
+
+
+def avg_pool1d(input: ArrayLike, kernel_size: Size, stride: Optional[Size] = None,
+               padding: Padding = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: Optional[int] = None, *, method: Method = "im2col",
+               ) -> FloatArray:
+    """1-D average pooling, as ``torch.nn.functional.avg_pool1d``: :func:`avg_pool` on one axis.
+
+    ``divisor_override`` is accepted here too (PyTorch's 1-D function has none).
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, L) or unbatched (C, L)
+    kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, method
+        As for :func:`avg_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, L_out), or (C, L_out) for an unbatched input
+
+    Raises
+    ------
+    ValueError
+        If ``input`` has neither 2 nor 3 dimensions, or as :func:`avg_pool`.
+    TypeError
+        As :func:`avg_pool`.
+
+    See Also
+    --------
+    avg_pool, max_pool1d
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> avg_pool1d(np.array([[2., 4., 6.]]), 2, stride=1, padding=1)     # padding counted
+    array([[1., 3., 5., 3.]])
+    """
+    return _with_rank(avg_pool, 1, "avg_pool1d", input, kernel_size, stride, padding, ceil_mode,
+                      count_include_pad, divisor_override, method=method)
+
+
+def avg_pool2d(input: ArrayLike, kernel_size: Size, stride: Optional[Size] = None,
+               padding: Padding = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: Optional[int] = None, *, method: Method = "im2col",
+               ) -> FloatArray:
+    """2-D average pooling, as ``torch.nn.functional.avg_pool2d``: :func:`avg_pool` on images.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, H, W) or unbatched (C, H, W)
+    kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, method
+        As for :func:`avg_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, H_out, W_out), or (C, H_out, W_out) for an unbatched input
+
+    Raises
+    ------
+    ValueError
+        If ``input`` has neither 3 nor 4 dimensions, or as :func:`avg_pool`.
+    TypeError
+        As :func:`avg_pool`.
+
+    See Also
+    --------
+    avg_pool, max_pool2d
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> avg_pool2d(np.arange(16.).reshape(1, 1, 4, 4), 2, divisor_override=1)   # window sums
+    array([[[[10., 18.],
+             [42., 50.]]]])
+    """
+    return _with_rank(avg_pool, 2, "avg_pool2d", input, kernel_size, stride, padding, ceil_mode,
+                      count_include_pad, divisor_override, method=method)
+
+
+def avg_pool3d(input: ArrayLike, kernel_size: Size, stride: Optional[Size] = None,
+               padding: Padding = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: Optional[int] = None, *, method: Method = "im2col",
+               ) -> FloatArray:
+    """3-D average pooling, as ``torch.nn.functional.avg_pool3d``: :func:`avg_pool` on volumes.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, D, H, W) or unbatched (C, D, H, W)
+    kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, method
+        As for :func:`avg_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, D_out, H_out, W_out), or without N for an unbatched input
+
+    Raises
+    ------
+    ValueError
+        If ``input`` has neither 4 nor 5 dimensions, or as :func:`avg_pool`.
+    TypeError
+        As :func:`avg_pool`.
+
+    See Also
+    --------
+    avg_pool, max_pool3d
+
+    Examples
+    --------
+    A corner window with padding 1 holds 1 of its 8 cells: 1/8 counting the padding, 1 not.
+
+    >>> import numpy as np
+    >>> x = np.ones((1, 2, 2, 2))
+    >>> float(avg_pool3d(x, 2, padding=1)[0, 0, 0, 0])
+    0.125
+    >>> float(avg_pool3d(x, 2, padding=1, count_include_pad=False)[0, 0, 0, 0])
+    1.0
+    """
+    return _with_rank(avg_pool, 3, "avg_pool3d", input, kernel_size, stride, padding, ceil_mode,
+                      count_include_pad, divisor_override, method=method)

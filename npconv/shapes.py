@@ -23,6 +23,7 @@ The cheat sheet's formula for a 32-wide input, a 3-wide kernel, stride 2 and pad
 
 import math
 import numbers
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -58,6 +59,15 @@ __all__ = [
     "pool_geometry",
     "check_groups",
     "check_padding_mode",
+    "conv_padding",
+    "check_output_padding",
+    "check_pool_padding",
+    "first_empty_window",
+    "check_window_holds_input",
+    "check_divisor_override",
+    "check_window_cells",
+    "taps_text",
+    "INT64_MAX",
     "MAX_ARRAY_BYTES",
     "check_array_bytes",
 ]
@@ -520,69 +530,130 @@ def _as_tuple(value):
     return tuple(value) if isinstance(value, (tuple, list)) else (value,)
 
 
+INT64_MAX = 2 ** 63 - 1
+"""The largest int argument npconv takes: 2**63 - 1, as PyTorch, which reads them as int64.
+
+It holds for every hyperparameter (kernel_size, stride, padding, dilation, output_padding,
+groups) and for ``divisor_override``, so that each fits the int64 arithmetic of the variants;
+geometry derived from several of them (``before + in + after``) is Python-int arithmetic here.
+"""
+
+
 def is_int(value):
-    """True for Python and NumPy integers, but not for bools."""
+    """True for Python and NumPy integers, but not for bools.
+
+    >>> is_int(3), is_int(np.int8(3)), is_int(True), is_int(3.0)
+    (True, True, False, False)
+    """
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
-def int_tuple(value, ndim, name, minimum):
-    """``value`` as one int per spatial dimension, each at least ``minimum``.
+def is_sequence(value):
+    """True for a sequence that may hold one entry per dimension: a tuple, list, range, a
+    NumPy array of at least one axis, ... but not a string.
 
-    Accepts an int (repeated) or a sequence of ``ndim`` ints.
+    >>> is_sequence((1, 2)), is_sequence(range(2)), is_sequence(np.array([1, 2])), is_sequence("12")
+    (True, True, True, False)
+    """
+    if isinstance(value, np.ndarray):
+        return value.ndim >= 1
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+
+
+def check_int64(values, name, value):
+    """Raise ``ValueError`` naming ``name`` and ``value`` if any of ``values`` is not an int64."""
+    if any(not -INT64_MAX - 1 <= v <= INT64_MAX for v in values):
+        raise ValueError(f"{name}={short_repr(value)} is too large: npconv, like PyTorch, takes "
+                         f"ints that fit in 64 bits, from -2**63 to 2**63 - 1 = {INT64_MAX}")
+
+
+def short_repr(value, width=60):
+    """``repr(value)``, shortened for an error message if it is longer than ``width``.
+
+    >>> short_repr(10 ** 400)
+    '1000...000 (401 digits)'
+    """
+    text = repr(value)
+    if len(text) <= width:
+        return text
+    if is_int(value):
+        return f"{text[:4]}...{text[-3:]} ({len(text.lstrip('-'))} digits)"
+    return f"{text[:width - 20]}... ({len(text)} characters)"
+
+
+def _per_dimension(value, ndim, name, expected):
+    """The entries of the sequence ``value``, repeated if it has one; ``ValueError`` unless it
+    has one or ``ndim`` (checked before the entries are read, so a huge range costs nothing)."""
+    if len(value) == ndim:
+        return list(value)
+    if len(value) == 1:
+        return list(value) * ndim
+    raise ValueError(f"{name}={value!r} must be an int or {expected}, one per spatial "
+                     f"dimension (or one for all of them)")
+
+
+def int_tuple(value, ndim, name, minimum):
+    """``value`` as one Python int per spatial dimension, each at least ``minimum``.
+
+    Accepts an int (repeated), or a sequence (tuple, list, range, 1-D integer array) of
+    ``ndim`` ints or of one int that stands for every dimension, as PyTorch does.
 
     >>> int_tuple(2, 3, "stride", minimum=1)
     (2, 2, 2)
+    >>> int_tuple([2], 2, "stride", minimum=1), int_tuple(np.arange(1, 3), 2, "stride", minimum=1)
+    ((2, 2), (1, 2))
     >>> int_tuple((1, 2), 3, "stride", minimum=1)
     Traceback (most recent call last):
     ...
-    ValueError: stride=(1, 2) must be an int or 3 ints, one per spatial dimension
+    ValueError: stride=(1, 2) must be an int or 3 ints, one per spatial dimension (or one for all of them)
     """
     if is_int(value):
         values = (int(value),) * ndim
-    elif isinstance(value, (tuple, list)) and all(is_int(v) for v in value):
-        if len(value) != ndim:
-            raise ValueError(f"{name}={value!r} must be an int or {ndim} ints, one per "
-                             f"spatial dimension")
-        values = tuple(int(v) for v in value)
+    elif is_sequence(value):
+        entries = _per_dimension(value, ndim, name, f"{ndim} ints")
+        if not all(is_int(v) for v in entries):
+            raise TypeError(f"{name}={value!r} must be an int or a sequence of {ndim} ints")
+        values = tuple(int(v) for v in entries)
     else:
         raise TypeError(f"{name}={value!r} must be an int or a sequence of {ndim} ints")
     if any(v < minimum for v in values):
         raise ValueError(f"{name}={value!r} must be >= {minimum} in every dimension")
+    check_int64(values, name, value)
     return values
 
 
 def padding_pairs(padding, ndim, name="padding"):
-    """``padding`` as one ``(before, after)`` pair of non-negative ints per dimension.
+    """``padding`` as one ``(before, after)`` pair of non-negative Python ints per dimension.
 
-    Accepts an int, one int per dimension, or one pair per dimension.
+    Accepts an int, a sequence of one entry per dimension (or of one entry for all of them),
+    each entry an int or a ``(before, after)`` pair.
 
     >>> padding_pairs(1, 2)
     ((1, 1), (1, 1))
     >>> padding_pairs([(0, 1), 2], 2)
     ((0, 1), (2, 2))
+    >>> padding_pairs((1,), 2)
+    ((1, 1), (1, 1))
     """
     if is_int(padding):
         pairs = ((int(padding), int(padding)),) * ndim
-    elif isinstance(padding, (tuple, list)) and len(padding) == ndim:
+    elif is_sequence(padding):
         pairs = []
-        for entry in padding:
+        for entry in _per_dimension(padding, ndim, name, f"have {ndim} entries"):
             if is_int(entry):
                 pairs.append((int(entry), int(entry)))
-            elif (isinstance(entry, (tuple, list)) and len(entry) == 2
-                  and all(is_int(v) for v in entry)):
+            elif is_sequence(entry) and len(entry) == 2 and all(is_int(v) for v in entry):
                 pairs.append((int(entry[0]), int(entry[1])))
             else:
                 raise TypeError(f"{name}={padding!r}: each entry must be an int or a "
                                 f"(before, after) pair of ints, got {entry!r}")
         pairs = tuple(pairs)
-    elif isinstance(padding, (tuple, list)):
-        raise ValueError(f"{name}={padding!r} must be an int or have {ndim} entries, one "
-                         f"per spatial dimension")
     else:
         raise TypeError(f"{name}={padding!r} must be an int, a sequence of {ndim} ints, or "
                         f"{ndim} (before, after) pairs")
     if any(v < 0 for pair in pairs for v in pair):
         raise ValueError(f"{name}={padding!r} must not be negative")
+    check_int64([v for pair in pairs for v in pair], name, padding)
     return pairs
 
 
@@ -688,8 +759,9 @@ def conv_geometry(in_size, kernel_size, stride=1, padding=0, dilation=1):
     ----------
     in_size, kernel_size : tuple of int
         The spatial sizes of the input and of the kernel.
-    stride, dilation : int or tuple of int
-    padding : int, tuple of int, tuple of (before, after) pairs, "valid" or "same"
+    stride, dilation : int or sequence of int
+        One per spatial dimension, or one for all of them.
+    padding : int, sequence of int or of (before, after) pairs, "valid" or "same"
 
     Returns
     -------
@@ -709,6 +781,24 @@ def conv_geometry(in_size, kernel_size, stride=1, padding=0, dilation=1):
     ndim = len(in_size)
     stride = int_tuple(stride, ndim, "stride", minimum=1)
     dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
+    padding = conv_padding(padding, in_size, kernel_size, stride, dilation)
+    out_size = conv_output_shape(in_size, kernel_size, stride, padding, dilation)
+    return ConvGeometry(stride, padding, dilation, out_size)
+
+
+def conv_padding(padding, in_size, kernel_size, stride, dilation):
+    """A convolution's padding as ``(before, after)`` pairs, with "valid" and "same" resolved.
+
+    ``stride`` and ``dilation`` are already one int per dimension.  ``"same"`` is
+    :func:`same_padding` in every dimension.
+
+    Examples
+    --------
+    >>> conv_padding("same", (5,), (4,), stride=(1,), dilation=(1,))
+    ((1, 2),)
+    >>> conv_padding("valid", (5, 5), (3, 3), stride=(1, 1), dilation=(1, 1))
+    ((0, 0), (0, 0))
+    """
     if isinstance(padding, str):
         if padding == "valid":
             padding = 0
@@ -718,9 +808,7 @@ def conv_geometry(in_size, kernel_size, stride=1, padding=0, dilation=1):
         else:
             raise ValueError(f"padding={padding!r} is not a known padding string; expected "
                              f"'valid', 'same', an int or per-dimension ints or pairs")
-    padding = padding_pairs(padding, ndim)
-    out_size = conv_output_shape(in_size, kernel_size, stride, padding, dilation)
-    return ConvGeometry(stride, padding, dilation, out_size)
+    return padding_pairs(padding, len(in_size))
 
 
 def conv_transpose_geometry(in_size, kernel_size, stride=1, padding=0, output_padding=0,
@@ -728,7 +816,7 @@ def conv_transpose_geometry(in_size, kernel_size, stride=1, padding=0, output_pa
     """Check and normalise a transposed convolution's hyperparameters.
 
     ``output_padding`` must be below ``max(stride, dilation)`` in every dimension
-    (:func:`output_padding_limit`).
+    (:func:`check_output_padding`).
 
     Returns
     -------
@@ -750,11 +838,8 @@ def conv_transpose_geometry(in_size, kernel_size, stride=1, padding=0, output_pa
     _reject_padding_string(padding, "conv_transpose")
     padding = padding_pairs(padding, ndim)
     output_padding = int_tuple(output_padding, ndim, "output_padding", minimum=0)
-    for dim, (op, s, d) in enumerate(zip(output_padding, stride, dilation)):
-        if op >= output_padding_limit(s, d):
-            raise ValueError(
-                f"output_padding={op} in spatial dimension {dim} must be smaller than "
-                f"stride ({s}) or dilation ({d})")
+    for dim, (extra, s, d) in enumerate(zip(output_padding, stride, dilation)):
+        check_output_padding(extra, s, d, dim)
     out_size = conv_transpose_output_shape(in_size, kernel_size, stride, padding,
                                            output_padding, dilation)
     return ConvTransposeGeometry(stride, padding, output_padding, dilation, out_size)
@@ -764,8 +849,10 @@ def pool_geometry(in_size, kernel_size, stride=None, padding=0, dilation=1, ceil
                   op_name="pooling"):
     """Check and normalise a pooling's hyperparameters for an input of ``in_size``.
 
-    Padding is at most ``kernel_size // 2`` (:func:`pool_padding_limit`), and every window
-    must hold at least one input cell.
+    ``stride`` is ``kernel_size`` when it is ``None`` or an empty sequence (PyTorch's
+    "omitted").  Padding is at most ``kernel_size // 2`` (:func:`check_pool_padding`), and
+    every window must hold at least one input cell (:func:`check_window_holds_input`).  The
+    checks cost a few operations per dimension, however many windows there are.
 
     Returns
     -------
@@ -780,33 +867,127 @@ def pool_geometry(in_size, kernel_size, stride=None, padding=0, dilation=1, ceil
     --------
     >>> pool_geometry((5,), 2, ceil_mode=True)
     PoolGeometry(kernel_size=(2,), stride=(2,), padding=((0, 0),), dilation=(1,), out_size=(3,))
+    >>> pool_geometry((5, 5), (3,), stride=(), padding=(1,)).out_size
+    (2, 2)
     """
     ndim = len(in_size)
     kernel_size = int_tuple(kernel_size, ndim, "kernel_size", minimum=1)
-    stride = kernel_size if stride is None else int_tuple(stride, ndim, "stride", minimum=1)
+    if stride is None or (is_sequence(stride) and len(stride) == 0):
+        stride = kernel_size
+    else:
+        stride = int_tuple(stride, ndim, "stride", minimum=1)
     dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
     _reject_padding_string(padding, op_name)
     padding = padding_pairs(padding, ndim)
-    for dim, ((before, after), k) in enumerate(zip(padding, kernel_size)):
-        if max(before, after) > pool_padding_limit(k):
-            raise ValueError(
-                f"padding={(before, after)} in spatial dimension {dim} must be at most half "
-                f"the kernel size, kernel_size // 2 = {pool_padding_limit(k)} (PyTorch's rule)")
+    for dim, (pair, k) in enumerate(zip(padding, kernel_size)):
+        check_pool_padding(pair, k, dim)
     out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
-    for dim, (n, k, s, (before, _), d, o) in enumerate(zip(in_size, kernel_size, stride,
-                                                          padding, dilation, out_size)):
-        for i in range(o):
-            taps = list(window_taps(i, k, s, before, d))
-            if not any(0 <= t < n for t in taps):
-                raise ValueError(
-                    f"window {i} along spatial dimension {dim} holds no input cell: its taps "
-                    f"fall on positions {taps}, all outside the input's 0..{n - 1} "
-                    f"(kernel_size={k}, dilation={d}, padding={padding[dim]})")
+    for dim, geometry in enumerate(zip(in_size, kernel_size, stride, padding, dilation,
+                                       out_size)):
+        check_window_holds_input(*geometry, dim=dim)
     return PoolGeometry(kernel_size, stride, padding, dilation, out_size)
 
 
+# The rules, one dimension at a time: the validators above call them in turn and stop at the
+# first problem; the calculator calls each one and collects every problem of a layer.
+
+def check_output_padding(output_padding, stride, dilation, dim):
+    """Raise ``ValueError`` unless ``output_padding < max(stride, dilation)`` (PyTorch's rule).
+
+    >>> check_output_padding(2, stride=2, dilation=1, dim=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: output_padding=2 in spatial dimension 0 must be smaller than stride (2) or dilation (1)
+    """
+    if output_padding >= output_padding_limit(stride, dilation):
+        raise ValueError(
+            f"output_padding={output_padding} in spatial dimension {dim} must be smaller than "
+            f"stride ({stride}) or dilation ({dilation})")
+
+
+def check_pool_padding(padding, kernel_size, dim):
+    """Raise ``ValueError`` unless both sides of ``padding`` are at most ``kernel_size // 2``.
+
+    >>> check_pool_padding((0, 2), kernel_size=3, dim=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: padding=(0, 2) in spatial dimension 1 must be at most half the kernel size, kernel_size // 2 = 1 (PyTorch's rule)
+    """
+    if max(padding) > pool_padding_limit(kernel_size):
+        raise ValueError(
+            f"padding={tuple(padding)} in spatial dimension {dim} must be at most half the "
+            f"kernel size, kernel_size // 2 = {pool_padding_limit(kernel_size)} (PyTorch's rule)")
+
+
+def first_empty_window(in_size, kernel_size, stride, padding, dilation, out_size):
+    """The first of ``out_size`` pooling windows along one dimension that holds no input cell.
+
+    Returns its index, or ``None`` if every window holds one.  A window that starts on the
+    input holds its first tap; one that starts past the input holds none; one that starts in
+    the left padding holds a cell if its first tap at or after position 0 (position
+    ``start mod dilation``) comes before ``in_size`` and is one of its ``kernel_size`` taps.
+
+    Cost: the windows starting in the left padding are looked at one by one, but only up to
+    one period of ``start mod dilation``, and only if ``in_size < dilation`` (else that
+    position is always on the input).  With PyTorch's padding limit and a non-empty output
+    that is at most the first window, so the rule costs a few operations per dimension.
+
+    Examples
+    --------
+    Input 2, kernel 2, dilation 3, padding 1: window 0 reads positions -1 and 2, both outside.
+
+    >>> first_empty_window(2, kernel_size=2, stride=1, padding=(1, 1), dilation=3, out_size=1)
+    0
+    >>> first_empty_window(5, kernel_size=3, stride=2, padding=(1, 1), dilation=2, out_size=2)
+    """
+    before, _ = padding
+    starting_left = min(out_size, ceil_div(before, stride))
+    if in_size >= dilation:
+        look_at = min(starting_left, 1)            # only the taps' count can fall short
+    else:
+        look_at = min(starting_left, dilation // math.gcd(stride, dilation))
+    for i in range(look_at):
+        start = i * stride - before
+        taps_to_the_input = ceil_div(-start, dilation)
+        if taps_to_the_input >= kernel_size or start % dilation >= in_size:
+            return i
+    first_past_the_input = ceil_div(in_size + before, stride)
+    return first_past_the_input if first_past_the_input < out_size else None
+
+
+def check_window_holds_input(in_size, kernel_size, stride, padding, dilation, out_size, dim):
+    """Raise ``ValueError`` if a pooling window along dimension ``dim`` holds no input cell.
+
+    PyTorch returns ``-inf`` (max) for such a window; npconv refuses it
+    (:func:`first_empty_window` finds it).
+
+    >>> check_window_holds_input(2, 2, 1, (1, 1), 3, 1, dim=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: window 0 along spatial dimension 0 holds no input cell: its taps fall on positions [-1, 2], all outside the input's 0..1 (kernel_size=2, dilation=3, padding=(1, 1))
+    """
+    i = first_empty_window(in_size, kernel_size, stride, padding, dilation, out_size)
+    if i is not None:
+        taps = window_taps(i, kernel_size, stride, padding[0], dilation)
+        raise ValueError(
+            f"window {i} along spatial dimension {dim} holds no input cell: its taps fall on "
+            f"positions {taps_text(taps)}, all outside the input's 0..{in_size - 1} "
+            f"(kernel_size={kernel_size}, dilation={dilation}, padding={tuple(padding)})")
+
+
+def taps_text(taps):
+    """A range of tap positions as a short list, however many taps there are.
+
+    >>> taps_text(range(-1, 3, 3)), taps_text(range(-5, 15, 2))
+    ('[-1, 2]', '[-5, -3, ..., 13]')
+    """
+    if len(taps) <= 4:
+        return str(list(taps))
+    return f"[{taps[0]}, {taps[1]}, ..., {taps[-1]}]"
+
+
 def check_groups(groups, C_in, C_out=None):
-    """``groups`` as an int that divides ``C_in`` (and ``C_out`` when given).
+    """``groups`` as a Python int that divides ``C_in`` (and ``C_out`` when given).
 
     Examples
     --------
@@ -815,28 +996,45 @@ def check_groups(groups, C_in, C_out=None):
     >>> check_groups(3, C_in=4)
     Traceback (most recent call last):
     ...
-    ValueError: groups=3 must divide the input channels, C_in=4
+    ValueError: groups=3 must divide the input channels C_in=4
+    >>> check_groups(3, C_in=4, C_out=5)
+    Traceback (most recent call last):
+    ...
+    ValueError: groups=3 must divide the input channels C_in=4 and the output channels C_out=5
     """
     if not is_int(groups):
         raise TypeError(f"groups={groups!r} must be an int")
+    groups = int(groups)
     if groups < 1:
         raise ValueError(f"groups={groups} must be >= 1")
-    if C_in % groups:
-        raise ValueError(f"groups={groups} must divide the input channels, C_in={C_in}")
-    if C_out is not None and C_out % groups:
-        raise ValueError(f"groups={groups} must divide the output channels, C_out={C_out}")
-    return int(groups)
+    check_int64([groups], "groups", groups)
+    missed = [f"the {side} channels {count_name}={count}"
+              for side, count_name, count in (("input", "C_in", C_in), ("output", "C_out", C_out))
+              if count is not None and count % groups]
+    if missed:
+        raise ValueError(f"groups={groups} must divide {' and '.join(missed)}")
+    return groups
 
 
 def check_padding_mode(padding_mode, padding, in_size):
-    """Check that ``padding_mode`` is known and that its padding fits the input.
+    """Check that ``padding_mode`` is known and that its padding fits the input (PyTorch's rules).
 
-    ``reflect`` needs padding smaller than the input, ``circular`` at most the input.
+    ``replicate`` and ``reflect`` need a non-empty input along every spatial dimension,
+    ``reflect`` padding smaller than the input, ``circular`` at most the input.
+
+    >>> check_padding_mode("replicate", ((1, 1),), (0,))
+    Traceback (most recent call last):
+    ...
+    ValueError: padding_mode='replicate' needs a non-empty input along every spatial dimension, but spatial dimension 0 has size 0
     """
-    if padding_mode not in PADDING_MODES:
+    if not isinstance(padding_mode, str) or padding_mode not in PADDING_MODES:
         raise ValueError(f"padding_mode={padding_mode!r} is not one of {PADDING_MODES}")
     for dim, ((before, after), n) in enumerate(zip(padding, in_size)):
         widest = max(before, after)
+        if padding_mode in ("replicate", "reflect") and n == 0:
+            raise ValueError(
+                f"padding_mode={padding_mode!r} needs a non-empty input along every spatial "
+                f"dimension, but spatial dimension {dim} has size 0")
         if padding_mode == "reflect" and widest >= n:
             raise ValueError(
                 f"padding_mode='reflect' needs padding < input size, but spatial dimension "
@@ -845,6 +1043,45 @@ def check_padding_mode(padding_mode, padding, in_size):
             raise ValueError(
                 f"padding_mode='circular' needs padding <= input size, but spatial "
                 f"dimension {dim} has size {n} and padding {(before, after)}")
+
+
+def check_divisor_override(divisor_override):
+    """``divisor_override`` as a Python int or ``None``: a non-zero int64, as PyTorch's.
+
+    >>> check_divisor_override(np.int16(-3))
+    -3
+    >>> check_divisor_override(10 ** 400)
+    Traceback (most recent call last):
+    ...
+    ValueError: divisor_override=1000...000 (401 digits) is too large: npconv, like PyTorch, takes ints that fit in 64 bits, from -2**63 to 2**63 - 1 = 9223372036854775807
+    """
+    if divisor_override is None:
+        return None
+    if not is_int(divisor_override):
+        raise TypeError(f"divisor_override={divisor_override!r} must be an int or None")
+    divisor_override = int(divisor_override)
+    if divisor_override == 0:
+        raise ValueError("divisor_override=0 must not be zero")
+    check_int64([divisor_override], "divisor_override", divisor_override)
+    return divisor_override
+
+
+def check_window_cells(kernel_size):
+    """Raise ``ValueError`` if an average-pool window has more cells than an int64 holds.
+
+    A window's divisor counts its cells, at most ``prod(kernel_size)``; the variants keep it
+    in an int64.
+
+    >>> check_window_cells((2 ** 22, 2 ** 22, 2 ** 22))
+    Traceback (most recent call last):
+    ...
+    ValueError: kernel_size=(4194304, 4194304, 4194304) has 73786976294838206464 cells per window; average pooling divides by a window's cell count, which must be at most 2**63 - 1 = 9223372036854775807
+    """
+    cells = math.prod(kernel_size)
+    if cells > INT64_MAX:
+        raise ValueError(
+            f"kernel_size={tuple(kernel_size)} has {cells} cells per window; average pooling "
+            f"divides by a window's cell count, which must be at most 2**63 - 1 = {INT64_MAX}")
 
 
 def _reject_padding_string(padding, op_name):

@@ -1,13 +1,17 @@
-"""The calculator against the formulas written out here, and against the ops' real shapes."""
+"""The calculator against the formulas written out here, against the ops' real shapes, and
+against the ops' own error messages; its reports stay small however large the layer."""
 
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import npconv
 from npconv.tools.calculator import conv_report, conv_transpose_report, pool_report
+from npconv.tools.summary import summarize
+from tests.test_errors import finishes_quickly
 
 
 def torch_conv_size(n, k, s, p, d):
@@ -97,3 +101,153 @@ def test_target_output_padding():
     report = conv_transpose_report((1, 1, 3), 1, 3, stride=2, padding=1, target=6)
     assert report.dimensions[0].output_padding == 1
     assert report.output_shape == (1, 1, 6)
+
+
+# --------------------------------------------------------------------------------------------
+# One rule, one message: a bad layer reads as the op's own error
+# --------------------------------------------------------------------------------------------
+
+def op_error(call):
+    with pytest.raises(ValueError) as error:
+        call()
+    return str(error.value)
+
+
+def test_groups_problem_is_the_ops_message():
+    report = conv_report((1, 3, 8, 8), 4, 3, groups=2)
+    message = op_error(lambda: npconv.conv(np.ones((1, 3, 8, 8)), np.ones((4, 1, 3, 3)),
+                                           groups=2))
+    assert report.problems == (message,)
+    assert message == "groups=2 must divide the input channels C_in=3"
+
+
+def test_groups_problem_names_both_channel_counts():
+    """One sentence for the one rule, however many channel counts it misses."""
+    report = conv_transpose_report((1, 3, 8), 5, 3, groups=2)
+    assert report.problems == ("groups=2 must divide the input channels C_in=3 and the output "
+                               "channels C_out=5",)
+
+
+def test_output_padding_problem_is_the_ops_message():
+    report = conv_transpose_report((1, 1, 4), 1, 3, stride=2, output_padding=2)
+    message = op_error(lambda: npconv.conv_transpose(np.ones((1, 1, 4)), np.ones((1, 1, 3)),
+                                                     stride=2, output_padding=2))
+    assert report.problems == (f"L: {message}",)
+
+
+def test_pool_padding_problems_are_the_ops_message_per_dimension():
+    """Both dimensions are too padded; the op names the first, the report both."""
+    report = pool_report("max", (1, 1, 8, 8), 2, padding=2)
+    message = op_error(lambda: npconv.max_pool(np.ones((1, 1, 8, 8)), 2, padding=2))
+    assert report.problems[0] == f"H: {message}"
+    assert report.problems[1] == "W: " + message.replace("dimension 0", "dimension 1")
+    assert len(report.problems) == 2
+
+
+def test_empty_window_problem_is_the_ops_message():
+    report = pool_report("max", (1, 1, 2), 2, stride=1, padding=1, dilation=3)
+    message = op_error(lambda: npconv.max_pool(np.ones((1, 1, 2)), 2, stride=1, padding=1,
+                                               dilation=3))
+    assert report.problems == (f"L: {message}",)
+
+
+@pytest.mark.parametrize("out_channels, error", [(0, ValueError), (-5, ValueError),
+                                                 (2.0, TypeError)])
+def test_out_channels_must_be_a_positive_int(out_channels, error):
+    """A layer with -5 output channels is nonsense, not a 1x-5x30x30 output."""
+    with pytest.raises(error, match=rf"out_channels={out_channels}"):
+        conv_report((1, 3, 32, 32), out_channels, 3)
+    with pytest.raises(error, match=rf"out_channels={out_channels}"):
+        conv_transpose_report((1, 3, 32, 32), out_channels, 3)
+
+
+def test_the_calculator_takes_pytorchs_forms():
+    """A one-entry sequence stands for every dimension, as in the ops."""
+    assert (pool_report("max", (1, 1, 8, 8), (3,), stride=(2,), padding=(1,)).output_shape
+            == pool_report("max", (1, 1, 8, 8), 3, 2, 1).output_shape == (1, 1, 4, 4))
+    assert (conv_report((1, 1, 8, 8), 1, (3, 3), padding=[1]).output_shape
+            == (1, 1, 8, 8))
+
+
+# --------------------------------------------------------------------------------------------
+# A report holds a few numbers per dimension, however many windows there are
+# --------------------------------------------------------------------------------------------
+
+def brute_force_divisors(n, k, s, p, out, count_include_pad):
+    """Window i covers padded positions i*s - p ... i*s - p + k - 1; count what it holds."""
+    divisors = []
+    for i in range(out):
+        cells = range(i * s - p, i * s - p + k)
+        limit_low, limit_high = (-p, n + p) if count_include_pad else (0, n)
+        divisors.append(sum(limit_low <= c < limit_high for c in cells))
+    return divisors
+
+
+def expand(runs):
+    """The runs' divisors one per window, read from their printed form and from the fields."""
+    divisors = []
+    for run in runs:
+        count = run.last - run.first + 1
+        step = (run.last_divisor - run.first_divisor) / max(count - 1, 1)
+        divisors += [run.first_divisor + round(j * step) for j in range(count)]
+        if count <= 4:
+            assert str(run).split() == [str(d) for d in divisors[-count:]]
+    return divisors
+
+
+@given(conv_geometry(), st.booleans(), st.booleans())
+def test_divisor_runs_are_every_windows_divisor(geometry, ceil_mode, count_include_pad):
+    n, k, s, p, _ = geometry
+    p = min(p, k // 2)
+    report = pool_report("avg", (1, 1, n), k, s, p, ceil_mode=ceil_mode,
+                         count_include_pad=count_include_pad)
+    if report.output_shape is None:
+        return
+    out = report.output_shape[-1]
+    runs = report.dimensions[0].divisors
+    assert len(runs) <= 4
+    assert [run.first for run in runs] == sorted(run.first for run in runs)
+    assert expand(runs) == brute_force_divisors(n, k, s, p, out, count_include_pad)
+
+
+@given(conv_geometry())
+def test_ceil_mode_lists_the_one_window_beyond_the_floor_output(geometry):
+    """Its taps, how many land on the input and on the padding, and whether it is kept."""
+    n, k, s, p, d = geometry
+    p = min(p, k // 2)
+    report = pool_report("max", (1, 1, n), k, s, p, d, ceil_mode=True)
+    if report.output_shape is None:
+        return
+    floor_out = (n + 2 * p - d * (k - 1) - 1) // s + 1
+    windows = report.dimensions[0].windows
+    assert len(windows) <= 1
+    for window in windows:
+        taps = [window.index * s - p + t * d for t in range(k)]
+        assert window.index == floor_out and list(window.taps) == taps
+        assert window.in_input == sum(0 <= t < n for t in taps)
+        assert window.in_padding == sum(-p <= t < 0 or n <= t < n + p for t in taps)
+        assert window.kept == (window.index < report.output_shape[-1])
+
+
+def test_a_hundred_million_windows_make_a_small_report():
+    """`npconv shape max_pool1d --input 1x1x100000000 --kernel 1` hung building one record
+    per output cell; so did the same layer in a summary."""
+    with finishes_quickly():
+        report = pool_report("max", (1, 1, 10 ** 8), 1)
+        assert report.output_shape == (1, 1, 10 ** 8)
+        assert summarize("input(1x1x100000000) maxpool(1)").output_shape == (1, 1, 10 ** 8)
+
+
+def test_border_divisors_of_a_huge_layer_are_a_few_runs():
+    """Kernel 10**8 + 1, padding 5 * 10**7, stride 1 on 10**8 cells: every one of the
+    10**8 windows has its own divisor, described by two evenly stepping runs."""
+    k = 10 ** 8 + 1
+    with finishes_quickly():
+        report = pool_report("avg", (1, 1, 10 ** 8), k, stride=1, padding=k // 2,
+                             count_include_pad=False, ceil_mode=True)
+    runs = report.dimensions[0].divisors
+    # window 0 covers -5*10**7 .. 5*10**7: 5*10**7 + 1 real cells; each next one moves right;
+    # the last, window 10**8 - 1, starts at 5*10**7 - 1 and holds the 5*10**7 + 1 cells left
+    assert runs[0].first == 0 and runs[0].first_divisor == k // 2 + 1
+    assert runs[-1].last == 10 ** 8 - 1 and runs[-1].last_divisor == k // 2 + 1
+    assert max(run.first_divisor for run in runs) == 10 ** 8

@@ -1,18 +1,30 @@
-"""Bad input raises the promised error, with a message that names what was wrong.
+"""The public API's arguments: bad input raises the promised error, naming what was wrong.
 
-Each test starts from a valid call of every op it concerns (forward and backward, both
+Each error test starts from a valid call of every op it concerns (forward and backward, both
 methods) and breaks one argument.  The messages are matched on the parameter's name and the
-value received.  The last tests check the promise that no argument is ever modified, and that
-read-only arrays are accepted.
+value received.  Then: no argument is ever modified and read-only arrays are accepted; arrays
+that are not arrays of real numbers; ints of any integer type and 1-D sequence, within int64;
+padding modes on an empty axis; PyTorch's argument forms; the memory bound on results;
+argument checks that cost a few operations per dimension; and the signatures and docstrings
+that help() shows.
 """
 
+import contextlib
+import importlib.resources
+import inspect
+import math
 import re
+import signal
+import tracemalloc
+import typing
 
 import numpy as np
 import pytest
 from hypothesis import given
+from numpy.typing import ArrayLike
 
 import npconv
+from npconv.shapes import MAX_ARRAY_BYTES
 from tests.strategies import conv_configs, conv_transpose_configs, op_args, pool_configs
 
 METHODS = ("loops", "im2col")
@@ -174,17 +186,17 @@ def test_conv_transpose_bias_of_the_wrong_shape_is_rejected(call, method):
 @each(CONVS)
 def test_groups_must_divide_the_input_channels(call, method):
     """groups=3 with C_in=3 but C_out=4: names groups and the channel count it misses."""
-    with pytest.raises(ValueError, match=r"groups=3 must divide the output channels, C_out=4"):
+    with pytest.raises(ValueError, match=r"groups=3 must divide the output channels C_out=4"):
         call(input=np.ones((1, 3, 5, 5)), weight=np.ones((4, 1, 3, 3)), groups=3,
              method=method)
-    with pytest.raises(ValueError, match=r"groups=4 must divide the input channels, C_in=2"):
+    with pytest.raises(ValueError, match=r"groups=4 must divide the input channels C_in=2"):
         call(groups=4, method=method)
 
 
 @each(CONV_TRANSPOSES)
 def test_conv_transpose_groups_must_divide_the_input_channels(call, method):
     """groups=4 with C_in=2 names groups and C_in."""
-    with pytest.raises(ValueError, match=r"groups=4 must divide the input channels, C_in=2"):
+    with pytest.raises(ValueError, match=r"groups=4 must divide the input channels C_in=2"):
         call(groups=4, method=method)
 
 
@@ -247,9 +259,9 @@ def test_stride_with_the_wrong_number_of_entries_is_rejected(call, method):
 
 @each(DILATED)
 def test_dilation_with_the_wrong_number_of_entries_is_rejected(call, method):
-    """One dilation in a tuple for two spatial dimensions names dilation."""
-    with pytest.raises(ValueError, match=r"dilation=\(2,\) must be an int or 2 ints"):
-        call(dilation=(2,), method=method)
+    """Three dilations for two spatial dimensions names dilation."""
+    with pytest.raises(ValueError, match=r"dilation=\(2, 2, 2\) must be an int or 2 ints"):
+        call(dilation=(2, 2, 2), method=method)
 
 
 @each(POOLS)
@@ -718,9 +730,508 @@ def test_flags_must_be_bools(call, name, method):
         call(np.zeros((1, 1, 4)), method)
 
 
-@pytest.mark.parametrize("value, error", [(0, ValueError), (-5, ValueError), (2.5, TypeError)])
-def test_workspace_bytes_must_be_a_positive_int(value, error):
-    """The im2col workspace bound is a positive number of bytes."""
+
+# --------------------------------------------------------------------------------------------
+# Arrays that are not arrays of real numbers
+# --------------------------------------------------------------------------------------------
+# Each array argument of each op, replaced by something that is not a real array.  The
+# expected message names the parameter and shows the value (or its dtype).
+
+ARRAY_ARGUMENTS = {call_conv: ("input", "weight", "bias"),
+                   call_conv_backward: ("grad_output", "input", "weight"),
+                   call_conv_transpose: ("input", "weight", "bias"),
+                   call_conv_transpose_backward: ("grad_output", "input", "weight"),
+                   call_max_pool: ("input",), call_max_pool_backward: ("grad_output", "input"),
+                   call_avg_pool: ("input",), call_avg_pool_backward: ("grad_output", "input")}
+EACH_ARRAY = [(call, name, method) for call, names in ARRAY_ARGUMENTS.items() for name in names
+              for method in METHODS]
+EACH_ARRAY_IDS = [f"{op_name(call)}-{name}-{method}" for call, name, method in EACH_ARRAY]
+
+
+def each_array(test):
+    return pytest.mark.parametrize("call, name, method", EACH_ARRAY, ids=EACH_ARRAY_IDS)(test)
+
+
+@each_array
+def test_none_is_not_an_array(call, name, method):
+    """None (allowed only for bias) is a TypeError naming the parameter, not AttributeError."""
+    if name == "bias":
+        assert call(bias=None, method=method) is not None
+        return
+    with pytest.raises(TypeError, match=rf"^{name}=None: expected an array of real numbers"):
+        call(**{name: None}, method=method)
+
+
+@each_array
+def test_a_ragged_nested_list_is_named(call, name, method):
+    """A nested list of unequal lengths names the parameter and shows the list, instead of
+    NumPy's text about an inhomogeneous shape."""
+    ragged = [[[1.0, 2.0], [1.0]]]
+    with pytest.raises(ValueError, match=rf"^{name}=\[\[\[1.0, 2.0\], \[1.0\]\]\] is ragged: "
+                                         r"its nested sequences differ in length"):
+        call(**{name: ragged}, method=method)
+
+
+def baseline_array(call, name):
+    """The baseline call's array for ``name`` (the bias, which has none, gets C_out ones)."""
+    if name == "bias":
+        return np.ones(4 if call is call_conv else 3)
+    shapes = {"input": {call_conv_transpose: (1, 2, 3, 3),
+                        call_conv_transpose_backward: (1, 2, 3, 3)}.get(call, (1, 2, 5, 5)),
+              "weight": (4, 2, 3, 3) if call in CONVS else (2, 3, 2, 2),
+              "grad_output": {call_conv_backward: (1, 4, 3, 3),
+                              call_conv_transpose_backward: (1, 3, 4, 4)}.get(call, (1, 2, 2, 2))}
+    return np.ones(shapes[name])
+
+
+@each_array
+def test_a_masked_array_is_refused(call, name, method):
+    """A masked array's mask would be silently dropped: refused, naming the parameter."""
+    plain = baseline_array(call, name)
+    mask = np.zeros(plain.shape, dtype=bool)
+    mask.flat[0] = True
+    masked = np.ma.masked_array(plain, mask=mask)
+    with pytest.raises(TypeError, match=rf"^{name} is a masked array, whose mask npconv would "
+                                        rf"ignore; pass {name}.filled"):
+        call(**{name: masked}, method=method)
+    np.testing.assert_array_equal(masked.mask, mask)               # left as it was
+
+
+@each_array
+@pytest.mark.parametrize("dtype", [object, complex, "U1", "datetime64[s]"])
+def test_arrays_of_other_than_real_numbers_are_refused(call, name, method, dtype):
+    """Object, complex, string and date arrays name the parameter and the dtype."""
+    plain = baseline_array(call, name)
+    value = np.zeros(plain.shape, dtype=dtype)
+    with pytest.raises(TypeError, match=rf"^{name} must be a real numeric array, got dtype "
+                                        rf"{re.escape(str(value.dtype))} \(shape "
+                                        rf"{re.escape(str(plain.shape))}\)"):
+        call(**{name: value}, method=method)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_integer_and_bool_arrays_compute_in_float64(method):
+    """Integer and boolean arrays, and nested lists of them, give float64 results equal to
+    those of the float64 arrays they hold."""
+    x = np.arange(10).reshape(1, 1, 10) % 3
+    expected = npconv.conv(x.astype(float), np.ones((1, 1, 3)), method=method)
+    for as_given in (x, x.astype(np.uint8), x.tolist(), x.astype(bool)):
+        got = npconv.conv(as_given, np.ones((1, 1, 3), dtype=np.int16), method=method)
+        assert got.dtype == np.float64
+        reference = expected if np.asarray(as_given).dtype != bool else npconv.conv(
+            x.astype(bool).astype(float), np.ones((1, 1, 3)), method=method)
+        np.testing.assert_array_equal(got, reference)
+
+
+# --------------------------------------------------------------------------------------------
+# Ints: any integer type, any 1-D sequence of them, and at most 64 bits
+# --------------------------------------------------------------------------------------------
+
+INT64_MAX = 2 ** 63 - 1        # PyTorch reads int arguments as int64
+
+
+INT_ARGUMENTS = [(call, name) for name, calls in [
+    ("stride", ALL_OPS), ("padding", ALL_OPS), ("dilation", DILATED), ("kernel_size", POOLS),
+    ("output_padding", CONV_TRANSPOSES), ("groups", CONVS + CONV_TRANSPOSES)] for call in calls]
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("call, name", INT_ARGUMENTS,
+                         ids=[f"{op_name(call)}-{name}" for call, name in INT_ARGUMENTS])
+@pytest.mark.parametrize("value", [2 ** 63, 10 ** 400])
+def test_ints_beyond_64_bits_are_refused(call, method, name, value):
+    """A hyperparameter beyond int64 is a ValueError naming it, not an OverflowError."""
+    shown = "9223372036854775808" if value == 2 ** 63 else r"1000\.\.\.000 \(401 digits\)"
+    with pytest.raises(ValueError, match=rf"^{name}={shown} is too large: npconv, like "
+                                         r"PyTorch, takes ints that fit in 64 bits"):
+        call(**{name: value}, method=method)
+
+
+@each(AVG_POOLS)
+@pytest.mark.parametrize("value, shown", [(10 ** 400, r"1000\.\.\.000 \(401 digits\)"),
+                                          (2 ** 63, "9223372036854775808"),
+                                          (-2 ** 63 - 1, "-9223372036854775809")])
+def test_divisor_override_beyond_64_bits_is_refused(call, method, value, shown):
+    """divisor_override=10**400 was an OverflowError; now a ValueError naming it."""
+    with pytest.raises(ValueError, match=rf"^divisor_override={shown} is too large"):
+        call(divisor_override=value, method=method)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("divisor", [INT64_MAX, -INT64_MAX - 1, -3])
+def test_divisor_override_takes_every_int64(method, divisor):
+    """Window sums over the divisor, however large or negative (PyTorch allows negatives)."""
+    x = np.arange(1., 7.).reshape(1, 1, 6)
+    window_sums = np.array([[[1. + 2., 3. + 4., 5. + 6.]]])
+    np.testing.assert_allclose(npconv.avg_pool(x, 2, divisor_override=divisor, method=method),
+                               window_sums / divisor, rtol=1e-15)
+    np.testing.assert_allclose(
+        npconv.avg_pool_backward(np.ones((1, 1, 3)), x, 2, divisor_override=divisor,
+                                 method=method),
+        np.full((1, 1, 6), 1 / divisor), rtol=1e-15)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_the_largest_int64_stride_gives_one_window(method):
+    """stride 2**63 - 1: only the first window fits, and conv gives its sum."""
+    x = np.arange(5.).reshape(1, 1, 5)
+    np.testing.assert_array_equal(npconv.conv(x, np.ones((1, 1, 2)), stride=INT64_MAX,
+                                              method=method), [[[0. + 1.]]])
+
+
+def test_the_largest_int64_pooling_stride_gives_one_window():
+    """The loops' pooling with stride 2**63 - 1: the first window only (was OverflowError for
+    avg_pool at 2**63)."""
+    x = np.arange(5.).reshape(1, 1, 5)
+    assert npconv.max_pool(x, 2, stride=INT64_MAX, method="loops").tolist() == [[[1.]]]
+    assert npconv.avg_pool(x, 2, stride=INT64_MAX, method="loops").tolist() == [[[0.5]]]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_numpy_small_ints_work_as_python_ints(method):
+    """np.uint8 and friends are converted once: workspace_bytes=np.uint8(200) overflowed in the
+    workspace arithmetic; every other int argument must give the Python int's result too."""
+    x = np.random.default_rng(0).standard_normal((6, 3, 7, 7))
+    w = np.random.default_rng(1).standard_normal((3, 1, 3, 3))
+    expected = npconv.conv(x, w, stride=2, padding=1, dilation=1, groups=3,
+                           workspace_bytes=200, method=method)
+    got = npconv.conv(x, w, stride=np.int8(2), padding=np.uint8(1), dilation=np.int64(1),
+                      groups=np.int16(3), workspace_bytes=np.uint8(200), method=method)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(
+        npconv.avg_pool(x, np.uint8(3), np.int8(2), np.uint16(1), divisor_override=np.int8(5),
+                        method=method),
+        npconv.avg_pool(x, 3, 2, 1, divisor_override=5, method=method))
+
+
+@pytest.mark.parametrize("value, error", [(0, ValueError), (-5, ValueError), (2.5, TypeError),
+                                          (2 ** 63, ValueError), (True, TypeError)])
+def test_workspace_bytes_must_be_a_positive_int64(value, error):
+    """The im2col workspace bound is a positive number of bytes that fits in 64 bits."""
     x, w = np.zeros((1, 1, 4)), np.ones((1, 1, 2))
-    with pytest.raises(error, match=rf"workspace_bytes={value}"):
+    with pytest.raises(error, match=rf"^workspace_bytes={value}"):
         npconv.conv(x, w, workspace_bytes=value)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("name, value", [("method", np.array(["loops"])),
+                                         ("padding_mode", np.array(["zeros"])),
+                                         ("padding_mode", ["zeros"])])
+def test_strings_must_be_strings(method, name, value):
+    """An array or list holding the right word is not the word: refused, naming it."""
+    arguments = {"method": method, name: value}
+    with pytest.raises(ValueError, match=rf"^{name}=.* is not one of"):
+        npconv.conv(np.ones((1, 1, 4)), np.ones((1, 1, 2)), **arguments)
+
+
+# --------------------------------------------------------------------------------------------
+# Padding modes on an empty axis (PyTorch's F.pad rules)
+# --------------------------------------------------------------------------------------------
+
+@each(CONVS)
+@pytest.mark.parametrize("padding_mode", ["replicate", "reflect"])
+def test_replicate_and_reflect_need_a_non_empty_axis(call, method, padding_mode):
+    """An axis of size 0 has nothing to copy: a ValueError naming the mode and the axis (was
+    an IndexError for replicate).  PyTorch refuses it too."""
+    with pytest.raises(ValueError, match=rf"^padding_mode='{padding_mode}' needs a non-empty "
+                                         r"input along every spatial dimension, but spatial "
+                                         r"dimension 0 has size 0"):
+        call(input=np.ones((1, 2, 0, 5)), padding=2, padding_mode=padding_mode, method=method)
+
+
+@each(CONVS)
+def test_circular_padding_of_an_empty_axis_is_refused(call, method):
+    """Circular padding wider than an empty axis wraps more than once (PyTorch's rule)."""
+    with pytest.raises(ValueError, match=r"^padding_mode='circular' needs padding <= input "
+                                         r"size, but spatial dimension 0 has size 0"):
+        call(input=np.ones((1, 2, 0, 5)), padding=2, padding_mode="circular", method=method)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_zero_padding_of_an_empty_axis_gives_zeros(method):
+    """Zeros around nothing: every window holds zeros only, so the output is zero."""
+    out = npconv.conv(np.ones((1, 2, 0, 5)), np.ones((4, 2, 3, 3)), padding=2, method=method)
+    np.testing.assert_array_equal(out, np.zeros((1, 4, 0 + 4 - 3 + 1, 5 + 4 - 3 + 1)))
+
+
+# --------------------------------------------------------------------------------------------
+# PyTorch's argument forms
+# --------------------------------------------------------------------------------------------
+# Checked against torch.nn.functional 2.13: every geometry argument may be a sequence of one
+# int meaning every dimension, a list as well as a tuple, and NumPy ints; a pooling stride of
+# () or [] means kernel_size.  npconv also takes a range or a 1-D integer array.  Each form
+# must give exactly the canonical form's result, forward and backward.
+
+FORMS = [
+    # (op, argument, canonical value, equivalent forms)
+    ("conv", "stride", 2, [(2,), [2], (2, 2), [np.int64(2), 2], range(2, 3), np.array([2, 2])]),
+    ("conv", "padding", 1, [(1,), [1], ((1, 1),), [(1, 1), (1, 1)], np.array([1, 1]),
+                            np.array([[1, 1], [1, 1]]), range(1, 2)]),
+    ("conv", "dilation", 2, [(2,), [2], np.array([2])]),
+    ("conv", "padding", "valid", [0, (0,)]),
+    ("conv_transpose", "stride", 2, [(2,), [2], (np.int8(2),)]),
+    ("conv_transpose", "padding", 1, [(1,), [1], ((1, 1),)]),
+    ("conv_transpose", "output_padding", 1, [(1,), [1], range(1, 2)]),
+    ("conv_transpose", "dilation", 2, [(2,), [2]]),
+    ("max_pool", "kernel_size", 3, [(3,), [3], (3, 3), np.array([3])]),
+    ("max_pool", "stride", None, [(), [], (3,), [3, 3], np.array([], dtype=int)]),
+    ("max_pool", "padding", 1, [(1,), [1], ((1, 1),)]),
+    ("max_pool", "dilation", 2, [(2,), [2]]),
+    ("avg_pool", "kernel_size", 3, [(3,), [3], range(3, 4)]),
+    ("avg_pool", "stride", None, [(), [], (3,)]),
+    ("avg_pool", "padding", 1, [(1,), [1]]),
+    ("avg_pool", "divisor_override", 4, [np.int64(4), np.uint8(4)]),
+]
+CASES = [(op, name, canonical, form) for op, name, canonical, forms in FORMS for form in forms]
+
+
+def run_op(op, method, **changes):
+    """The op's forward and backward on an 8x8 input with 3x3 geometry, as float arrays."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 2, 8, 8))
+    if op == "conv":
+        w = rng.standard_normal((3, 2, 3, 3))
+        out = npconv.conv(x, w, **changes, method=method)
+        backward = npconv.conv_backward(np.ones_like(out), x, w, **changes, method=method)
+    elif op == "conv_transpose":
+        w = rng.standard_normal((2, 3, 3, 3))
+        changes = {"stride": 2, **changes}
+        out = npconv.conv_transpose(x, w, **changes, method=method)
+        backward = npconv.conv_transpose_backward(np.ones_like(out), x, w, **changes,
+                                                  method=method)
+    else:
+        forward = getattr(npconv, op)
+        changes = {"kernel_size": 3, **changes}
+        out = forward(x, **changes, method=method)
+        backward = (getattr(npconv, f"{op}_backward")(np.ones_like(out), x, **changes,
+                                                      method=method),)
+    return (out, *backward)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("op, name, canonical, form", CASES,
+                         ids=[f"{op}-{name}-{form!r}" for op, name, canonical, form in CASES])
+def test_pytorch_argument_forms_give_the_canonical_result(method, op, name, canonical, form):
+    """Each accepted form gives exactly the canonical form's output and gradients."""
+    expected = run_op(op, method, **{name: canonical})
+    got = run_op(op, method, **{name: form})
+    assert len(got) == len(expected)
+    for got_array, expected_array in zip(got, expected):
+        np.testing.assert_array_equal(got_array, expected_array)
+
+
+@each(CONVS + CONV_TRANSPOSES)
+@pytest.mark.parametrize("name", ["stride", "padding", "dilation"])
+def test_an_empty_sequence_is_not_a_convolution_argument(call, method, name):
+    """PyTorch's conv refuses stride=() (only pooling reads it as the default): so does npconv."""
+    with pytest.raises(ValueError, match=rf"^{name}=\(\) must be an int or "):
+        call(**{name: ()}, method=method)
+
+
+@each(ALL_OPS)
+@pytest.mark.parametrize("value", [True, (True, 1), np.bool_(True), (1, 2.0), [(1, 1), 1],
+                                   np.array([1.0, 2.0]), "2"])
+def test_forms_pytorch_refuses_are_refused(call, method, value):
+    """Bools, floats, nested pairs for a stride, float arrays and strings: TypeErrors naming
+    stride and showing the value."""
+    with pytest.raises(TypeError, match=rf"^stride={re.escape(repr(value))} must be an int"):
+        call(stride=value, method=method)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_the_aliases_take_pytorchs_forms(method):
+    """PyTorch's own sample: max_pool2d with padding=(1,) and stride=() on an unbatched image."""
+    x = np.arange(36.).reshape(1, 6, 6)
+    np.testing.assert_array_equal(npconv.max_pool2d(x, 3, stride=(), padding=(1,),
+                                                    method=method),
+                                  npconv.max_pool2d(x, 3, stride=3, padding=1, method=method))
+
+
+# --------------------------------------------------------------------------------------------
+# The memory bound: a result larger than MAX_ARRAY_BYTES is refused before allocating
+# --------------------------------------------------------------------------------------------
+
+def huge(shape, dtype=np.float64):
+    """An array of ``shape`` that takes one element of memory (a broadcast view)."""
+    return np.broadcast_to(np.ones(1, dtype=dtype), shape)
+
+
+def too_big(what, shape, itemsize, cause):
+    """The message, with the bytes worked out here, that an oversized result must raise."""
+    nbytes = math.prod(shape) * itemsize
+    return (rf"^{what} would have shape {re.escape(str(shape))}: {nbytes} bytes "
+            rf"\(.* GiB\), more than the {MAX_ARRAY_BYTES} bytes .*; it comes from "
+            rf"{cause}")
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_transposed_output_too_large_names_the_stride_and_the_bytes(method):
+    """Two input cells 10**12 apart: (2 - 1) * 10**12 + 1 output cells, 8 TB."""
+    x, w = np.ones((1, 1, 2)), np.ones((1, 1, 1))
+    shape = (1, 1, (2 - 1) * 10 ** 12 + 1)
+    with pytest.raises(ValueError, match=too_big("the output", shape, 8,
+                                                 r"input of shape \(1, 1, 2\) and weight .*"
+                                                 r"stride=\(1000000000000,\)")):
+        npconv.conv_transpose(x, w, stride=10 ** 12, method=method)
+    with pytest.raises(ValueError, match=too_big("the output", shape, 4, r"input of shape")):
+        npconv.conv_transpose1d(x[0].astype(np.float32), w.astype(np.float32),
+                                stride=10 ** 12, method=method)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_padded_output_too_large_names_the_padding(method):
+    """conv with padding 10**12: the output grows by 2 * 10**12 cells."""
+    shape = (1, 1, 3 + 2 * 10 ** 12 - 3 + 1)
+    with pytest.raises(ValueError, match=too_big("the output", shape, 8,
+                                                 r"input of shape \(1, 1, 3\).*padding="
+                                                 r"\(\(1000000000000, 1000000000000\),\)")):
+        npconv.conv(np.ones((1, 1, 3)), np.ones((1, 1, 3)), padding=10 ** 12, method=method)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_results_of_broadcast_inputs_are_bounded(method):
+    """A broadcast view describes a huge array in a few bytes; its results would not fit."""
+    n = 3 * 10 ** 9
+    big = huge((1, 1, n))
+    with pytest.raises(ValueError, match=too_big("the output", (1, 1, n), 8,
+                                                 r"input of shape \(1, 1, 3000000000\)")):
+        npconv.max_pool(big, 1, method=method)
+    with pytest.raises(ValueError, match=too_big("grad_input", (1, 1, n), 8, "input of shape")):
+        npconv.avg_pool_backward(big, big, 1, method=method)
+    with pytest.raises(ValueError, match=too_big("grad_input", (1, 1, n), 8, "input of shape")):
+        npconv.conv_backward(big, big, np.ones((1, 1, 1)), method=method)
+    cells = 2 ** 31 + 1            # float16 output: 4 GiB; its int64 indices: 16 GiB + 8 bytes
+    with pytest.raises(ValueError, match=too_big("the indices", (1, 1, cells), 8,
+                                                 "input of shape")):
+        npconv.max_pool(huge((1, 1, cells), np.float16), 1, method=method)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_cast_too_large_names_the_array_and_its_dtype(method):
+    """An int8 view of 3 * 10**9 cells would become 24 GB of float64."""
+    shape = (1, 1, 3 * 10 ** 9)
+    with pytest.raises(ValueError, match=too_big("input as float64", shape, 8,
+                                                 r"input of shape .* and dtype int8")):
+        npconv.conv(huge(shape, np.int8), np.ones((1, 1, 1)), method=method)
+
+
+def test_the_bound_is_16_gib():
+    """The documented bound."""
+    assert MAX_ARRAY_BYTES == 16 * 2 ** 30
+
+
+# --------------------------------------------------------------------------------------------
+# Checking arguments costs a few operations per dimension, never one per window
+# --------------------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def finishes_quickly(seconds=10, peak_bytes=2 ** 20):
+    """Fail if the block is still running after ``seconds`` (a hang, not a slow machine) or
+    if it allocated more than ``peak_bytes`` at its peak."""
+    def hang(signum, frame):
+        raise AssertionError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    tracemalloc.start()
+    try:
+        yield
+        peak = tracemalloc.get_traced_memory()[1]
+        assert peak <= peak_bytes, f"peak {peak} bytes"
+    finally:
+        tracemalloc.stop()
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("op", ["max_pool", "avg_pool", "max_pool_backward",
+                                "avg_pool_backward"])
+def test_a_billion_wide_window_is_checked_without_listing_its_taps(op):
+    """kernel 10**9, padding 5 * 10**8 on one cell: checking it died with a MemoryError.  The
+    checks run in full, then method='none' is refused at dispatch, so only they are timed."""
+    x = np.ones((1, 1, 1))
+    out_size = (1 + 2 * 5 * 10 ** 8 - 10 ** 9) // 1 + 1
+    arguments = (np.ones((1, 1, out_size)), x) if op.endswith("backward") else (x,)
+    with finishes_quickly(), pytest.raises(ValueError, match=r"^method='none' is not one"):
+        getattr(npconv, op)(*arguments, 10 ** 9, stride=1, padding=5 * 10 ** 8, method="none")
+
+
+def test_a_billion_windows_are_checked_without_visiting_them():
+    """10**9 output cells (a broadcast input): the window rule does not walk them."""
+    x = huge((1, 1, 10 ** 9))
+    with finishes_quickly(), pytest.raises(ValueError, match=r"^method='none' is not one"):
+        npconv.max_pool(x, 3, stride=1, padding=1, dilation=2, method="none")
+
+
+def test_an_empty_window_of_a_huge_kernel_is_found_quickly():
+    """Input 2, kernel 2, dilation 10**18, padding 1: window 0 reads -1 and 10**18 - 1."""
+    with finishes_quickly(), pytest.raises(ValueError, match=r"^output size along spatial"):
+        npconv.max_pool(np.ones((1, 1, 2)), 2, stride=1, padding=1, dilation=10 ** 18)
+    with finishes_quickly(), pytest.raises(
+            ValueError, match=r"^window 0 along spatial dimension 0 holds no input cell: its "
+                              r"taps fall on positions \[-1, 2\]"):
+        npconv.max_pool(np.ones((1, 1, 2)), 2, stride=1, padding=1, dilation=3,
+                        ceil_mode=True)
+
+
+# --------------------------------------------------------------------------------------------
+# The public API as help() and an IDE show it
+# --------------------------------------------------------------------------------------------
+
+ALIASES = [(getattr(npconv, f"{base}{rank}d"), getattr(npconv, base), rank)
+           for base in ("conv", "conv_transpose", "max_pool", "avg_pool") for rank in (1, 2, 3)]
+PUBLIC_FUNCTIONS = [getattr(npconv, name) for name in npconv.api.__all__
+                    if inspect.isfunction(getattr(npconv, name))]
+
+
+@pytest.mark.parametrize("alias, op, rank", ALIASES, ids=[a.__name__ for a, _, _ in ALIASES])
+def test_each_alias_shows_the_signature_of_its_op(alias, op, rank):
+    """conv2d's signature was (input, *args, **kwargs); it is conv's, parameter by parameter."""
+    assert inspect.signature(alias) == inspect.signature(op)
+
+
+@pytest.mark.parametrize("alias, op, rank", ALIASES, ids=[a.__name__ for a, _, _ in ALIASES])
+def test_each_alias_has_its_own_docstring(alias, op, rank):
+    """It says which rank it takes, that unbatched input works, and shows an example."""
+    doc = inspect.getdoc(alias)
+    assert doc.startswith(f"{rank}-D ")
+    assert f"torch.nn.functional.{alias.__name__}" in doc
+    assert "unbatched" in doc
+    assert "Examples\n--------\n" in doc and f">>> " in doc
+    assert alias.__module__ == "npconv.api" and alias.__qualname__ == alias.__name__
+
+
+@pytest.mark.parametrize("function", PUBLIC_FUNCTIONS, ids=lambda f: f.__name__)
+def test_public_functions_are_annotated_and_documented(function):
+    """Array-like in, NDArray out; numpydoc Parameters, Returns, Raises and Examples."""
+    hints = typing.get_type_hints(function)
+    assert hints["input"] == ArrayLike
+    assert "return" in hints
+    signature = inspect.signature(function)
+    assert all(p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+               for p in signature.parameters.values())
+    doc = inspect.getdoc(function)
+    for section in ("Parameters", "Returns", "Raises", "See Also", "Examples"):
+        assert f"\n{section}\n{'-' * len(section)}\n" in doc, section
+
+
+def test_gradients_are_typed_and_the_package_ships_py_typed():
+    """The Gradients fields are typed arrays, and type checkers may read the annotations."""
+    hints = typing.get_type_hints(npconv.Gradients)
+    assert set(hints) == {"grad_input", "grad_weight", "grad_bias"}
+    assert all(typing.get_origin(hint) is np.ndarray for hint in hints.values())
+    assert importlib.resources.files("npconv").joinpath("py.typed").is_file()
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("alias, op, rank", ALIASES, ids=[a.__name__ for a, _, _ in ALIASES])
+def test_an_unbatched_input_gives_the_batched_result_without_its_batch_axis(alias, op, rank,
+                                                                            method):
+    """(C, *spatial) is (1, C, *spatial) with the batch axis taken off again."""
+    x = np.random.default_rng(rank).standard_normal((2,) + (5,) * rank)
+    if op in (npconv.conv, npconv.conv_transpose):
+        arguments = (np.ones((2, 2) + (2,) * rank),)
+    else:
+        arguments = (2,)
+    expected = op(x[np.newaxis], *arguments, method=method)[0]
+    np.testing.assert_array_equal(alias(x, *arguments, method=method), expected)

@@ -404,3 +404,58 @@ def test_output_padding_for_rejects_unreachable_sizes(m, k, s, before, after, d,
     target = smallest - 1 - beyond if below else smallest + max(s, d) + beyond
     with pytest.raises(ValueError):
         npconv.output_padding_for(target, m, k, s, (before, after), d)
+
+
+# --------------------------------------------------------------------------------------------
+# The validators: where an empty pooling window can be, and what counts as an int
+# --------------------------------------------------------------------------------------------
+
+def brute_force_first_empty_window(n, k, s, before, d, out):
+    """Window i reads positions i*s - before + t*d for t < k; it is empty if none is in
+    0 .. n - 1."""
+    for i in range(out):
+        if not any(0 <= i * s - before + t * d < n for t in range(k)):
+            return i
+    return None
+
+
+@given(n=st.integers(0, 12), k=st.integers(1, 6), s=st.integers(1, 5),
+       before=st.integers(0, 12), after=st.integers(0, 4), d=st.integers(1, 8),
+       out=st.integers(1, 12))
+@example(n=2, k=2, s=1, before=1, after=1, d=3, out=1)      # taps -1 and 2 miss 0..1
+@example(n=1, k=10, s=100, before=5, after=5, d=2, out=1)   # taps -5, -3, ..., 13 skip 0
+def test_first_empty_window_is_the_brute_forces(n, k, s, before, after, d, out):
+    """For any padding, not only PyTorch's, and windows past the input too."""
+    from npconv.shapes import first_empty_window
+    assert (first_empty_window(n, k, s, (before, after), d, out)
+            == brute_force_first_empty_window(n, k, s, before, d, out))
+
+
+def test_pool_geometry_reads_pytorchs_stride_and_one_entry_forms():
+    """stride None, () and [] mean kernel_size; (k,) means k in every dimension."""
+    from npconv.shapes import pool_geometry
+    canonical = pool_geometry((8, 8), 3, None, 1)
+    for stride in ((), [], np.array([], dtype=int), (3,), 3):
+        assert pool_geometry((8, 8), (3,), stride, (1,)) == canonical
+    assert canonical.out_size == ((8 + 2 - 3) // 3 + 1,) * 2
+
+
+def test_validated_ints_are_python_ints():
+    """NumPy scalars come back as Python ints, so later arithmetic cannot overflow."""
+    from npconv.shapes import conv_transpose_geometry
+    geometry = conv_transpose_geometry((3, 3), (3, 3), stride=np.uint8(200),
+                                       padding=[np.int8(1), (np.int16(0), 2)],
+                                       output_padding=np.array([1, 2]), dilation=range(1, 3))
+    values = [v for field in geometry for entry in field
+              for v in (entry if isinstance(entry, tuple) else (entry,))]
+    assert all(type(v) is int for v in values)
+    assert geometry.out_size == ((3 - 1) * 200 - 1 - 1 + 1 * (3 - 1) + 1 + 1,
+                                 (3 - 1) * 200 - 0 - 2 + 2 * (3 - 1) + 2 + 1)
+
+
+def test_a_huge_range_is_refused_without_being_listed():
+    """range(10**18) as a stride: its length is wrong, and nothing lists its entries."""
+    from npconv.shapes import int_tuple
+    with pytest.raises(ValueError, match=r"^stride=range\(0, 1000000000000000000\) must be an "
+                                         r"int or 2 ints"):
+        int_tuple(range(10 ** 18), 2, "stride", minimum=1)

@@ -9,7 +9,11 @@ need.  Nothing here computes an array; every formula comes from :mod:`npconv.sha
 ``npconv shape`` prints these reports.
 
 A configuration with no valid output is not an error here: the report lists, per
-dimension, why (``report.problems``), so that a caller can explain all of them at once.
+dimension, why (``report.problems``), so that a caller can explain all of them at once.  The
+rules are the core's (:mod:`npconv.shapes`: ``check_groups``, ``check_output_padding``,
+``check_pool_padding``, ``check_window_holds_input``), called one by one, so a problem reads
+as the op's own error does.  A report holds a few numbers per dimension, however large the
+layer: no list of windows or of divisors per output cell.
 
 Examples
 --------
@@ -24,17 +28,22 @@ floor((32 + 2*1 - 2*(3-1) - 1) / 2) + 1 = floor(29 / 2) + 1 = 15
 from typing import NamedTuple
 
 from ..shapes import (
+    ceil_div,
     ceil_mode_window_counts,
+    check_groups,
+    check_output_padding,
+    check_pool_padding,
+    check_window_holds_input,
     conv_output_size,
+    conv_padding,
     conv_parameter_count,
     conv_transpose_output_size,
     effective_kernel_size,
     int_tuple,
+    is_int,
     output_padding_for,
-    output_padding_limit,
     padding_pairs,
     pool_output_size,
-    pool_padding_limit,
     pool_window_counts,
     same_padding,
     window_taps,
@@ -42,6 +51,7 @@ from ..shapes import (
 
 __all__ = [
     "DimensionReport",
+    "DivisorRun",
     "ShapeReport",
     "Window",
     "conv_report",
@@ -56,7 +66,7 @@ class Window(NamedTuple):
 
     index: int
     """Which output cell it computes."""
-    taps: tuple
+    taps: range
     """Input positions it would read (negative or ``>= in_size``: padding or overhang)."""
     in_input: int
     """How many taps land on real input cells."""
@@ -65,6 +75,32 @@ class Window(NamedTuple):
     kept: bool
     """Whether the output keeps it (``ceil_mode`` keeps a partial last window only if it
     starts on an input or left-padding cell)."""
+
+
+class DivisorRun(NamedTuple):
+    """Average pooling: consecutive windows along one dimension whose divisors change evenly.
+
+    A dimension's divisors are a few such runs (the windows over the left border, the
+    interior, the windows over the right border), however many windows there are.  Printed,
+    a short run lists its divisors and a long one its range: ``3 3`` or ``3 (windows 1-998)``.
+    """
+
+    first: int
+    """The first window of the run."""
+    last: int
+    """The last window of the run."""
+    first_divisor: int
+    last_divisor: int
+    """The divisors in between step evenly from ``first_divisor`` to ``last_divisor``."""
+
+    def __str__(self):
+        count = self.last - self.first + 1
+        if count <= 4:
+            step = (self.last_divisor - self.first_divisor) // max(count - 1, 1)
+            return " ".join(str(self.first_divisor + j * step) for j in range(count))
+        values = (str(self.first_divisor) if self.first_divisor == self.last_divisor else
+                  f"{self.first_divisor}..{self.last_divisor}")
+        return f"{values} (windows {self.first}-{self.last})"
 
 
 class DimensionReport(NamedTuple):
@@ -89,9 +125,10 @@ class DimensionReport(NamedTuple):
     output_padding: int | None = None
     """Transposed convolution with a target size: the output_padding that reaches it."""
     windows: tuple = ()
-    """Pooling with ``ceil_mode``: the windows beyond the floor-mode output, kept or not."""
+    """Pooling with ``ceil_mode``: the window beyond the floor-mode output, kept or not."""
     divisors: tuple = ()
-    """Average pooling: each window's divisor along this dimension."""
+    """Average pooling: the windows' divisors along this dimension, as :class:`DivisorRun`
+    s (``" ".join(map(str, divisors))`` prints them)."""
 
 
 class ShapeReport(NamedTuple):
@@ -137,6 +174,28 @@ def _split_input(input_shape):
     return input_shape, len(input_shape) - 2
 
 
+def _check_out_channels(out_channels):
+    if not is_int(out_channels):
+        raise TypeError(f"out_channels={out_channels!r} must be an int")
+    if out_channels < 1:
+        raise ValueError(f"out_channels={out_channels} must be >= 1")
+    return int(out_channels)
+
+
+def _passes(problems, prefix, rule, *args, **kwargs):
+    """Run one of the core's rules; its ``ValueError`` becomes one of the report's problems.
+
+    Returns whether the rule passed.  The wording is the core's, so the calculator and the
+    ops explain a bad layer in the same sentence.
+    """
+    try:
+        rule(*args, **kwargs)
+    except ValueError as error:
+        problems.append(f"{prefix}{error}")
+        return False
+    return True
+
+
 def _padding_text(pair):
     before, after = pair
     return f"2*{before}" if before == after else f"{before} + {after}"
@@ -165,21 +224,8 @@ def _too_small(name, n, k, pair, d, out):
             f"only {n + pair[0] + pair[1]} ({n} + {pair[0]} + {pair[1]})")
 
 
-def _groups_problems(C_in, C_out, groups):
-    problems = []
-    if groups < 1:
-        problems.append(f"groups={groups} must be at least 1")
-    else:
-        if C_in % groups:
-            problems.append(f"groups={groups} must divide the input channels C_in={C_in}")
-        if C_out % groups:
-            problems.append(f"groups={groups} must divide the output channels "
-                            f"C_out={C_out}")
-    return problems
-
-
 def _parameters(C_in, C_out, kernel_size, groups, bias):
-    if groups < 1 or C_in % groups:
+    if not is_int(groups) or groups < 1 or C_in % groups:
         return 0, "(undefined: groups does not divide the channels)"
     count = conv_parameter_count(C_in, C_out, kernel_size, groups, bias)
     cells = "*".join(str(k) for k in kernel_size)
@@ -219,18 +265,15 @@ def conv_report(input_shape, out_channels, kernel_size, stride=1, padding=0, dil
     """
     input_shape, ndim = _split_input(input_shape)
     N, C_in, *in_size = input_shape
+    out_channels = _check_out_channels(out_channels)
     kernel_size = int_tuple(kernel_size, ndim, "kernel_size", minimum=1)
     stride = int_tuple(stride, ndim, "stride", minimum=1)
     dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
     same = tuple(same_padding(n, k, s, d)
                  for n, k, s, d in zip(in_size, kernel_size, stride, dilation))
-    if padding == "same":
-        pairs = same
-    elif padding == "valid":
-        pairs = padding_pairs(0, ndim)
-    else:
-        pairs = padding_pairs(padding, ndim)
-    problems = _groups_problems(C_in, out_channels, groups)
+    pairs = conv_padding(padding, in_size, kernel_size, stride, dilation)
+    problems = []
+    _passes(problems, "", check_groups, groups, C_in, out_channels)
     dimensions = []
     for name, n, k, s, pair, d, same_pair in zip(dimension_names(ndim), in_size, kernel_size,
                                                  stride, pairs, dilation, same):
@@ -284,11 +327,13 @@ def conv_transpose_report(input_shape, out_channels, kernel_size, stride=1, padd
     """
     input_shape, ndim = _split_input(input_shape)
     N, C_in, *in_size = input_shape
+    out_channels = _check_out_channels(out_channels)
     kernel_size = int_tuple(kernel_size, ndim, "kernel_size", minimum=1)
     stride = int_tuple(stride, ndim, "stride", minimum=1)
     dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
     pairs = padding_pairs(padding, ndim)
-    problems = _groups_problems(C_in, out_channels, groups)
+    problems = []
+    _passes(problems, "", check_groups, groups, C_in, out_channels)
     if target is None:
         output_padding = int_tuple(output_padding, ndim, "output_padding", minimum=0)
         found = (None,) * ndim
@@ -302,22 +347,21 @@ def conv_transpose_report(input_shape, out_channels, kernel_size, stride=1, padd
             except ValueError as error:
                 problems.append(f"{name}: {error}")
                 found.append(None)
-        output_padding = tuple(0 if op is None else op for op in found)
+        output_padding = tuple(0 if extra is None else extra for extra in found)
     dimensions = []
-    for name, n, k, s, pair, op, d, op_found in zip(dimension_names(ndim), in_size,
-                                                    kernel_size, stride, pairs,
-                                                    output_padding, dilation, found):
-        if op >= output_padding_limit(s, d):
-            problems.append(f"{name}: output_padding={op} must be smaller than stride ({s}) "
-                            f"or dilation ({d})")
-        out = conv_transpose_output_size(n, k, s, pair, op, d)
-        formula = (f"({n} - 1)*{s} - {_padding_text(pair)} + {d}*({k}-1) + {op} + 1 = {out}")
+    for dim, (name, n, k, s, pair, extra, d, extra_found) in enumerate(zip(
+            dimension_names(ndim), in_size, kernel_size, stride, pairs, output_padding,
+            dilation, found)):
+        _passes(problems, f"{name}: ", check_output_padding, extra, s, d, dim)
+        out = conv_transpose_output_size(n, k, s, pair, extra, d)
+        formula = (f"({n} - 1)*{s} - {_padding_text(pair)} + {d}*({k}-1) + {extra} + 1 = "
+                   f"{out}")
         if out < 1:
             problems.append(f"{name}: output size {out} < 1: the padding "
                             f"{pair[0]} + {pair[1]} crops more than the "
                             f"{out + pair[0] + pair[1]} cells the kernel spreads over")
         dimensions.append(DimensionReport(name, n, k, s, pair, d, effective_kernel_size(k, d),
-                                          out, formula, output_padding=op_found))
+                                          out, formula, output_padding=extra_found))
     parameters, parameter_formula = _parameters(C_in, out_channels, kernel_size, groups, bias)
     notes = [("the weight is (C_in, C_out // groups, *kernel_size), the count is the same as "
              "a conv's")]
@@ -359,10 +403,17 @@ def pool_report(kind, input_shape, kernel_size, stride=None, padding=0, dilation
     >>> report.output_shape
     (1, 1, 3, 3)
     >>> window = report.dimensions[0].windows[0]
-    >>> window.taps, window.in_input, window.kept
-    ((4, 5), 1, True)
-    >>> report.dimensions[0].divisors        # the last window holds one cell
-    (2, 2, 1)
+    >>> list(window.taps), window.in_input, window.kept
+    ([4, 5], 1, True)
+    >>> print(*report.dimensions[0].divisors)        # the last window holds one cell
+    2 2 1
+
+    However many windows there are, a report holds a few numbers per dimension:
+
+    >>> report = pool_report("avg", (1, 1, 10 ** 9), 3, stride=1, padding=1,
+    ...                      count_include_pad=False)
+    >>> print(*report.dimensions[0].divisors)
+    2 3 (windows 1-999999998) 2
     """
     if kind not in ("max", "avg"):
         raise ValueError(f"kind={kind!r} must be 'max' or 'avg'")
@@ -376,12 +427,9 @@ def pool_report(kind, input_shape, kernel_size, stride=None, padding=0, dilation
     pairs = padding_pairs(padding, ndim)
     rounding = "ceil" if ceil_mode else "floor"
     problems, dimensions = [], []
-    for name, n, k, s, pair, d in zip(dimension_names(ndim), in_size, kernel_size, stride,
-                                      pairs, dilation):
-        limit = pool_padding_limit(k)
-        if max(pair) > limit:
-            problems.append(f"{name}: padding {pair} must be at most half the kernel, "
-                            f"kernel_size // 2 = {limit} (PyTorch's rule)")
+    for dim, (name, n, k, s, pair, d) in enumerate(zip(dimension_names(ndim), in_size,
+                                                       kernel_size, stride, pairs, dilation)):
+        padding_fits = _passes(problems, f"{name}: ", check_pool_padding, pair, k, dim)
         out = pool_output_size(n, k, s, pair, d, ceil_mode)
         rounded = ceil_mode_window_counts(n, k, s, pair, d)[0] if ceil_mode else out
         formula = _rounded_formula(rounding, n, k, s, pair, d, rounded)
@@ -389,22 +437,20 @@ def pool_report(kind, input_shape, kernel_size, stride=None, padding=0, dilation
             last_start = window_taps(rounded - 1, k, s, pair[0], d).start
             formula += (f", minus the last window, which would start at {last_start}, past "
                         f"the input and its left padding: {out}")
+        windows, divisors = (), ()
         if out < 1:
             problems.append(_too_small(name, n, k, pair, d, out))
-        windows = _windows(n, k, s, pair, d, rounded, out) if out >= 1 else ()
-        for window in windows:
-            if window.kept and window.in_input == 0:
-                problems.append(f"{name}: window {window.index} holds no input cell: its "
-                                f"taps fall on {window.taps}, outside 0..{n - 1}")
-        divisors = ()
-        if kind == "avg" and out >= 1:
-            with_padding, without_padding = pool_window_counts(n, k, s, pair, out)
-            divisors = tuple(int(v) for v in
-                             (with_padding if count_include_pad else without_padding))
+        elif padding_fits:       # the window rule presumes the padding limit
+            _passes(problems, f"{name}: ", check_window_holds_input, n, k, s, pair, d, out,
+                    dim=dim)
+            floor_count = conv_output_size(n, k, s, pair, d)
+            windows = tuple(_window(i, n, k, s, pair, d, kept=i < out)
+                            for i in range(floor_count, rounded))
+            if kind == "avg":
+                divisors = _divisor_runs(n, k, s, pair, out, count_include_pad)
         dimensions.append(DimensionReport(
             name, n, k, s, pair, d, effective_kernel_size(k, d), out, formula,
-            windows=tuple(w for w in windows if w.index >= pool_output_size(n, k, s, pair, d)),
-            divisors=divisors))
+            windows=windows, divisors=divisors))
     notes = ["a pooling layer has no parameters"]
     if kind == "avg":
         notes.append("the divisor of an N-d window is the product of its per-dimension "
@@ -415,16 +461,47 @@ def pool_report(kind, input_shape, kernel_size, stride=None, padding=0, dilation
                    _size_formula(rounding), 0, "0 (pooling has no weights)", problems, notes)
 
 
-def _windows(n, k, s, pair, d, candidates, kept):
-    """The first ``candidates`` windows of one dimension; the first ``kept`` are kept."""
+def _window(i, n, k, s, pair, d, kept):
+    """Window ``i`` along one dimension, its taps counted on the input and on the padding."""
     before, after = pair
-    windows = []
-    for i in range(max(candidates, 0)):
-        taps = tuple(window_taps(i, k, s, before, d))
-        in_input = sum(0 <= tap < n for tap in taps)
-        in_padding = sum(-before <= tap < 0 or n <= tap < n + after for tap in taps)
-        windows.append(Window(i, taps, in_input, in_padding, i < kept))
-    return windows
+    taps = window_taps(i, k, s, before, d)
+    in_padding = _taps_within(taps, -before, 0) + _taps_within(taps, n, n + after)
+    return Window(i, taps, _taps_within(taps, 0, n), in_padding, kept)
+
+
+def _taps_within(taps, low, high):
+    """How many positions of the range ``taps`` lie in ``[low, high)``, without listing them."""
+    first_inside = max(ceil_div(low - taps.start, taps.step), 0)
+    past_the_end = min(ceil_div(high - taps.start, taps.step), len(taps))
+    return max(past_the_end - first_inside, 0)
+
+
+def _divisor_runs(n, k, s, pair, out, count_include_pad):
+    """The average-pool divisors of the ``out`` windows along one dimension, as runs.
+
+    A window's divisor changes with its position only where it starts crossing a border: the
+    start of the input, its end, the end of the right padding.  Between those windows the
+    divisor steps evenly, so a few :class:`DivisorRun` s describe all of them.
+    """
+    before, after = pair
+    borders = (ceil_div(before, s),                      # first window starting on the input
+               (n + before - k) // s + 1,                # first one reaching past the input
+               (n + after + before - k) // s + 1)        # ... and past the right padding
+    edges = sorted({0, out, *(edge for edge in borders if 0 < edge < out)})
+    return tuple(DivisorRun(first, end - 1, _divisor(first, n, k, s, pair, count_include_pad),
+                            _divisor(end - 1, n, k, s, pair, count_include_pad))
+                 for first, end in zip(edges, edges[1:]))
+
+
+def _divisor(i, n, k, s, pair, count_include_pad):
+    """The divisor of window ``i`` along one dimension, from the core's counting rule.
+
+    :func:`~npconv.shapes.pool_window_counts` counts from the first window; moving the left
+    padding by ``i`` strides makes window ``i`` the first.
+    """
+    before, after = pair
+    with_padding, without_padding = pool_window_counts(n, k, s, (before - i * s, after), 1)
+    return int((with_padding if count_include_pad else without_padding)[0])
 
 
 def _finish(op, input_shape, leading, dimensions, size_formula, parameters, parameter_formula,
