@@ -140,7 +140,8 @@ def test_no_valid_output_explains_each_dimension(capsys):
     (["conv2d", "--input", "1x3x8x8", "--out-channels", "4", "--kernel", "3", "--groups", "2"],
      "groups=2 must divide the input channels C_in=3"),
     (["conv_transpose1d", "--input", "1x1x4", "--out-channels", "1", "--kernel", "3",
-      "--stride", "2", "--output-padding", "2"], "output_padding=2 must be smaller"),
+      "--stride", "2", "--output-padding", "2"],
+     "output_padding=2 in spatial dimension 0 must be smaller"),
     (["max_pool1d", "--input", "1x1x2", "--kernel", "2", "--dilation", "3", "--padding", "1",
       "--stride", "1"], "holds no input cell"),
 ])
