@@ -15,20 +15,20 @@ mode           padded cell copies                  e.g. ``[a b c]`` padded by 2
 ``circular``   the cell one period away            ``b c a b c a b``
 =============  ==================================  ============================
 
-Every non-zero mode is described by one index map, :func:`padded_source`: which input cell
-each padded cell copies.  :func:`pad` gathers through it and :func:`pad_backward` adds the
-gradient back through it, so the two are exact adjoints.
+Every non-zero mode is described by one index map, :func:`padded_source_at`: which input
+cell the cell at a position copies.  :func:`pad` gathers through it and :func:`pad_backward`
+adds the gradient back through it, so the two are exact adjoints.
 """
 
 import numpy as np
 
-__all__ = ["PADDING_MODES", "padded_source", "pad", "unpad", "pad_backward", "pad_or_crop",
-           "insert_zeros"]
+__all__ = ["PADDING_MODES", "padded_source", "padded_source_at", "pad", "unpad", "pad_backward",
+           "pad_or_crop", "insert_zeros"]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
-def padded_source(size, before, after, mode):
+def padded_source(size, before, after, mode, dim=None):
     """For each cell of a padded axis, the index of the input cell it copies.
 
     Parameters
@@ -38,10 +38,18 @@ def padded_source(size, before, after, mode):
     before, after : int
         Cells added at each end.
     mode : {"reflect", "replicate", "circular"}
+    dim : int, optional
+        The spatial dimension, named in the error message.
 
     Returns
     -------
     ndarray of int64, shape (before + size + after,)
+
+    Raises
+    ------
+    ValueError
+        If ``mode`` has no index map, or if the axis is empty but padded: it has no cell to
+        copy.
 
     Examples
     --------
@@ -52,17 +60,71 @@ def padded_source(size, before, after, mode):
     >>> padded_source(3, 2, 2, "circular")
     array([1, 2, 0, 1, 2, 0, 1])
     """
-    position = np.arange(-before, size + after)
+    return padded_source_at(np.arange(-before, size + after), size, mode, dim)
+
+
+def padded_source_at(position, size, mode, dim=None):
+    """The index map of :func:`padded_source`, evaluated only at the positions asked for.
+
+    ``position`` is in input coordinates: ``0 .. size - 1`` is the input itself, a negative
+    position lies on the padding before it, ``size`` and beyond on the padding after it.
+
+    Parameters
+    ----------
+    position : array of int
+    size : int
+        Length of the unpadded axis.
+    mode : {"reflect", "replicate", "circular"}
+    dim : int, optional
+        The spatial dimension, named in the error message.
+
+    Returns
+    -------
+    ndarray of int64, the shape of ``position``
+
+    Examples
+    --------
+    A window of three taps, two apart, starting two cells before a 4-cell input:
+
+    >>> padded_source_at(np.array([-2, 0, 2]), size=4, mode="reflect")
+    array([2, 0, 2])
+    >>> padded_source_at(np.array([-1, 3]), size=0, mode="replicate", dim=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: padding_mode='replicate' copies input cells into the padding, but spatial dimension 1 is empty (size 0): there is no cell to copy
+    """
+    position = np.asarray(position, dtype=np.int64)
+    if mode not in PADDING_MODES or mode == "zeros":
+        raise ValueError(f"padding_mode={mode!r} has no index map; expected one of "
+                         f"'reflect', 'replicate', 'circular'")
+    if size == 0 and position.size:
+        where = "the axis" if dim is None else f"spatial dimension {dim}"
+        raise ValueError(f"padding_mode={mode!r} copies input cells into the padding, but "
+                         f"{where} is empty (size 0): there is no cell to copy")
     if mode == "reflect":
         period = 2 * (size - 1)
         folded = np.mod(position, period) if period > 0 else np.zeros_like(position)
         return np.where(folded < size, folded, period - folded)
     if mode == "replicate":
         return np.clip(position, 0, size - 1)
-    if mode == "circular":
-        return np.mod(position, size)
-    raise ValueError(f"padding_mode={mode!r} has no index map; expected one of "
-                     f"'reflect', 'replicate', 'circular'")
+    return np.mod(position, size)
+
+
+def _check_mode(mode):
+    if mode not in PADDING_MODES:
+        raise ValueError(f"mode={mode!r} is not one of {PADDING_MODES}")
+
+
+def _check_pairs(padding, x, name="padding"):
+    """``padding`` must hold one pair of non-negative ints per spatial axis of ``x``."""
+    spatial = x.ndim - 2
+    if len(padding) != spatial:
+        raise ValueError(f"{name}={padding!r} must hold one (before, after) pair per spatial "
+                         f"axis: {spatial} for an array of shape {x.shape}")
+    for dim, (before, after) in enumerate(padding):
+        if before < 0 or after < 0:
+            raise ValueError(f"{name}={padding!r} is negative in spatial dimension {dim}: "
+                             f"{(before, after)}")
 
 
 def pad(x, padding, mode="zeros", value=0.0):
@@ -89,12 +151,14 @@ def pad(x, padding, mode="zeros", value=0.0):
     >>> pad(x, [(2, 1)], "reflect")
     array([[[3., 2., 1., 2., 3., 2.]]])
     """
+    _check_mode(mode)
+    _check_pairs(padding, x)
     if mode == "zeros":
         widths = [(0, 0), (0, 0), *padding]
         return np.pad(x, widths, mode="constant", constant_values=value)
     padded = x
     for axis, (before, after) in enumerate(padding, start=2):
-        source = padded_source(x.shape[axis], before, after, mode)
+        source = padded_source(x.shape[axis], before, after, mode, dim=axis - 2)
         padded = np.take(padded, source, axis=axis)
     return padded
 
@@ -104,11 +168,21 @@ def unpad(x, padding):
 
     Returns a view.  This is the gradient of zero padding.
 
+    Raises
+    ------
+    ValueError
+        If a pair is negative, or crops more cells than its axis has.
+
     Examples
     --------
     >>> unpad(np.arange(6.).reshape(1, 1, 6), [(2, 1)])
     array([[[2., 3., 4.]]])
     """
+    _check_pairs(padding, x)
+    for dim, (before, after) in enumerate(padding):
+        if before + after > x.shape[dim + 2]:
+            raise ValueError(f"padding={padding!r} crops {before} + {after} cells from spatial "
+                             f"dimension {dim}, which has only {x.shape[dim + 2]}")
     crop = tuple(slice(before, x.shape[axis] - after)
                  for axis, (before, after) in enumerate(padding, start=2))
     return x[(slice(None), slice(None)) + crop]
@@ -139,13 +213,15 @@ def pad_backward(grad_padded, padding, mode="zeros"):
     >>> pad_backward(np.ones((1, 1, 7)), [(2, 2)], "replicate")
     array([[[3., 1., 3.]]])
     """
+    _check_mode(mode)
     if mode == "zeros":
         return unpad(grad_padded, padding).copy()
+    unpad(grad_padded, padding)                 # checks that the padding fits the array
     grad = grad_padded
     for axis in reversed(range(2, grad_padded.ndim)):
         before, after = padding[axis - 2]
         size = grad.shape[axis] - before - after
-        source = padded_source(size, before, after, mode)
+        source = padded_source(size, before, after, mode, dim=axis - 2)
         grad = _fold_axis(grad, axis, source, before, size)
     return grad
 
@@ -170,7 +246,8 @@ def insert_zeros(x, gaps, axes):
 
     This is the "holes" of the cheat sheet: a kernel with zeros inserted is the dilated
     kernel, and an input with zeros inserted is what a transposed convolution with stride
-    convolves.  A gap of 1 inserts nothing.  A length ``n`` becomes ``(n - 1) * gap + 1``.
+    convolves.  A gap of 1 inserts nothing.  A length ``n`` becomes ``(n - 1) * gap + 1``
+    (and 0 stays 0).
 
     Examples
     --------
@@ -185,7 +262,10 @@ def insert_zeros(x, gaps, axes):
     shape = list(x.shape)
     spread = [slice(None)] * x.ndim
     for axis, gap in zip(axes, gaps):
-        shape[axis] = (x.shape[axis] - 1) * gap + 1
+        if gap < 1:
+            raise ValueError(f"gaps={gaps!r}: a gap must be at least 1, got {gap} for axis "
+                             f"{axis}")
+        shape[axis] = max((x.shape[axis] - 1) * gap + 1, 0)        # an empty axis stays empty
         spread[axis] = slice(None, None, gap)
     out = np.zeros(shape, dtype=x.dtype)
     out[tuple(spread)] = x
@@ -216,3 +296,4 @@ def pad_or_crop(x, padding, value=0.0):
     grow = [(max(before, 0), max(after, 0)) for before, after in padding]
     shrink = [(max(-before, 0), max(-after, 0)) for before, after in padding]
     return unpad(pad(x, grow, value=value), shrink)
+
