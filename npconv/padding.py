@@ -18,12 +18,19 @@ mode           padded cell copies                  e.g. ``[a b c]`` padded by 2
 Every non-zero mode is described by one index map, :func:`padded_source_at`: which input
 cell the cell at a position copies.  :func:`pad` gathers through it and :func:`pad_backward`
 adds the gradient back through it, so the two are exact adjoints.
+
+The loop reference never builds a padded copy.  It reads one window at a time from the
+*virtually* padded input, :func:`gather_window`, and adds a window's gradient back with the
+adjoint, :func:`scatter_window`; both take the window's first tap in input coordinates
+(negative: on the padding before the input) and cost what the window holds, however wide
+the padding, the stride or the dilation.  :func:`taps_on_input` is the arithmetic they
+share: which taps of a window land on the input rather than on its padding.
 """
 
 import numpy as np
 
 __all__ = ["PADDING_MODES", "padded_source", "padded_source_at", "pad", "unpad", "pad_backward",
-           "pad_or_crop", "insert_zeros"]
+           "pad_or_crop", "insert_zeros", "taps_on_input", "gather_window", "scatter_window"]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -297,3 +304,156 @@ def pad_or_crop(x, padding, value=0.0):
     shrink = [(max(-before, 0), max(-after, 0)) for before, after in padding]
     return unpad(pad(x, grow, value=value), shrink)
 
+
+# --------------------------------------------------------------------------------------------
+# One window of the virtually padded input: what the loop reference reads and writes
+# --------------------------------------------------------------------------------------------
+
+def taps_on_input(start, kernel_size, dilation, size):
+    """Which taps of a window land on the input, not on its padding, along one axis.
+
+    Tap ``t`` (``0 <= t < kernel_size``) of a window whose first tap is at ``start`` sits at
+    input position ``start + t * dilation``; it is on the input when that position is in
+    ``0 .. size - 1``.  Those taps are consecutive, so two slices say everything, found by
+    arithmetic alone (no list of taps, however large the kernel or the padding).
+
+    Parameters
+    ----------
+    start : int
+        The window's first tap, in input coordinates (negative: on the padding before).
+    kernel_size, dilation, size : int
+
+    Returns
+    -------
+    taps : slice
+        The tap numbers on the input, to index the window (the kernel).
+    cells : slice
+        The input cells they land on, ``dilation`` apart.  Both are ``slice(0, 0)`` when no
+        tap lands on the input.
+
+    Examples
+    --------
+    Taps at -3, -1, 1, 3 on a 4-cell input: the last two are on it, at cells 1 and 3.
+
+    >>> taps_on_input(-3, kernel_size=4, dilation=2, size=4)
+    (slice(2, 4, None), slice(1, 4, 2))
+    >>> taps_on_input(5, kernel_size=2, dilation=1, size=4)      # all on the padding after
+    (slice(0, 0, None), slice(0, 0, None))
+    """
+    first = max(0, (dilation - 1 - start) // dilation)       # first t: start + t*d >= 0
+    last = min(kernel_size - 1, (size - 1 - start) // dilation)  # last t: start + t*d < size
+    if first > last:
+        return slice(0, 0), slice(0, 0)
+    return (slice(first, last + 1),
+            slice(start + first * dilation, start + last * dilation + 1, dilation))
+
+
+def gather_window(x, start, kernel_size, dilation, mode="zeros"):
+    """The cells of one window of ``x`` padded virtually: only the window is built.
+
+    The window's taps sit at ``start + t * dilation`` along each spatial axis, in input
+    coordinates.  A tap on the input reads its cell; a tap on the padding reads 0 in
+    ``"zeros"`` mode, and otherwise the input cell that :func:`padded_source_at` says the
+    padding copies there.  The result is what ``pad(x, padding, mode)`` would hold under the
+    window, for any padding wide enough to contain it, at the cost of the window alone.
+
+    Parameters
+    ----------
+    x : ndarray, shape (..., *size)
+        The leading axes (channels, say) are carried along.
+    start : tuple of int, one per spatial axis
+        The window's first tap, in input coordinates: negative on the padding before the
+        input, ``size`` or more on the padding after it.
+    kernel_size, dilation : tuple of int, one per spatial axis
+    mode : {"zeros", "reflect", "replicate", "circular"}
+
+    Returns
+    -------
+    ndarray, shape (..., *kernel_size)
+        A new array, never a view of ``x``.
+
+    See Also
+    --------
+    scatter_window : its adjoint, which adds a window back.
+
+    Examples
+    --------
+    A 3-tap window starting one cell before ``[1 2 3 4]``, then two cells after its end:
+
+    >>> x = np.array([1., 2., 3., 4.])
+    >>> gather_window(x, start=(-1,), kernel_size=(3,), dilation=(1,))
+    array([0., 1., 2.])
+    >>> gather_window(x, start=(-1,), kernel_size=(3,), dilation=(1,), mode="reflect")
+    array([2., 1., 2.])
+    >>> gather_window(x, start=(2,), kernel_size=(3,), dilation=(2,), mode="replicate")
+    array([3., 4., 4.])
+    """
+    _check_mode(mode)
+    taps, cells = _window_on_input(start, kernel_size, dilation, x.shape)
+    if mode == "zeros" or _whole(taps, kernel_size):
+        leading = x.shape[:x.ndim - len(start)]
+        window = np.zeros((*leading, *kernel_size), dtype=x.dtype)
+        window[(Ellipsis,) + taps] = x[(Ellipsis,) + cells]
+        return window
+    sources = _window_sources(start, kernel_size, dilation, x.shape, mode)
+    return x[(Ellipsis,) + np.ix_(*sources)]
+
+
+def scatter_window(grad_x, start, dilation, window, mode="zeros"):
+    """Add ``window`` onto the cells of ``grad_x`` it came from: the adjoint of gather_window.
+
+    In ``"zeros"`` mode a tap on the padding is dropped (the gradient of a constant is
+    nothing); in the other modes it is added to the input cell the padding copied there, so
+    a cell copied several times collects several contributions.  The cost is that of the
+    window alone.  With ``mode="zeros"`` this is also how a transposed convolution adds a
+    kernel copy onto its output: the cells beyond the cropped output fall away.
+
+    Parameters
+    ----------
+    grad_x : ndarray, shape (..., *size)
+        Updated in place.
+    start : tuple of int, one per spatial axis
+        The window's first tap, in input coordinates, as for :func:`gather_window`.
+    dilation : tuple of int, one per spatial axis
+    window : ndarray, shape (..., *kernel_size)
+    mode : {"zeros", "reflect", "replicate", "circular"}
+
+    Examples
+    --------
+    >>> grad_x = np.zeros(4)
+    >>> scatter_window(grad_x, start=(-1,), dilation=(1,), window=np.array([1., 2., 3.]))
+    >>> grad_x
+    array([2., 3., 0., 0.])
+    >>> scatter_window(grad_x, start=(-1,), dilation=(1,), window=np.array([1., 2., 3.]),
+    ...                mode="reflect")                        # the tap at -1 copied cell 1
+    >>> grad_x
+    array([4., 7., 0., 0.])
+    """
+    _check_mode(mode)
+    kernel_size = window.shape[window.ndim - len(start):]
+    taps, cells = _window_on_input(start, kernel_size, dilation, grad_x.shape)
+    if mode == "zeros" or _whole(taps, kernel_size):
+        grad_x[(Ellipsis,) + cells] += window[(Ellipsis,) + taps]
+    else:
+        sources = _window_sources(start, kernel_size, dilation, grad_x.shape, mode)
+        np.add.at(grad_x, (Ellipsis,) + np.ix_(*sources), window)     # sources may repeat
+
+
+def _window_on_input(start, kernel_size, dilation, shape):
+    """:func:`taps_on_input` along every spatial axis: the window's taps and cells on the input."""
+    size = shape[len(shape) - len(start):]
+    overlaps = [taps_on_input(s, k, d, n)
+                for s, k, d, n in zip(start, kernel_size, dilation, size)]
+    return tuple(taps for taps, _ in overlaps), tuple(cells for _, cells in overlaps)
+
+
+def _whole(taps, kernel_size):
+    """Whether every tap is on the input: then no padding mode matters, and slices do."""
+    return all(t.stop - t.start == k for t, k in zip(taps, kernel_size))
+
+
+def _window_sources(start, kernel_size, dilation, shape, mode):
+    """The input cell each tap of a window copies, one index array per spatial axis."""
+    size = shape[len(shape) - len(start):]
+    return [padded_source_at(s + d * np.arange(k), n, mode, dim)
+            for dim, (s, k, d, n) in enumerate(zip(start, kernel_size, dilation, size))]

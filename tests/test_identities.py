@@ -332,3 +332,48 @@ def test_padding_pairs_that_do_not_fit_the_array_are_value_errors():
 def test_insert_zeros_keeps_an_empty_axis_empty():
     """(n - 1) * gap + 1 cells for n >= 1, and none for n = 0."""
     assert npconv.padding.insert_zeros(np.ones((2, 0)), gaps=(3, 2), axes=(0, 1)).shape == (4, 0)
+
+
+# --------------------------------------------------------------------------------------------
+# One window of the virtually padded input: the window of np.pad's array, and its adjoint
+# --------------------------------------------------------------------------------------------
+
+@st.composite
+def windows_of_padded_arrays(draw):
+    """A padded_arrays case and one window that fits in the padded array: its first tap
+    ``start`` (input coordinates, so from ``-before``), kernel size and dilation."""
+    x, mode, pairs = draw(padded_arrays())
+    start, kernel_size, dilation = [], [], []
+    for n, (before, after) in zip(x.shape[2:], pairs):
+        d = draw(st.integers(1, 2))
+        k = draw(st.integers(1, (before + n + after - 1) // d + 1))
+        span = d * (k - 1) + 1
+        start.append(draw(st.integers(-before, n + after - span)))
+        kernel_size.append(k)
+        dilation.append(d)
+    return x, mode, pairs, tuple(start), tuple(kernel_size), tuple(dilation)
+
+
+@given(case=windows_of_padded_arrays())
+def test_gather_window_is_the_window_of_numpys_padded_array(case):
+    """The window read from the virtually padded input equals the same slice of np.pad's
+    padded array: padding position p is padded index p + before."""
+    x, mode, pairs, start, kernel_size, dilation = case
+    padded = np.pad(x, [(0, 0), (0, 0), *pairs], mode=NUMPY_PAD_MODES[mode])
+    window = tuple(slice(s + before, s + before + d * (k - 1) + 1, d)
+                   for s, (before, _), k, d in zip(start, pairs, kernel_size, dilation))
+    gathered = npconv.padding.gather_window(x, start, kernel_size, dilation, mode)
+    np.testing.assert_array_equal(gathered, padded[(Ellipsis,) + window])
+    assert not np.shares_memory(gathered, x)
+
+
+@given(case=windows_of_padded_arrays(), data=st.data())
+def test_scatter_window_is_the_adjoint_of_gather_window(case, data):
+    """<gather_window(x), w> == <x, scatter_window(w)>: the gradient of reading a window."""
+    x, mode, pairs, start, kernel_size, dilation = case
+    w = data.draw(arrays(x.shape[:2] + kernel_size))
+    scattered = np.zeros_like(x)
+    npconv.padding.scatter_window(scattered, start, dilation, w, mode)
+    gathered = npconv.padding.gather_window(x, start, kernel_size, dilation, mode)
+    assert_close(np.sum(scattered * x), np.sum(gathered * w),
+                 scale=float(np.abs(w).sum() * np.abs(x).max(initial=1.0)))
