@@ -237,14 +237,15 @@ def _fold_axis(grad, axis, source, before, size):
     """Sum ``grad`` along ``axis`` into ``size`` cells: padded cell ``p`` goes to ``source[p]``.
 
     The interior (cells ``before .. before + size``) maps one to one, so it is copied in one
-    slice; only the few border cells are added one at a time.
+    slice; the border cells are added in one unbuffered ``np.add.at`` (several of them may
+    copy the same cell), not one Python step per cell: a wide replicate border stays cheap.
     """
     def along_axis(index):
         return (slice(None),) * axis + (index,)
 
     folded = grad[along_axis(slice(before, before + size))].copy()
-    for p in [*range(before), *range(before + size, grad.shape[axis])]:
-        folded[along_axis(source[p])] += grad[along_axis(p)]
+    border = np.r_[0:before, before + size:grad.shape[axis]]
+    np.add.at(folded, along_axis(source[border]), grad[along_axis(border)])
     return folded
 
 
