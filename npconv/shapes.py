@@ -329,7 +329,9 @@ def window(out_index, kernel_size, stride, dilation):
     """The slices that cut the window of output cell ``out_index`` from a padded array.
 
     Along each dimension the window starts at ``out_index * stride`` and takes
-    ``kernel_size`` cells, ``dilation`` apart.
+    ``kernel_size`` cells, ``dilation`` apart.  This is for an array padded for real, as the
+    pictures draw it; the loop reference never builds one and reads the same cells with
+    :func:`npconv.padding.gather_window` (or :func:`window_cells` for pooling).
 
     Examples
     --------
@@ -403,9 +405,14 @@ def clipped_window(out_index, kernel_size, stride, padding, dilation, in_size):
     --------
     A 3-wide window with padding 1 at output 0 covers input cells 0 and 1:
 
-    >>> clipped_window((0,), (3,), (2,), ((1, 1),), (1,), (5,))
+    >>> clipped_window((0,), kernel_size=(3,), stride=(2,), padding=((1, 1),), dilation=(1,),
+    ...                in_size=(5,))
     (slice(0, 2, 1),)
-    >>> clipped_window((0,), (2,), (1,), ((1, 1),), (3,), (1,)) is None   # taps at -1 and 2
+
+    Taps at -1 and 2 around a 1-cell input: none is on it.
+
+    >>> clipped_window((0,), kernel_size=(2,), stride=(1,), padding=((1, 1),), dilation=(3,),
+    ...                in_size=(1,)) is None
     True
     """
     start = tuple(i * s - before for i, s, (before, _) in zip(out_index, stride, padding))
