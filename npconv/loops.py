@@ -21,8 +21,8 @@ The functions take the geometry already checked and normalised by :mod:`npconv.a
 :mod:`npconv.api`: ``N`` batch, ``C`` channels, ``G`` groups, ``*in_size`` / ``*out_size``
 the spatial sizes, ``*kernel_size`` the kernel.
 
-The fast twins in :mod:`npconv.im2col` compute the same numbers on whole arrays at once;
-the tests hold the two to each other.
+The fast twins in :mod:`npconv.im2col` compute the same numbers with array operations over
+many cells at once; the tests hold the two to each other.
 """
 
 import numpy as np
