@@ -5,19 +5,31 @@ Every output cell is computed by its own line of Python: take the window, multip
 Each backward has the same loop headers as its forward; only the body changes, from
 "gather and sum" to "scatter with +=".
 
+Where the debugger is: ``out_index`` (or ``in_index`` for the transposed convolution) is the
+cell being computed, and ``start`` is its window's first tap, ``i * stride - before`` per
+dimension, in *input* coordinates: ``start = (-1, 2)`` means the window begins one row above
+the input (on the padding) and at its column 2.  No padded copy is ever built: the window
+is read from the virtually padded input by :func:`npconv.padding.gather_window` and its
+gradient added back by :func:`npconv.padding.scatter_window` (pooling takes only the real
+input cells, :func:`npconv.shapes.window_cells`), so the work and memory follow the cells
+computed, however wide the padding, the stride or the dilation.
+
 The functions take the geometry already checked and normalised by :mod:`npconv.api` (call
 ``npconv.conv(..., method="loops")`` for the friendly signature): ``stride``, ``dilation``,
 ``kernel_size`` and ``output_padding`` as one int per spatial dimension, ``padding`` as one
 ``(before, after)`` pair per spatial dimension.  Shapes use the letters of the docstrings of
 :mod:`npconv.api`: ``N`` batch, ``C`` channels, ``G`` groups, ``*in_size`` / ``*out_size``
 the spatial sizes, ``*kernel_size`` the kernel.
+
+The fast twins in :mod:`npconv.im2col` compute the same numbers with array operations over
+many cells at once; the tests hold the two to each other.
 """
 
 import numpy as np
 
-from .padding import pad, pad_backward, unpad
-from .shapes import (avg_pool_divisors, clipped_window, conv_output_shape,
-                     conv_transpose_output_shape, pool_output_shape, window, window_argmax)
+from .padding import gather_window, scatter_window
+from .shapes import (avg_pool_divisors, conv_output_shape, conv_transpose_output_shape,
+                     pool_output_shape, window_argmax, window_cells)
 
 __all__ = [
     "conv", "conv_backward",
@@ -38,7 +50,8 @@ def conv(x, weight, bias, stride, padding, dilation, groups, padding_mode):
 
     ``out[n, c_out, i] = bias[c_out] + sum over c, tap of
     x_padded[n, c, i*stride + tap*dilation] * weight[c_out, c, tap]``, where ``c`` runs over
-    the input channels of ``c_out``'s group.
+    the input channels of ``c_out``'s group.  In input coordinates the window of ``i``
+    starts at ``start = i*stride - before``; taps before 0 or past the end read the padding.
 
     Parameters
     ----------
@@ -59,14 +72,15 @@ def conv(x, weight, bias, stride, padding, dilation, groups, padding_mode):
 
     See Also
     --------
-    npconv.im2col.conv : the same numbers from one matrix multiply.
+    npconv.im2col.conv : the fast twin, the same numbers.
     npconv.conv : the checked public entry point.
 
     Examples
     --------
     >>> x = np.arange(16.).reshape(1, 1, 4, 4)
     >>> w = np.ones((1, 1, 3, 3))
-    >>> conv(x, w, None, (1, 1), ((0, 0), (0, 0)), (1, 1), 1, "zeros")
+    >>> conv(x, w, bias=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1),
+    ...      groups=1, padding_mode="zeros")
     array([[[[45., 54.],
              [81., 90.]]]])
     """
@@ -74,7 +88,7 @@ def conv(x, weight, bias, stride, padding, dilation, groups, padding_mode):
     C_out, C_in_per_group, *kernel_size = weight.shape
     C_out_per_group = C_out // groups
     out_size = conv_output_shape(in_size, kernel_size, stride, padding, dilation)
-    x_padded = pad(x, padding, padding_mode)
+    before = [b for b, _ in padding]              # padding cells ahead of input cell 0
 
     out = np.zeros((N, C_out, *out_size), dtype=x.dtype)
     for n in range(N):
@@ -82,8 +96,9 @@ def conv(x, weight, bias, stride, padding, dilation, groups, padding_mode):
             group = c_out // C_out_per_group
             channels = slice(group * C_in_per_group, (group + 1) * C_in_per_group)
             for out_index in np.ndindex(*out_size):
-                taps = window(out_index, kernel_size, stride, dilation)
-                patch = x_padded[(n, channels) + taps]            # (C_in // G, *kernel_size)
+                start = tuple(i * s - b for i, s, b in zip(out_index, stride, before))
+                patch = gather_window(x[n, channels], start, kernel_size, dilation,
+                                      padding_mode)               # (C_in // G, *kernel_size)
                 out[(n, c_out) + out_index] = np.sum(patch * weight[c_out])
             if bias is not None:
                 out[n, c_out] += bias[c_out]
@@ -95,7 +110,8 @@ def conv_backward(grad_output, x, weight, stride, padding, dilation, groups, pad
 
     Cheat sheet: "Convolution operation", run backwards.  Each output cell's gradient
     flows back to the patch it read (times the weights) and to the weights (times the
-    patch).
+    patch); a tap on the padding passes its share to the cell the padding copied, or
+    nowhere for zero padding.
 
     Parameters
     ----------
@@ -110,7 +126,7 @@ def conv_backward(grad_output, x, weight, stride, padding, dilation, groups, pad
 
     See Also
     --------
-    npconv.im2col.conv_backward : the same numbers from matrix multiplies.
+    npconv.im2col.conv_backward : the fast twin, the same numbers.
     npconv.conv_backward : the checked public entry point.
 
     Examples
@@ -118,8 +134,9 @@ def conv_backward(grad_output, x, weight, stride, padding, dilation, groups, pad
     Every 2x2 window of a 3x3 input sends a gradient of 1 back; the centre is in all four:
 
     >>> x = np.arange(9.).reshape(1, 1, 3, 3)
-    >>> grad_x, grad_w, grad_b = conv_backward(np.ones((1, 1, 2, 2)), x, np.ones((1, 1, 2, 2)),
-    ...                                        (1, 1), ((0, 0), (0, 0)), (1, 1), 1, "zeros")
+    >>> grad_x, grad_w, grad_b = conv_backward(
+    ...     np.ones((1, 1, 2, 2)), x, np.ones((1, 1, 2, 2)), stride=(1, 1),
+    ...     padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1, padding_mode="zeros")
     >>> grad_x
     array([[[[1., 2., 1.],
              [2., 4., 2.],
@@ -132,21 +149,23 @@ def conv_backward(grad_output, x, weight, stride, padding, dilation, groups, pad
     C_out, C_in_per_group, *kernel_size = weight.shape
     C_out_per_group = C_out // groups
     out_size = conv_output_shape(in_size, kernel_size, stride, padding, dilation)
-    x_padded = pad(x, padding, padding_mode)
+    before = [b for b, _ in padding]              # padding cells ahead of input cell 0
 
-    grad_x_padded = np.zeros_like(x_padded)
+    grad_x = np.zeros_like(x)
     grad_weight = np.zeros_like(weight)
     for n in range(N):
         for c_out in range(C_out):
             group = c_out // C_out_per_group
             channels = slice(group * C_in_per_group, (group + 1) * C_in_per_group)
             for out_index in np.ndindex(*out_size):
-                taps = window(out_index, kernel_size, stride, dilation)
+                start = tuple(i * s - b for i, s, b in zip(out_index, stride, before))
+                patch = gather_window(x[n, channels], start, kernel_size, dilation,
+                                      padding_mode)               # (C_in // G, *kernel_size)
                 g = grad_output[(n, c_out) + out_index]
-                grad_x_padded[(n, channels) + taps] += g * weight[c_out]
-                grad_weight[c_out] += g * x_padded[(n, channels) + taps]
+                scatter_window(grad_x[n, channels], start, dilation, g * weight[c_out],
+                               padding_mode)
+                grad_weight[c_out] += g * patch
     grad_bias = grad_output.sum(axis=(0, *range(2, grad_output.ndim)))
-    grad_x = pad_backward(grad_x_padded, padding, padding_mode)
     return grad_x, grad_weight, grad_bias
 
 
@@ -160,8 +179,10 @@ def conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dil
     Cheat sheet: "Transposed Convolution".
 
     Input cell ``i`` adds ``x[n, c_in, i] * weight[c_in]`` to the output window that a
-    convolution with the same geometry would have read for its output cell ``i``.  The
-    scatter happens on the padded output, which is then cropped by ``padding``.
+    convolution with the same geometry would have read for its output cell ``i``.  That
+    window starts at ``start = i*stride - before`` in output coordinates: ``padding`` crops
+    ``before`` cells from the start of the output (and ``after`` from its end), so the taps
+    that fall outside the output are dropped.
 
     Parameters
     ----------
@@ -181,14 +202,15 @@ def conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dil
 
     See Also
     --------
-    npconv.im2col.conv_transpose : the same numbers from a matrix multiply and col2im.
+    npconv.im2col.conv_transpose : the fast twin, the same numbers.
     npconv.conv_transpose : the checked public entry point.
 
     Examples
     --------
     >>> x = np.array([[[1., 2.]]])
     >>> w = np.array([[[1., 10., 100.]]])
-    >>> conv_transpose(x, w, None, (2,), ((0, 0),), (0,), 1, (1,))
+    >>> conv_transpose(x, w, bias=None, stride=(2,), padding=((0, 0),), output_padding=(0,),
+    ...                groups=1, dilation=(1,))
     array([[[  1.,  10., 102.,  20., 200.]]])
     """
     N, C_in, *in_size = x.shape
@@ -196,17 +218,17 @@ def conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dil
     C_in_per_group = C_in // groups
     out_size = conv_transpose_output_shape(in_size, kernel_size, stride, padding,
                                            output_padding, dilation)
-    padded_size = [o + before + after for o, (before, after) in zip(out_size, padding)]
+    before = [b for b, _ in padding]              # cells cropped ahead of output cell 0
 
-    out_padded = np.zeros((N, C_out_per_group * groups, *padded_size), dtype=x.dtype)
+    out = np.zeros((N, C_out_per_group * groups, *out_size), dtype=x.dtype)
     for n in range(N):
         for c_in in range(C_in):
             group = c_in // C_in_per_group
             channels = slice(group * C_out_per_group, (group + 1) * C_out_per_group)
             for in_index in np.ndindex(*in_size):
-                taps = window(in_index, kernel_size, stride, dilation)
-                out_padded[(n, channels) + taps] += x[(n, c_in) + in_index] * weight[c_in]
-    out = unpad(out_padded, padding).copy()
+                start = tuple(i * s - b for i, s, b in zip(in_index, stride, before))
+                copy = x[(n, c_in) + in_index] * weight[c_in]      # (C_out // G, *kernel_size)
+                scatter_window(out[n, channels], start, dilation, copy)
     if bias is not None:
         out += bias.reshape(-1, *[1] * len(in_size))
     return out
@@ -216,7 +238,8 @@ def conv_transpose_backward(grad_output, x, weight, stride, padding, output_padd
                             dilation):
     """Gradients of :func:`conv_transpose`: the same loops, gathering instead of scattering.
 
-    Cheat sheet: "Transposed Convolution", run backwards.
+    Cheat sheet: "Transposed Convolution", run backwards.  Each input cell gathers the
+    output gradient under the window it scattered onto (cells cropped away read 0).
 
     Parameters
     ----------
@@ -231,7 +254,7 @@ def conv_transpose_backward(grad_output, x, weight, stride, padding, output_padd
 
     See Also
     --------
-    npconv.im2col.conv_transpose_backward : the same numbers from im2col and matrix multiplies.
+    npconv.im2col.conv_transpose_backward : the fast twin, the same numbers.
     npconv.conv_transpose_backward : the checked public entry point.
 
     Examples
@@ -239,14 +262,14 @@ def conv_transpose_backward(grad_output, x, weight, stride, padding, output_padd
     Each input cell scattered a 2-cell kernel, so it gathers 2 cells of gradient back:
 
     >>> x = np.array([[[1., 2.]]])
-    >>> conv_transpose_backward(np.ones((1, 1, 4)), x, np.ones((1, 1, 2)),
-    ...                         (2,), ((0, 0),), (0,), 1, (1,))
+    >>> conv_transpose_backward(np.ones((1, 1, 4)), x, np.ones((1, 1, 2)), stride=(2,),
+    ...                         padding=((0, 0),), output_padding=(0,), groups=1, dilation=(1,))
     (array([[[2., 2.]]]), array([[[3., 3.]]]), array([4.]))
     """
     N, C_in, *in_size = x.shape
     _, C_out_per_group, *kernel_size = weight.shape
     C_in_per_group = C_in // groups
-    grad_output_padded = pad(grad_output, padding)
+    before = [b for b, _ in padding]              # cells cropped ahead of output cell 0
 
     grad_x = np.zeros_like(x)
     grad_weight = np.zeros_like(weight)
@@ -255,8 +278,9 @@ def conv_transpose_backward(grad_output, x, weight, stride, padding, output_padd
             group = c_in // C_in_per_group
             channels = slice(group * C_out_per_group, (group + 1) * C_out_per_group)
             for in_index in np.ndindex(*in_size):
-                taps = window(in_index, kernel_size, stride, dilation)
-                patch = grad_output_padded[(n, channels) + taps]   # (C_out // G, *kernel_size)
+                start = tuple(i * s - b for i, s, b in zip(in_index, stride, before))
+                patch = gather_window(grad_output[n, channels], start, kernel_size,
+                                      dilation)                   # (C_out // G, *kernel_size)
                 grad_x[(n, c_in) + in_index] = np.sum(patch * weight[c_in])
                 grad_weight[c_in] += x[(n, c_in) + in_index] * patch
     grad_bias = grad_output.sum(axis=(0, *range(2, grad_output.ndim)))
@@ -272,8 +296,9 @@ def max_pool(x, kernel_size, stride, padding, dilation, ceil_mode):
 
     Cheat sheet: "Pooling operation".
 
-    Windows are placed on the padded input, but only real input cells compete
-    (:func:`npconv.shapes.clipped_window`), so padding never wins.  Ties go to the first
+    Windows are placed on the padded input, starting at ``start = i*stride - before`` in
+    input coordinates, but only real input cells compete
+    (:func:`npconv.shapes.window_cells`), so padding never wins.  Ties go to the first
     maximum; see :func:`npconv.shapes.window_argmax` for NaN.
 
     Parameters
@@ -294,29 +319,31 @@ def max_pool(x, kernel_size, stride, padding, dilation, ceil_mode):
 
     See Also
     --------
-    npconv.im2col.max_pool : the same numbers from one argmax down every column.
+    npconv.im2col.max_pool : the fast twin, the same numbers, working tap by tap.
     npconv.max_pool : the checked public entry point.
 
     Examples
     --------
     >>> x = np.array([[[1., 5., 2., 7., 3.]]])
-    >>> max_pool(x, (2,), (2,), ((0, 0),), (1,), True)
+    >>> max_pool(x, kernel_size=(2,), stride=(2,), padding=((0, 0),), dilation=(1,),
+    ...          ceil_mode=True)
     (array([[[5., 7., 3.]]]), array([[[1, 3, 4]]]))
     """
     N, C, *in_size = x.shape
     out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
+    before = [b for b, _ in padding]              # padding cells ahead of input cell 0
 
     out = np.zeros((N, C, *out_size), dtype=x.dtype)
     indices = np.zeros((N, C, *out_size), dtype=np.int64)
     for n in range(N):
         for c in range(C):
             for out_index in np.ndindex(*out_size):
-                cells = clipped_window(out_index, kernel_size, stride, padding, dilation,
-                                       in_size)
-                patch = x[n, c][cells]
+                start = tuple(i * s - b for i, s, b in zip(out_index, stride, before))
+                cells = window_cells(start, kernel_size, dilation, in_size)   # no padding
+                patch = x[(n, c) + cells]
                 winner = np.unravel_index(window_argmax(patch.ravel()), patch.shape)
-                position = [s.start + t * s.step for s, t in zip(cells, winner)]
-                out[(n, c) + out_index] = patch[winner]
+                position = tuple(cell.start + t * cell.step for cell, t in zip(cells, winner))
+                out[(n, c) + out_index] = x[(n, c) + position]
                 indices[(n, c) + out_index] = np.ravel_multi_index(position, in_size)
     return out, indices
 
@@ -324,7 +351,8 @@ def max_pool(x, kernel_size, stride, padding, dilation, ceil_mode):
 def max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ceil_mode):
     """Gradient of :func:`max_pool`: each output's gradient goes to its window's winner.
 
-    Cheat sheet: "Pooling operation", run backwards.
+    Cheat sheet: "Pooling operation", run backwards.  The gradient is added to the winner
+    alone, whatever the values (NaN and inf included): nothing is multiplied by a mask.
 
     Parameters
     ----------
@@ -338,28 +366,30 @@ def max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ce
 
     See Also
     --------
-    npconv.im2col.max_pool_backward : the same numbers through col2im.
+    npconv.im2col.max_pool_backward : the fast twin, the same numbers, working tap by tap.
     npconv.max_pool_backward : the checked public entry point.
 
     Examples
     --------
     >>> x = np.array([[[1., 5., 2., 7., 3.]]])
-    >>> max_pool_backward(np.ones((1, 1, 2)), x, (2,), (2,), ((0, 0),), (1,), False)
+    >>> max_pool_backward(np.ones((1, 1, 2)), x, kernel_size=(2,), stride=(2,),
+    ...                   padding=((0, 0),), dilation=(1,), ceil_mode=False)
     array([[[0., 1., 0., 1., 0.]]])
     """
     N, C, *in_size = x.shape
     out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
+    before = [b for b, _ in padding]              # padding cells ahead of input cell 0
 
     grad_x = np.zeros_like(x)
     for n in range(N):
         for c in range(C):
             for out_index in np.ndindex(*out_size):
-                cells = clipped_window(out_index, kernel_size, stride, padding, dilation,
-                                       in_size)
-                patch = x[n, c][cells]
+                start = tuple(i * s - b for i, s, b in zip(out_index, stride, before))
+                cells = window_cells(start, kernel_size, dilation, in_size)   # no padding
+                patch = x[(n, c) + cells]
                 winner = np.unravel_index(window_argmax(patch.ravel()), patch.shape)
-                grad_window = grad_x[n, c][cells]                # a view into grad_x
-                grad_window[winner] += grad_output[(n, c) + out_index]
+                position = tuple(cell.start + t * cell.step for cell, t in zip(cells, winner))
+                grad_x[(n, c) + position] += grad_output[(n, c) + out_index]
     return grad_x
 
 
@@ -368,8 +398,10 @@ def avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divi
 
     Cheat sheet: "Pooling operation".
 
-    The divisor is ``divisor_override`` if given; otherwise the window's cell count,
-    counting zero padding if ``count_include_pad`` but never the ``ceil_mode`` overhang
+    The window starts at ``start = i*stride - before`` in input coordinates and sums its
+    real input cells (:func:`npconv.shapes.window_cells`).  The divisor is
+    ``divisor_override`` if given; otherwise the window's cell count, counting zero padding
+    if ``count_include_pad`` but never the ``ceil_mode`` overhang
     (:func:`npconv.shapes.avg_pool_divisors`).
 
     Parameters
@@ -388,13 +420,14 @@ def avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divi
 
     See Also
     --------
-    npconv.im2col.avg_pool : the same numbers from one sum down every column.
+    npconv.im2col.avg_pool : the fast twin, the same numbers, working tap by tap.
     npconv.avg_pool : the checked public entry point.
 
     Examples
     --------
     >>> x = np.array([[[1., 2., 3., 4., 5.]]])
-    >>> avg_pool(x, (2,), (2,), ((0, 0),), True, True, None)
+    >>> avg_pool(x, kernel_size=(2,), stride=(2,), padding=((0, 0),), ceil_mode=True,
+    ...          count_include_pad=True, divisor_override=None)
     array([[[1.5, 3.5, 5. ]]])
     """
     N, C, *in_size = x.shape
@@ -402,14 +435,15 @@ def avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divi
     out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
     divisors = avg_pool_divisors(in_size, kernel_size, stride, padding, out_size,
                                   count_include_pad, divisor_override).astype(x.dtype)
+    before = [b for b, _ in padding]              # padding cells ahead of input cell 0
 
     out = np.zeros((N, C, *out_size), dtype=x.dtype)
     for n in range(N):
         for c in range(C):
             for out_index in np.ndindex(*out_size):
-                cells = clipped_window(out_index, kernel_size, stride, padding, dilation,
-                                       in_size)
-                out[(n, c) + out_index] = np.sum(x[n, c][cells]) / divisors[out_index]
+                start = tuple(i * s - b for i, s, b in zip(out_index, stride, before))
+                cells = window_cells(start, kernel_size, dilation, in_size)   # no padding
+                out[(n, c) + out_index] = np.sum(x[(n, c) + cells]) / divisors[out_index]
     return out
 
 
@@ -431,13 +465,14 @@ def avg_pool_backward(grad_output, x, kernel_size, stride, padding, ceil_mode,
 
     See Also
     --------
-    npconv.im2col.avg_pool_backward : the same numbers through col2im.
+    npconv.im2col.avg_pool_backward : the fast twin, the same numbers, working tap by tap.
     npconv.avg_pool_backward : the checked public entry point.
 
     Examples
     --------
-    >>> avg_pool_backward(np.ones((1, 1, 2)), np.zeros((1, 1, 4)), (2,), (2,), ((0, 0),),
-    ...                   False, True, None)
+    >>> avg_pool_backward(np.ones((1, 1, 2)), np.zeros((1, 1, 4)), kernel_size=(2,),
+    ...                   stride=(2,), padding=((0, 0),), ceil_mode=False,
+    ...                   count_include_pad=True, divisor_override=None)
     array([[[0.5, 0.5, 0.5, 0.5]]])
     """
     N, C, *in_size = x.shape
@@ -445,13 +480,13 @@ def avg_pool_backward(grad_output, x, kernel_size, stride, padding, ceil_mode,
     out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
     divisors = avg_pool_divisors(in_size, kernel_size, stride, padding, out_size,
                                   count_include_pad, divisor_override).astype(x.dtype)
+    before = [b for b, _ in padding]              # padding cells ahead of input cell 0
 
     grad_x = np.zeros_like(x)
     for n in range(N):
         for c in range(C):
             for out_index in np.ndindex(*out_size):
-                cells = clipped_window(out_index, kernel_size, stride, padding, dilation,
-                                       in_size)
-                grad_x[n, c][cells] += grad_output[(n, c) + out_index] / divisors[out_index]
+                start = tuple(i * s - b for i, s, b in zip(out_index, stride, before))
+                cells = window_cells(start, kernel_size, dilation, in_size)   # no padding
+                grad_x[(n, c) + cells] += grad_output[(n, c) + out_index] / divisors[out_index]
     return grad_x
-

@@ -15,20 +15,27 @@ mode           padded cell copies                  e.g. ``[a b c]`` padded by 2
 ``circular``   the cell one period away            ``b c a b c a b``
 =============  ==================================  ============================
 
-Every non-zero mode is described by one index map, :func:`padded_source`: which input cell
-each padded cell copies.  :func:`pad` gathers through it and :func:`pad_backward` adds the
-gradient back through it, so the two are exact adjoints.
+Every non-zero mode is described by one index map, :func:`padded_source_at`: which input
+cell the cell at a position copies.  :func:`pad` gathers through it and :func:`pad_backward`
+adds the gradient back through it, so the two are exact adjoints.
+
+The loop reference never builds a padded copy.  It reads one window at a time from the
+*virtually* padded input, :func:`gather_window`, and adds a window's gradient back with the
+adjoint, :func:`scatter_window`; both take the window's first tap in input coordinates
+(negative: on the padding before the input) and cost what the window holds, however wide
+the padding, the stride or the dilation.  :func:`taps_on_input` is the arithmetic they
+share: which taps of a window land on the input rather than on its padding.
 """
 
 import numpy as np
 
-__all__ = ["PADDING_MODES", "padded_source", "pad", "unpad", "pad_backward", "pad_or_crop",
-           "insert_zeros"]
+__all__ = ["PADDING_MODES", "padded_source", "padded_source_at", "pad", "unpad", "pad_backward",
+           "pad_or_crop", "insert_zeros", "taps_on_input", "gather_window", "scatter_window"]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
-def padded_source(size, before, after, mode):
+def padded_source(size, before, after, mode, dim=None):
     """For each cell of a padded axis, the index of the input cell it copies.
 
     Parameters
@@ -38,10 +45,18 @@ def padded_source(size, before, after, mode):
     before, after : int
         Cells added at each end.
     mode : {"reflect", "replicate", "circular"}
+    dim : int, optional
+        The spatial dimension, named in the error message.
 
     Returns
     -------
     ndarray of int64, shape (before + size + after,)
+
+    Raises
+    ------
+    ValueError
+        If ``mode`` has no index map, or if the axis is empty but padded: it has no cell to
+        copy.
 
     Examples
     --------
@@ -52,17 +67,71 @@ def padded_source(size, before, after, mode):
     >>> padded_source(3, 2, 2, "circular")
     array([1, 2, 0, 1, 2, 0, 1])
     """
-    position = np.arange(-before, size + after)
+    return padded_source_at(np.arange(-before, size + after), size, mode, dim)
+
+
+def padded_source_at(position, size, mode, dim=None):
+    """The index map of :func:`padded_source`, evaluated only at the positions asked for.
+
+    ``position`` is in input coordinates: ``0 .. size - 1`` is the input itself, a negative
+    position lies on the padding before it, ``size`` and beyond on the padding after it.
+
+    Parameters
+    ----------
+    position : array of int
+    size : int
+        Length of the unpadded axis.
+    mode : {"reflect", "replicate", "circular"}
+    dim : int, optional
+        The spatial dimension, named in the error message.
+
+    Returns
+    -------
+    ndarray of int64, the shape of ``position``
+
+    Examples
+    --------
+    A window of three taps, two apart, starting two cells before a 4-cell input:
+
+    >>> padded_source_at(np.array([-2, 0, 2]), size=4, mode="reflect")
+    array([2, 0, 2])
+    >>> padded_source_at(np.array([-1, 3]), size=0, mode="replicate", dim=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: padding_mode='replicate' copies input cells into the padding, but spatial dimension 1 is empty (size 0): there is no cell to copy
+    """
+    position = np.asarray(position, dtype=np.int64)
+    if mode not in PADDING_MODES or mode == "zeros":
+        raise ValueError(f"padding_mode={mode!r} has no index map; expected one of "
+                         f"'reflect', 'replicate', 'circular'")
+    if size == 0 and position.size:
+        where = "the axis" if dim is None else f"spatial dimension {dim}"
+        raise ValueError(f"padding_mode={mode!r} copies input cells into the padding, but "
+                         f"{where} is empty (size 0): there is no cell to copy")
     if mode == "reflect":
         period = 2 * (size - 1)
         folded = np.mod(position, period) if period > 0 else np.zeros_like(position)
         return np.where(folded < size, folded, period - folded)
     if mode == "replicate":
         return np.clip(position, 0, size - 1)
-    if mode == "circular":
-        return np.mod(position, size)
-    raise ValueError(f"padding_mode={mode!r} has no index map; expected one of "
-                     f"'reflect', 'replicate', 'circular'")
+    return np.mod(position, size)
+
+
+def _check_mode(mode):
+    if mode not in PADDING_MODES:
+        raise ValueError(f"mode={mode!r} is not one of {PADDING_MODES}")
+
+
+def _check_pairs(padding, x, name="padding"):
+    """``padding`` must hold one pair of non-negative ints per spatial axis of ``x``."""
+    spatial = x.ndim - 2
+    if len(padding) != spatial:
+        raise ValueError(f"{name}={padding!r} must hold one (before, after) pair per spatial "
+                         f"axis: {spatial} for an array of shape {x.shape}")
+    for dim, (before, after) in enumerate(padding):
+        if before < 0 or after < 0:
+            raise ValueError(f"{name}={padding!r} is negative in spatial dimension {dim}: "
+                             f"{(before, after)}")
 
 
 def pad(x, padding, mode="zeros", value=0.0):
@@ -89,12 +158,14 @@ def pad(x, padding, mode="zeros", value=0.0):
     >>> pad(x, [(2, 1)], "reflect")
     array([[[3., 2., 1., 2., 3., 2.]]])
     """
+    _check_mode(mode)
+    _check_pairs(padding, x)
     if mode == "zeros":
         widths = [(0, 0), (0, 0), *padding]
         return np.pad(x, widths, mode="constant", constant_values=value)
     padded = x
     for axis, (before, after) in enumerate(padding, start=2):
-        source = padded_source(x.shape[axis], before, after, mode)
+        source = padded_source(x.shape[axis], before, after, mode, dim=axis - 2)
         padded = np.take(padded, source, axis=axis)
     return padded
 
@@ -104,11 +175,21 @@ def unpad(x, padding):
 
     Returns a view.  This is the gradient of zero padding.
 
+    Raises
+    ------
+    ValueError
+        If a pair is negative, or crops more cells than its axis has.
+
     Examples
     --------
     >>> unpad(np.arange(6.).reshape(1, 1, 6), [(2, 1)])
     array([[[2., 3., 4.]]])
     """
+    _check_pairs(padding, x)
+    for dim, (before, after) in enumerate(padding):
+        if before + after > x.shape[dim + 2]:
+            raise ValueError(f"padding={padding!r} crops {before} + {after} cells from spatial "
+                             f"dimension {dim}, which has only {x.shape[dim + 2]}")
     crop = tuple(slice(before, x.shape[axis] - after)
                  for axis, (before, after) in enumerate(padding, start=2))
     return x[(slice(None), slice(None)) + crop]
@@ -139,13 +220,15 @@ def pad_backward(grad_padded, padding, mode="zeros"):
     >>> pad_backward(np.ones((1, 1, 7)), [(2, 2)], "replicate")
     array([[[3., 1., 3.]]])
     """
+    _check_mode(mode)
     if mode == "zeros":
         return unpad(grad_padded, padding).copy()
+    unpad(grad_padded, padding)                 # checks that the padding fits the array
     grad = grad_padded
     for axis in reversed(range(2, grad_padded.ndim)):
         before, after = padding[axis - 2]
         size = grad.shape[axis] - before - after
-        source = padded_source(size, before, after, mode)
+        source = padded_source(size, before, after, mode, dim=axis - 2)
         grad = _fold_axis(grad, axis, source, before, size)
     return grad
 
@@ -154,14 +237,15 @@ def _fold_axis(grad, axis, source, before, size):
     """Sum ``grad`` along ``axis`` into ``size`` cells: padded cell ``p`` goes to ``source[p]``.
 
     The interior (cells ``before .. before + size``) maps one to one, so it is copied in one
-    slice; only the few border cells are added one at a time.
+    slice; the border cells are added in one unbuffered ``np.add.at`` (several of them may
+    copy the same cell), not one Python step per cell: a wide replicate border stays cheap.
     """
     def along_axis(index):
         return (slice(None),) * axis + (index,)
 
     folded = grad[along_axis(slice(before, before + size))].copy()
-    for p in [*range(before), *range(before + size, grad.shape[axis])]:
-        folded[along_axis(source[p])] += grad[along_axis(p)]
+    border = np.r_[0:before, before + size:grad.shape[axis]]
+    np.add.at(folded, along_axis(source[border]), grad[along_axis(border)])
     return folded
 
 
@@ -170,7 +254,8 @@ def insert_zeros(x, gaps, axes):
 
     This is the "holes" of the cheat sheet: a kernel with zeros inserted is the dilated
     kernel, and an input with zeros inserted is what a transposed convolution with stride
-    convolves.  A gap of 1 inserts nothing.  A length ``n`` becomes ``(n - 1) * gap + 1``.
+    convolves.  A gap of 1 inserts nothing.  A length ``n`` becomes ``(n - 1) * gap + 1``
+    (and 0 stays 0).
 
     Examples
     --------
@@ -185,7 +270,10 @@ def insert_zeros(x, gaps, axes):
     shape = list(x.shape)
     spread = [slice(None)] * x.ndim
     for axis, gap in zip(axes, gaps):
-        shape[axis] = (x.shape[axis] - 1) * gap + 1
+        if gap < 1:
+            raise ValueError(f"gaps={gaps!r}: a gap must be at least 1, got {gap} for axis "
+                             f"{axis}")
+        shape[axis] = max((x.shape[axis] - 1) * gap + 1, 0)        # an empty axis stays empty
         spread[axis] = slice(None, None, gap)
     out = np.zeros(shape, dtype=x.dtype)
     out[tuple(spread)] = x
@@ -216,3 +304,157 @@ def pad_or_crop(x, padding, value=0.0):
     grow = [(max(before, 0), max(after, 0)) for before, after in padding]
     shrink = [(max(-before, 0), max(-after, 0)) for before, after in padding]
     return unpad(pad(x, grow, value=value), shrink)
+
+
+# --------------------------------------------------------------------------------------------
+# One window of the virtually padded input: what the loop reference reads and writes
+# --------------------------------------------------------------------------------------------
+
+def taps_on_input(start, kernel_size, dilation, size):
+    """Which taps of a window land on the input, not on its padding, along one axis.
+
+    Tap ``t`` (``0 <= t < kernel_size``) of a window whose first tap is at ``start`` sits at
+    input position ``start + t * dilation``; it is on the input when that position is in
+    ``0 .. size - 1``.  Those taps are consecutive, so two slices say everything, found by
+    arithmetic alone (no list of taps, however large the kernel or the padding).
+
+    Parameters
+    ----------
+    start : int
+        The window's first tap, in input coordinates (negative: on the padding before).
+    kernel_size, dilation, size : int
+
+    Returns
+    -------
+    taps : slice
+        The tap numbers on the input, to index the window (the kernel).
+    cells : slice
+        The input cells they land on, ``dilation`` apart.  Both are ``slice(0, 0)`` when no
+        tap lands on the input.
+
+    Examples
+    --------
+    Taps at -3, -1, 1, 3 on a 4-cell input: the last two are on it, at cells 1 and 3.
+
+    >>> taps_on_input(-3, kernel_size=4, dilation=2, size=4)
+    (slice(2, 4, None), slice(1, 4, 2))
+    >>> taps_on_input(5, kernel_size=2, dilation=1, size=4)      # all on the padding after
+    (slice(0, 0, None), slice(0, 0, None))
+    """
+    first = max(0, (dilation - 1 - start) // dilation)       # first t: start + t*d >= 0
+    last = min(kernel_size - 1, (size - 1 - start) // dilation)  # last t: start + t*d < size
+    if first > last:
+        return slice(0, 0), slice(0, 0)
+    return (slice(first, last + 1),
+            slice(start + first * dilation, start + last * dilation + 1, dilation))
+
+
+def gather_window(x, start, kernel_size, dilation, mode="zeros"):
+    """The cells of one window of ``x`` padded virtually: only the window is built.
+
+    The window's taps sit at ``start + t * dilation`` along each spatial axis, in input
+    coordinates.  A tap on the input reads its cell; a tap on the padding reads 0 in
+    ``"zeros"`` mode, and otherwise the input cell that :func:`padded_source_at` says the
+    padding copies there.  The result is what ``pad(x, padding, mode)`` would hold under the
+    window, for any padding wide enough to contain it, at the cost of the window alone.
+
+    Parameters
+    ----------
+    x : ndarray, shape (..., *size)
+        The leading axes (channels, say) are carried along.
+    start : tuple of int, one per spatial axis
+        The window's first tap, in input coordinates: negative on the padding before the
+        input, ``size`` or more on the padding after it.
+    kernel_size, dilation : tuple of int, one per spatial axis
+    mode : {"zeros", "reflect", "replicate", "circular"}
+
+    Returns
+    -------
+    ndarray, shape (..., *kernel_size)
+        A new array, never a view of ``x``.
+
+    See Also
+    --------
+    scatter_window : its adjoint, which adds a window back.
+
+    Examples
+    --------
+    A 3-tap window starting one cell before ``[1 2 3 4]``, then two cells after its end:
+
+    >>> x = np.array([1., 2., 3., 4.])
+    >>> gather_window(x, start=(-1,), kernel_size=(3,), dilation=(1,))
+    array([0., 1., 2.])
+    >>> gather_window(x, start=(-1,), kernel_size=(3,), dilation=(1,), mode="reflect")
+    array([2., 1., 2.])
+    >>> gather_window(x, start=(2,), kernel_size=(3,), dilation=(2,), mode="replicate")
+    array([3., 4., 4.])
+    """
+    _check_mode(mode)
+    taps, cells = _window_on_input(start, kernel_size, dilation, x.shape)
+    if mode == "zeros" or _whole(taps, kernel_size):
+        leading = x.shape[:x.ndim - len(start)]
+        window = np.zeros((*leading, *kernel_size), dtype=x.dtype)
+        window[(Ellipsis,) + taps] = x[(Ellipsis,) + cells]
+        return window
+    sources = _window_sources(start, kernel_size, dilation, x.shape, mode)
+    return x[(Ellipsis,) + np.ix_(*sources)]
+
+
+def scatter_window(grad_x, start, dilation, window, mode="zeros"):
+    """Add ``window`` onto the cells of ``grad_x`` it came from: the adjoint of gather_window.
+
+    In ``"zeros"`` mode a tap on the padding is dropped (the gradient of a constant is
+    nothing); in the other modes it is added to the input cell the padding copied there, so
+    a cell copied several times collects several contributions.  The cost is that of the
+    window alone.  With ``mode="zeros"`` this is also how a transposed convolution adds a
+    kernel copy onto its output: the cells beyond the cropped output fall away.
+
+    Parameters
+    ----------
+    grad_x : ndarray, shape (..., *size)
+        Updated in place.
+    start : tuple of int, one per spatial axis
+        The window's first tap, in input coordinates, as for :func:`gather_window`.
+    dilation : tuple of int, one per spatial axis
+    window : ndarray, shape (..., *kernel_size)
+    mode : {"zeros", "reflect", "replicate", "circular"}
+
+    Examples
+    --------
+    >>> grad_x = np.zeros(4)
+    >>> scatter_window(grad_x, start=(-1,), dilation=(1,), window=np.array([1., 2., 3.]))
+    >>> grad_x
+    array([2., 3., 0., 0.])
+    >>> scatter_window(grad_x, start=(-1,), dilation=(1,), window=np.array([1., 2., 3.]),
+    ...                mode="reflect")                        # the tap at -1 copied cell 1
+    >>> grad_x
+    array([4., 7., 0., 0.])
+    """
+    _check_mode(mode)
+    kernel_size = window.shape[window.ndim - len(start):]
+    taps, cells = _window_on_input(start, kernel_size, dilation, grad_x.shape)
+    if mode == "zeros" or _whole(taps, kernel_size):
+        grad_x[(Ellipsis,) + cells] += window[(Ellipsis,) + taps]
+    else:
+        sources = _window_sources(start, kernel_size, dilation, grad_x.shape, mode)
+        np.add.at(grad_x, (Ellipsis,) + np.ix_(*sources), window)     # sources may repeat
+
+
+def _window_on_input(start, kernel_size, dilation, shape):
+    """:func:`taps_on_input` along every spatial axis: the window's taps and cells on the input."""
+    size = shape[len(shape) - len(start):]
+    overlaps = [taps_on_input(s, k, d, n)
+                for s, k, d, n in zip(start, kernel_size, dilation, size)]
+    return tuple(taps for taps, _ in overlaps), tuple(cells for _, cells in overlaps)
+
+
+def _whole(taps, kernel_size):
+    """Whether every tap is on the input: then no padding mode matters, and slices do."""
+    return all(t.stop - t.start == k for t, k in zip(taps, kernel_size))
+
+
+def _window_sources(start, kernel_size, dilation, shape, mode):
+    """The input cell each tap of a window copies, one index array per spatial axis."""
+    size = shape[len(shape) - len(start):]
+    return [padded_source_at(s + d * np.arange(k), n, mode, dim)
+            for dim, (s, k, d, n) in enumerate(zip(start, kernel_size, dilation, size))]

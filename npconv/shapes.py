@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .padding import PADDING_MODES
+from .padding import PADDING_MODES, taps_on_input
 
 __all__ = [
     "ceil_div",
@@ -45,6 +45,7 @@ __all__ = [
     "window",
     "window_taps",
     "clipped_window",
+    "window_cells",
     "ceil_mode_window_counts",
     "output_padding_limit",
     "pool_padding_limit",
@@ -338,7 +339,9 @@ def window(out_index, kernel_size, stride, dilation):
     """The slices that cut the window of output cell ``out_index`` from a padded array.
 
     Along each dimension the window starts at ``out_index * stride`` and takes
-    ``kernel_size`` cells, ``dilation`` apart.
+    ``kernel_size`` cells, ``dilation`` apart.  This is for an array padded for real, as the
+    pictures draw it; the loop reference never builds one and reads the same cells with
+    :func:`npconv.padding.gather_window` (or :func:`window_cells` for pooling).
 
     Examples
     --------
@@ -368,30 +371,65 @@ def window_taps(i, kernel_size, stride, before, dilation):
     return range(first, first + effective_kernel_size(kernel_size, dilation), dilation)
 
 
-def clipped_window(out_index, kernel_size, stride, padding, dilation, in_size):
-    """The slices of the *unpadded* input that a pooling window covers.
+def window_cells(start, kernel_size, dilation, in_size):
+    """The slices of the input that hold a window's taps, the taps on padding left out.
 
-    Pooling windows are placed on the padded input, as convolution windows are, but only
-    real input cells take part: taps on padding (or beyond it, with ``ceil_mode``) are
-    dropped.  Returns ``None`` if no tap lands on the input.
+    A pooling window is placed on the padded input as a convolution's is, but only real
+    input cells take part.  Along each dimension the window's taps sit at
+    ``start + t * dilation``; the taps in ``0 .. in_size - 1`` are consecutive, so one slice
+    with step ``dilation`` holds them (:func:`npconv.padding.taps_on_input`): a few integer
+    operations per dimension, however wide the kernel or the padding.
+
+    Parameters
+    ----------
+    start : tuple of int
+        The window's first tap per dimension, in input coordinates: ``i * stride - before``
+        for output cell ``i``, negative when the window starts on the padding.
+    kernel_size, dilation, in_size : tuple of int
+
+    Returns
+    -------
+    tuple of slice
+        An empty slice, ``slice(0, 0)``, along a dimension where no tap lands on the input.
+
+    Examples
+    --------
+    A 3x3 window starting one row above a 5x5 input and at column 2, with column dilation 2:
+    rows 0-1 and columns 2 and 4 are real.
+
+    >>> window_cells((-1, 2), kernel_size=(3, 3), dilation=(1, 2), in_size=(5, 5))
+    (slice(0, 2, 1), slice(2, 5, 2))
+    """
+    return tuple(taps_on_input(s, k, d, n)[1]
+                 for s, k, d, n in zip(start, kernel_size, dilation, in_size))
+
+
+def clipped_window(out_index, kernel_size, stride, padding, dilation, in_size):
+    """The slices of the *unpadded* input that the pooling window of ``out_index`` covers.
+
+    :func:`window_cells` for the window that starts at ``out_index * stride - before``.
+    Taps on padding (or beyond it, with ``ceil_mode``) are dropped.  Returns ``None`` if no
+    tap lands on the input.
 
     Examples
     --------
     A 3-wide window with padding 1 at output 0 covers input cells 0 and 1:
 
-    >>> clipped_window((0,), (3,), (2,), ((1, 1),), (1,), (5,))
+    >>> clipped_window((0,), kernel_size=(3,), stride=(2,), padding=((1, 1),), dilation=(1,),
+    ...                in_size=(5,))
     (slice(0, 2, 1),)
-    >>> clipped_window((0,), (2,), (1,), ((1, 1),), (3,), (1,)) is None   # taps at -1 and 2
+
+    Taps at -1 and 2 around a 1-cell input: none is on it.
+
+    >>> clipped_window((0,), kernel_size=(2,), stride=(1,), padding=((1, 1),), dilation=(3,),
+    ...                in_size=(1,)) is None
     True
     """
-    slices = []
-    for i, k, s, (before, _), d, n in zip(out_index, kernel_size, stride, padding, dilation,
-                                          in_size):
-        inside = [t for t in window_taps(i, k, s, before, d) if 0 <= t < n]
-        if not inside:
-            return None
-        slices.append(slice(inside[0], inside[-1] + 1, d))
-    return tuple(slices)
+    start = tuple(i * s - before for i, s, (before, _) in zip(out_index, stride, padding))
+    cells = window_cells(start, kernel_size, dilation, in_size)
+    if any(cell.stop <= cell.start for cell in cells):
+        return None
+    return cells
 
 
 def window_argmax(values, axis=-1):

@@ -15,6 +15,10 @@ im2col variant the fast one, and each must be a faithful copy of the other.
   return the batched result's ``[0]``.
 """
 
+import contextlib
+import signal
+import tracemalloc
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -341,3 +345,220 @@ def test_any_workspace_bound_gives_the_loops_result_for_conv_transpose(config):
     chunked_grads = npconv.conv_transpose_backward(grad, **backward_args, workspace_bytes=1)
     for got, want in zip(chunked_grads, expected_grads):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+
+
+# --------------------------------------------------------------------------------------------
+# The loop reference on huge geometry and empty axes: the formula's cells, and no more work
+# or memory than they need
+# --------------------------------------------------------------------------------------------
+
+HUGE = 10**9
+LIVENESS_SECONDS = 10
+
+
+@contextlib.contextmanager
+def finishes_in_time(seconds=LIVENESS_SECONDS):
+    """Fail, instead of hanging, if the block still runs after ``seconds`` (a liveness
+    guard for a few-cell problem, not a timing assertion).  Needs SIGALRM (POSIX)."""
+    if not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def hang(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s on a few-cell problem: a hang")
+
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run_small(call):
+    """``call()``, checked to finish in time and to allocate little: its peak traced memory
+    must stay within 16 times the bytes of what it returns, plus 256 KiB for Python's own
+    objects (a padded copy of a 10**9-cell border would be gigabytes)."""
+    with finishes_in_time():
+        call()                               # the first call may import and cache things
+    tracemalloc.start()
+    try:
+        with finishes_in_time():
+            result = call()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    arrays_returned = result if isinstance(result, tuple) else (result,)
+    answer_bytes = sum(np.asarray(a).nbytes for a in arrays_returned)
+    assert peak <= 16 * answer_bytes + 256 * 1024, (peak, answer_bytes)
+    return result
+
+
+def padding_source(position, size, mode):
+    """The input cell a position of the padded axis reads, or None for zero padding:
+    written from the definitions of zeros and replicate padding."""
+    if 0 <= position < size:
+        return position
+    return min(max(position, 0), size - 1) if mode == "replicate" else None
+
+
+def conv_1d_by_formula(grad, x, w, stride, before, after, dilation, mode):
+    """out[i] = sum_t x_padded[i*stride - before + t*dilation] * w[t], and the gradients
+    of sum(out * grad): each product passes grad[i] to the cell it read and to w[t]."""
+    out_size = (len(x) + before + after - dilation * (len(w) - 1) - 1) // stride + 1
+    out, grad_x, grad_w = np.zeros(out_size), np.zeros(len(x)), np.zeros(len(w))
+    for i in range(out_size):
+        for t in range(len(w)):
+            source = padding_source(i * stride - before + t * dilation, len(x), mode)
+            if source is not None:
+                out[i] += x[source] * w[t]
+                grad_x[source] += grad[i] * w[t]
+                grad_w[t] += grad[i] * x[source]
+    return out, grad_x, grad_w
+
+
+CONV_HUGE_CASES = [
+    # x, w, stride, (before, after), dilation, padding_mode
+    ([5., 6., 7.], [2.], HUGE, (HUGE, HUGE), 1, "zeros"),     # 2 windows far out, 1 on x[0]
+    ([1., 2., 3.], [1., 10.], 1, (HUGE, 0), HUGE, "zeros"),   # dilation spans the padding
+    ([5., 6., 7.], [1., 10.], HUGE, (HUGE, HUGE), 1, "replicate"),
+    ([1., 2., 3.], [1., 10.], 1, (HUGE, 0), HUGE, "replicate"),
+]
+
+
+@pytest.mark.parametrize("x, w, stride, pair, dilation, mode", CONV_HUGE_CASES)
+def test_loops_conv_with_huge_padding_stride_or_dilation_reads_only_its_windows(
+        x, w, stride, pair, dilation, mode):
+    """A three-cell answer behind a 10**9-cell padding, stride or dilation: the formula's
+    numbers, forward and backward, without a padded copy of the input."""
+    grad = np.array([1., -2., 3.])
+    expected = conv_1d_by_formula(grad, x, w, stride, *pair, dilation, mode)
+    args = dict(input=np.array(x)[None, None], weight=np.array(w)[None, None], stride=stride,
+                padding=[pair], dilation=dilation, padding_mode=mode, method="loops")
+    out = run_small(lambda: npconv.conv(**args))
+    grads = run_small(lambda: tuple(npconv.conv_backward(grad[None, None], **args)))
+    np.testing.assert_array_equal(out[0, 0], expected[0])
+    np.testing.assert_array_equal(grads[0][0, 0], expected[1])
+    np.testing.assert_array_equal(grads[1][0, 0], expected[2])
+    np.testing.assert_array_equal(grads[2], [grad.sum()])
+
+
+def conv_transpose_1d_by_formula(grad, x, w, stride, before, after, output_padding,
+                                 dilation):
+    """Input cell i adds x[i] * w[t] to output cell i*stride - before + t*dilation when that
+    cell exists (the padding crops the rest), and the gradients of sum(out * grad)."""
+    out_size = ((len(x) - 1) * stride - before - after + dilation * (len(w) - 1)
+                + output_padding + 1)
+    out, grad_x, grad_w = np.zeros(out_size), np.zeros(len(x)), np.zeros(len(w))
+    for i in range(len(x)):
+        for t in range(len(w)):
+            o = i * stride - before + t * dilation
+            if 0 <= o < out_size:
+                out[o] += x[i] * w[t]
+                grad_x[i] += grad[o] * w[t]
+                grad_w[t] += grad[o] * x[i]
+    return out, grad_x, grad_w
+
+
+CONV_TRANSPOSE_HUGE_CASES = [
+    # x, w, stride, (before, after), output_padding, dilation
+    ([1., 1.], [1.], HUGE, (HUGE // 2 - 1, HUGE // 2 - 1), 0, 1),   # every copy cropped away
+    ([3., 4.], [1., 10.], HUGE, (HUGE - 1, 0), 0, 1),
+    ([3., 4.], [1., 10.], 1, (HUGE - 1, 0), 0, HUGE),
+    ([3., 4.], [1., 10.], HUGE, (HUGE - 1, 1), 1, 1),
+]
+
+
+@pytest.mark.parametrize("x, w, stride, pair, output_padding, dilation",
+                         CONV_TRANSPOSE_HUGE_CASES)
+def test_loops_conv_transpose_with_huge_geometry_scatters_only_onto_its_output(
+        x, w, stride, pair, output_padding, dilation):
+    """conv_transpose crops 10**9 cells: the kernel copies that land outside the cropped
+    output are dropped, never written to an uncropped one (each answer has three cells)."""
+    grad = np.array([1., -2., 3.])
+    expected = conv_transpose_1d_by_formula(grad, x, w, stride, *pair, output_padding,
+                                            dilation)
+    args = dict(input=np.array(x)[None, None], weight=np.array(w)[None, None], stride=stride,
+                padding=[pair], output_padding=output_padding, dilation=dilation,
+                method="loops")
+    out = run_small(lambda: npconv.conv_transpose(**args))
+    grads = run_small(lambda: tuple(npconv.conv_transpose_backward(grad[None, None], **args)))
+    np.testing.assert_array_equal(out[0, 0], expected[0])
+    np.testing.assert_array_equal(grads[0][0, 0], expected[1])
+    np.testing.assert_array_equal(grads[1][0, 0], expected[2])
+
+
+@pytest.mark.parametrize("count_include_pad", [True, False])
+def test_loops_pooling_with_a_huge_kernel_and_padding_reads_only_the_input_cells(
+        count_include_pad):
+    """One input cell under a 10**9-tap window padded by 5 * 10**8 on each side: max
+    pooling returns it (index 0), average pooling divides it by the window's count,
+    with padding min(start + k, in + after) - start = 10**9, or without it, 1."""
+    k, pad = HUGE, HUGE // 2
+    x = np.array([[[3.]]])
+    geometry = dict(kernel_size=(k,), stride=(k,), padding=((pad, pad),))
+    out, indices = run_small(lambda: npconv.loops.max_pool(x, **geometry, dilation=(1,),
+                                                           ceil_mode=False))
+    grad_x = run_small(lambda: npconv.loops.max_pool_backward(
+        np.array([[[2.]]]), x, **geometry, dilation=(1,), ceil_mode=False))
+    assert (out.tolist(), indices.tolist(), grad_x.tolist()) == ([[[3.]]], [[[0]]], [[[2.]]])
+
+    start = -pad
+    divisor = min(start + k, 1 + pad) - start if count_include_pad else 1
+    options = dict(ceil_mode=False, count_include_pad=count_include_pad, divisor_override=None)
+    mean = run_small(lambda: npconv.loops.avg_pool(x, **geometry, **options))
+    grad_x = run_small(lambda: npconv.loops.avg_pool_backward(np.array([[[2.]]]), x,
+                                                              **geometry, **options))
+    assert (mean.tolist(), grad_x.tolist()) == ([[[3. / divisor]]], [[[2. / divisor]]])
+    assert npconv.shapes.clipped_window((0,), (k,), (k,), ((pad, pad),), (1,), (1,)) == (
+        slice(0, 1, 1),)
+
+
+def test_public_max_pool_with_a_million_tap_window_finishes():
+    """The example of a window of 10**6 taps around one cell, through the public API."""
+    with finishes_in_time():
+        out = npconv.max_pool(np.ones((1, 1, 1)), 10**6, padding=5 * 10**5, method="loops")
+    assert out.tolist() == [[[1.]]]
+
+
+@pytest.mark.parametrize("N, C_in, C_out", [(0, 2, 3), (2, 0, 3), (2, 2, 0), (0, 0, 0),
+                                            (2, 2, 3)])
+def test_loops_convolutions_of_empty_batches_and_channels_are_empty_or_bias(N, C_in, C_out):
+    """N = 0 gives an empty batch; C_in = 0 sums nothing, so every output cell is its bias
+    (a 2-tap kernel of ones otherwise adds 2 per input channel) and the weight gradient is
+    empty; C_out = 0 gives no output channel.  The shapes are the
+    size formulas: conv 5 -> 4 and conv_transpose 5 -> 6 for a 2-tap kernel.  The last,
+    non-empty case shows that the expected values are the ops' formulas for ones."""
+    bias = np.arange(1., C_out + 1.)
+    x = np.ones((N, C_in, 5))
+    out = npconv.conv(x, np.ones((C_out, C_in, 2)), bias, padding_mode="replicate",
+                      method="loops")
+    np.testing.assert_array_equal(out, np.broadcast_to(bias[:, None] + 2. * C_in,
+                                                       (N, C_out, 4)))
+    grads = npconv.conv_backward(np.ones((N, C_out, 4)), x, np.ones((C_out, C_in, 2)),
+                                 method="loops")
+    np.testing.assert_array_equal(grads.grad_input, np.zeros((N, C_in, 5)) + C_out *
+                                  np.array([1., 2., 2., 2., 1.]))
+    np.testing.assert_array_equal(grads.grad_weight, np.full((C_out, C_in, 2), 4. * N))
+    np.testing.assert_array_equal(grads.grad_bias, np.full(C_out, 4. * N))
+
+    out = npconv.conv_transpose(x, np.ones((C_in, C_out, 2)), bias, method="loops")
+    np.testing.assert_array_equal(out - bias[:, None], np.zeros((N, C_out, 6)) + C_in *
+                                  np.array([1., 2., 2., 2., 2., 1.]))
+    grads = npconv.conv_transpose_backward(np.ones((N, C_out, 6)), x,
+                                           np.ones((C_in, C_out, 2)), method="loops")
+    np.testing.assert_array_equal(grads.grad_input, np.full((N, C_in, 5), 2. * C_out))
+    np.testing.assert_array_equal(grads.grad_weight, np.full((C_in, C_out, 2), 5. * N))
+    np.testing.assert_array_equal(grads.grad_bias, np.full(C_out, 6. * N))
+
+
+@pytest.mark.parametrize("N, C", [(0, 2), (2, 0)])
+def test_loops_pooling_of_empty_batches_and_channels_is_empty(N, C):
+    """Pooling keeps N and C: an empty one stays empty, forward and backward (5 -> 2)."""
+    x = np.ones((N, C, 5))
+    out, indices = npconv.max_pool(x, 2, return_indices=True, method="loops")
+    assert out.shape == indices.shape == (N, C, 2) and indices.dtype == np.int64
+    assert npconv.max_pool_backward(np.ones((N, C, 2)), x, 2, method="loops").shape == x.shape
+    assert npconv.avg_pool(x, 2, method="loops").shape == (N, C, 2)
+    assert npconv.avg_pool_backward(np.ones((N, C, 2)), x, 2, method="loops").shape == x.shape

@@ -250,3 +250,130 @@ def test_conv_bias_gradient_sums_grad_output_over_all_but_the_channel(config, me
     grad_output = data.draw(arrays(out_shape))
     grads = npconv.conv_backward(grad_output, **args, method=method)
     assert_close(grads.grad_bias, np.einsum("nop->o", flat(grad_output)))
+
+
+# --------------------------------------------------------------------------------------------
+# Padding: numpy's np.pad is the oracle; pad_backward is pad's adjoint; empty axes
+# --------------------------------------------------------------------------------------------
+
+@st.composite
+def padded_arrays(draw, min_size=1):
+    """An (N, C, *spatial) array (N or C may be 0), a padding mode and padding pairs that
+    PyTorch allows for that mode (reflect: < size, circular: <= size)."""
+    ndim = draw(st.integers(1, 3))
+    mode = draw(st.sampled_from(sorted(NUMPY_PAD_MODES)))
+    leading = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+    size = tuple(draw(st.integers(min_size, 4)) for _ in range(ndim))
+    widest = {"zeros": 3, "replicate": 3, "reflect": None, "circular": None}[mode]
+    pairs = []
+    for n in size:
+        limit = widest if widest is not None else (n - 1 if mode == "reflect" else n)
+        pairs.append((draw(st.integers(0, limit)), draw(st.integers(0, limit))))
+    x = draw(arrays(leading + size))
+    return x, mode, tuple(pairs)
+
+
+@given(case=padded_arrays())
+def test_pad_is_numpys_pad_in_every_mode(case):
+    """zeros, reflect, replicate and circular are numpy's constant, reflect, edge and wrap."""
+    x, mode, pairs = case
+    expected = np.pad(x, [(0, 0), (0, 0), *pairs], mode=NUMPY_PAD_MODES[mode])
+    np.testing.assert_array_equal(npconv.padding.pad(x, pairs, mode), expected)
+
+
+@given(case=padded_arrays(), data=st.data())
+def test_pad_backward_is_the_adjoint_of_pad(case, data):
+    """<pad(x), y> == <x, pad_backward(y)> for every mode: the gradient of padding."""
+    x, mode, pairs = case
+    y = data.draw(arrays(np.pad(x, [(0, 0), (0, 0), *pairs]).shape))
+    back = npconv.padding.pad_backward(y, pairs, mode)
+    assert back.shape == x.shape
+    assert_close(np.sum(back * x), np.sum(npconv.padding.pad(x, pairs, mode) * y),
+                 scale=float(np.abs(y).sum() * np.abs(x).max(initial=1.0)))
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_padding_an_empty_axis_by_copying_names_the_mode_and_the_dimension(mode):
+    """An empty spatial axis has no cell to copy: a ValueError naming the mode and the
+    dimension, from pad, pad_backward and padded_source alike (never an IndexError)."""
+    x = np.zeros((1, 1, 3, 0))
+    for call in (lambda: npconv.padding.pad(x, [(0, 0), (1, 0)], mode),
+                 lambda: npconv.padding.pad_backward(np.zeros((1, 1, 3, 1)), [(0, 0), (1, 0)],
+                                                     mode),
+                 lambda: npconv.padding.padded_source(0, 1, 0, mode, dim=1)):
+        with pytest.raises(ValueError, match=rf"padding_mode='{mode}'.*spatial dimension 1"):
+            call()
+
+
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+def test_an_empty_axis_without_padding_stays_empty_and_zero_padding_fills_it(mode):
+    """Padding an empty axis by nothing gives an empty axis in every mode; zero padding of
+    an empty axis is all zeros, and its gradient is empty again."""
+    x = np.ones((2, 1, 0, 3))
+    assert npconv.padding.pad(x, [(0, 0), (1, 1)], mode).shape == (2, 1, 0, 5)
+    zeros = npconv.padding.pad(x, [(2, 1), (0, 0)])
+    np.testing.assert_array_equal(zeros, np.zeros((2, 1, 3, 3)))
+    assert npconv.padding.pad_backward(zeros, [(2, 1), (0, 0)]).shape == x.shape
+
+
+def test_padding_pairs_that_do_not_fit_the_array_are_value_errors():
+    """One pair per spatial axis, none negative, and no crop wider than its axis."""
+    x = np.ones((1, 1, 4))
+    with pytest.raises(ValueError, match="one .before, after. pair per spatial axis"):
+        npconv.padding.pad(x, [(1, 1), (1, 1)])
+    with pytest.raises(ValueError, match="negative in spatial dimension 0"):
+        npconv.padding.pad(x, [(-1, 1)], "replicate")
+    with pytest.raises(ValueError, match="crops 3 \\+ 2 cells from spatial dimension 0"):
+        npconv.padding.unpad(x, [(3, 2)])
+    with pytest.raises(ValueError, match="mode='edge' is not one of"):
+        npconv.padding.pad(x, [(1, 1)], "edge")
+
+
+def test_insert_zeros_keeps_an_empty_axis_empty():
+    """(n - 1) * gap + 1 cells for n >= 1, and none for n = 0."""
+    assert npconv.padding.insert_zeros(np.ones((2, 0)), gaps=(3, 2), axes=(0, 1)).shape == (4, 0)
+
+
+# --------------------------------------------------------------------------------------------
+# One window of the virtually padded input: the window of np.pad's array, and its adjoint
+# --------------------------------------------------------------------------------------------
+
+@st.composite
+def windows_of_padded_arrays(draw):
+    """A padded_arrays case and one window that fits in the padded array: its first tap
+    ``start`` (input coordinates, so from ``-before``), kernel size and dilation."""
+    x, mode, pairs = draw(padded_arrays())
+    start, kernel_size, dilation = [], [], []
+    for n, (before, after) in zip(x.shape[2:], pairs):
+        d = draw(st.integers(1, 2))
+        k = draw(st.integers(1, (before + n + after - 1) // d + 1))
+        span = d * (k - 1) + 1
+        start.append(draw(st.integers(-before, n + after - span)))
+        kernel_size.append(k)
+        dilation.append(d)
+    return x, mode, pairs, tuple(start), tuple(kernel_size), tuple(dilation)
+
+
+@given(case=windows_of_padded_arrays())
+def test_gather_window_is_the_window_of_numpys_padded_array(case):
+    """The window read from the virtually padded input equals the same slice of np.pad's
+    padded array: padding position p is padded index p + before."""
+    x, mode, pairs, start, kernel_size, dilation = case
+    padded = np.pad(x, [(0, 0), (0, 0), *pairs], mode=NUMPY_PAD_MODES[mode])
+    window = tuple(slice(s + before, s + before + d * (k - 1) + 1, d)
+                   for s, (before, _), k, d in zip(start, pairs, kernel_size, dilation))
+    gathered = npconv.padding.gather_window(x, start, kernel_size, dilation, mode)
+    np.testing.assert_array_equal(gathered, padded[(Ellipsis,) + window])
+    assert not np.shares_memory(gathered, x)
+
+
+@given(case=windows_of_padded_arrays(), data=st.data())
+def test_scatter_window_is_the_adjoint_of_gather_window(case, data):
+    """<gather_window(x), w> == <x, scatter_window(w)>: the gradient of reading a window."""
+    x, mode, pairs, start, kernel_size, dilation = case
+    w = data.draw(arrays(x.shape[:2] + kernel_size))
+    scattered = np.zeros_like(x)
+    npconv.padding.scatter_window(scattered, start, dilation, w, mode)
+    gathered = npconv.padding.gather_window(x, start, kernel_size, dilation, mode)
+    assert_close(np.sum(scattered * x), np.sum(gathered * w),
+                 scale=float(np.abs(w).sum() * np.abs(x).max(initial=1.0)))

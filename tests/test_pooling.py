@@ -401,3 +401,39 @@ def test_avg_pool_backward_example(method):
                                     padding=1, ceil_mode=True, method=method)
     np.testing.assert_allclose(grad, [[[1 / 3, 2 / 3, 1 / 3, 2 / 3, 1 / 3, 1 / 3 + 1 / 2]]],
                                rtol=1e-15)
+
+
+@st.composite
+def gradients_with_nan_and_inf(draw, shape):
+    """A standard-normal gradient in which some cells are NaN, inf or -inf."""
+    grad = np.random.default_rng(draw(st.integers(0, 2**32 - 1))).standard_normal(shape)
+    for flat_index in draw(st.lists(st.integers(0, max(grad.size - 1, 0)), max_size=4)):
+        grad.flat[flat_index] = draw(st.sampled_from([np.nan, np.inf, -np.inf]))
+    return grad
+
+
+@given(config=max_pool_configs_with_ties(), data=st.data())
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_loops_pooling_gradients_with_nan_and_inf_reach_only_their_windows(config, data):
+    """A NaN or infinite output gradient lands on its window's winner (max pooling) or on
+    its window's cells (average pooling) and nowhere else: every other cell keeps the
+    brute force's finite sum, never 0 * inf = NaN."""
+    _, winners = brute_force_max_pool(config)
+    grad_output = data.draw(gradients_with_nan_and_inf(winners.shape))
+    x = config["input"]
+    expected = np.zeros_like(x)
+    for n, c in np.ndindex(*x.shape[:2]):
+        for out_index in np.ndindex(*winners.shape[2:]):
+            winner = np.unravel_index(winners[(n, c) + out_index], x.shape[2:])
+            expected[(n, c) + winner] += grad_output[(n, c) + out_index]
+    args = op_args(config)
+    grad = npconv.max_pool_backward(grad_output, args.pop("input"), **args, method="loops")
+    np.testing.assert_array_equal(grad, expected)
+
+    avg_config = data.draw(pool_configs("avg"))
+    out_shape = avg_config["input"].shape[:2] + output_size(avg_config)
+    grad_output = data.draw(gradients_with_nan_and_inf(out_shape))
+    args = op_args(avg_config)
+    grad = npconv.avg_pool_backward(grad_output, args.pop("input"), **args, method="loops")
+    np.testing.assert_allclose(grad, brute_force_avg_pool_backward(grad_output, avg_config),
+                               rtol=1e-12, atol=1e-12)

@@ -459,3 +459,45 @@ def test_a_huge_range_is_refused_without_being_listed():
     with pytest.raises(ValueError, match=r"^stride=range\(0, 1000000000000000000\) must be an "
                                          r"int or 2 ints"):
         int_tuple(range(10 ** 18), 2, "stride", minimum=1)
+
+
+# --------------------------------------------------------------------------------------------
+# Windows: the taps of one window that land on the input, found by arithmetic
+# --------------------------------------------------------------------------------------------
+
+def taps_by_listing(start, k, d, n):
+    """The tap numbers and input positions of a window that are on the input, listed."""
+    taps = [t for t in range(k) if 0 <= start + t * d < n]
+    return taps, [start + t * d for t in taps]
+
+
+@given(start=st.integers(-12, 12), k=kernels, d=dilations, n=st.integers(0, 8))
+@example(start=-3, k=4, d=2, n=4)          # taps at -3, -1, 1, 3: the last two are on it
+@example(start=5, k=2, d=1, n=4)           # all on the padding after the input
+@example(start=-1, k=1, d=5, n=0)          # an empty axis
+def test_taps_on_input_are_the_listed_taps_inside_the_input(start, k, d, n):
+    """taps_on_input's two slices pick exactly the taps whose position is in 0 .. n - 1,
+    and the input cells under them."""
+    taps, cells = npconv.padding.taps_on_input(start, k, d, n)
+    listed_taps, listed_cells = taps_by_listing(start, k, d, n)
+    assert list(range(k))[taps] == listed_taps
+    assert list(range(n))[cells] == listed_cells
+
+
+@given(out_index=st.tuples(st.integers(0, 5), st.integers(0, 5)),
+       k=st.tuples(kernels, kernels), s=st.tuples(strides, strides),
+       d=st.tuples(dilations, dilations), before=st.tuples(pads, pads),
+       n=st.tuples(st.integers(1, 8), st.integers(1, 8)))
+def test_clipped_window_is_the_pooling_window_without_its_padding(out_index, k, s, d, before,
+                                                                 n):
+    """clipped_window is window_cells of the window starting at i * stride - before, and
+    None exactly when some dimension has no tap on the input ("Pooling operation")."""
+    padding = tuple((b, 0) for b in before)
+    clipped = npconv.shapes.clipped_window(out_index, k, s, padding, d, n)
+    listed = [taps_by_listing(i * ss - b, kk, dd, nn)[1]
+              for i, kk, ss, dd, b, nn in zip(out_index, k, s, d, before, n)]
+    if not all(listed):
+        assert clipped is None
+    else:
+        assert [list(range(nn))[cell] for cell, nn in zip(clipped, n)] == listed
+
