@@ -182,6 +182,9 @@ def _adaptive_argmax(x, out_size):
     pooled already follow the winners of the next axis.
     """
     N, C, *in_size = x.shape
+    if 0 in out_size:                            # no windows at all
+        return (np.zeros((N, C, *out_size), dtype=x.dtype),
+                np.zeros((N, C, *out_size), dtype=np.int64))
     values, found = x, []                        # found: coordinates, one array per axis
     for axis in reversed(range(2, x.ndim)):
         n, o = in_size[axis - 2], out_size[axis - 2]
@@ -248,6 +251,8 @@ def adaptive_avg_pool(x, out_size):
     if kernel_size:
         return core.avg_pool(x, kernel_size, kernel_size, _no_padding_no_dilation(x)[0], False,
                              True, None)
+    if 0 in out_size:                            # no windows at all
+        return np.zeros((*x.shape[:2], *out_size), dtype=x.dtype)
     means = x
     for axis in reversed(range(2, x.ndim)):
         n, o = x.shape[axis], out_size[axis - 2]
