@@ -503,8 +503,8 @@ def lp_pool(input, norm_type, kernel_size, stride=None, ceil_mode=False, *, meth
         # PyTorch's own switch: the largest |x| (p = inf) is max pooling of |x|, and the
         # smallest (p = -inf) is -max_pool(-|x|).
         sign = math.copysign(1.0, p)
-        out, _ = _core_variant(method).max_pool(sign * np.abs(x), *geometry[1:5],   # kernel_size,
-                                                ceil_mode)        # stride, padding, dilation
+        out, _ = _core_variant(method).max_pool(sign * np.abs(x), kernel_size, stride,
+                                                geometry.padding, geometry.dilation, ceil_mode)
         return sign * out
     return _variant(method).lp_pool(x, p, kernel_size, stride, ceil_mode)
 
@@ -570,7 +570,8 @@ def lp_pool_backward(grad_output, input, norm_type, kernel_size, stride=None, ce
     if math.isinf(p):
         sign = math.copysign(1.0, p)
         grad_magnitude = sign * _core_variant(method).max_pool_backward(
-            sign * grad_output, sign * np.abs(x), *geometry[1:5], ceil_mode)
+            sign * grad_output, sign * np.abs(x), kernel_size, stride, geometry.padding,
+            geometry.dilation, ceil_mode)
         return grad_magnitude * lp_pool_sign(x)            # abs's derivative: sign(x)
     return _variant(method).lp_pool_backward(grad_output, x, p, kernel_size, stride, ceil_mode)
 

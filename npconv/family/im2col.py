@@ -1,11 +1,11 @@
-"""The family's fast variant: whole-array scatters, gathers and per-tap passes.
+"""The family's fast variant: whole-array scatters, gathers and window reductions.
 
 The same ops as :mod:`npconv.family.loops`, with the same numbers; only the order of the
 arithmetic differs.  No op here needs a column matrix: max unpooling is one scatter (and
 its backward one gather); adaptive pooling is separable, so it pools one spatial dimension
-at a time, all windows of an axis cut by one reshape or gather; power-average pooling raises the
-input to the power and hands it to the core's fast average pooling, as PyTorch's formula
-does.
+at a time, the windows of an axis cut out by one reshape or gather (or, when they are
+ordinary pooling's, handed to the core's pooling); power-average pooling raises the input
+to the power and hands it to the core's fast average pooling, as PyTorch's formula does.
 
 The functions take the same normalised geometry as :mod:`npconv.family.loops`.  Every trick
 is one small function below ("Why it is fast"), named at its call site.
