@@ -71,7 +71,10 @@ def _flat_targets(indices, plane):
 
 
 FEW_TAPS = 64
-"""Widest window (in cells) that adaptive pooling hands to the core's per-tap pooling."""
+"""Rows of at most this many cells are reduced by one elementwise pass per cell."""
+
+ORDINARY_POOLING_CELLS = 16
+"""Regular adaptive windows of at most this many cells go to the core's pooling."""
 
 
 def _ordinary_pooling_kernel(in_size, out_size):
@@ -80,16 +83,17 @@ def _ordinary_pooling_kernel(in_size, out_size):
     When ``out`` divides ``in`` along every axis, the adaptive windows are those of max and
     average pooling with kernel = stride = ``in / out`` (an identity the tests prove).  Why
     it is fast: the core's pooling makes one elementwise pass per kernel cell over all
-    windows, on all cores, which beats cutting the windows out while they hold at most
-    :data:`FEW_TAPS` cells.  Wider windows, and global pooling (a single window, which the
-    reductions here finish in a few calls), stay here (measured with ``npconv bench``'s
-    method on ResNet-like sizes).
+    windows, on all cores, which beats cutting the windows out (for the max, and for the
+    average's backward) while they hold at most :data:`ORDINARY_POOLING_CELLS` cells (2x2
+    and 4x4 windows; at 8x8 the cut-out is twice as fast).  Wider windows, and global
+    pooling (a single window, which the reductions here finish in a few calls), stay here.
+    Measured with ``npconv bench``'s method on ResNet-like sizes.
     """
     if (0 in out_size or math.prod(out_size) == 1
             or any(n % o for n, o in zip(in_size, out_size))):
         return None
     kernel_size = tuple(n // o for n, o in zip(in_size, out_size))
-    return kernel_size if math.prod(kernel_size) <= FEW_TAPS else None
+    return kernel_size if math.prod(kernel_size) <= ORDINARY_POOLING_CELLS else None
 
 
 def _no_padding_no_dilation(x):
@@ -238,23 +242,21 @@ def max_unpool_backward(grad_output, x, indices, out_size):
 # --------------------------------------------------------------------------------------------
 
 def adaptive_avg_pool(x, out_size):
-    """Adaptive average pooling: the mean along the last axis's windows, then the one before...
+    """Adaptive average pooling: the mean along the first axis's windows, then the next...
 
-    A window is a box, so its mean is the mean of its rows' means.
+    A window is a box, so its mean is the mean of its rows' means.  Why this order is fast:
+    pooling the first spatial axis adds whole contiguous rows and shrinks the array before
+    the last axis, whose short rows cost the most per cell, is pooled.
 
     Examples
     --------
     >>> adaptive_avg_pool(np.array([[[1., 2., 3., 4., 5.]]]), (3,))
     array([[[1.5, 3. , 4.5]]])
     """
-    kernel_size = _ordinary_pooling_kernel(x.shape[2:], out_size)
-    if kernel_size:
-        return core.avg_pool(x, kernel_size, kernel_size, _no_padding_no_dilation(x)[0], False,
-                             True, None)
     if 0 in out_size:                            # no windows at all
         return np.zeros((*x.shape[:2], *out_size), dtype=x.dtype)
     means = x
-    for axis in reversed(range(2, x.ndim)):
+    for axis in range(2, x.ndim):
         n, o = x.shape[axis], out_size[axis - 2]
         starts, ends = adaptive_pool_window(np.arange(o), n, o)
         sums = _row_sums(_windows_along(means, axis, n, o, 0), axis + 1)  # (..., o, ...)
