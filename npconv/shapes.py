@@ -1169,3 +1169,418 @@ def check_array_bytes(shape, itemsize, what, cause):
             f"({nbytes / 2 ** 30:.1f} GiB), more than the {MAX_ARRAY_BYTES} bytes "
             f"({MAX_ARRAY_BYTES // 2 ** 30} GiB) npconv allocates for one array; it comes "
             f"from {cause}")
+
+
+# --------------------------------------------------------------------------------------------
+# The rest of PyTorch's pooling family: max unpooling, adaptive pooling, power-average pooling.
+# Their formulas, the arithmetic both variants share, and one validator per op.
+# --------------------------------------------------------------------------------------------
+
+__all__ += [
+    "max_unpool_output_size",
+    "max_unpool_size_range",
+    "adaptive_pool_window",
+    "adaptive_pool_cells",
+    "adaptive_pool_widest_window",
+    "lp_pool_power",
+    "lp_pool_sign",
+    "lp_pool_mean_gradient",
+    "MaxUnpoolGeometry",
+    "AdaptivePoolGeometry",
+    "LpPoolGeometry",
+    "max_unpool_geometry",
+    "adaptive_pool_geometry",
+    "lp_pool_geometry",
+]
+
+
+def max_unpool_output_size(in_size, kernel_size, stride, padding=(0, 0)):
+    """Default output length of max unpooling along one dimension.
+
+    ``(in - 1) * stride - before - after + kernel_size``: the smallest input of the max
+    pooling with the same hyperparameters that gives ``in`` windows (the transposed
+    convolution's formula with dilation 1 and no output padding).
+
+    Examples
+    --------
+    >>> max_unpool_output_size(2, kernel_size=2, stride=2)
+    4
+    >>> max_unpool_output_size(3, kernel_size=3, stride=2, padding=(1, 1))
+    5
+    """
+    before, after = padding
+    return (in_size - 1) * stride - before - after + kernel_size
+
+
+def max_unpool_size_range(in_size, kernel_size, stride, padding=(0, 0)):
+    """The ``output_size`` values max unpooling accepts along one dimension: ``(low, high)``.
+
+    PyTorch accepts a size strictly between ``default - stride`` and ``default + stride``
+    (``default`` from :func:`max_unpool_output_size`), and never a negative one: so from
+    ``max(default - stride + 1, 0)`` to ``default + stride - 1``, both included.  The
+    sizes above the default are the other inputs that max pooling (rounding down) maps to
+    ``in`` windows; those below are inputs that ``ceil_mode`` maps to ``in`` windows.
+
+    Examples
+    --------
+    A 2x2 input, kernel 2: the default is 4; PyTorch's message says "between 2 and 6":
+
+    >>> max_unpool_size_range(2, kernel_size=2, stride=2)
+    (3, 5)
+    """
+    default = max_unpool_output_size(in_size, kernel_size, stride, padding)
+    return max(default - stride + 1, 0), default + stride - 1
+
+
+def adaptive_pool_window(i, in_size, out_size):
+    """Where adaptive pooling's window ``i`` lies along one dimension: ``(start, end)``.
+
+    ``start = floor(i * in / out)``, ``end = ceil((i + 1) * in / out)``, end excluded.  The
+    windows cover the input from end to end; neighbours overlap by a cell where ``in / out``
+    is not a whole number, and repeat cells when ``out > in``.  ``i`` may be an int or an
+    integer array.
+
+    Read backwards, the same formula says which windows hold input cell ``p``: those from
+    ``adaptive_pool_window(p, out, in)``, i.e. with ``in`` and ``out`` swapped (the backward
+    of adaptive average pooling gathers over them).
+
+    Examples
+    --------
+    Five cells pooled to three: windows 0-1, 1-3 and 3-4.
+
+    >>> [adaptive_pool_window(i, 5, 3) for i in range(3)]
+    [(0, 2), (1, 4), (3, 5)]
+    >>> adaptive_pool_window(3, in_size=3, out_size=5)    # cell 3 of 5 is in windows 1 and 2
+    (1, 3)
+    """
+    start = (i * in_size) // out_size
+    end = ceil_div((i + 1) * in_size, out_size)
+    return start, end
+
+
+def adaptive_pool_cells(out_index, in_size, out_size):
+    """The slices of the input that adaptive pooling's output cell ``out_index`` covers.
+
+    One :func:`adaptive_pool_window` per spatial dimension.
+
+    Examples
+    --------
+    >>> adaptive_pool_cells((1, 0), in_size=(5, 4), out_size=(3, 2))
+    (slice(1, 4, None), slice(0, 2, None))
+    """
+    return tuple(slice(*adaptive_pool_window(i, n, o))
+                 for i, n, o in zip(out_index, in_size, out_size))
+
+
+def adaptive_pool_widest_window(in_size, out_size):
+    """The most cells one adaptive pooling window holds along one dimension.
+
+    With ``g = gcd(in, out)``, ``in' = in / g`` and ``out' = out / g`` the window starts
+    fall on every fraction ``k / out'`` of a cell, so the widest window holds
+    ``ceil((in' + out' - 1) / out')`` cells: ``in / out`` exactly when ``out`` divides
+    ``in``, otherwise one or two more than ``floor(in / out)``.  Zero when ``out`` is 0.
+
+    Examples
+    --------
+    >>> adaptive_pool_widest_window(5, 3), adaptive_pool_widest_window(6, 3)
+    (3, 2)
+    >>> adaptive_pool_widest_window(7, 1)        # global pooling: the whole input
+    7
+    """
+    if out_size == 0:
+        return 0
+    common = math.gcd(in_size, out_size)
+    in_part, out_part = in_size // common, out_size // common
+    return ceil_div(in_part + out_part - 1, out_part)
+
+
+def lp_pool_power(base, exponent):
+    """``base ** exponent`` as PyTorch's ``pow`` with a number exponent computes it.
+
+    PyTorch takes a square root for ``1/2`` and one over it for ``-1/2``, where C's
+    ``pow`` differs at ``-inf`` (``sqrt(-inf)`` is NaN where ``pow(-inf, 0.5)`` is
+    ``inf``) and at ``-0.0``; every other exponent is ``np.power``.  A negative base with a
+    non-integer exponent gives NaN.
+
+    Examples
+    --------
+    >>> lp_pool_power(np.array([4., -4., -np.inf]), 0.5)
+    array([ 2., nan, nan])
+    >>> lp_pool_power(np.array([-0.0, 4.]), -0.5)
+    array([-inf,  0.5])
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):    # NaN and inf are the answer
+        if exponent == 0.5:
+            return np.sqrt(base)
+        if exponent == -0.5:
+            return 1 / np.sqrt(base)
+        return np.power(base, exponent)
+
+
+def lp_pool_sign(values):
+    """``torch.sign``: -1, 0 or 1, and 0 (not NaN, as ``np.sign`` gives) for NaN.
+
+    Examples
+    --------
+    >>> lp_pool_sign(np.array([-2., 0., 3., np.nan]))
+    array([-1.,  0.,  1.,  0.])
+    """
+    return np.where(np.isnan(values), 0, np.sign(values))
+
+
+def lp_pool_mean_gradient(grad_output, mean_power, norm_type, kernel_cells):
+    """The gradient that reaches a window's mean of powers, as PyTorch's autograd finds it.
+
+    PyTorch's power average of a window is
+    ``(sign(a) * relu(abs(a)) * kernel_cells) ** (1 / norm_type)`` with ``a`` the mean of
+    the window's ``x ** norm_type``.  The ``sign * relu(abs)`` leaves every value as it is,
+    but its derivative does not: the chain rule through it gives 0 where ``a`` is 0 or NaN
+    (``torch.sign`` is 0 there, and ReLU passes no gradient at 0), even where the outer
+    power's derivative is infinite.  This follows the backward formulas step by step (the
+    power's ``grad * (e * base ** (e - 1))``, the product's, ReLU's ``where(result <= 0, 0,
+    grad)``, abs's ``grad * sign``), so that NaN and infinity come out where PyTorch's do.
+
+    Parameters
+    ----------
+    grad_output : float or ndarray
+        The gradient with respect to the output cells.
+    mean_power : float or ndarray
+        ``a``, of the same shape.
+    norm_type : float
+        The power ``p``, finite and non-zero.
+    kernel_cells : int
+        ``prod(kernel_size)``: PyTorch multiplies by the full kernel, also for a
+        ``ceil_mode`` window cut short.
+
+    Examples
+    --------
+    Window ``[3, 4]``, ``p = 2``: the output is ``sqrt(2 * 12.5) = 5`` and its derivative
+    with respect to the mean of squares is ``2 / (2 * 5) = 0.2``; a window of zeros gets 0:
+
+    >>> lp_pool_mean_gradient(1.0, np.array([12.5, 0.0]), 2.0, 2)
+    array([0.2, 0. ])
+    """
+    inverse = 1.0 / norm_type
+    with np.errstate(invalid="ignore", over="ignore"):    # 0 * inf is NaN here, as in PyTorch
+        scaled = mean_power * kernel_cells
+        grad_scaled = grad_output * (inverse * lp_pool_power(scaled, inverse - 1))
+        grad_signed = grad_scaled * kernel_cells
+        sign = lp_pool_sign(mean_power)
+        magnitude = np.abs(mean_power)               # relu(abs(a)): abs(a) is never below 0
+        grad_magnitude = np.where(magnitude <= 0, 0, grad_signed * sign)
+        return grad_magnitude * sign
+
+
+class MaxUnpoolGeometry(NamedTuple):
+    """A max unpooling's geometry, normalised: one entry per spatial dimension."""
+
+    kernel_size: tuple
+    stride: tuple
+    """``kernel_size`` when the caller gave ``None``."""
+    padding: tuple
+    """``(before, after)`` pairs."""
+    default_size: tuple
+    """:func:`max_unpool_output_size` per dimension."""
+    out_size: tuple
+    """``output_size`` if given (its spatial part), else ``default_size``."""
+
+
+class AdaptivePoolGeometry(NamedTuple):
+    """An adaptive pooling's geometry: one entry per spatial dimension."""
+
+    out_size: tuple
+    """The output's spatial size, ``None`` entries replaced by the input's size."""
+    widest_window: tuple
+    """:func:`adaptive_pool_widest_window` per dimension."""
+
+
+class LpPoolGeometry(NamedTuple):
+    """A power-average pooling's geometry, normalised: one entry per spatial dimension."""
+
+    norm_type: float
+    kernel_size: tuple
+    stride: tuple
+    """``kernel_size`` when the caller gave ``None``."""
+    padding: tuple
+    """Always ``(0, 0)`` pairs: power-average pooling has no padding."""
+    dilation: tuple
+    """Always 1s: nor dilation."""
+    out_size: tuple
+
+
+def max_unpool_geometry(in_size, kernel_size, stride=None, padding=0, output_size=None,
+                        batch_and_channels=None):
+    """Check and normalise a max unpooling's hyperparameters for an input of ``in_size``.
+
+    Parameters
+    ----------
+    in_size : tuple of int
+        The input's (and the indices') spatial size, each at least 1.
+    kernel_size, stride, padding
+        As for max pooling; ``stride`` defaults to ``kernel_size``.  They only fix the
+        default output size, :func:`max_unpool_output_size`.
+    output_size : sequence of int, optional
+        The spatial output size, or ``(N, C, *spatial)``; each spatial entry within
+        :func:`max_unpool_size_range`.
+    batch_and_channels : (int, int), optional
+        The input's ``N`` and ``C``; an ``output_size`` that starts with other values is
+        refused (PyTorch ignores them).
+
+    Returns
+    -------
+    MaxUnpoolGeometry
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the parameter, the value and what was expected.
+
+    Examples
+    --------
+    >>> max_unpool_geometry((2, 2), 2, output_size=(1, 1, 5, 5))
+    MaxUnpoolGeometry(kernel_size=(2, 2), stride=(2, 2), padding=((0, 0), (0, 0)),
+                      default_size=(4, 4), out_size=(5, 5))
+    >>> max_unpool_geometry((2, 2), 2, output_size=(6, 6))
+    Traceback (most recent call last):
+    ...
+    ValueError: output_size=(6, 6): spatial dimension 0 must be from 3 to 5, less than one
+    stride (2) from the default size (in - 1)*stride - before - after + kernel_size
+    = (2 - 1)*2 - 0 - 0 + 2 = 4 (PyTorch's rule)
+    """
+    ndim = len(in_size)
+    _check_input_cells(in_size, "max_unpool")
+    kernel_size = int_tuple(kernel_size, ndim, "kernel_size", minimum=1)
+    stride = kernel_size if stride is None else int_tuple(stride, ndim, "stride", minimum=1)
+    _reject_padding_string(padding, "max_unpool")
+    padding = padding_pairs(padding, ndim)
+    default_size = tuple(max_unpool_output_size(n, k, s, pad)
+                         for n, k, s, pad in zip(in_size, kernel_size, stride, padding))
+    formulas = [f"(in - 1)*stride - before - after + kernel_size = ({n} - 1)*{s} - {pad[0]} - "
+                f"{pad[1]} + {k} = {size}"
+                for n, k, s, pad, size in zip(in_size, kernel_size, stride, padding,
+                                              default_size)]
+    if output_size is None:
+        for dim, (size, formula) in enumerate(zip(default_size, formulas)):
+            if size < 0:
+                raise ValueError(f"output size along spatial dimension {dim} would be {size}, "
+                                 f"but must be at least 0: {formula}")
+        return MaxUnpoolGeometry(kernel_size, stride, padding, default_size, default_size)
+    out_size = _unpool_output_size_entries(output_size, ndim, batch_and_channels)
+    for dim, (size, n, k, s, pad, formula) in enumerate(zip(out_size, in_size, kernel_size,
+                                                           stride, padding, formulas)):
+        low, high = max_unpool_size_range(n, k, s, pad)
+        if not low <= size <= high:
+            raise ValueError(
+                f"output_size={output_size!r}: spatial dimension {dim} must be from {low} to "
+                f"{high}, less than one stride ({s}) from the default size {formula} "
+                f"(PyTorch's rule)")
+    return MaxUnpoolGeometry(kernel_size, stride, padding, default_size, out_size)
+
+
+def _unpool_output_size_entries(output_size, ndim, batch_and_channels):
+    """The spatial entries of max unpooling's ``output_size``, type- and length-checked."""
+    expected = (f"a sequence of {ndim} ints (the spatial size) or {ndim + 2} ints (N, C and "
+                f"the spatial size)")
+    if not isinstance(output_size, (tuple, list)) or not all(is_int(v) for v in output_size):
+        raise TypeError(f"output_size={output_size!r} must be None or {expected}")
+    if len(output_size) not in (ndim, ndim + 2):
+        raise ValueError(f"output_size={output_size!r} has {len(output_size)} entries; "
+                         f"expected {expected}")
+    values = tuple(int(v) for v in output_size)
+    if len(values) == ndim + 2:
+        if batch_and_channels is not None and values[:2] != tuple(batch_and_channels):
+            raise ValueError(
+                f"output_size={output_size!r} starts with N, C = {values[:2]}, but the input "
+                f"has N, C = {tuple(batch_and_channels)}; give the spatial size only, or the "
+                f"input's N and C")
+        values = values[2:]
+    return values
+
+
+def adaptive_pool_geometry(in_size, output_size):
+    """Check and normalise an adaptive pooling's ``output_size`` for an input of ``in_size``.
+
+    Parameters
+    ----------
+    in_size : tuple of int
+        The input's spatial size, each at least 1.
+    output_size : int, None, or sequence of int or None
+        One size for every dimension, or one per dimension; ``None`` keeps the input's
+        size.  0 is allowed (an empty output, as in PyTorch).
+
+    Returns
+    -------
+    AdaptivePoolGeometry
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the parameter, the value and what was expected.
+
+    Examples
+    --------
+    >>> adaptive_pool_geometry((5, 7), (3, None))
+    AdaptivePoolGeometry(out_size=(3, 7), widest_window=(3, 1))
+    """
+    ndim = len(in_size)
+    _check_input_cells(in_size, "adaptive pooling")
+    expected = f"an int, None, or {ndim} entries that are ints or None"
+    if output_size is None or is_int(output_size):
+        entries = (output_size,) * ndim
+    elif isinstance(output_size, (tuple, list)):
+        if len(output_size) != ndim:
+            raise ValueError(f"output_size={output_size!r} has {len(output_size)} entries; "
+                             f"expected {expected}, one per spatial dimension")
+        entries = tuple(output_size)
+    else:
+        raise TypeError(f"output_size={output_size!r} must be {expected}")
+    if not all(entry is None or is_int(entry) for entry in entries):
+        raise TypeError(f"output_size={output_size!r} must be {expected}")
+    out_size = tuple(n if entry is None else int(entry) for n, entry in zip(in_size, entries))
+    if any(size < 0 for size in out_size):
+        raise ValueError(f"output_size={output_size!r} must not be negative")
+    widest = tuple(adaptive_pool_widest_window(n, o) for n, o in zip(in_size, out_size))
+    return AdaptivePoolGeometry(out_size, widest)
+
+
+def lp_pool_geometry(in_size, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Check and normalise a power-average pooling's hyperparameters.
+
+    ``norm_type`` is a real number other than 0 and NaN (``inf`` and ``-inf`` included);
+    the windows are max and average pooling's with no padding and no dilation.
+
+    Returns
+    -------
+    LpPoolGeometry
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the parameter, the value and what was expected.
+
+    Examples
+    --------
+    >>> lp_pool_geometry((5, 5), 2, 2, ceil_mode=True)
+    LpPoolGeometry(norm_type=2.0, kernel_size=(2, 2), stride=(2, 2), padding=((0, 0), (0, 0)),
+                   dilation=(1, 1), out_size=(3, 3))
+    """
+    ndim = len(in_size)
+    if not isinstance(norm_type, numbers.Real) or isinstance(norm_type, (bool, np.bool_)):
+        raise TypeError(f"norm_type={norm_type!r} must be a real number (the power p)")
+    if norm_type == 0 or math.isnan(norm_type):
+        raise ValueError(f"norm_type={norm_type!r} must be a non-zero number: the output is "
+                         f"the 1/norm_type power of a sum")
+    kernel_size = int_tuple(kernel_size, ndim, "kernel_size", minimum=1)
+    stride = kernel_size if stride is None else int_tuple(stride, ndim, "stride", minimum=1)
+    padding, dilation = ((0, 0),) * ndim, (1,) * ndim
+    # No padding: every window PyTorch keeps starts on an input cell, none needs checking.
+    out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
+    return LpPoolGeometry(float(norm_type), kernel_size, stride, padding, dilation, out_size)
+
+
+def _check_input_cells(in_size, op_name):
+    """An op that needs at least one input cell per spatial dimension refuses an empty one."""
+    for dim, n in enumerate(in_size):
+        if n < 1:
+            raise ValueError(f"input has size {n} along spatial dimension {dim}; {op_name} "
+                             f"needs at least one cell there (as PyTorch does)")

@@ -46,7 +46,7 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from .calculator import conv_report, conv_transpose_report, pool_report
-from ..shapes import receptive_field
+from ..shapes import adaptive_pool_widest_window, receptive_field
 
 __all__ = ["Layer", "Row", "Summary", "format_summary", "parse_spec", "summarize"]
 
@@ -254,7 +254,7 @@ def _layer_output(layer, shape):
         sizes = size if isinstance(size, tuple) else (size,) * ndim
         triples = []
         for n, out in zip(shape[2:], sizes):
-            widest = max(-(-(i + 1) * n // out) - i * n // out for i in range(out))
+            widest = adaptive_pool_widest_window(n, out)
             triples.append([(widest, Fraction(n, out), 1)])
         return (*shape[:2], *sizes), 0, triples
     if layer.kind == "activation":

@@ -1,0 +1,641 @@
+"""The family's public functions: check and normalise the arguments, then run one variant.
+
+As :mod:`npconv.api` does for the core ops: each function validates its arguments (raising
+``ValueError`` or ``TypeError`` whose message names the parameter, the value and what was
+expected, with the geometry checked by the validators of :mod:`npconv.shapes`), casts the
+arrays to one floating dtype, and hands them to :mod:`npconv.family.loops` or
+:mod:`npconv.family.im2col`, chosen by ``method``.  Semantics are PyTorch's
+(``torch.nn.functional``), layout channels-first: ``(N, C, *spatial)`` with any number of
+spatial dimensions.  No argument is ever modified.
+
+The array checks (dtypes, flags, ``grad_output``'s shape, the rank-checked aliases) are the
+core's, imported from :mod:`npconv.api`, so that both speak with one voice.
+"""
+
+import math
+
+import numpy as np
+
+from ..api import _check_grad_output, _flag, _floating, _rank_checked, _spatial_letters
+from ..api import _variant as _core_variant
+from ..shapes import (
+    adaptive_pool_geometry,
+    check_array_bytes,
+    lp_pool_geometry,
+    lp_pool_sign,
+    max_unpool_geometry,
+)
+from . import im2col, loops
+
+__all__ = [
+    "max_unpool", "max_unpool_backward",
+    "adaptive_avg_pool", "adaptive_avg_pool_backward",
+    "adaptive_max_pool", "adaptive_max_pool_backward",
+    "lp_pool", "lp_pool_backward",
+    "max_unpool1d", "max_unpool2d", "max_unpool3d",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
+    "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d",
+    "lp_pool1d", "lp_pool2d", "lp_pool3d",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Max unpooling
+# --------------------------------------------------------------------------------------------
+
+def max_unpool(input, indices, kernel_size, stride=None, padding=0, output_size=None, *,
+               method="im2col"):
+    """N-d max unpooling, as ``torch.nn.functional.max_unpool{1,2,3}d``.
+
+    Cheat sheet: "Pooling operation", undone as far as it can be: the partner of
+    :func:`npconv.max_pool`'s ``return_indices``.  Every input cell goes back to the cell its
+    index names; every other output cell is 0.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, *in_size)
+        Typically the output of ``max_pool(..., return_indices=True)``.
+    indices : array_like of int, shape (N, C, *in_size)
+        For every input cell, its flat position within an ``(n, c)`` plane of the output,
+        as ``max_pool`` returns them; each must lie in the output.
+    kernel_size : int or tuple of int
+    stride : int or tuple of int, optional
+        Defaults to ``kernel_size``.
+    padding : int, tuple of int, or tuple of (before, after) pairs, default 0
+        The max pooling's padding: it only shrinks the default output size.
+    output_size : sequence of int, optional
+        The spatial output size, or ``(N, C, *spatial)`` with the input's ``N`` and ``C``;
+        per dimension less than one stride from the default (PyTorch's rule).  It picks
+        among the input sizes that max pooling maps to the same output size.
+    method : {"im2col", "loops"}
+
+    Returns
+    -------
+    ndarray, shape (N, C, *out_size)
+        By default ``out = (in - 1) * stride - before - after + kernel_size`` per dimension.
+
+    Raises
+    ------
+    ValueError
+        If ``indices`` has another shape than the input or an index lies outside the
+        output, or ``output_size`` is out of range; the message names it.
+    TypeError
+        If ``indices`` is not an integer array, or an argument has the wrong type.
+
+    See Also
+    --------
+    max_unpool_backward, npconv.max_pool, npconv.family.loops.max_unpool,
+    npconv.family.im2col.max_unpool
+
+    Notes
+    -----
+    PyTorch's quirks, reproduced:
+
+    - ``output_size`` may be any size less than one stride from the default, smaller ones
+      included (the sizes that ``ceil_mode`` pooling maps to the same output);
+    - if several cells carry the same index, the last in row-major order stays (what
+      PyTorch's CPU kernel gives on one thread; on large planes it runs in parallel and the
+      survivor is not defined);
+    - indices are not checked to lie in their own pooling window, only in the output.
+
+    npconv differs in one point: an ``output_size`` with ``N`` and ``C`` in front must
+    carry the input's ``N`` and ``C`` (PyTorch ignores them).
+
+    Examples
+    --------
+    Pooling keeps the maximum of each 2x2 block and where it was; unpooling puts it back:
+
+    >>> import numpy as np
+    >>> import npconv
+    >>> x = np.array([[[[1., 2., 0., 3.],
+    ...                 [4., 0., 6., 5.],
+    ...                 [0., 7., 8., 0.],
+    ...                 [9., 0., 0., 0.]]]])
+    >>> pooled, indices = npconv.max_pool(x, 2, return_indices=True)
+    >>> max_unpool(pooled, indices, 2)
+    array([[[[0., 0., 0., 0.],
+             [4., 0., 6., 0.],
+             [0., 0., 8., 0.],
+             [9., 0., 0., 0.]]]])
+    >>> max_unpool(pooled, indices, 2, output_size=(5, 5)).shape
+    (1, 1, 5, 5)
+    """
+    x, = _floating(input=input)
+    index_array = _integer_indices(indices, x.shape)
+    geometry = _max_unpool_geometry(x, kernel_size, stride, padding, output_size)
+    _check_index_range(index_array, geometry.out_size)
+    return _variant(method).max_unpool(x, index_array.astype(np.int64, copy=False),
+                                       geometry.out_size)
+
+
+def max_unpool_backward(grad_output, input, indices, kernel_size, stride=None, padding=0,
+                        output_size=None, *, method="im2col"):
+    """Gradient of :func:`max_unpool` with respect to its input.
+
+    Cheat sheet: "Pooling operation", run backwards twice: max unpooling copies each input
+    cell to one output cell, so its gradient reads, for every input cell, the output
+    gradient at its index.
+
+    Parameters
+    ----------
+    grad_output : array_like, shape (N, C, *out_size)
+        Gradient of the loss with respect to ``max_unpool``'s output.
+    input, indices, kernel_size, stride, padding, output_size, method
+        As given to :func:`max_unpool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *in_size)
+        The gradient with respect to ``input``.
+
+    Raises
+    ------
+    ValueError
+        If ``grad_output``'s shape is not the forward's output shape, or as
+        :func:`max_unpool`.
+
+    See Also
+    --------
+    max_unpool, npconv.family.loops.max_unpool_backward,
+    npconv.family.im2col.max_unpool_backward
+
+    Notes
+    -----
+    Cells with the same index all read the gradient at it, also those the forward
+    overwrote (PyTorch's backward is this gather too).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> grad = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> max_unpool_backward(grad, np.zeros((1, 1, 2, 2)), np.array([[[[4, 6], [9, 9]]]]), 2)
+    array([[[[4., 6.],
+             [9., 9.]]]])
+    """
+    grad_output, x = _floating(grad_output=grad_output, input=input)
+    index_array = _integer_indices(indices, x.shape)
+    geometry = _max_unpool_geometry(x, kernel_size, stride, padding, output_size)
+    _check_index_range(index_array, geometry.out_size)
+    _check_grad_output(grad_output, (*x.shape[:2], *geometry.out_size))
+    return _variant(method).max_unpool_backward(grad_output, x,
+                                                index_array.astype(np.int64, copy=False),
+                                                geometry.out_size)
+
+
+def _max_unpool_geometry(x, kernel_size, stride, padding, output_size):
+    """Check max unpooling's input and arguments, and that its output fits in memory."""
+    _check_spatial_input(x)
+    geometry = max_unpool_geometry(x.shape[2:], kernel_size, stride, padding, output_size,
+                                   x.shape[:2])
+    check_array_bytes((*x.shape[:2], *geometry.out_size), x.itemsize, "the output",
+                      f"input {x.shape}, kernel_size={kernel_size!r}, stride={stride!r}, "
+                      f"padding={padding!r}, output_size={output_size!r}")
+    return geometry
+
+
+def _integer_indices(indices, input_shape):
+    """``indices`` as an integer ndarray of the input's shape."""
+    array = np.asarray(indices)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"indices must be an array of integers, as max_pool(..., "
+                        f"return_indices=True) returns them; got dtype {array.dtype}")
+    if array.shape != tuple(input_shape):
+        raise ValueError(f"indices must have the input's shape {tuple(input_shape)}, got "
+                         f"shape {array.shape}")
+    return array
+
+
+def _check_index_range(indices, out_size):
+    """Every index must be a flat position within one ``(n, c)`` plane of the output."""
+    plane = math.prod(out_size)
+    if indices.size == 0 or (indices.min() >= 0 and indices.max() < plane):
+        return
+    first = np.unravel_index(np.argmax((indices < 0) | (indices >= plane)), indices.shape)
+    where = f"indices[{', '.join(str(int(i)) for i in first)}] = {indices[first]}"
+    if plane == 0:
+        raise ValueError(f"{where} points into an output with no cells (spatial size "
+                         f"{out_size})")
+    raise ValueError(f"{where} is outside the output: an index is a flat position within "
+                     f"an (n, c) plane of spatial size {out_size}, from 0 to {plane - 1}")
+
+
+# --------------------------------------------------------------------------------------------
+# Adaptive pooling
+# --------------------------------------------------------------------------------------------
+
+def adaptive_avg_pool(input, output_size, *, method="im2col"):
+    """N-d adaptive average pooling, as ``torch.nn.functional.adaptive_avg_pool{1,2,3}d``.
+
+    Cheat sheet: "Pooling operation" (average pooling), with the output size given and the
+    windows derived from it.  With ``output_size=1`` it is the global average pooling at the
+    end of ResNet.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, *in_size)
+        Every spatial size at least 1.
+    output_size : int, None, or tuple of int or None
+        One size for every dimension, or one per dimension; ``None`` keeps the input's size.
+    method : {"im2col", "loops"}
+
+    Returns
+    -------
+    ndarray, shape (N, C, *out_size)
+        Output cell ``i`` averages the input cells from ``floor(i * in / out)`` to
+        ``ceil((i + 1) * in / out)`` (end excluded), per dimension.
+
+    Raises
+    ------
+    ValueError
+        If an output size is negative or an input size is 0; the message names it.
+    TypeError
+        If ``output_size`` is not an int, ``None`` or a sequence of them.
+
+    See Also
+    --------
+    adaptive_avg_pool_backward, adaptive_max_pool, npconv.avg_pool,
+    npconv.family.loops.adaptive_avg_pool, npconv.family.im2col.adaptive_avg_pool
+
+    Notes
+    -----
+    When ``out`` divides ``in`` the windows are ``avg_pool``'s with kernel = stride =
+    ``in / out``.  Otherwise neighbouring windows overlap by a cell, and an output larger
+    than the input repeats cells.  An output size of 0 gives an empty output, as in PyTorch;
+    ``None`` entries are accepted for every rank (PyTorch's 1-D version refuses them).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(16.).reshape(1, 1, 4, 4)
+    >>> adaptive_avg_pool(x, 1)                     # global average pooling
+    array([[[[7.5]]]])
+    >>> adaptive_avg_pool(np.array([[[1., 2., 3., 4., 5.]]]), 3)   # windows 0-1, 1-3, 3-4
+    array([[[1.5, 3. , 4.5]]])
+    """
+    x, = _floating(input=input)
+    out_size = _adaptive_out_size(x, output_size)
+    return _variant(method).adaptive_avg_pool(x, out_size)
+
+
+def adaptive_avg_pool_backward(grad_output, input, output_size, *, method="im2col"):
+    """Gradient of :func:`adaptive_avg_pool` with respect to its input.
+
+    Cheat sheet: "Pooling operation" (average pooling), run backwards.  Each output cell's
+    gradient, divided by its window's cell count, is added to every cell of the window.
+
+    Parameters
+    ----------
+    grad_output : array_like, shape (N, C, *out_size)
+        Gradient of the loss with respect to ``adaptive_avg_pool``'s output.
+    input, output_size, method
+        As given to :func:`adaptive_avg_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *in_size)
+        The gradient with respect to ``input``.
+
+    Raises
+    ------
+    ValueError
+        If ``grad_output``'s shape is not the forward's output shape, or as
+        :func:`adaptive_avg_pool`.
+
+    See Also
+    --------
+    adaptive_avg_pool, npconv.family.loops.adaptive_avg_pool_backward,
+    npconv.family.im2col.adaptive_avg_pool_backward
+
+    Examples
+    --------
+    Five cells pooled to three: the middle window holds three cells, the others two, and
+    cells 1 and 3 lie in two windows each:
+
+    >>> import numpy as np
+    >>> adaptive_avg_pool_backward(np.ones((1, 1, 3)), np.zeros((1, 1, 5)), 3)
+    array([[[0.5       , 0.83333333, 0.33333333, 0.83333333, 0.5       ]]])
+    """
+    grad_output, x = _floating(grad_output=grad_output, input=input)
+    out_size = _adaptive_out_size(x, output_size)
+    _check_grad_output(grad_output, (*x.shape[:2], *out_size))
+    return _variant(method).adaptive_avg_pool_backward(grad_output, x, out_size)
+
+
+def adaptive_max_pool(input, output_size, return_indices=False, *, method="im2col"):
+    """N-d adaptive max pooling, as ``torch.nn.functional.adaptive_max_pool{1,2,3}d``.
+
+    Cheat sheet: "Pooling operation" (max pooling), with the output size given and the
+    windows derived from it, as for :func:`adaptive_avg_pool`.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, *in_size)
+        Every spatial size at least 1.
+    output_size : int, None, or tuple of int or None
+        As for :func:`adaptive_avg_pool`.
+    return_indices : bool, default False
+        Also return, for every output cell, the flat index of the winning cell within its
+        ``(n, c)`` plane of the input (int64), as :func:`npconv.max_pool` does.
+    method : {"im2col", "loops"}
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, *out_size)
+        The windows of :func:`adaptive_avg_pool`.
+    indices : ndarray of int64, shape (N, C, *out_size)
+        Only if ``return_indices``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`adaptive_avg_pool`, or if ``return_indices`` is not a bool.
+
+    See Also
+    --------
+    adaptive_max_pool_backward, adaptive_avg_pool, npconv.max_pool, max_unpool,
+    npconv.family.loops.adaptive_max_pool, npconv.family.im2col.adaptive_max_pool
+
+    Notes
+    -----
+    PyTorch's CPU rules, as in :func:`npconv.max_pool`: ties go to the first maximum in
+    row-major window order; a NaN makes the output NaN, and the index points at the
+    window's last NaN.  An empty batch or no channels give an empty output (PyTorch's
+    adaptive max pooling refuses zero channels).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> adaptive_max_pool(np.array([[[1., 5., 2., 7., 3.]]]), 3, return_indices=True)
+    (array([[[5., 7., 7.]]]), array([[[1, 3, 3]]]))
+    """
+    x, = _floating(input=input)
+    return_indices = _flag(return_indices, "return_indices")
+    out_size = _adaptive_out_size(x, output_size)
+    out, indices = _variant(method).adaptive_max_pool(x, out_size)
+    return (out, indices) if return_indices else out
+
+
+def adaptive_max_pool_backward(grad_output, input, output_size, *, method="im2col"):
+    """Gradient of :func:`adaptive_max_pool` with respect to its input.
+
+    Cheat sheet: "Pooling operation" (max pooling), run backwards.  Each output cell's
+    gradient goes to the cell that won its window; a cell that won several windows collects
+    all their gradients.
+
+    Parameters
+    ----------
+    grad_output : array_like, shape (N, C, *out_size)
+        Gradient of the loss with respect to ``adaptive_max_pool``'s output.
+    input, output_size, method
+        As given to :func:`adaptive_max_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *in_size)
+        The gradient with respect to ``input``.
+
+    Raises
+    ------
+    ValueError
+        If ``grad_output``'s shape is not the forward's output shape, or as
+        :func:`adaptive_max_pool`.
+
+    See Also
+    --------
+    adaptive_max_pool, npconv.family.loops.adaptive_max_pool_backward,
+    npconv.family.im2col.adaptive_max_pool_backward
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> adaptive_max_pool_backward(np.ones((1, 1, 3)), np.array([[[1., 5., 2., 7., 3.]]]), 3)
+    array([[[0., 1., 0., 2., 0.]]])
+    """
+    grad_output, x = _floating(grad_output=grad_output, input=input)
+    out_size = _adaptive_out_size(x, output_size)
+    _check_grad_output(grad_output, (*x.shape[:2], *out_size))
+    return _variant(method).adaptive_max_pool_backward(grad_output, x, out_size)
+
+
+def _adaptive_out_size(x, output_size):
+    """Check adaptive pooling's input and ``output_size``, and that the output fits."""
+    _check_spatial_input(x)
+    out_size = adaptive_pool_geometry(x.shape[2:], output_size).out_size
+    check_array_bytes((*x.shape[:2], *out_size), x.itemsize, "the output",
+                      f"output_size={output_size!r}, input {x.shape}")
+    return out_size
+
+
+# --------------------------------------------------------------------------------------------
+# Power-average pooling
+# --------------------------------------------------------------------------------------------
+
+def lp_pool(input, norm_type, kernel_size, stride=None, ceil_mode=False, *, method="im2col"):
+    """N-d power-average pooling, as ``torch.nn.functional.lp_pool{1,2,3}d``.
+
+    Cheat sheet: "Pooling operation", between average and max: per window
+    ``(sum of x ** p) ** (1 / p)``, computed as PyTorch does,
+    ``(K * mean(x ** p)) ** (1 / p)`` with ``K = prod(kernel_size)``.  ``p = 1`` is the sum
+    of the window, ``p = inf`` its largest absolute value.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, *in_size)
+    norm_type : float
+        The power ``p``: any real number but 0 and NaN; ``inf`` and ``-inf`` included.
+    kernel_size : int or tuple of int
+    stride : int or tuple of int, optional
+        Defaults to ``kernel_size``.
+    ceil_mode : bool, default False
+        As in :func:`npconv.max_pool`; there is no padding.
+    method : {"im2col", "loops"}
+
+    Returns
+    -------
+    ndarray, shape (N, C, *out_size)
+        ``out = floor_or_ceil((in - kernel_size) / stride) + 1`` per dimension.
+
+    Raises
+    ------
+    ValueError
+        If ``norm_type`` is 0 or NaN, or as :func:`npconv.avg_pool`.
+    TypeError
+        If ``norm_type`` is not a real number, or an argument has the wrong type.
+
+    See Also
+    --------
+    lp_pool_backward, npconv.avg_pool, npconv.max_pool, npconv.family.loops.lp_pool,
+    npconv.family.im2col.lp_pool
+
+    Notes
+    -----
+    PyTorch's formula, reproduced with its quirks:
+
+    - the mean divides by the cells a window holds, and the result is multiplied by the
+      full kernel size, so a ``ceil_mode`` window cut short has its sum scaled up by
+      ``K / cells``;
+    - nothing takes absolute values: a negative cell raised to a non-integer ``p`` is NaN,
+      and so is a negative sum raised to a non-integer ``1 / p`` (``p = 3``); with
+      ``p = 1`` negative sums pass unchanged;
+    - PyTorch writes ``sign(a) * relu(abs(a))`` around the mean ``a``: it changes no value,
+      but it makes the gradient of a window whose mean is 0 (or NaN) zero, see
+      :func:`lp_pool_backward`;
+    - ``p = inf`` is max pooling of ``abs(x)``, ``p = -inf`` the smallest ``abs(x)``
+      (PyTorch switches to max pooling for them).
+
+    npconv refuses ``norm_type`` 0 (PyTorch raises ``ZeroDivisionError``) and NaN (PyTorch
+    returns NaN everywhere).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[[3., 4., 6., 8.]]])
+    >>> lp_pool(x, 2, 2)                       # sqrt(9 + 16), sqrt(36 + 64)
+    array([[[ 5., 10.]]])
+    >>> lp_pool(x, 1, 2), lp_pool(x, float("inf"), 2)
+    (array([[[ 7., 14.]]]), array([[[4., 8.]]]))
+    """
+    x, = _floating(input=input)
+    ceil_mode = _flag(ceil_mode, "ceil_mode")
+    geometry = _lp_pool_geometry(x, norm_type, kernel_size, stride, ceil_mode)
+    p, kernel_size, stride = geometry.norm_type, geometry.kernel_size, geometry.stride
+    if math.isinf(p):
+        # PyTorch's own switch: the largest |x| (p = inf) is max pooling of |x|, and the
+        # smallest (p = -inf) is -max_pool(-|x|).
+        sign = math.copysign(1.0, p)
+        out, _ = _core_variant(method).max_pool(sign * np.abs(x), kernel_size, stride,
+                                                geometry.padding, geometry.dilation, ceil_mode)
+        return sign * out
+    return _variant(method).lp_pool(x, p, kernel_size, stride, ceil_mode)
+
+
+def lp_pool_backward(grad_output, input, norm_type, kernel_size, stride=None, ceil_mode=False,
+                     *, method="im2col"):
+    """Gradient of :func:`lp_pool` with respect to its input.
+
+    Cheat sheet: "Pooling operation", run backwards: the derivative of
+    ``(K * mean(x ** p)) ** (1 / p)``, step by step as PyTorch's autograd takes it, so that
+    it agrees with PyTorch also where the function has no derivative.
+
+    Parameters
+    ----------
+    grad_output : array_like, shape (N, C, *out_size)
+        Gradient of the loss with respect to ``lp_pool``'s output.
+    input, norm_type, kernel_size, stride, ceil_mode, method
+        As given to :func:`lp_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *in_size)
+        The gradient with respect to ``input``; for cells in one window, without overlap,
+        ``grad * x ** (p - 1) * out ** (1 - p)``.
+
+    Raises
+    ------
+    ValueError
+        If ``grad_output``'s shape is not the forward's output shape, or as :func:`lp_pool`.
+
+    See Also
+    --------
+    lp_pool, npconv.family.loops.lp_pool_backward, npconv.family.im2col.lp_pool_backward
+
+    Notes
+    -----
+    PyTorch's conventions where there is no derivative, reproduced:
+
+    - a window whose mean of powers is 0 (all zeros, ``p > 0``) sends 0 to its cells,
+      although ``t ** (1 / p)`` has an infinite slope at 0, because the
+      ``sign * relu(abs)`` step passes nothing at 0;
+    - the power's own derivative ``p * x ** (p - 1)`` is then applied per cell: it is
+      infinite at a zero cell when ``p < 1``, and infinity times the 0 the cell collected is
+      NaN (also for ``p < 0``, and at an infinite cell where the output is infinite);
+    - a NaN window sends 0 (``p = 1``) or NaN (``p != 1``) to its cells;
+    - ``p = inf`` sends the gradient to the window's largest ``|x|`` (the first of equal
+      ones) times ``sign(x)``, which is 0 at a zero cell; ``p = -inf`` likewise to the
+      smallest.
+
+    Examples
+    --------
+    ``out = sqrt(3**2 + 4**2) = 5``; its gradient is ``x / out``.  A window of zeros gets 0:
+
+    >>> import numpy as np
+    >>> lp_pool_backward(np.ones((1, 1, 2)), np.array([[[3., 4., 0., 0.]]]), 2, 2)
+    array([[[0.6, 0.8, 0. , 0. ]]])
+    """
+    grad_output, x = _floating(grad_output=grad_output, input=input)
+    ceil_mode = _flag(ceil_mode, "ceil_mode")
+    geometry = _lp_pool_geometry(x, norm_type, kernel_size, stride, ceil_mode)
+    _check_grad_output(grad_output, (*x.shape[:2], *geometry.out_size))
+    p, kernel_size, stride = geometry.norm_type, geometry.kernel_size, geometry.stride
+    if math.isinf(p):
+        sign = math.copysign(1.0, p)
+        grad_magnitude = sign * _core_variant(method).max_pool_backward(
+            sign * grad_output, sign * np.abs(x), kernel_size, stride, geometry.padding,
+            geometry.dilation, ceil_mode)
+        return grad_magnitude * lp_pool_sign(x)            # abs's derivative: sign(x)
+    return _variant(method).lp_pool_backward(grad_output, x, p, kernel_size, stride, ceil_mode)
+
+
+def _lp_pool_geometry(x, norm_type, kernel_size, stride, ceil_mode):
+    """Check power-average pooling's input and arguments; return its geometry."""
+    _check_spatial_input(x)
+    return lp_pool_geometry(x.shape[2:], norm_type, kernel_size, stride, ceil_mode)
+
+
+# --------------------------------------------------------------------------------------------
+# Shared checks
+# --------------------------------------------------------------------------------------------
+
+def _variant(method):
+    """The family module that implements ``method`` (an unknown one is refused as the core does)."""
+    _core_variant(method)
+    return {"loops": loops, "im2col": im2col}[method]
+
+
+def _check_spatial_input(x):
+    if x.ndim < 3:
+        raise ValueError(f"input must have shape (N, C, *spatial) with at least one spatial "
+                         f"dimension, got shape {x.shape}")
+
+
+# --------------------------------------------------------------------------------------------
+# PyTorch's names, with a fixed number of spatial dimensions
+# --------------------------------------------------------------------------------------------
+
+def _max_unpool_rank_checked(spatial_dims, name):
+    """:func:`max_unpool` for exactly ``spatial_dims`` spatial dimensions, batched or not.
+
+    As the core's aliases, but the indices get (or lack) the batch axis with the input.
+    """
+    def alias(input, indices, *args, **kwargs):
+        x, index_array = np.asarray(input), np.asarray(indices)
+        if x.ndim == spatial_dims + 2:
+            return max_unpool(x, index_array, *args, **kwargs)
+        if x.ndim == spatial_dims + 1:
+            _integer_indices(index_array, x.shape)
+            return max_unpool(x[np.newaxis], index_array[np.newaxis], *args, **kwargs)[0]
+        letters = _spatial_letters(spatial_dims)
+        raise ValueError(f"{name} expects input of shape (N, C, {letters}) or (C, {letters}), "
+                         f"got shape {x.shape}")
+
+    alias.__name__ = alias.__qualname__ = name
+    alias.__doc__ = (
+        f"{spatial_dims}-d :func:`max_unpool`, like ``torch.nn.functional.{name}``.\n\n"
+        f"Takes input and indices of shape (N, C, {_spatial_letters(spatial_dims)}), or "
+        f"unbatched (C, {_spatial_letters(spatial_dims)}) which gives an unbatched output; "
+        f"every other argument is as for :func:`max_unpool`.\n")
+    return alias
+
+
+max_unpool1d = _max_unpool_rank_checked(1, "max_unpool1d")
+max_unpool2d = _max_unpool_rank_checked(2, "max_unpool2d")
+max_unpool3d = _max_unpool_rank_checked(3, "max_unpool3d")
+adaptive_avg_pool1d = _rank_checked(adaptive_avg_pool, 1, "adaptive_avg_pool1d")
+adaptive_avg_pool2d = _rank_checked(adaptive_avg_pool, 2, "adaptive_avg_pool2d")
+adaptive_avg_pool3d = _rank_checked(adaptive_avg_pool, 3, "adaptive_avg_pool3d")
+adaptive_max_pool1d = _rank_checked(adaptive_max_pool, 1, "adaptive_max_pool1d")
+adaptive_max_pool2d = _rank_checked(adaptive_max_pool, 2, "adaptive_max_pool2d")
+adaptive_max_pool3d = _rank_checked(adaptive_max_pool, 3, "adaptive_max_pool3d")
+lp_pool1d = _rank_checked(lp_pool, 1, "lp_pool1d")
+lp_pool2d = _rank_checked(lp_pool, 2, "lp_pool2d")
+lp_pool3d = _rank_checked(lp_pool, 3, "lp_pool3d")

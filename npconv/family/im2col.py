@@ -1,0 +1,375 @@
+"""The family's fast variant: whole-array scatters, gathers and window reductions.
+
+The same ops as :mod:`npconv.family.loops`, with the same numbers; only the order of the
+arithmetic differs.  No op here needs a column matrix: max unpooling is one scatter (and
+its backward one gather); adaptive pooling is separable, so it pools one spatial dimension
+at a time, the windows of an axis cut out by one reshape or gather (or, when they are
+ordinary pooling's, handed to the core's pooling); power-average pooling raises the input
+to the power and hands it to the core's fast average pooling, as PyTorch's formula does.
+
+The functions take the same normalised geometry as :mod:`npconv.family.loops`.  Every trick
+is one small function below ("Why it is fast"), named at its call site.
+"""
+
+import math
+
+import numpy as np
+
+from .. import im2col as core
+from ..shapes import (
+    adaptive_pool_widest_window,
+    adaptive_pool_window,
+    lp_pool_mean_gradient,
+    lp_pool_power,
+    window_argmax,
+)
+
+__all__ = [
+    "max_unpool", "max_unpool_backward",
+    "adaptive_avg_pool", "adaptive_avg_pool_backward",
+    "adaptive_max_pool", "adaptive_max_pool_backward",
+    "lp_pool", "lp_pool_backward",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# The tricks, one small function each
+# --------------------------------------------------------------------------------------------
+
+def _scatter_last_wins(out, targets, values):
+    """``out[targets[k]] = values[k]`` for every ``k`` in order: of repeated targets the last stays.
+
+    ``out``, ``targets`` and ``values`` are flat (1-D).  Why it is fast: one NumPy fancy
+    assignment writes every value.  NumPy does not promise the order of the writes when a
+    target repeats, so the cells are read back: if every cell holds, bit for bit, the value
+    each of its writers wrote (always so without repeats, and when repeats carry equal
+    values, as after overlapping max pooling windows), any order gave the same result.
+    Only otherwise is the last writer of every cell found, with ``np.maximum.at`` over the
+    write order, which is several times slower.
+    """
+    out[targets] = values
+    unsigned = np.dtype(f"u{values.itemsize}")
+    landed = out[targets].view(unsigned)
+    if np.array_equal(landed, np.ascontiguousarray(values).view(unsigned)):
+        return out
+    last_writer = np.full(out.shape, -1, dtype=np.int64)
+    np.maximum.at(last_writer, targets, np.arange(targets.size))
+    written = last_writer >= 0
+    out[written] = values[last_writer[written]]
+    return out
+
+
+def _flat_targets(indices, plane):
+    """Flat positions in a whole batch of ``indices`` (N, C, ...) that are flat within a plane.
+
+    ``(n * C + c) * plane + indices[n, c, ...]``, int64, flattened: one fancy index then
+    reaches every plane at once.
+    """
+    N, C = indices.shape[:2]
+    planes = np.arange(N * C, dtype=np.int64).reshape(N, C, *[1] * (indices.ndim - 2))
+    return (planes * plane + indices).reshape(-1)
+
+
+FEW_TAPS = 64
+"""Rows of at most this many cells are reduced by one elementwise pass per cell."""
+
+ORDINARY_POOLING_CELLS = 16
+"""Regular adaptive windows of at most this many cells go to the core's pooling."""
+
+
+def _ordinary_pooling_kernel(in_size, out_size):
+    """The kernel (= stride) of ordinary pooling with the same windows, if it is fast; else None.
+
+    When ``out`` divides ``in`` along every axis, the adaptive windows are those of max and
+    average pooling with kernel = stride = ``in / out`` (an identity the tests prove).  Why
+    it is fast: the core's pooling makes one elementwise pass per kernel cell over all
+    windows, on all cores, which beats cutting the windows out (for the max, and for the
+    average's backward) while they hold at most :data:`ORDINARY_POOLING_CELLS` cells (2x2
+    and 4x4 windows; at 8x8 the cut-out is twice as fast).  Wider windows, and global
+    pooling (a single window, which the reductions here finish in a few calls), stay here.
+    Measured with ``npconv bench``'s method on ResNet-like sizes.
+    """
+    if (0 in out_size or math.prod(out_size) == 1
+            or any(n % o for n, o in zip(in_size, out_size))):
+        return None
+    kernel_size = tuple(n // o for n, o in zip(in_size, out_size))
+    return kernel_size if math.prod(kernel_size) <= ORDINARY_POOLING_CELLS else None
+
+
+def _no_padding_no_dilation(x):
+    """The padding pairs and dilation of a pooling without either, for ``x``'s rank."""
+    spatial_dims = x.ndim - 2
+    return ((0, 0),) * spatial_dims, (1,) * spatial_dims
+
+
+def _along(array, axis, ndim):
+    """``array`` reshaped to broadcast from ``axis`` on, in an array of ``ndim`` axes.
+
+    A 1-D array lines up with ``axis``; a 2-D one with ``axis`` and the axis after it.
+    """
+    shape = [1] * ndim
+    shape[axis:axis + array.ndim] = array.shape
+    return array.reshape(shape)
+
+
+def _windows_along(values, axis, in_size, out_size, fill):
+    """Every adaptive window along ``axis`` as a row: ``(..., out_size, widest, ...)``.
+
+    Window ``i`` from ``in_size`` to ``out_size`` cells (:func:`npconv.shapes.
+    adaptive_pool_window`) becomes row ``i``; a window shorter than the widest one
+    (:func:`npconv.shapes.adaptive_pool_widest_window`) is filled up with ``fill``.
+
+    Why it is fast: one NumPy call cuts all windows of all images, whatever their width
+    (a reshape, no copy, when ``out_size`` divides ``in_size``; otherwise one ``np.take``
+    of about ``in_size + 2 * out_size`` cells per row of the other axes), and the
+    reduction that follows is one call too.  A loop over window taps would make as many
+    calls as the widest window has cells: ``in_size`` of them for global pooling.
+    """
+    widest = adaptive_pool_widest_window(in_size, out_size)
+    if out_size and in_size % out_size == 0:
+        return values.reshape(values.shape[:axis] + (out_size, widest) + values.shape[axis + 1:])
+    starts, ends = adaptive_pool_window(np.arange(out_size), in_size, out_size)
+    taps = np.arange(widest)
+    positions = np.minimum(starts[:, None] + taps, in_size - 1)      # (out_size, widest)
+    windows = np.take(values, positions, axis=axis)                   # (..., out, widest, ...)
+    beyond_the_end = taps >= (ends - starts)[:, None]                 # (out_size, widest)
+    np.copyto(windows, fill, where=_along(beyond_the_end, axis, windows.ndim))
+    return windows
+
+
+def _row_sums(windows, axis):
+    """The sum of every row of :func:`_windows_along` (its cells lie along ``axis``).
+
+    Why it is fast: NumPy's reduction along a short axis pays a fixed cost per row, so a
+    row of few cells (at most :data:`FEW_TAPS`) is summed by one elementwise ``+=`` per
+    cell over all rows at once; a long row (global pooling) by one ``np.sum`` call.
+    """
+    widest = windows.shape[axis]
+    if widest > FEW_TAPS:
+        return windows.sum(axis=axis)
+    cells = [windows[(slice(None),) * axis + (tap,)] for tap in range(widest)]
+    sums = cells[0].copy()
+    for cell in cells[1:]:
+        sums += cell
+    return sums
+
+
+def _row_max(windows, axis):
+    """The maximum of every row of :func:`_windows_along` and which cell it is.
+
+    PyTorch's rules (:func:`npconv.shapes.window_argmax`): the first maximum, or the last
+    NaN.  A filled cell (``-inf``) never comes before a real one, so it never wins.  Returns
+    the maxima and the winning cells' numbers, both without the row axis.
+
+    Why it is fast: a row of few cells (at most :data:`FEW_TAPS`) goes to the core's
+    max-pooling trick (:func:`npconv.im2col._max_pool_chunk`: running ``np.maximum`` over
+    the cells, then the first cell equal to the maximum, by keys), one elementwise pass per
+    cell over all rows at once; a long row (global pooling) to one ``window_argmax`` call.
+    """
+    widest = windows.shape[axis]
+    if widest > FEW_TAPS:
+        winner = window_argmax(windows, axis=axis)
+        best = np.take_along_axis(windows, np.expand_dims(winner, axis), axis=axis)
+        return best.squeeze(axis), winner
+    cells = [windows[(slice(None),) * axis + (tap,)] for tap in range(widest)]
+    return core._max_pool_chunk(cells, [True] * widest)
+
+
+def _adaptive_argmax(x, out_size):
+    """Maxima (N, C, *out_size) and their flat input indices (int64), one axis at a time.
+
+    Along each axis the winner of a window is :func:`npconv.shapes.window_argmax` of its
+    row (the first maximum, or the last NaN; the fill ``-inf`` never beats a real cell).
+    Pooling the last axis first and then each axis before it keeps PyTorch's row-major
+    order: the first maximum of the first row that holds the maximum, or the last NaN of
+    the last row that holds one.  The coordinates of the winners found along the axes
+    pooled already follow the winners of the next axis.
+    """
+    N, C, *in_size = x.shape
+    if 0 in out_size:                            # no windows at all
+        return (np.zeros((N, C, *out_size), dtype=x.dtype),
+                np.zeros((N, C, *out_size), dtype=np.int64))
+    values, found = x, []                        # found: coordinates, one array per axis
+    for axis in reversed(range(2, x.ndim)):
+        n, o = in_size[axis - 2], out_size[axis - 2]
+        values, winner = _row_max(_windows_along(values, axis, n, o, -np.inf), axis + 1)
+        row_winner = np.expand_dims(winner, axis + 1)
+        found = [np.take_along_axis(_windows_along(coordinate, axis, n, o, 0), row_winner,
+                                    axis=axis + 1).squeeze(axis + 1) for coordinate in found]
+        starts, _ = adaptive_pool_window(np.arange(o), n, o)
+        found.insert(0, _along(starts, axis, values.ndim) + winner)
+    return values, np.ravel_multi_index(found, in_size).astype(np.int64, copy=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Max unpooling
+# --------------------------------------------------------------------------------------------
+
+def max_unpool(x, indices, out_size):
+    """Max unpooling as one scatter into the zeroed output.
+
+    Of several cells with the same index the last in row-major order stays, as in
+    :func:`npconv.family.loops.max_unpool`.
+
+    Examples
+    --------
+    >>> max_unpool(np.array([[[5., 7.]]]), np.array([[[1, 3]]]), (4,))
+    array([[[0., 5., 0., 7.]]])
+    """
+    N, C, *in_size = x.shape
+    targets = _flat_targets(indices, math.prod(out_size))  # (N*C*L_in,): flat output cells
+    out = np.zeros(N * C * math.prod(out_size), dtype=x.dtype)
+    _scatter_last_wins(out, targets, x.reshape(-1))
+    return out.reshape(N, C, *out_size)
+
+
+def max_unpool_backward(grad_output, x, indices, out_size):
+    """Gradient of :func:`max_unpool` as one gather: each input cell reads its index.
+
+    Examples
+    --------
+    >>> max_unpool_backward(np.array([[[10., 20., 30., 40.]]]), np.zeros((1, 1, 2)),
+    ...                     np.array([[[1, 1]]]), (4,))
+    array([[[20., 20.]]])
+    """
+    targets = _flat_targets(indices, math.prod(out_size))  # (N*C*L_in,): flat output cells
+    grad_x = np.take(grad_output.reshape(-1), targets)
+    return grad_x.reshape(x.shape).astype(np.result_type(grad_output, x), copy=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Adaptive pooling: separable, so one spatial dimension at a time
+# --------------------------------------------------------------------------------------------
+
+def adaptive_avg_pool(x, out_size):
+    """Adaptive average pooling: the mean along the first axis's windows, then the next...
+
+    A window is a box, so its mean is the mean of its rows' means.  Why this order is fast:
+    pooling the first spatial axis adds whole contiguous rows and shrinks the array before
+    the last axis, whose short rows cost the most per cell, is pooled.
+
+    Examples
+    --------
+    >>> adaptive_avg_pool(np.array([[[1., 2., 3., 4., 5.]]]), (3,))
+    array([[[1.5, 3. , 4.5]]])
+    """
+    if 0 in out_size:                            # no windows at all
+        return np.zeros((*x.shape[:2], *out_size), dtype=x.dtype)
+    means = x
+    for axis in range(2, x.ndim):
+        n, o = x.shape[axis], out_size[axis - 2]
+        starts, ends = adaptive_pool_window(np.arange(o), n, o)
+        sums = _row_sums(_windows_along(means, axis, n, o, 0), axis + 1)  # (..., o, ...)
+        means = sums / _along(ends - starts, axis, sums.ndim).astype(x.dtype)
+    return means
+
+
+def adaptive_avg_pool_backward(grad_output, x, out_size):
+    """Gradient of :func:`adaptive_avg_pool`, one axis at a time, as a gather.
+
+    Along one axis, input cell ``p`` lies in the windows ``adaptive_pool_window(p, out,
+    in)`` (in and out swapped), so its gradient is the sum of their shares
+    ``grad / width`` over those windows: the same window sums, run from out to in.
+
+    Examples
+    --------
+    >>> adaptive_avg_pool_backward(np.ones((1, 1, 3)), np.zeros((1, 1, 5)), (3,))
+    array([[[0.5       , 0.83333333, 0.33333333, 0.83333333, 0.5       ]]])
+    """
+    kernel_size = _ordinary_pooling_kernel(x.shape[2:], out_size)
+    if kernel_size:
+        return core.avg_pool_backward(grad_output, x, kernel_size, kernel_size,
+                                      _no_padding_no_dilation(x)[0], False, True, None)
+    grad = grad_output.astype(np.result_type(grad_output, x), copy=False)
+    if 0 in out_size:                            # no windows: nothing flows back
+        return np.zeros(x.shape, dtype=grad.dtype)
+    for axis in reversed(range(2, x.ndim)):
+        n, o = x.shape[axis], out_size[axis - 2]
+        starts, ends = adaptive_pool_window(np.arange(o), n, o)
+        share = grad / _along(ends - starts, axis, grad.ndim).astype(grad.dtype)
+        grad = _row_sums(_windows_along(share, axis, o, n, 0), axis + 1)  # (..., n, ...)
+    return grad
+
+
+def adaptive_max_pool(x, out_size):
+    """Adaptive max pooling: per-tap running maxima along each axis, last axis first.
+
+    Returns ``(out, indices)``, both ``(N, C, *out_size)``.
+
+    Examples
+    --------
+    >>> adaptive_max_pool(np.array([[[1., 5., 2., 7., 3.]]]), (3,))
+    (array([[[5., 7., 7.]]]), array([[[1, 3, 3]]]))
+    """
+    kernel_size = _ordinary_pooling_kernel(x.shape[2:], out_size)
+    if kernel_size:
+        return core.max_pool(x, kernel_size, kernel_size, *_no_padding_no_dilation(x), False)
+    return _adaptive_argmax(x, out_size)
+
+
+def adaptive_max_pool_backward(grad_output, x, out_size):
+    """Gradient of :func:`adaptive_max_pool`: every output's gradient added at its winner.
+
+    One ``np.bincount`` over the winners' flat positions in the whole batch adds up the
+    gradients of the windows a cell won (windows overlap, so a cell can win several).
+
+    Examples
+    --------
+    >>> adaptive_max_pool_backward(np.ones((1, 1, 3)), np.array([[[1., 5., 2., 7., 3.]]]), (3,))
+    array([[[0., 1., 0., 2., 0.]]])
+    """
+    kernel_size = _ordinary_pooling_kernel(x.shape[2:], out_size)
+    if kernel_size:
+        return core.max_pool_backward(grad_output, x, kernel_size, kernel_size,
+                                      *_no_padding_no_dilation(x), False)
+    _, indices = _adaptive_argmax(x, out_size)
+    targets = _flat_targets(indices, math.prod(x.shape[2:]))   # winners' flat input cells
+    grad_x = np.bincount(targets, weights=grad_output.reshape(-1), minlength=x.size)
+    return grad_x.reshape(x.shape).astype(np.result_type(grad_output, x), copy=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Power-average pooling (finite powers): the core's average pooling of the powers
+# --------------------------------------------------------------------------------------------
+
+def _mean_powers(x, norm_type, kernel_size, stride, ceil_mode):
+    """``x ** p`` and its average pooling with no padding: the windows' means of powers."""
+    no_padding, _ = _no_padding_no_dilation(x)
+    powers = lp_pool_power(x, norm_type)
+    with np.errstate(invalid="ignore"):                  # inf - inf is NaN, as in PyTorch
+        mean_power = core.avg_pool(powers, kernel_size, stride, no_padding, ceil_mode, True,
+                                   None)
+    # PyTorch's window sums start at +0 (as np.sum does), the core's at the first tap: adding
+    # +0 turns a -0 mean into +0 and changes nothing else (its -1 power is +inf, not -inf).
+    mean_power += 0.0
+    return powers, mean_power
+
+
+def lp_pool(x, norm_type, kernel_size, stride, ceil_mode):
+    """Power-average pooling as PyTorch writes it: average-pool ``x ** p``, scale, root.
+
+    Examples
+    --------
+    >>> lp_pool(np.array([[[3., 4., 6., 8., 5.]]]), 2.0, (2,), (2,), True)
+    array([[[ 5.        , 10.        ,  7.07106781]]])
+    """
+    _, mean_power = _mean_powers(x, norm_type, kernel_size, stride, ceil_mode)
+    return lp_pool_power(mean_power * math.prod(kernel_size), 1 / norm_type)
+
+
+def lp_pool_backward(grad_output, x, norm_type, kernel_size, stride, ceil_mode):
+    """Gradient of :func:`lp_pool`: through the root, the core's average-pool backward, the power.
+
+    Examples
+    --------
+    >>> lp_pool_backward(np.ones((1, 1, 1)), np.array([[[3., 4.]]]), 2.0, (2,), (2,), False)
+    array([[[0.6, 0.8]]])
+    """
+    powers, mean_power = _mean_powers(x, norm_type, kernel_size, stride, ceil_mode)
+    grad_mean = lp_pool_mean_gradient(grad_output, mean_power, norm_type,
+                                      math.prod(kernel_size))
+    no_padding, _ = _no_padding_no_dilation(x)
+    grad_powers = core.avg_pool_backward(grad_mean, powers, kernel_size, stride, no_padding,
+                                         ceil_mode, True, None)
+    with np.errstate(invalid="ignore"):                  # 0 * inf is NaN, as in PyTorch
+        return grad_powers * (norm_type * lp_pool_power(x, norm_type - 1))

@@ -1,0 +1,371 @@
+"""The family's reference: one plain loop nest per op, forward and backward.
+
+Max unpooling, adaptive average and max pooling, and power-average pooling, each written
+the way :mod:`npconv.loops` writes the core ops: one output cell (or, for unpooling, one
+input cell) per line of Python, to be read beside the formulas and stepped through in a
+debugger.  Each backward has the same loop headers as its forward; only the body changes,
+from "gather" to "scatter with +=" (or, for unpooling, the other way round).
+
+The functions take the geometry already checked and normalised by :mod:`npconv.family.api`
+(call ``npconv.max_unpool(..., method="loops")`` for the friendly signature).  Shapes use
+the letters of the docstrings there: ``N`` batch, ``C`` channels, ``*in_size`` /
+``*out_size`` the spatial sizes.
+"""
+
+import math
+
+import numpy as np
+
+from ..shapes import (
+    adaptive_pool_cells,
+    avg_pool_divisors,
+    clipped_window,
+    lp_pool_mean_gradient,
+    lp_pool_power,
+    pool_output_shape,
+    window_argmax,
+)
+
+__all__ = [
+    "max_unpool", "max_unpool_backward",
+    "adaptive_avg_pool", "adaptive_avg_pool_backward",
+    "adaptive_max_pool", "adaptive_max_pool_backward",
+    "lp_pool", "lp_pool_backward",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Max unpooling: the partner of max pooling's indices
+# --------------------------------------------------------------------------------------------
+
+def max_unpool(x, indices, out_size):
+    """Max unpooling: every input cell is written to the output cell its index names.
+
+    ``out[n, c].flat[indices[n, c, i]] = x[n, c, i]`` for every input position ``i``, in
+    row-major order, so that of several cells with the same index the last one stays (as in
+    PyTorch when its kernel runs on one thread).  Every other output cell is 0.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, *in_size)
+    indices : ndarray of int, shape (N, C, *in_size)
+        Flat positions within an ``(n, c)`` plane of the output, each checked to lie in it.
+    out_size : tuple of int
+
+    Returns
+    -------
+    ndarray, shape (N, C, *out_size)
+
+    See Also
+    --------
+    npconv.family.im2col.max_unpool : the same numbers from one scatter.
+    npconv.max_unpool : the checked public entry point.
+
+    Examples
+    --------
+    >>> max_unpool(np.array([[[5., 7.]]]), np.array([[[1, 3]]]), (4,))
+    array([[[0., 5., 0., 7.]]])
+    """
+    N, C, *in_size = x.shape
+    out = np.zeros((N, C, *out_size), dtype=x.dtype)
+    for n in range(N):
+        for c in range(C):
+            for in_index in np.ndindex(*in_size):
+                position = np.unravel_index(indices[(n, c) + in_index], out_size)
+                out[(n, c) + position] = x[(n, c) + in_index]
+    return out
+
+
+def max_unpool_backward(grad_output, x, indices, out_size):
+    """Gradient of :func:`max_unpool`: every input cell reads the gradient at its index.
+
+    The forward copied each input cell to one output cell, so the backward is a gather:
+    ``grad_x[n, c, i] = grad_output[n, c].flat[indices[n, c, i]]``.  Cells that share an
+    index all read the same gradient, also those whose value the forward overwrote (as
+    PyTorch's backward does).
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *out_size)
+    x, indices, out_size
+        As for :func:`max_unpool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *in_size)
+
+    See Also
+    --------
+    npconv.family.im2col.max_unpool_backward : the same numbers from one gather.
+    npconv.max_unpool_backward : the checked public entry point.
+
+    Examples
+    --------
+    >>> max_unpool_backward(np.array([[[10., 20., 30., 40.]]]), np.zeros((1, 1, 2)),
+    ...                     np.array([[[1, 1]]]), (4,))
+    array([[[20., 20.]]])
+    """
+    N, C, *in_size = x.shape
+    grad_x = np.zeros(x.shape, dtype=np.result_type(grad_output, x))
+    for n in range(N):
+        for c in range(C):
+            for in_index in np.ndindex(*in_size):
+                position = np.unravel_index(indices[(n, c) + in_index], out_size)
+                grad_x[(n, c) + in_index] = grad_output[(n, c) + position]
+    return grad_x
+
+
+# --------------------------------------------------------------------------------------------
+# Adaptive pooling: the output size is given, the windows follow from it
+# --------------------------------------------------------------------------------------------
+
+def adaptive_avg_pool(x, out_size):
+    """Adaptive average pooling: the mean of every window ``floor(i*in/out) .. ceil((i+1)*in/out)``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, *in_size)
+    out_size : tuple of int
+
+    Returns
+    -------
+    ndarray, shape (N, C, *out_size)
+
+    See Also
+    --------
+    npconv.family.im2col.adaptive_avg_pool : the same numbers, one dimension at a time.
+    npconv.adaptive_avg_pool : the checked public entry point.
+
+    Examples
+    --------
+    >>> adaptive_avg_pool(np.array([[[1., 2., 3., 4., 5.]]]), (3,))
+    array([[[1.5, 3. , 4.5]]])
+    """
+    N, C, *in_size = x.shape
+    out = np.zeros((N, C, *out_size), dtype=x.dtype)
+    for n in range(N):
+        for c in range(C):
+            for out_index in np.ndindex(*out_size):
+                cells = adaptive_pool_cells(out_index, in_size, out_size)
+                patch = x[n, c][cells]
+                out[(n, c) + out_index] = np.sum(patch) / patch.size
+    return out
+
+
+def adaptive_avg_pool_backward(grad_output, x, out_size):
+    """Gradient of :func:`adaptive_avg_pool`: each output's gradient spread over its window.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *out_size)
+    x, out_size
+        As for :func:`adaptive_avg_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *in_size)
+
+    See Also
+    --------
+    npconv.family.im2col.adaptive_avg_pool_backward : the same numbers, one dimension at a time.
+    npconv.adaptive_avg_pool_backward : the checked public entry point.
+
+    Examples
+    --------
+    >>> adaptive_avg_pool_backward(np.ones((1, 1, 3)), np.zeros((1, 1, 5)), (3,))
+    array([[[0.5       , 0.83333333, 0.33333333, 0.83333333, 0.5       ]]])
+    """
+    N, C, *in_size = x.shape
+    grad_x = np.zeros(x.shape, dtype=np.result_type(grad_output, x))
+    for n in range(N):
+        for c in range(C):
+            for out_index in np.ndindex(*out_size):
+                cells = adaptive_pool_cells(out_index, in_size, out_size)
+                grad_window = grad_x[n, c][cells]                # a view into grad_x
+                grad_window += grad_output[(n, c) + out_index] / grad_window.size
+    return grad_x
+
+
+def adaptive_max_pool(x, out_size):
+    """Adaptive max pooling: the largest cell of every adaptive window, and where it was.
+
+    Ties go to the first maximum in row-major window order; a NaN wins, the last of several
+    (:func:`npconv.shapes.window_argmax`, the rule of PyTorch's CPU kernel).
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, *in_size)
+    out_size : tuple of int
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, *out_size)
+    indices : ndarray of int64, shape (N, C, *out_size)
+        The flat position of each winner in its ``(n, c)`` plane of the input.
+
+    See Also
+    --------
+    npconv.family.im2col.adaptive_max_pool : the same numbers, one dimension at a time.
+    npconv.adaptive_max_pool : the checked public entry point.
+
+    Examples
+    --------
+    >>> adaptive_max_pool(np.array([[[1., 5., 2., 7., 3.]]]), (3,))
+    (array([[[5., 7., 7.]]]), array([[[1, 3, 3]]]))
+    """
+    N, C, *in_size = x.shape
+    out = np.zeros((N, C, *out_size), dtype=x.dtype)
+    indices = np.zeros((N, C, *out_size), dtype=np.int64)
+    for n in range(N):
+        for c in range(C):
+            for out_index in np.ndindex(*out_size):
+                cells = adaptive_pool_cells(out_index, in_size, out_size)
+                patch = x[n, c][cells]
+                winner = np.unravel_index(window_argmax(patch.ravel()), patch.shape)
+                position = [s.start + t for s, t in zip(cells, winner)]
+                out[(n, c) + out_index] = patch[winner]
+                indices[(n, c) + out_index] = np.ravel_multi_index(position, in_size)
+    return out, indices
+
+
+def adaptive_max_pool_backward(grad_output, x, out_size):
+    """Gradient of :func:`adaptive_max_pool`: each output's gradient goes to its winner.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *out_size)
+    x, out_size
+        As for :func:`adaptive_max_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *in_size)
+
+    See Also
+    --------
+    npconv.family.im2col.adaptive_max_pool_backward : the same numbers from one scatter.
+    npconv.adaptive_max_pool_backward : the checked public entry point.
+
+    Examples
+    --------
+    >>> adaptive_max_pool_backward(np.ones((1, 1, 3)), np.array([[[1., 5., 2., 7., 3.]]]), (3,))
+    array([[[0., 1., 0., 2., 0.]]])
+    """
+    N, C, *in_size = x.shape
+    grad_x = np.zeros(x.shape, dtype=np.result_type(grad_output, x))
+    for n in range(N):
+        for c in range(C):
+            for out_index in np.ndindex(*out_size):
+                cells = adaptive_pool_cells(out_index, in_size, out_size)
+                patch = x[n, c][cells]
+                winner = np.unravel_index(window_argmax(patch.ravel()), patch.shape)
+                grad_window = grad_x[n, c][cells]                # a view into grad_x
+                grad_window[winner] += grad_output[(n, c) + out_index]
+    return grad_x
+
+
+# --------------------------------------------------------------------------------------------
+# Power-average pooling (finite powers; the api sends p = +-inf to max pooling, as PyTorch does)
+# --------------------------------------------------------------------------------------------
+
+def lp_pool(x, norm_type, kernel_size, stride, ceil_mode):
+    """Power-average pooling, PyTorch's formula: ``(K * mean(x ** p)) ** (1 / p)`` per window.
+
+    ``K = prod(kernel_size)`` and the mean divides by the cells the window holds, so a
+    ``ceil_mode`` window cut short has its sum scaled up by ``K / cells``.  A negative
+    cell raised to a non-integer ``p``, or a negative sum to a non-integer ``1 / p``, gives
+    NaN, as in PyTorch.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, *in_size)
+    norm_type : float
+        The power ``p``, finite and non-zero.
+    kernel_size, stride : tuple of int, one per spatial dimension
+    ceil_mode : bool
+
+    Returns
+    -------
+    ndarray, shape (N, C, *out_size)
+        Output size as for max pooling with no padding and dilation 1.
+
+    See Also
+    --------
+    npconv.family.im2col.lp_pool : the same numbers from the core's average pooling.
+    npconv.lp_pool : the checked public entry point.
+
+    Examples
+    --------
+    >>> lp_pool(np.array([[[3., 4., 6., 8., 5.]]]), 2.0, (2,), (2,), True)
+    array([[[ 5.        , 10.        ,  7.07106781]]])
+    """
+    N, C, *in_size = x.shape
+    no_padding, no_dilation = ((0, 0),) * len(in_size), (1,) * len(in_size)
+    out_size = pool_output_shape(in_size, kernel_size, stride, no_padding, no_dilation, ceil_mode)
+    cell_counts = avg_pool_divisors(in_size, kernel_size, stride, no_padding, out_size,
+                                    True).astype(x.dtype)
+    kernel_cells = math.prod(kernel_size)
+
+    out = np.zeros((N, C, *out_size), dtype=x.dtype)
+    for n in range(N):
+        for c in range(C):
+            for out_index in np.ndindex(*out_size):
+                cells = clipped_window(out_index, kernel_size, stride, no_padding, no_dilation,
+                                       in_size)
+                powers = lp_pool_power(x[n, c][cells], norm_type)
+                mean_power = np.sum(powers) / cell_counts[out_index]
+                out[(n, c) + out_index] = lp_pool_power(mean_power * kernel_cells, 1 / norm_type)
+    return out
+
+
+def lp_pool_backward(grad_output, x, norm_type, kernel_size, stride, ceil_mode):
+    """Gradient of :func:`lp_pool`, as PyTorch's autograd of its formula computes it.
+
+    Per window, the gradient reaching the mean of powers
+    (:func:`npconv.shapes.lp_pool_mean_gradient`) is spread over the window's cells; then
+    every cell multiplies what it collected by the power's derivative ``p * x ** (p - 1)``.
+    Where that derivative is infinite (a zero cell with ``p < 1``) and the collected
+    gradient is 0, the product is NaN, as in PyTorch.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *out_size)
+    x, norm_type, kernel_size, stride, ceil_mode
+        As for :func:`lp_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *in_size)
+
+    See Also
+    --------
+    npconv.family.im2col.lp_pool_backward : the same numbers from the core's average pooling.
+    npconv.lp_pool_backward : the checked public entry point.
+
+    Examples
+    --------
+    ``out = sqrt(3**2 + 4**2) = 5``, whose gradient is ``x / out``:
+
+    >>> lp_pool_backward(np.ones((1, 1, 1)), np.array([[[3., 4.]]]), 2.0, (2,), (2,), False)
+    array([[[0.6, 0.8]]])
+    """
+    N, C, *in_size = x.shape
+    no_padding, no_dilation = ((0, 0),) * len(in_size), (1,) * len(in_size)
+    out_size = pool_output_shape(in_size, kernel_size, stride, no_padding, no_dilation, ceil_mode)
+    cell_counts = avg_pool_divisors(in_size, kernel_size, stride, no_padding, out_size,
+                                    True).astype(x.dtype)
+    kernel_cells = math.prod(kernel_size)
+
+    grad_powers = np.zeros(x.shape, dtype=np.result_type(grad_output, x))
+    for n in range(N):
+        for c in range(C):
+            for out_index in np.ndindex(*out_size):
+                cells = clipped_window(out_index, kernel_size, stride, no_padding, no_dilation,
+                                       in_size)
+                powers = lp_pool_power(x[n, c][cells], norm_type)
+                mean_power = np.sum(powers) / cell_counts[out_index]
+                grad_mean = lp_pool_mean_gradient(grad_output[(n, c) + out_index], mean_power,
+                                                  norm_type, kernel_cells)
+                grad_powers[n, c][cells] += grad_mean / cell_counts[out_index]
+    with np.errstate(invalid="ignore"):                  # 0 * inf is NaN, as in PyTorch
+        return grad_powers * (norm_type * lp_pool_power(x, norm_type - 1))
