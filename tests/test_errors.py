@@ -1197,7 +1197,7 @@ def test_each_alias_has_its_own_docstring(alias, op, rank):
     assert doc.startswith(f"{rank}-D ")
     assert f"torch.nn.functional.{alias.__name__}" in doc
     assert "unbatched" in doc
-    assert "Examples\n--------\n" in doc and f">>> " in doc
+    assert "Examples\n--------\n" in doc and ">>> " in doc
     assert alias.__module__ == "npconv.api" and alias.__qualname__ == alias.__name__
 
 

@@ -270,7 +270,7 @@ def test_bad_norm_type_is_rejected(call, method, norm_type, error):
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("call", LP_POOLS)
 @pytest.mark.parametrize("name, value, error", [
-    ("kernel_size", 0, ValueError), ("kernel_size", (2,), ValueError),
+    ("kernel_size", 0, ValueError), ("kernel_size", (2, 2, 2), ValueError),
     ("kernel_size", "2", TypeError), ("stride", 0, ValueError), ("ceil_mode", "False", TypeError)])
 def test_bad_lp_pool_geometry_is_rejected(call, method, name, value, error):
     with raises(error, f"{name}={value!r}"):

@@ -12,12 +12,17 @@ The array checks (dtypes, flags, ``grad_output``'s shape, the rank-checked alias
 core's, imported from :mod:`npconv.api`, so that both speak with one voice.
 """
 
+from __future__ import annotations
+
 import math
+from typing import Optional, Union
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
-from ..api import _check_grad_output, _flag, _floating, _rank_checked, _spatial_letters
+from ..api import FloatArray, Method, Size, _as_array, _check_grad_output, _flag, _floating
 from ..api import _variant as _core_variant
+from ..api import _with_rank
 from ..shapes import (
     adaptive_pool_geometry,
     check_array_bytes,
@@ -602,40 +607,396 @@ def _check_spatial_input(x):
 # PyTorch's names, with a fixed number of spatial dimensions
 # --------------------------------------------------------------------------------------------
 
-def _max_unpool_rank_checked(spatial_dims, name):
+def _max_unpool_with_rank(spatial_dims, name, input, indices, *args, **kwargs):
     """:func:`max_unpool` for exactly ``spatial_dims`` spatial dimensions, batched or not.
 
     As the core's aliases, but the indices get (or lack) the batch axis with the input.
     """
-    def alias(input, indices, *args, **kwargs):
-        x, index_array = np.asarray(input), np.asarray(indices)
-        if x.ndim == spatial_dims + 2:
-            return max_unpool(x, index_array, *args, **kwargs)
-        if x.ndim == spatial_dims + 1:
-            _integer_indices(index_array, x.shape)
-            return max_unpool(x[np.newaxis], index_array[np.newaxis], *args, **kwargs)[0]
-        letters = _spatial_letters(spatial_dims)
-        raise ValueError(f"{name} expects input of shape (N, C, {letters}) or (C, {letters}), "
-                         f"got shape {x.shape}")
-
-    alias.__name__ = alias.__qualname__ = name
-    alias.__doc__ = (
-        f"{spatial_dims}-d :func:`max_unpool`, like ``torch.nn.functional.{name}``.\n\n"
-        f"Takes input and indices of shape (N, C, {_spatial_letters(spatial_dims)}), or "
-        f"unbatched (C, {_spatial_letters(spatial_dims)}) which gives an unbatched output; "
-        f"every other argument is as for :func:`max_unpool`.\n")
-    return alias
+    x, index_array = _as_array(input, "input"), np.asarray(indices)
+    if x.ndim == spatial_dims + 2:
+        return max_unpool(x, index_array, *args, **kwargs)
+    if x.ndim == spatial_dims + 1:
+        _integer_indices(index_array, x.shape)
+        return max_unpool(x[np.newaxis], index_array[np.newaxis], *args, **kwargs)[0]
+    letters = ", ".join(("D", "H", "W")[3 - spatial_dims:])
+    raise ValueError(f"{name} expects input of shape (N, C, {letters}) or (C, {letters}), got "
+                     f"shape {x.shape}")
 
 
-max_unpool1d = _max_unpool_rank_checked(1, "max_unpool1d")
-max_unpool2d = _max_unpool_rank_checked(2, "max_unpool2d")
-max_unpool3d = _max_unpool_rank_checked(3, "max_unpool3d")
-adaptive_avg_pool1d = _rank_checked(adaptive_avg_pool, 1, "adaptive_avg_pool1d")
-adaptive_avg_pool2d = _rank_checked(adaptive_avg_pool, 2, "adaptive_avg_pool2d")
-adaptive_avg_pool3d = _rank_checked(adaptive_avg_pool, 3, "adaptive_avg_pool3d")
-adaptive_max_pool1d = _rank_checked(adaptive_max_pool, 1, "adaptive_max_pool1d")
-adaptive_max_pool2d = _rank_checked(adaptive_max_pool, 2, "adaptive_max_pool2d")
-adaptive_max_pool3d = _rank_checked(adaptive_max_pool, 3, "adaptive_max_pool3d")
-lp_pool1d = _rank_checked(lp_pool, 1, "lp_pool1d")
-lp_pool2d = _rank_checked(lp_pool, 2, "lp_pool2d")
-lp_pool3d = _rank_checked(lp_pool, 3, "lp_pool3d")
+def max_unpool1d(input: ArrayLike, indices: ArrayLike, kernel_size: Size,
+                 stride: Optional[Size] = None, padding: Size = 0,
+                 output_size: Optional[Size] = None, *, method: Method = "im2col"
+                 ) -> FloatArray:
+    """1-D max unpooling, as ``torch.nn.functional.max_unpool1d``: :func:`max_unpool`.
+
+    Parameters
+    ----------
+    input, indices : array_like, shape (N, C, L) or unbatched (C, L)
+        ``indices`` gains or lacks the batch axis with ``input``.
+    kernel_size, stride, padding, output_size, method
+        As for :func:`max_unpool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *out_size), or (C, *out_size) for an unbatched input
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``input`` has neither 2 nor 3 dimensions, or as :func:`max_unpool`.
+
+    See Also
+    --------
+    max_unpool, npconv.max_pool1d
+
+    Examples
+    --------
+    >>> import npconv
+    >>> out, indices = npconv.max_pool1d(np.array([[1., 5., 2., 7.]]), 2, return_indices=True)
+    >>> max_unpool1d(out, indices, 2)                     # unbatched: (C, L)
+    array([[0., 5., 0., 7.]])
+    """
+    return _max_unpool_with_rank(1, "max_unpool1d", input, indices, kernel_size, stride,
+                                 padding, output_size, method=method)
+
+
+def max_unpool2d(input: ArrayLike, indices: ArrayLike, kernel_size: Size,
+                 stride: Optional[Size] = None, padding: Size = 0,
+                 output_size: Optional[Size] = None, *, method: Method = "im2col"
+                 ) -> FloatArray:
+    """2-D max unpooling, as ``torch.nn.functional.max_unpool2d``: :func:`max_unpool`.
+
+    Parameters
+    ----------
+    input, indices : array_like, shape (N, C, H, W) or unbatched (C, H, W)
+        ``indices`` gains or lacks the batch axis with ``input``.
+    kernel_size, stride, padding, output_size, method
+        As for :func:`max_unpool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *out_size), or (C, *out_size) for an unbatched input
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``input`` has neither 3 nor 4 dimensions, or as :func:`max_unpool`.
+
+    See Also
+    --------
+    max_unpool, npconv.max_pool2d
+    """
+    return _max_unpool_with_rank(2, "max_unpool2d", input, indices, kernel_size, stride,
+                                 padding, output_size, method=method)
+
+
+def max_unpool3d(input: ArrayLike, indices: ArrayLike, kernel_size: Size,
+                 stride: Optional[Size] = None, padding: Size = 0,
+                 output_size: Optional[Size] = None, *, method: Method = "im2col"
+                 ) -> FloatArray:
+    """3-D max unpooling, as ``torch.nn.functional.max_unpool3d``: :func:`max_unpool`.
+
+    Parameters
+    ----------
+    input, indices : array_like, shape (N, C, D, H, W) or unbatched (C, D, H, W)
+        ``indices`` gains or lacks the batch axis with ``input``.
+    kernel_size, stride, padding, output_size, method
+        As for :func:`max_unpool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *out_size), or (C, *out_size) for an unbatched input
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``input`` has neither 4 nor 5 dimensions, or as :func:`max_unpool`.
+
+    See Also
+    --------
+    max_unpool, npconv.max_pool3d
+    """
+    return _max_unpool_with_rank(3, "max_unpool3d", input, indices, kernel_size, stride,
+                                 padding, output_size, method=method)
+
+
+def adaptive_avg_pool1d(input: ArrayLike, output_size: Union[Size, None, tuple],
+                        *, method: Method = "im2col") -> FloatArray:
+    """1-D adaptive average pooling, as ``torch.nn.functional.adaptive_avg_pool1d``.
+
+    :func:`adaptive_avg_pool` on exactly 1 spatial dimension.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, L) or unbatched (C, L)
+    output_size, method
+        As for :func:`adaptive_avg_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *output_size), or (C, *output_size) for an unbatched input
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``input`` has neither 2 nor 3 dimensions, or as :func:`adaptive_avg_pool`.
+
+    See Also
+    --------
+    adaptive_avg_pool, adaptive_max_pool1d
+
+    Examples
+    --------
+    >>> adaptive_avg_pool1d(np.arange(6.).reshape(1, 6), 3)   # windows 0-1, 2-3, 4-5
+    array([[0.5, 2.5, 4.5]])
+    """
+    return _with_rank(adaptive_avg_pool, 1, "adaptive_avg_pool1d", input, output_size,
+                      method=method)
+
+
+def adaptive_avg_pool2d(input: ArrayLike, output_size: Union[Size, None, tuple],
+                        *, method: Method = "im2col") -> FloatArray:
+    """2-D adaptive average pooling, as ``torch.nn.functional.adaptive_avg_pool2d``.
+
+    :func:`adaptive_avg_pool` on exactly 2 spatial dimensions.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, H, W) or unbatched (C, H, W)
+    output_size, method
+        As for :func:`adaptive_avg_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *output_size), or (C, *output_size) for an unbatched input
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``input`` has neither 3 nor 4 dimensions, or as :func:`adaptive_avg_pool`.
+
+    See Also
+    --------
+    adaptive_avg_pool, adaptive_max_pool2d
+    """
+    return _with_rank(adaptive_avg_pool, 2, "adaptive_avg_pool2d", input, output_size,
+                      method=method)
+
+
+def adaptive_avg_pool3d(input: ArrayLike, output_size: Union[Size, None, tuple],
+                        *, method: Method = "im2col") -> FloatArray:
+    """3-D adaptive average pooling, as ``torch.nn.functional.adaptive_avg_pool3d``.
+
+    :func:`adaptive_avg_pool` on exactly 3 spatial dimensions.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, D, H, W) or unbatched (C, D, H, W)
+    output_size, method
+        As for :func:`adaptive_avg_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *output_size), or (C, *output_size) for an unbatched input
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``input`` has neither 4 nor 5 dimensions, or as :func:`adaptive_avg_pool`.
+
+    See Also
+    --------
+    adaptive_avg_pool, adaptive_max_pool3d
+    """
+    return _with_rank(adaptive_avg_pool, 3, "adaptive_avg_pool3d", input, output_size,
+                      method=method)
+
+
+def adaptive_max_pool1d(input: ArrayLike, output_size: Union[Size, None, tuple],
+                        return_indices: bool = False, *, method: Method = "im2col"
+                        ) -> Union[FloatArray, tuple[FloatArray, NDArray[np.int64]]]:
+    """1-D adaptive max pooling, as ``torch.nn.functional.adaptive_max_pool1d``.
+
+    :func:`adaptive_max_pool` on exactly 1 spatial dimension.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, L) or unbatched (C, L)
+    output_size, return_indices, method
+        As for :func:`adaptive_max_pool`.
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, *output_size), or (C, *output_size) for an unbatched input
+    indices : ndarray of int64, the shape of ``out``
+        Only if ``return_indices``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``input`` has neither 2 nor 3 dimensions, or as :func:`adaptive_max_pool`.
+
+    See Also
+    --------
+    adaptive_max_pool, adaptive_avg_pool1d
+
+    Examples
+    --------
+    >>> adaptive_max_pool1d(np.arange(6.).reshape(1, 6), 2)   # windows 0-2 and 3-5
+    array([[2., 5.]])
+    """
+    return _with_rank(adaptive_max_pool, 1, "adaptive_max_pool1d", input, output_size,
+                      return_indices, method=method)
+
+
+def adaptive_max_pool2d(input: ArrayLike, output_size: Union[Size, None, tuple],
+                        return_indices: bool = False, *, method: Method = "im2col"
+                        ) -> Union[FloatArray, tuple[FloatArray, NDArray[np.int64]]]:
+    """2-D adaptive max pooling, as ``torch.nn.functional.adaptive_max_pool2d``.
+
+    :func:`adaptive_max_pool` on exactly 2 spatial dimensions.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, H, W) or unbatched (C, H, W)
+    output_size, return_indices, method
+        As for :func:`adaptive_max_pool`.
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, *output_size), or (C, *output_size) for an unbatched input
+    indices : ndarray of int64, the shape of ``out``
+        Only if ``return_indices``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``input`` has neither 3 nor 4 dimensions, or as :func:`adaptive_max_pool`.
+
+    See Also
+    --------
+    adaptive_max_pool, adaptive_avg_pool2d
+    """
+    return _with_rank(adaptive_max_pool, 2, "adaptive_max_pool2d", input, output_size,
+                      return_indices, method=method)
+
+
+def adaptive_max_pool3d(input: ArrayLike, output_size: Union[Size, None, tuple],
+                        return_indices: bool = False, *, method: Method = "im2col"
+                        ) -> Union[FloatArray, tuple[FloatArray, NDArray[np.int64]]]:
+    """3-D adaptive max pooling, as ``torch.nn.functional.adaptive_max_pool3d``.
+
+    :func:`adaptive_max_pool` on exactly 3 spatial dimensions.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, D, H, W) or unbatched (C, D, H, W)
+    output_size, return_indices, method
+        As for :func:`adaptive_max_pool`.
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, *output_size), or (C, *output_size) for an unbatched input
+    indices : ndarray of int64, the shape of ``out``
+        Only if ``return_indices``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``input`` has neither 4 nor 5 dimensions, or as :func:`adaptive_max_pool`.
+
+    See Also
+    --------
+    adaptive_max_pool, adaptive_avg_pool3d
+    """
+    return _with_rank(adaptive_max_pool, 3, "adaptive_max_pool3d", input, output_size,
+                      return_indices, method=method)
+
+
+def lp_pool1d(input: ArrayLike, norm_type: float, kernel_size: Size,
+              stride: Optional[Size] = None, ceil_mode: bool = False, *,
+              method: Method = "im2col") -> FloatArray:
+    """1-D power-average pooling, as ``torch.nn.functional.lp_pool1d``: :func:`lp_pool`.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, L) or unbatched (C, L)
+    norm_type, kernel_size, stride, ceil_mode, method
+        As for :func:`lp_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *out_size), or (C, *out_size) for an unbatched input
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``input`` has neither 2 nor 3 dimensions, or as :func:`lp_pool`.
+
+    See Also
+    --------
+    lp_pool, npconv.avg_pool1d
+
+    Examples
+    --------
+    >>> lp_pool1d(np.array([[3., 4., 0., 1.]]), 2, 2)     # sqrt(9 + 16), sqrt(0 + 1)
+    array([[5., 1.]])
+    """
+    return _with_rank(lp_pool, 1, "lp_pool1d", input, norm_type, kernel_size, stride,
+                      ceil_mode, method=method)
+
+
+def lp_pool2d(input: ArrayLike, norm_type: float, kernel_size: Size,
+              stride: Optional[Size] = None, ceil_mode: bool = False, *,
+              method: Method = "im2col") -> FloatArray:
+    """2-D power-average pooling, as ``torch.nn.functional.lp_pool2d``: :func:`lp_pool`.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, H, W) or unbatched (C, H, W)
+    norm_type, kernel_size, stride, ceil_mode, method
+        As for :func:`lp_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *out_size), or (C, *out_size) for an unbatched input
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``input`` has neither 3 nor 4 dimensions, or as :func:`lp_pool`.
+
+    See Also
+    --------
+    lp_pool, npconv.avg_pool2d
+    """
+    return _with_rank(lp_pool, 2, "lp_pool2d", input, norm_type, kernel_size, stride,
+                      ceil_mode, method=method)
+
+
+def lp_pool3d(input: ArrayLike, norm_type: float, kernel_size: Size,
+              stride: Optional[Size] = None, ceil_mode: bool = False, *,
+              method: Method = "im2col") -> FloatArray:
+    """3-D power-average pooling, as ``torch.nn.functional.lp_pool3d``: :func:`lp_pool`.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, D, H, W) or unbatched (C, D, H, W)
+    norm_type, kernel_size, stride, ceil_mode, method
+        As for :func:`lp_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *out_size), or (C, *out_size) for an unbatched input
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``input`` has neither 4 nor 5 dimensions, or as :func:`lp_pool`.
+
+    See Also
+    --------
+    lp_pool, npconv.avg_pool3d
+    """
+    return _with_rank(lp_pool, 3, "lp_pool3d", input, norm_type, kernel_size, stride,
+                      ceil_mode, method=method)
