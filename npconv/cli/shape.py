@@ -26,6 +26,7 @@ from .arguments import add_geometry_arguments, ints_arg, shape_arg
 
 NAME = "shape"
 HELP = "the calculator: output shape, formula, parameters and 'same' padding of one layer"
+NAMES_PARAMETERS = True
 
 _OP = re.compile(r"^(conv|conv_transpose|max_pool|avg_pool)([123]d)?$")
 
