@@ -136,13 +136,14 @@ def input_errors(what):
     ...     {}["conv"]
     Traceback (most recent call last):
     ...
-    ValueError: --file net.txt: KeyError 'conv'
+    ValueError: --file net.txt: KeyError: 'conv'
     """
     try:
         yield
-    except (KeyError, IndexError, OverflowError, UnicodeError, OSError) as error:
-        detail = error.strerror if isinstance(error, OSError) and error.strerror else error
-        raise ValueError(f"{what}: {type(error).__name__} {detail}") from None
+    except OSError as error:
+        raise ValueError(f"{what}: {error.strerror or error}") from None
+    except (KeyError, IndexError, OverflowError, UnicodeError) as error:
+        raise ValueError(f"{what}: {type(error).__name__}: {error}") from None
 
 
 def add_geometry_arguments(parser):
