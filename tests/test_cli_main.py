@@ -73,8 +73,8 @@ def test_subcommand_help_shows_an_example(name, capsys):
     (["show", "conv", "--size", "2x2", "--kernel", "3"],
      "output size along spatial dimension 0 would be 0"),
     (["gradcheck", "--trials", "0"], "argument --trials: '0' must be an integer >= 1"),
-    (["gradcheck", "--seed", "x"], "argument --seed: seed 'x' is not an integer"),
-    (["gradcheck", "--seed", "-1"], "argument --seed: seed '-1' must be an integer >= 0"),
+    (["gradcheck", "--seed", "x"], "argument --seed: value 'x' is not an integer"),
+    (["gradcheck", "--seed", "-1"], "argument --seed: '-1' must be an integer >= 0"),
 ])
 def test_bad_arguments_give_one_line_and_status_2(argv, message, capsys):
     assert main(argv) == 2

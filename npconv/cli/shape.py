@@ -22,7 +22,7 @@ import sys
 
 from ..tools.calculator import conv_report, conv_transpose_report, pool_report
 from ..shapes import conv_output_size
-from .arguments import add_geometry_arguments, ints_arg, shape_arg
+from .arguments import add_geometry_arguments, integer, ints_arg, positive_int, shape_arg
 
 NAME = "shape"
 HELP = "the calculator: output shape, formula, parameters and 'same' padding of one layer"
@@ -37,12 +37,12 @@ def add_arguments(parser):
                                    "with 1d/2d/3d (conv2d, max_pool1d, ...)")
     parser.add_argument("--input", type=shape_arg, required=True, metavar="NxCx...",
                         help="input shape (N, C, *spatial), e.g. 1x3x32x32")
-    parser.add_argument("--out-channels", type=int, metavar="C_OUT",
+    parser.add_argument("--out-channels", type=positive_int, metavar="C_OUT",
                         help="output channels (conv and conv_transpose; required)")
     parser.add_argument("--kernel", type=ints_arg, required=True, metavar="K",
                         help="kernel size, e.g. 3 or 3x5")
     add_geometry_arguments(parser)
-    parser.add_argument("--groups", type=int, default=1, help="conv: default 1")
+    parser.add_argument("--groups", type=integer, default=1, help="conv: default 1")
     parser.add_argument("--no-bias", dest="bias", action="store_false",
                         help="conv: count no bias parameters")
     parser.add_argument("--target", type=ints_arg, metavar="SIZE",
@@ -82,13 +82,13 @@ def report_for(args):
 
 
 def run(args):
-    """Print the report; exit status 2 if the layer has no valid output."""
+    """Print the report; exit status 2 (and one line on stderr) if the layer has no valid
+    output."""
     report = report_for(args)
     for line in format_report(report):
         print(line)
-    if report.problems:
-        for problem in report.problems:
-            print(f"npconv shape: error: {problem}", file=sys.stderr)
+    if report.problems:                        # one line on stderr, however many
+        print(f"npconv shape: error: {'; '.join(report.problems)}", file=sys.stderr)
         return 2
     return 0
 
