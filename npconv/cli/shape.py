@@ -50,6 +50,21 @@ def add_arguments(parser):
                              "that reaches it")
 
 
+_OPTIONS = {                                   # option -> (dest, the value meaning "not given")
+    "--out-channels": ("out_channels", None), "--groups": ("groups", 1),
+    "--no-bias": ("bias", True), "--dilation": ("dilation", 1),
+    "--output-padding": ("output_padding", 0), "--target": ("target", None),
+    "--ceil-mode": ("ceil_mode", False), "--no-count-include-pad": ("count_include_pad", True),
+}
+_TAKES = {
+    "conv": {"--out-channels", "--groups", "--no-bias", "--dilation"},
+    "conv_transpose": {"--out-channels", "--groups", "--no-bias", "--dilation",
+                       "--output-padding", "--target"},
+    "max_pool": {"--dilation", "--ceil-mode"},
+    "avg_pool": {"--ceil-mode", "--no-count-include-pad"},
+}
+
+
 def report_for(args):
     """The :class:`~npconv.tools.calculator.ShapeReport` the arguments ask for."""
     match = _OP.match(args.op)
@@ -57,6 +72,10 @@ def report_for(args):
         raise ValueError(f"op {args.op!r} is not one of conv, conv_transpose, max_pool, "
                          f"avg_pool (optionally followed by 1d, 2d or 3d)")
     kind, rank = match.groups()
+    for option, (dest, unset) in _OPTIONS.items():
+        if getattr(args, dest) != unset and option not in _TAKES[kind]:
+            raise ValueError(f"{option} is not an option of {kind}; it takes "
+                             f"{', '.join(sorted(_TAKES[kind]))}")
     ndim = len(args.input) - 2
     if ndim < 1:
         raise ValueError(f"--input {_shape_text(args.input)} needs (N, C, *spatial): at least "
