@@ -20,7 +20,6 @@ Example:
   npconv animate conv_transpose --input 2x2 --kernel 3 --stride 2 -o up.gif
 """
 
-import os
 from pathlib import Path
 
 from .arguments import (add_geometry_arguments, integer, ints_arg, non_negative_int,
@@ -77,9 +76,14 @@ def check_output_path(path):
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"
         raise ValueError(f"-o {path}: the folder {folder} {what}")
-    if not os.access(target if target.exists() else folder, os.W_OK):
-        where = "the file" if target.exists() else f"the folder {folder}"
-        raise ValueError(f"-o {path}: {where} cannot be written (permission denied)")
+    existed = target.exists()
+    try:                                      # the one sure test: open it for writing
+        with open(target, "ab"):
+            pass
+    except OSError as error:
+        raise ValueError(f"-o {path}: cannot be written ({error.strerror})") from None
+    if not existed:
+        target.unlink()
 
 
 def run(args):

@@ -114,8 +114,11 @@ def padding_arg(text):
         return ints_arg(text)
     pairs = []
     for part in _SEPARATOR.split(text):
+        if part.count(":") > 1:
+            raise argparse.ArgumentTypeError(f"padding {shorten(part)!r} is not a "
+                                             f"before:after pair")
         if ":" in part:
-            before, after = part.split(":", 1)
+            before, after = part.split(":")
             pairs.append((_int(before, "padding"), _int(after, "padding")))
         else:
             value = _int(part, "padding")

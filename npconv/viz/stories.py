@@ -209,8 +209,9 @@ def size_tuple(value, name, ndim=None):
         if len(sizes) == 1:
             sizes = sizes * ndim
         elif len(sizes) != ndim:
-            raise ValueError(f"{name}={value!r} must have {ndim} entries, one per spatial "
-                             f"dimension of the input")
+            raise ValueError(f"{name}={value!r} must have {ndim} entr"
+                             f"{'y' if ndim == 1 else 'ies'}, one per spatial dimension of "
+                             f"the input")
     if len(sizes) > 2:
         raise ValueError(f"{name}={value!r}: pictures are drawn for 1-D and 2-D inputs, got "
                          f"{len(sizes)} dimensions")
