@@ -348,6 +348,15 @@ def test_an_unexpected_input_error_inside_a_subcommand_is_one_line(monkeypatch, 
     assert_one_clear_line(["show"], status, out, err, "Python int too large")
 
 
+def test_a_lookup_error_while_reading_a_spec_is_one_line_naming_it(monkeypatch, capsys):
+    def lookup_fails(*args, **kwargs):
+        return ()[1]
+
+    monkeypatch.setattr("npconv.cli.summary.summarize", lookup_fails)
+    status, out, err = run(["summary", "input(1x3x8x8) relu"], capsys)
+    assert_one_clear_line(["summary"], status, out, err, "the spec: IndexError")
+
+
 def test_a_bug_still_shows_its_traceback(monkeypatch):
     def buggy(*args, **kwargs):
         return {}["missing"]

@@ -15,6 +15,9 @@ Sources (none of them npconv's output):
   Fields of Convolutional Neural Networks", Distill 2019, table 1: AlexNet 195, VGG-16 212.
 """
 
+import math
+from fractions import Fraction
+
 import pytest
 
 from npconv.tools.networks import NETWORKS
@@ -147,7 +150,8 @@ def test_the_python_function_gives_the_table():
 def adaptive_windows(n, out):
     """PyTorch's adaptive-pool windows, written out: cell i averages floor(i*n/out) up to
     ceil((i+1)*n/out)."""
-    return [-(-(i + 1) * n // out) - i * n // out for i in range(out)]
+    return [math.ceil(Fraction((i + 1) * n, out)) - math.floor(Fraction(i * n, out))
+            for i in range(out)]
 
 
 @pytest.mark.parametrize("n, out", [(5, 3), (6, 3), (2, 5), (7, 7), (224, 7), (13, 4), (1, 9)])

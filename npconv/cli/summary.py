@@ -52,7 +52,8 @@ def run(args):
     else:
         spec = NETWORKS.get(args.spec, args.spec)
     try:
-        summary = summarize(spec, args.input)
+        with input_errors("the spec"):         # the spec is all input: no traceback for it
+            summary = summarize(spec, args.input)
     except ValueError as error:
         if args.file is None and args.spec not in NETWORKS and " " not in args.spec.strip():
             # One bare word that is no layer: most likely a network name we do not ship.
