@@ -5,7 +5,7 @@
 Adding a subcommand
 -------------------
 A subcommand is one module ``npconv/cli/<name>.py`` listed in :data:`SUBCOMMANDS`.  It
-defines four names and nothing else is required:
+defines these four names (and may define a fifth, ``NAMES_PARAMETERS``):
 
 ``NAME``
     The word typed after ``npconv``.
@@ -21,8 +21,8 @@ defines four names and nothing else is required:
 ``run(args) -> int``
     Does the work and returns the exit status (0 success, 1 a check failed, 2 bad
     arguments).  It only parses and formats: the numbers come from a plain function of a
-    top-level module (``npconv.tools.tour``, ``npconv.tools.calculator``, ...), which is what a test or a
-    notebook calls.  Import optional dependencies (matplotlib) inside ``run``, so that
+    tool (``npconv.tools.tour``, ``npconv.tools.calculator``, ...), which is what a test
+    or a notebook calls.  Import optional dependencies (matplotlib) inside ``run``, so that
     ``npconv --help`` and the other subcommands work without them.
 
 Errors: argparse's own errors (a missing option, a ``type=`` function raising
@@ -30,10 +30,9 @@ Errors: argparse's own errors (a missing option, a ``type=`` function raising
 as ``1x3x32x32`` shapes) and any ``ValueError``, ``TypeError``, ``OverflowError`` or
 ``OSError`` (a file that cannot be read or written) raised by ``run`` become one line on
 stderr, ``npconv <name>: error: <message>``, and exit status 2, never a traceback; long
-values are shortened.  A ``KeyError`` or ``IndexError``
-from reading bad input is wrapped by the subcommand
-(:func:`npconv.cli.arguments.input_errors`); anywhere else it is a bug, and shows its
-traceback.
+values are shortened.  A ``KeyError`` or ``IndexError`` from reading bad input is wrapped
+by the subcommand (:func:`npconv.cli.arguments.input_errors`); anywhere else it is a bug,
+and shows its traceback.
 
 Examples
 --------
