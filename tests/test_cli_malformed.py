@@ -135,6 +135,8 @@ MALFORMED = [
     ("show conv --padding 9223372036854775807", "the padded input would be"),
     # ---- animate and show: what an option holds
     ("animate conv --input 5 --fps 0 -o {tmp}/x.gif", "argument --fps: '0' must be an integer"),
+    ("animate conv --input 5 --max-frames 100000 -o {tmp}/x.gif",
+     "argument --max-frames: 100000 is more than the 300 frames"),
     ("animate conv --input 5 --seed -1 -o {tmp}/x.gif", "argument --seed: '-1' must be"),
     ("animate conv --input 5 --frame -100 -o {tmp}/x.png", "--frame -100 is out of range"),
     ("animate conv --input 5 --view scatter -o {tmp}/x.png", "conv takes no view"),

@@ -20,6 +20,7 @@ Example:
   npconv animate conv_transpose --input 2x2 --kernel 3 --stride 2 -o up.gif
 """
 
+import argparse
 from pathlib import Path
 
 from .arguments import (add_geometry_arguments, integer, ints_arg, non_negative_int,
@@ -54,9 +55,19 @@ def add_arguments(parser):
                         help="never write them (default: only on small grids)")
     parser.add_argument("--fps", type=positive_int, default=2,
                         help="GIF frames per second; default 2")
-    parser.add_argument("--max-frames", type=positive_int, default=100, metavar="N",
-                        help="GIF: at most N frames, evenly spread over the steps (the "
-                             "output then fills in several cells per frame); default 100")
+    parser.add_argument("--max-frames", type=frames_arg, default=100, metavar="N",
+                        help="GIF: at most N frames (up to 300), evenly spread over the "
+                             "steps (the output then fills in several cells per frame); "
+                             "default 100")
+
+
+def frames_arg(text):
+    """A GIF's most frames: 1 to 300 (300 frames of a 32x32 picture take half a minute)."""
+    frames = positive_int(text)
+    if frames > 300:
+        raise argparse.ArgumentTypeError(f"{frames} is more than the 300 frames a GIF has "
+                                         f"at most")
+    return frames
 
 
 def check_output_path(path):
