@@ -43,16 +43,16 @@ def test_stills(tmp_path, capsys, words, frames):
 @pytest.mark.parametrize("words, message", [
     (["conv", "--input", "3x3", "--kernel", 5],
      "output size along spatial dimension 0 would be -1"),
-    (["conv", "--input", "3xa"], "argument --input: value 'a' is not an integer"),
+    (["conv", "--input", "3xa"], "argument --input: size 'a' is not an integer"),
     (["spin", "--input", "3"], "argument op: invalid choice: 'spin'"),
     (["avg_pool", "--input", "5", "--kernel", 2, "--dilation", 2],
      "avg_pool takes no dilation"),
-    (["conv", "--input", "4x4x4"], "pictures are drawn for 1-D and 2-D inputs"),
+    (["conv", "--input", "4x4x4"], "pictures draw one 1-D or 2-D image of one channel"),
     (["max_pool", "--input", "4x4", "--kernel", 2, "--frame", 9],
      "--frame and --grid choose a still"),
-    (["conv", "--input", "4x4", "--frame", 9, "-o-png"], "frame=9 is out of range"),
+    (["conv", "--input", "4x4", "--frame", 9, "-o-png"], "--frame 9 is out of range"),
     (["conv_transpose", "--input", "3", "--stride", 2, "--output-padding", 2],
-     "output_padding=2 in spatial dimension 0 must be smaller than stride (2)"),
+     "--output-padding 2 in spatial dimension 0 must be smaller than stride (2)"),
 ])
 def test_bad_arguments_give_one_line_and_status_2(tmp_path, capsys, words, message):
     words = [tmp_path / "x.png" if word == "-o-png" else word for word in words]

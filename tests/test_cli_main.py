@@ -63,7 +63,7 @@ def test_subcommand_help_shows_an_example(name, capsys):
     (["summary", "input(1x3x8x8) conv(4,k=3", ], "cannot read the spec at '(4,k=3'"),
     (["summary", "--file", "/nonexistent/net.txt"],
      "--file /nonexistent/net.txt: No such file or directory"),
-    (["show", "conv", "--size", "40x40"], "the grid would be 40x40 cells"),
+    (["show", "conv", "--size", "40x40"], "--size 40x40: more than the 24 cells per side"),
     (["show", "conv", "--size", "5x5", "--frame", "0"],
      "argument --frame: '0' must be an integer >= 1"),
     # a 3x3 kernel on 5x5: floor((5 - 2 - 1) / 1) + 1 = 3 per side, 9 output cells
@@ -73,8 +73,8 @@ def test_subcommand_help_shows_an_example(name, capsys):
     (["show", "conv", "--size", "2x2", "--kernel", "3"],
      "output size along spatial dimension 0 would be 0"),
     (["gradcheck", "--trials", "0"], "argument --trials: '0' must be an integer >= 1"),
-    (["gradcheck", "--seed", "x"], "argument --seed: seed 'x' is not an integer"),
-    (["gradcheck", "--seed", "-1"], "argument --seed: seed '-1' must be an integer >= 0"),
+    (["gradcheck", "--seed", "x"], "argument --seed: value 'x' is not an integer"),
+    (["gradcheck", "--seed", "-1"], "argument --seed: '-1' must be an integer >= 0"),
 ])
 def test_bad_arguments_give_one_line_and_status_2(argv, message, capsys):
     assert main(argv) == 2

@@ -126,11 +126,12 @@ def test_no_valid_output_explains_each_dimension(capsys):
     assert status == 2
     assert "has no valid output" in out
     lines = err.strip().splitlines()
-    assert len(lines) == 2
+    assert len(lines) == 1                          # both dimensions on one line
     # span 2*(5-1) + 1 = 9 against 4 and 6 cells
-    assert lines[0].startswith("npconv shape: error: H: output size -4 < 1")
-    assert "spans 9 cells" in lines[0] and "has only 4" in lines[0]
-    assert lines[1].startswith("npconv shape: error: W: output size -2 < 1")
+    h_problem, w_problem = lines[0].split("; ")
+    assert h_problem.startswith("npconv shape: error: H: output size -4 < 1")
+    assert "spans 9 cells" in h_problem and "has only 4" in h_problem
+    assert w_problem.startswith("W: output size -2 < 1")
     assert "Traceback" not in err
 
 

@@ -17,7 +17,7 @@ def test_one_frame_of_a_strided_padded_conv(capsys):
     # covers padded columns 2..4 = input columns 1..3, rows -1..1
     assert "frame 2 of 9" in out
     lines = out.splitlines()
-    assert lines[0].startswith("input padded 7x7")
+    assert lines[0].startswith("input 5x5 padded to 7x7")
     assert lines[1].startswith("  0   0 [ 0][ 0][ 0]  0   0")       # the padding row
     assert lines[2].startswith("  0   1 [ 2][ 3][ 4]  5   0")
     # checkerboard kernel [[1,0,1],[0,1,0],[1,0,1]] on rows -1..1, columns 1..3 of 1..25;
@@ -54,8 +54,8 @@ def test_transposed_conv_is_drawn_as_zero_insertion(capsys):
     out = capsys.readouterr().out
     # (3-1)*2 + 3 = 7 outputs; zeros inserted: 1 0 2 0 3, border of 2 each side -> 9
     assert "frame 1 of 7" in out
-    assert out.splitlines()[0].startswith("zeros inserted, border added 9")
-    assert "kernel [3 2 1]" in out                     # the kernel 1 2 3, flipped
+    assert out.splitlines()[0].startswith("input 3, zeros inserted, border added: 9")
+    assert "flipped kernel [3 2 1]" in out             # the kernel 1 2 3, flipped
 
 
 def test_avg_pool_divisor_without_padding(capsys):
@@ -112,7 +112,9 @@ def test_forced_terminal_uses_color(capsys, monkeypatch):
 
 @pytest.mark.parametrize("argv, message", [
     (["show", "conv", "--size", "3x3", "--kernel", "2", "--frame", "9"], "has 4 frames"),
-    (["show", "conv", "--size", "3x3", "--padding", "same"], "give numbers"),
+    (["show", "max_pool", "--size", "3x3", "--padding", "same"],
+     "--padding 'same': max_pool takes no padding strings"),
+    (["show", "conv", "--size", "3x3", "--ceil-mode"], "conv takes no ceil_mode"),
     (["show", "avg_pool", "--size", "6", "--kernel", "2", "--dilation", "2"], "no dilation"),
 ])
 def test_bad_arguments(argv, message, capsys):

@@ -196,3 +196,15 @@ def test_output_size_proof_fails_when_conv_and_the_calculator_share_a_wrong_form
     assert len(failed) == 1
     # by hand: floor((7 + 2 - 2 - 1) / 2) + 1 = 4 by floor((9 + 2 - 2 - 1) / 2) + 1 = 5
     assert "by hand (1, 3, 4, 5), conv (1, 3, 5, 6), calculator (1, 3, 5, 6)" in failed[0]
+
+
+def test_padding_section_shows_its_kernel_and_names_outputs_by_their_size():
+    shown = matrices(tour.padding())
+    np.testing.assert_array_equal(shown["kernel 3x3"], np.ones((3, 3)))
+    x = shown["input 5x5"]
+    # window sums written out: valid slides over x, same over x with a zero border of 1
+    padded = np.pad(x, 1)
+    same = [[padded[i:i + 3, j:j + 3].sum() for j in range(5)] for i in range(5)]
+    valid = [[x[i:i + 3, j:j + 3].sum() for j in range(3)] for i in range(3)]
+    np.testing.assert_array_equal(shown["same output 5x5"], same)
+    np.testing.assert_array_equal(shown["valid output 3x3"], valid)

@@ -3,7 +3,8 @@
 The expectation is the multiply-and-sum (or max, or sum over the divisor) of the drawn window
 done here, compared with the ops' own output: the picture must show the cells the op really
 reads.  The average's divisor is counted here from the cell kinds the frame draws: input
-cells, plus padding cells when ``count_include_pad``, never the ``ceil_mode`` overhang.
+cells, plus padding cells when ``count_include_pad``, never the ``ceil_mode`` overhang; the
+caption lists exactly the cells it counts.
 """
 
 import numpy as np
@@ -40,7 +41,10 @@ def test_every_window_reproduces_its_output_cell(config):
             divisor = np.count_nonzero(counted)
             total = np.sum(taps[real])
             assert np.isclose(value, total / divisor)
-            terms = " + ".join(f"{v:g}" for v in taps[real])
+            # the padding's zeros are written out when they count, so that the number of
+            # terms is the divisor
+            terms = " + ".join(f"{v:g}" if is_real else "0"
+                               for v, is_real in zip(taps[counted], real[counted]))
             head, shown = frame.caption.rsplit(" = ", 1)
             assert head == f"{name} = ({terms}) / {divisor}"
             assert abs(float(shown) - total / divisor) <= 0.005       # two decimals shown

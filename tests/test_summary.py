@@ -15,9 +15,13 @@ Sources (none of them npconv's output):
   Fields of Convolutional Neural Networks", Distill 2019, table 1: AlexNet 195, VGG-16 212.
 """
 
+import math
+from fractions import Fraction
+
 import pytest
 
 from npconv.tools.networks import NETWORKS
+from npconv.shapes import receptive_field
 from npconv.tools.summary import format_summary, parse_spec, summarize
 
 
@@ -137,3 +141,99 @@ def test_the_python_function_gives_the_table():
     assert "total parameters: 61,100,840" in text
     assert text.splitlines()[0].split() == ["#", "layer", "output", "shape", "params", "jump",
                                             "receptive", "field"]
+
+
+# --------------------------------------------------------------------------------------------
+# Adaptive pooling, long specs, and specs that must be refused
+# --------------------------------------------------------------------------------------------
+
+def adaptive_windows(n, out):
+    """PyTorch's adaptive-pool windows, written out: cell i averages floor(i*n/out) up to
+    ceil((i+1)*n/out)."""
+    return [math.ceil(Fraction((i + 1) * n, out)) - math.floor(Fraction(i * n, out))
+            for i in range(out)]
+
+
+@pytest.mark.parametrize("n, out", [(5, 3), (6, 3), (2, 5), (7, 7), (224, 7), (13, 4), (1, 9)])
+def test_adaptive_pool_takes_its_widest_window_as_kernel(n, out):
+    summary = summarize(f"adaptiveavgpool({out})", input_shape=(1, 1, n))
+    assert summary.output_shape == (1, 1, out)
+    # one layer from a field of 1: field = kernel, jump = n / out
+    assert summary.rows[0].receptive_field == str(max(adaptive_windows(n, out)))
+
+
+def test_adaptive_pool_to_a_huge_size_is_immediate():
+    # PyTorch's windows for 8 -> 10**9: most hold one cell, some two (i * 8 mod 10**9
+    # crosses a multiple of 10**9 / 8); by the formula ceil((10**9 - 8 + 8) / 10**9) = 1 ...
+    # and 2 where a window straddles two cells: the brute force on a smaller case agrees
+    summary = summarize("adaptiveavgpool(1000000000)", input_shape=(1, 1, 8, 8))
+    assert summary.output_shape == (1, 1, 10 ** 9, 10 ** 9)
+    assert summary.rows[0].receptive_field == str(max(adaptive_windows(8, 1000)))
+
+
+def test_receptive_field_of_a_long_stack_equals_the_whole_stack_at_once():
+    spec = "conv(2,k=3,p=1) maxpool(2,s=1,p=1) conv(2,k=3,d=2,p=2) " * 40
+    rows = summarize(spec, input_shape=(1, 2, 8, 8)).rows
+    # the cheat sheet's recursion over the whole list, layer by layer, from shapes
+    history = []
+    for row, (kernel, stride, dilation) in zip(rows, [(3, 1, 1), (2, 1, 1), (3, 1, 2)] * 40):
+        history.append((kernel, stride, dilation))
+        field, jump = receptive_field(history)
+        assert (row.receptive_field, row.jump) == (str(field), str(jump))
+
+
+def test_tens_of_thousands_of_layers_parse_in_linear_time():
+    spec = "input(1x3x8x8) " + "conv(3,k=1) relu " * 15_000
+    summary = summarize(spec)
+    assert len(summary.rows) == 30_000
+    assert summary.total_parameters == 15_000 * (3 * 3 + 3)
+
+
+def test_a_spec_longer_than_the_bound_is_refused_before_parsing():
+    with pytest.raises(ValueError, match="at most 1,000,000 are read"):
+        parse_spec("relu " * 200_001)
+
+
+def test_padding_pairs_in_a_spec_mean_before_and_after():
+    summary = summarize("conv(1,k=3,p=0:1x2:0)", input_shape=(1, 1, 8, 8))
+    # H: 8 + 0 + 1 - 3 + 1 = 7; W: 8 + 2 + 0 - 3 + 1 = 8
+    assert summary.output_shape == (1, 1, 7, 8)
+
+
+def test_a_shape_without_spatial_dimensions_has_no_receptive_field():
+    summary = summarize("relu linear(4)", input_shape=(2, 3))
+    assert [(row.output_shape, row.jump, row.receptive_field) for row in summary.rows] == [
+        ((2, 3), "-", "-"), ((2, 4), "-", "-")]
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("input(1x3x8x8) conv(-5,k=3)",
+     "'conv(-5,k=3)': the number of output channels must be a positive integer, got -5"),
+    ("input(1x3x8x8) conv(same,k=3)", "output channels must be a positive integer, got 'same'"),
+    ("input(1x3x8x8) conv(true,k=3)", "output channels must be a positive integer, got True"),
+    ("input(1x3x8x8) flatten linear(-5)", "output features must be a positive integer, got -5"),
+    ("input(1x3x8x8) adaptiveavgpool(0)", "'adaptiveavgpool(0)': the output size must be"),
+    ("input(1x3x8x8) adaptiveavgpool(2x2x2)", "or 2 of them joined by x, one per spatial"),
+    ("input(1x3) relu conv(4,k=1)", "needs (N, C, *spatial)"),
+    ("input(same) relu", "'input(same)': the input shape must be 2 to 32 sizes"),
+    ("input(1) relu", "'input(1)': the input shape must be 2 to 32 sizes"),
+    ("input(" + "x".join(["1"] * 33) + ") relu", "the input shape must be 2 to 32 sizes"),
+    ("input(1x3x8x8) input(1x3x8x8) relu", "gives the input shape twice"),
+    ("input(1x3x8x8) conv(4,k=0)", "'conv(4,k=0)' (layer 1): kernel_size=0 must be >= 1"),
+    ("input(1x3x8x8) conv(4,k=3,bias=5)", "bias=5 must be 0, 1, true or false"),
+    ("input(1x3x8x8) maxpool(2,ceil=same)", "ceil='same' must be 0, 1, true or false"),
+    ("input(1x3x8x8) conv(4,3,1,0,9)", "5 positional arguments; it takes at most 4"),
+    ("input(1x3x8x8) conv(4,3,k=3)", "k is given twice"),
+    ("input(1x3x8x8) conv(4,k=3,k=5)", "k= is given twice"),
+    ("input(1x3x8x8) relu(3)", "'relu(3)': 1 positional argument; it takes none"),
+    ("input(1x3x8x8) flatten(2)", "'flatten(2)': 1 positional argument; it takes none"),
+    ("input(1x3x8x8) conv(4,k=3,g=x)", "'conv(4,k=3,g=x)': 'x' is not a number"),
+    ("input(1x3x8x8) conv(4,k=3x)", "'conv(4,k=3x)': '3x' is not a number"),
+    ("input(1x3x8x8) conv(4,k=99999999999999999999)", "is too large: at most 2**63 - 1"),
+    ("input(1x3x8x8) maxpool(2,p=same)", "'maxpool(2,p=same)' (layer 1): padding='same'"),
+    ("input(1x3x8x8) conv(4,k=3)) relu", "cannot read the spec at ')' (token 3)"),
+])
+def test_nonsense_is_refused_naming_the_token(spec, message):
+    with pytest.raises(ValueError) as error:
+        summarize(spec)
+    assert message in str(error.value)

@@ -270,3 +270,43 @@ def test_the_core_never_imports_matplotlib():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("config", TRANSPOSED_CONFIGS)
+def test_zero_inserted_grid_is_the_recipe_built_at_its_final_size(config):
+    """The grid is built directly at its final size; it must equal the cheat sheet's recipe,
+    done here step by step: insert stride - 1 zeros, then pad each end by
+    dilation * (kernel - 1) - padding (plus output_padding at the end), cropping if negative."""
+    from npconv.padding import insert_zeros, pad_or_crop
+
+    _, story = viz.stories_for("conv_transpose", **config)
+    x, w = values_of(config)
+    ndim = x.ndim
+    per_dim = {name: np.broadcast_to(config.get(name, default), (ndim,)).tolist()
+               for name, default in (("stride", 1), ("output_padding", 0), ("dilation", 1))}
+    padding = config.get("padding", 0)
+    pairs = [(p, p) if isinstance(p, int) else tuple(p)
+             for p in (padding if isinstance(padding, tuple) else (padding,) * ndim)]
+    borders = [(d * (k - 1) - before, d * (k - 1) - after + extra)
+               for k, d, (before, after), extra in zip(w.shape, per_dim["dilation"], pairs,
+                                                       per_dim["output_padding"])]
+    stretched = insert_zeros(x[None, None], per_dim["stride"], axes=tuple(range(2, 2 + ndim)))
+    expected = pad_or_crop(stretched, borders)[0, 0]
+    assert np.array_equal(story.grid.reshape(expected.shape), expected)
+
+
+def test_a_huge_picture_is_refused_before_anything_is_built():
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="input_size=100000x100000: more than the 32"):
+            viz.stories_for("conv", (100_000, 100_000))
+        with pytest.raises(ValueError, match="the padded input would be 2000000005 cells"):
+            viz.stories_for("conv", (5,), padding=10 ** 9)
+        with pytest.raises(ValueError, match="the uncropped output would be 2000000003"):
+            viz.stories_for("conv_transpose", (3,), stride=10 ** 9)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 ** 20                                  # not one large array made

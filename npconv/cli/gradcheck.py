@@ -14,29 +14,31 @@ Example:
 import argparse
 
 from ..tools.gradcheck import METHODS, OPS, TOLERANCE, run_checks, worst_errors
-from .arguments import positive_int
+from .arguments import non_negative_int, positive_int
 
 NAME = "gradcheck"
 HELP = "finite-difference checks of every op and method on random configurations"
 
+MAX_TRIALS = 1000
+"""The most configurations per op and method (1000 take about a minute)."""
 
-def seed_int(text):
-    """An integer of at least 0 (NumPy's seeds are non-negative)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seed {text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"seed {text!r} must be an integer >= 0")
-    return value
+
+def trials_arg(text):
+    """A number of trials from 1 to :data:`MAX_TRIALS`."""
+    trials = positive_int(text)
+    if trials > MAX_TRIALS:
+        raise argparse.ArgumentTypeError(f"{trials} is more than the {MAX_TRIALS} trials "
+                                         f"checked at most (1000 take about a minute)")
+    return trials
 
 
 def add_arguments(parser):
     """``--seed``, ``--trials``, ``--op`` and ``--verbose``."""
-    parser.add_argument("--seed", type=seed_int, default=0,
+    parser.add_argument("--seed", type=non_negative_int, default=0,
                         help="random seed, >= 0 (default 0)")
-    parser.add_argument("--trials", type=positive_int, default=20,
-                        help="configurations per op and method (default 20)")
+    parser.add_argument("--trials", type=trials_arg, default=20,
+                        help=f"configurations per op and method, at most {MAX_TRIALS} "
+                             f"(default 20)")
     parser.add_argument("--op", action="append", choices=OPS,
                         help="check only this op (repeatable)")
     parser.add_argument("--verbose", action="store_true",

@@ -22,10 +22,11 @@ import sys
 
 from ..tools.calculator import conv_report, conv_transpose_report, pool_report
 from ..shapes import conv_output_size
-from .arguments import add_geometry_arguments, ints_arg, shape_arg
+from .arguments import add_geometry_arguments, integer, ints_arg, positive_int, shape_arg
 
 NAME = "shape"
 HELP = "the calculator: output shape, formula, parameters and 'same' padding of one layer"
+NAMES_PARAMETERS = True
 
 _OP = re.compile(r"^(conv|conv_transpose|max_pool|avg_pool)([123]d)?$")
 
@@ -36,17 +37,32 @@ def add_arguments(parser):
                                    "with 1d/2d/3d (conv2d, max_pool1d, ...)")
     parser.add_argument("--input", type=shape_arg, required=True, metavar="NxCx...",
                         help="input shape (N, C, *spatial), e.g. 1x3x32x32")
-    parser.add_argument("--out-channels", type=int, metavar="C_OUT",
+    parser.add_argument("--out-channels", type=positive_int, metavar="C_OUT",
                         help="output channels (conv and conv_transpose; required)")
     parser.add_argument("--kernel", type=ints_arg, required=True, metavar="K",
                         help="kernel size, e.g. 3 or 3x5")
     add_geometry_arguments(parser)
-    parser.add_argument("--groups", type=int, default=1, help="conv: default 1")
+    parser.add_argument("--groups", type=integer, default=1, help="conv: default 1")
     parser.add_argument("--no-bias", dest="bias", action="store_false",
                         help="conv: count no bias parameters")
     parser.add_argument("--target", type=ints_arg, metavar="SIZE",
                         help="conv_transpose: wanted output size; prints the output_padding "
                              "that reaches it")
+
+
+_OPTIONS = {                                   # option -> (dest, the value meaning "not given")
+    "--out-channels": ("out_channels", None), "--groups": ("groups", 1),
+    "--no-bias": ("bias", True), "--dilation": ("dilation", 1),
+    "--output-padding": ("output_padding", 0), "--target": ("target", None),
+    "--ceil-mode": ("ceil_mode", False), "--no-count-include-pad": ("count_include_pad", True),
+}
+_TAKES = {
+    "conv": {"--out-channels", "--groups", "--no-bias", "--dilation"},
+    "conv_transpose": {"--out-channels", "--groups", "--no-bias", "--dilation",
+                       "--output-padding", "--target"},
+    "max_pool": {"--dilation", "--ceil-mode"},
+    "avg_pool": {"--ceil-mode", "--no-count-include-pad"},
+}
 
 
 def report_for(args):
@@ -56,6 +72,10 @@ def report_for(args):
         raise ValueError(f"op {args.op!r} is not one of conv, conv_transpose, max_pool, "
                          f"avg_pool (optionally followed by 1d, 2d or 3d)")
     kind, rank = match.groups()
+    for option, (dest, unset) in _OPTIONS.items():
+        if getattr(args, dest) != unset and option not in _TAKES[kind]:
+            raise ValueError(f"{option} is not an option of {kind}; it takes "
+                             f"{', '.join(sorted(_TAKES[kind]))}")
     ndim = len(args.input) - 2
     if ndim < 1:
         raise ValueError(f"--input {_shape_text(args.input)} needs (N, C, *spatial): at least "
@@ -81,13 +101,13 @@ def report_for(args):
 
 
 def run(args):
-    """Print the report; exit status 2 if the layer has no valid output."""
+    """Print the report; exit status 2 (and one line on stderr) if the layer has no valid
+    output."""
     report = report_for(args)
     for line in format_report(report):
         print(line)
-    if report.problems:
-        for problem in report.problems:
-            print(f"npconv shape: error: {problem}", file=sys.stderr)
+    if report.problems:                        # one line on stderr, however many
+        print(f"npconv shape: error: {'; '.join(report.problems)}", file=sys.stderr)
         return 2
     return 0
 

@@ -20,8 +20,8 @@ Example:
 """
 
 from ..tools.networks import NETWORKS
-from ..tools.summary import format_summary, summarize
-from .arguments import shape_arg
+from ..tools.summary import MAX_SPEC_CHARS, format_summary, summarize
+from .arguments import input_errors, shape_arg
 
 NAME = "summary"
 HELP = "a whole network's table: output shape, parameters, jump and receptive field"
@@ -48,15 +48,12 @@ def run(args):
     if (args.spec is None) == (args.file is None):
         raise ValueError("give either a spec (or network name) or --file, not both or neither")
     if args.file is not None:
-        try:
-            with open(args.file, encoding="utf-8") as handle:
-                spec = handle.read()
-        except OSError as error:
-            raise ValueError(f"--file {args.file}: {error.strerror}") from None
+        spec = read_spec_file(args.file)
     else:
         spec = NETWORKS.get(args.spec, args.spec)
     try:
-        summary = summarize(spec, args.input)
+        with input_errors("the spec"):         # the spec is all input: no traceback for it
+            summary = summarize(spec, args.input)
     except ValueError as error:
         if args.file is None and args.spec not in NETWORKS and " " not in args.spec.strip():
             # One bare word that is no layer: most likely a network name we do not ship.
@@ -64,3 +61,27 @@ def run(args):
         raise
     print(format_summary(summary))
     return 0
+
+
+def read_spec_file(path):
+    """The spec in the file at ``path``: UTF-8 text of at most ``MAX_SPEC_CHARS`` characters.
+
+    Reads at most that many characters' worth of bytes, so a huge file (or ``/dev/zero``)
+    costs nothing; a binary or Latin-1 file gets a message naming the file and the problem.
+    """
+    limit = 4 * MAX_SPEC_CHARS                  # UTF-8 spends at most 4 bytes on a character
+    with input_errors(f"--file {path}"):
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"--file {path}: larger than {limit:,} bytes; a spec has at most "
+                         f"{MAX_SPEC_CHARS:,} characters")
+    nul = data.find(b"\0")
+    if nul >= 0:
+        raise ValueError(f"--file {path}: not a text file (byte {nul} is a NUL)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise ValueError(f"--file {path}: not UTF-8 text: byte 0x{data[error.start]:02x} on "
+                         f"line {line} ({error.reason}); save the spec as UTF-8") from None

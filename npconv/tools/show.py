@@ -31,25 +31,31 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import api
-from ..padding import insert_zeros, pad_or_crop
-from ..shapes import (
-    avg_pool_divisors,
-    int_tuple,
-    padding_pairs,
-    transposed_conv_as_conv_padding,
-    window,
-    window_reach,
+from ..viz.stories import (
+    INPUT,
+    INSERTED,
+    OVERHANG,
+    PADDING,
+    arithmetic,
+    check_size,
+    conv_story,
+    number_text,
+    pool_story,
+    refuse_foreign,
+    size_tuple,
+    transposed_as_conv_story,
 )
 
 __all__ = ["INPUT", "INSERTED", "OPS", "OUTSIDE", "PADDING", "Frame", "frames", "render"]
 
 OPS = ("conv", "max_pool", "avg_pool", "conv_transpose")
-INPUT, PADDING, INSERTED, OUTSIDE = 0, 1, 2, 3
-"""What a grid cell is: an input cell, padding, a zero inserted by a transposed
-convolution's stride, or beyond the padding (a ``ceil_mode`` overhang)."""
+OUTSIDE = OVERHANG
+"""What a grid cell is (the pictures' kinds, :mod:`npconv.viz.stories`): :data:`INPUT`,
+:data:`PADDING`, :data:`INSERTED` (a zero inserted by a transposed convolution's stride), or
+:data:`OUTSIDE`, beyond the padding (a ``ceil_mode`` overhang)."""
 
 _MAX_CELLS = 24
+"""The widest grid drawn, so that it fits a terminal."""
 _COLOURS = {"window": "\x1b[30;43m", "current": "\x1b[30;46m", "faint": "\x1b[2m",
             "reset": "\x1b[0m"}
 
@@ -61,7 +67,7 @@ class Frame(NamedTuple):
     """Position of this frame, from 0."""
     total: int
     out_index: tuple
-    """``(row, column)`` of the output cell being computed."""
+    """``(row, column)`` of the output cell being computed (``(column,)`` in 1-D)."""
     grid: np.ndarray
     """The 2-D grid the window moves over."""
     kinds: np.ndarray
@@ -73,14 +79,20 @@ class Frame(NamedTuple):
     caption: str
     """The current cell's arithmetic."""
     title: str
-    """What the grid is, e.g. ``"input (padded 7x7)"``."""
+    """What the grid is, e.g. ``"input 5x5 padded to 7x7"``."""
     kernel: object
-    """The (flipped, for transposed convolution) kernel, or ``None`` for pooling."""
+    """The kernel as applied (flipped, for transposed convolution), or ``None`` for pooling."""
+    kernel_label: str = "kernel"
+    """``"kernel"``, or ``"flipped kernel"`` for a transposed convolution."""
 
 
 def frames(op, size, kernel_size=3, stride=None, padding=0, dilation=1, output_padding=0,
            ceil_mode=False, count_include_pad=True):
     """All frames of ``op`` on a ``size`` input (one or two spatial dimensions).
+
+    The frames render the data of the pictures (:mod:`npconv.viz.stories`) on an input of
+    ``1, 2, 3, ...``, with a checkerboard kernel for conv and ``1, 2, 3, ...`` for
+    conv_transpose.
 
     Parameters
     ----------
@@ -89,7 +101,7 @@ def frames(op, size, kernel_size=3, stride=None, padding=0, dilation=1, output_p
         The spatial size of the input: ``(H, W)`` or ``(W,)``.
     kernel_size, stride, dilation, output_padding : int or tuple of int
         ``stride`` defaults to 1 for convolutions and to ``kernel_size`` for pooling.
-    padding : int, tuple of int, or tuple of (before, after) pairs
+    padding : int, tuple of int, tuple of (before, after) pairs, or (conv) "same"/"valid"
     ceil_mode, count_include_pad : bool
         Pooling only.
 
@@ -100,8 +112,9 @@ def frames(op, size, kernel_size=3, stride=None, padding=0, dilation=1, output_p
     Raises
     ------
     ValueError
-        If the configuration has no output (the core's message says why) or the grid
-        would be wider than 24 cells.
+        If the op refuses the configuration (the core's message says why), the op does not
+        take an argument given, or a grid would be wider than 24 cells (checked before
+        anything is built).
 
     Examples
     --------
@@ -116,125 +129,52 @@ def frames(op, size, kernel_size=3, stride=None, padding=0, dilation=1, output_p
     """
     if op not in OPS:
         raise ValueError(f"op={op!r} is not one of {', '.join(OPS)}")
-    size = (size,) if isinstance(size, int) else tuple(size)
-    ndim = len(size)
-    if ndim not in (1, 2):
-        raise ValueError(f"size={size} must have one or two spatial dimensions")
-    is_pool = op in ("max_pool", "avg_pool")
-    kernel_size = int_tuple(kernel_size, ndim, "kernel_size", minimum=1)
-    if stride is None:
-        stride = kernel_size if is_pool else 1
-    x = np.arange(1, int(np.prod(size)) + 1, dtype=np.float64).reshape(1, 1, *size)
-    weight = None
+    refuse_foreign(op, dilation=(dilation, 1), output_padding=(output_padding, 0),
+                   ceil_mode=(ceil_mode, False), count_include_pad=(count_include_pad, True))
+    size = size_tuple(size, "size")
+    kernel_size = size_tuple(kernel_size, "kernel_size", len(size))
+    check_size(size, "size=", _MAX_CELLS)
+    check_size(kernel_size, "kernel_size=", _MAX_CELLS)
+    x = np.arange(1, np.prod(size) + 1, dtype=np.float64).reshape(size)
+    kernel_label = "kernel"
     if op == "conv":
-        weight = np.indices(kernel_size).sum(axis=0) % 2 == 0
-        weight = weight.astype(np.float64).reshape(1, 1, *kernel_size)
-        out = api.conv(x, weight, stride=stride, padding=padding, dilation=dilation)
+        checkerboard = (np.indices(kernel_size).sum(axis=0) % 2 == 0).astype(np.float64)
+        story = conv_story(x, checkerboard, 1 if stride is None else stride, padding,
+                           dilation, max_side=_MAX_CELLS)
     elif op == "conv_transpose":
-        weight = np.arange(1, int(np.prod(kernel_size)) + 1, dtype=np.float64)
-        weight = weight.reshape(1, 1, *kernel_size)
-        out = api.conv_transpose(x, weight, stride=stride, padding=padding,
-                                 output_padding=output_padding, dilation=dilation)
-    elif op == "max_pool":
-        out = api.max_pool(x, kernel_size, stride, padding, dilation, ceil_mode)
+        weight = np.arange(1, np.prod(kernel_size) + 1, dtype=np.float64).reshape(kernel_size)
+        story = transposed_as_conv_story(x, weight, 1 if stride is None else stride, padding,
+                                         output_padding, dilation, max_side=_MAX_CELLS)
+        kernel_label = "flipped kernel"
     else:
-        if int_tuple(dilation, ndim, "dilation", minimum=1) != (1,) * ndim:
-            raise ValueError(f"dilation={dilation!r}: avg_pool takes no dilation")
-        out = api.avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad)
-    # The checks passed: normalise the geometry the same way for the picture.
-    stride = int_tuple(stride, ndim, "stride", minimum=1)
-    dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
-    pairs = padding_pairs(padding, ndim)
-    if op == "conv_transpose":
-        grid, kinds, kernel = _zero_inserted(x, weight, stride, pairs, output_padding,
-                                             dilation, ndim)
-        window_stride, label = (1,) * ndim, "zeros inserted, border added"
-    else:
-        grid, kinds = _padded(x, pairs, kernel_size, stride, dilation, out.shape[2:])
-        window_stride, kernel = stride, weight
-        label = "input padded" if (kinds == PADDING).any() else "input"
-    if max(grid.shape[2:]) > _MAX_CELLS:
-        raise ValueError(f"the grid would be {'x'.join(map(str, grid.shape[2:]))} cells; "
-                         f"keep each side at most {_MAX_CELLS} so that it fits a terminal")
-    divisors = None
-    if op == "avg_pool":
-        divisors = avg_pool_divisors(size, kernel_size, stride, pairs, out.shape[2:],
-                                     count_include_pad)
-    title = f"{label} {'x'.join(map(str, grid.shape[2:]))}"
-    if (kinds == OUTSIDE).any():
-        title += " (~ overhang: ceil_mode)"
-    plane, kinds, result = grid[0, 0], kinds[0, 0], out[0, 0]
-    kernel = None if kernel is None else kernel[0, 0]
-    if ndim == 1:                                     # draw one row
-        plane, kinds, result = plane[None], kinds[None], result[None]
-        kernel = None if kernel is None else kernel[None]
-        divisors = None if divisors is None else divisors[None]
-        kernel_size, window_stride, dilation = ((1,) + kernel_size, (1,) + window_stride,
-                                                (1,) + dilation)
+        story = pool_story(op.split("_")[0], x, kernel_size, stride, padding, dilation,
+                           ceil_mode, count_include_pad, max_side=_MAX_CELLS)
+    title = _title(op, size, story)
+    kernel = None if op in ("max_pool", "avg_pool") else story.kernel
     movie = []
-    cells = list(np.ndindex(*result.shape))
-    shown = np.full(result.shape, np.nan)
-    for number, (i, j) in enumerate(cells):
-        taps_at = window((i, j), kernel_size, window_stride, dilation)
-        in_window = np.zeros(plane.shape, dtype=bool)
-        in_window[taps_at] = True
-        shown[i, j] = result[i, j]
-        taps = plane[taps_at]
-        tap_kinds = kinds[taps_at]
-        name = f"out[{i}, {j}]" if ndim == 2 else f"out[{j}]"
-        caption = _caption(op, name, taps, tap_kinds, kernel, result[i, j],
-                           None if divisors is None else divisors[i, j])
-        movie.append(Frame(number, len(cells), (i, j) if ndim == 2 else (j,), plane, kinds,
-                           in_window, shown.copy(), caption, title, kernel))
+    for number, step in enumerate(story.steps):
+        in_window = np.zeros(story.grid.shape, dtype=bool)
+        in_window[np.ix_(step.rows, step.cols)] = True
+        movie.append(Frame(number, len(story.steps), step.index[2 - len(size):], story.grid,
+                           story.kinds, in_window, story.output_after(number),
+                           arithmetic(story, step), title, kernel, kernel_label))
     return movie
 
 
-def _padded(x, pairs, kernel_size, stride, dilation, out_size):
-    """The input with its padding, extended by any ceil_mode overhang; and the cell kinds."""
-    widths = []
-    for (before, after), n, k, s, d, o in zip(pairs, x.shape[2:], kernel_size, stride,
-                                              dilation, out_size):
-        reach = window_reach(o, k, s, d)
-        widths.append((before, max(after, reach - before - n)))
-    grid = np.pad(x, [(0, 0), (0, 0), *widths])
-    kinds = np.full(grid.shape, OUTSIDE)
-    inside_padding = tuple(slice(None) for _ in range(2)) + tuple(
-        slice(0, before + n + after) for (before, after), n in zip(pairs, x.shape[2:]))
-    kinds[inside_padding] = PADDING
-    kinds[tuple(slice(None) for _ in range(2)) + tuple(
-        slice(before, before + n) for (before, _), n in zip(pairs, x.shape[2:]))] = INPUT
-    return grid, kinds
-
-
-def _zero_inserted(x, weight, stride, pairs, output_padding, dilation, ndim):
-    """Transposed conv as a plain conv: zeros inserted, a border added, the kernel flipped."""
-    output_padding = int_tuple(output_padding, ndim, "output_padding", minimum=0)
-    axes = tuple(range(2, 2 + ndim))
-    spread = insert_zeros(x, stride, axes)
-    kinds = insert_zeros(np.ones_like(x), stride, axes)          # 1 where input cells are
-    borders = [transposed_conv_as_conv_padding(k, pair, op, d)
-               for pair, k, d, op in zip(pairs, weight.shape[2:], dilation, output_padding)]
-    # a negative border crops (padding larger than the kernel span)
-    grid = pad_or_crop(spread, borders)
-    kind_grid = pad_or_crop(np.where(kinds == 1, INPUT, INSERTED), borders, PADDING)
-    flipped = weight[(slice(None), slice(None)) + (slice(None, None, -1),) * ndim]
-    return grid, kind_grid, flipped
-
-
-def _fmt(value):
-    return str(int(value)) if float(value).is_integer() else f"{value:.2f}".rstrip("0")
-
-
-def _caption(op, name, taps, tap_kinds, kernel, value, divisor):
-    """The arithmetic of one output cell, from its window."""
-    if op in ("conv", "conv_transpose"):
-        terms = " + ".join(f"{_fmt(a)}*{_fmt(b)}" for a, b in zip(taps.ravel(), kernel.ravel()))
-        return f"{name} = {terms} = {_fmt(value)}"
-    real = taps[tap_kinds == INPUT]
-    listed = ", ".join(_fmt(v) for v in real)
-    if op == "max_pool":
-        return f"{name} = max({listed}) = {_fmt(value)}"
-    return (f"{name} = ({' + '.join(_fmt(v) for v in real)}) / {divisor} = {_fmt(value)}")
+def _title(op, size, story):
+    """What the grid is: the input, padded to what, with what overhang."""
+    input_text = "x".join(map(str, size))
+    grid_text = "x".join(map(str, story.grid.shape[2 - len(size):]))
+    if op == "conv_transpose":
+        return f"input {input_text}, zeros inserted, border added: {grid_text}"
+    title = f"input {input_text}"
+    padded = story.kinds != OVERHANG
+    if (story.kinds == PADDING).any():
+        rows, cols = padded.any(axis=1).sum(), padded.any(axis=0).sum()
+        title += f" padded to {'x'.join(map(str, (rows, cols)[2 - len(size):]))}"
+    if not padded.all():
+        title += ", ~ ceil_mode overhang"
+    return title
 
 
 def render(frame, color=False):
@@ -256,10 +196,10 @@ def render(frame, color=False):
     """
     plane, kinds = frame.grid, frame.kinds
     padding_symbol = "0" if frame.kernel is not None else "."      # conv pads with zeros
-    symbols = np.array([[_fmt(v) if k in (INPUT, INSERTED) else
+    symbols = np.array([[number_text(v) if k in (INPUT, INSERTED) else
                          (padding_symbol if k == PADDING else "~")
                          for v, k in zip(row, kind_row)] for row, kind_row in zip(plane, kinds)])
-    outputs = np.array([["_" if np.isnan(v) else _fmt(v) for v in row] for row in frame.output])
+    outputs = np.array([["_" if np.isnan(v) else number_text(v) for v in row] for row in frame.output])
     width = max(len(s) for s in [*symbols.ravel(), *outputs.ravel()])
     current = np.zeros(frame.output.shape, dtype=bool)
     current[frame.out_index if len(frame.out_index) == 2 else (0, frame.out_index[0])] = True
@@ -287,8 +227,9 @@ def render(frame, color=False):
     lines.append(frame.caption)
     footer = f"frame {frame.number + 1} of {frame.total}"
     if frame.kernel is not None:
-        rows = " ".join("[" + " ".join(_fmt(v) for v in row) + "]" for row in frame.kernel)
-        footer += f"; kernel [{rows}]" if frame.kernel.shape[0] > 1 else f"; kernel {rows}"
+        rows = " ".join("[" + " ".join(number_text(v) for v in row) + "]" for row in frame.kernel)
+        footer += (f"; {frame.kernel_label} [{rows}]" if frame.kernel.shape[0] > 1
+                   else f"; {frame.kernel_label} {rows}")
     lines.append(footer)
     return "\n".join(lines)
 

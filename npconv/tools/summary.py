@@ -19,9 +19,12 @@ spec, one token per layer, separated by spaces or newlines (``#`` starts a comme
 - ``flatten``: ``(N, C, *spatial) -> (N, C * prod(spatial))``;
 - ``linear(out_features, bias=1)``: acts on the last axis (also ``fc``).
 
-Sizes with several values are joined by ``x`` (``k=3x5``).  The long PyTorch names work as
-keys too (``kernel_size``, ``stride``, ``padding``, ``dilation``, ``groups``,
-``output_padding``).
+Sizes with several values are joined by ``x`` (``k=3x5``), a padding may be
+``before:after`` pairs (``p=0:1x1:1``), and flags (``bias``, ``ceil``) are ``0``, ``1``,
+``true`` or ``false``.  The long PyTorch names work as keys too (``kernel_size``,
+``stride``, ``padding``, ``dilation``, ``groups``, ``output_padding``, ``ceil_mode``).
+Integers are at most ``2**63 - 1``, an input shape has at most :data:`MAX_SIZES` sizes, and
+a spec at most :data:`MAX_SPEC_CHARS` characters.
 
 The *jump* of a layer is the distance, in input cells, between two neighbouring cells of
 its output (the product of the strides so far); its *receptive field* is how many input
@@ -48,7 +51,14 @@ from typing import NamedTuple
 from .calculator import conv_report, conv_transpose_report, pool_report
 from ..shapes import adaptive_pool_widest_window, receptive_field
 
-__all__ = ["Layer", "Row", "Summary", "format_summary", "parse_spec", "summarize"]
+__all__ = ["MAX_SIZES", "MAX_SPEC_CHARS", "Layer", "Row", "Summary", "format_summary",
+           "parse_spec", "summarize"]
+
+MAX_SPEC_CHARS = 1_000_000
+"""The longest spec read: a million characters, some 100,000 layers."""
+MAX_SIZES = 32
+"""The most sizes an input shape may have: N, C and 30 spatial dimensions."""
+_LARGEST = 2 ** 63 - 1
 
 
 class Layer(NamedTuple):
@@ -102,26 +112,50 @@ _KINDS = {
 }
 _LONG_NAMES = {"kernel_size": "k", "stride": "s", "padding": "p", "dilation": "d",
                "groups": "g", "output_padding": "op", "ceil_mode": "ceil"}
-_TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(\(([^()]*)\))?")
+_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*(\(([^()]*)\))?")
+_SPACE = re.compile(r"\s*")
+_WORD = re.compile(r"\S*")
 _RANK = re.compile(r"^(.*?)([123])d$")
+_DECIMAL = re.compile(r"[+-]?[0-9]+")
+_POSITIONAL = {"conv": ("out_channels", "k", "s", "p"), "conv_transpose": ("out_channels", "k",
+               "s", "p"), "max_pool": ("k", "s", "p"), "avg_pool": ("k", "s", "p"),
+               "adaptive_avg_pool": ("size",), "linear": ("out_features",), "activation": (),
+               "batch_norm": (), "flatten": ()}
+"""Per kind, what its positional arguments are, in order (``input`` takes its sizes)."""
+
+
+def _short(text, limit=60):
+    return text if len(text) <= limit else f"{text[:limit * 2 // 3]}...{text[-limit // 3:]}"
 
 
 def _value(text, token):
+    """One argument of a token: a flag, a padding string, an int, sizes, or padding pairs."""
     text = text.strip()
     if text.lower() in ("true", "false"):
         return text.lower() == "true"
     if text in ("same", "valid"):
         return text
-    try:
-        parts = tuple(int(part) for part in re.split(r"[x:]", text))
-    except ValueError:
-        raise ValueError(f"{token!r}: {text!r} is not a number, sizes like 3x5, "
-                         f"'same' or 'valid'") from None
-    return parts[0] if len(parts) == 1 else parts
+    parts = [part.split(":") for part in text.split("x")]
+    if not all(1 <= len(part) <= 2 and all(_DECIMAL.fullmatch(side.strip()) for side in part)
+               for part in parts):
+        raise ValueError(f"{_short(token)!r}: {_short(text)!r} is not a number, sizes like "
+                         f"3x5, pairs like 0:1, a flag (0, 1, true, false), 'same' or 'valid'")
+    digits = len(str(_LARGEST))                 # a longer number is too large: never parsed
+    if any(len(side.strip().lstrip("+-").lstrip("0")) > digits or abs(int(side)) > _LARGEST
+           for part in parts for side in part):
+        raise ValueError(f"{_short(token)!r}: {_short(text)!r} is too large: at most "
+                         f"2**63 - 1")
+    numbers = [[int(side) for side in part] for part in parts]
+    if ":" in text:                             # before:after pairs, one per dimension
+        return tuple(tuple(part * (3 - len(part))) for part in numbers)
+    values = tuple(part[0] for part in numbers)
+    return values[0] if len(values) == 1 else values
 
 
 def parse_spec(text):
     """Parse a spec into its input shape (or ``None``) and its :class:`Layer` s.
+
+    The work is linear in the spec's length, which is at most :data:`MAX_SPEC_CHARS`.
 
     Raises
     ------
@@ -138,15 +172,21 @@ def parse_spec(text):
     ...
     ValueError: unknown layer 'pool(2)' (token 2); expected one of conv, conv_transpose, ...
     """
+    if len(text) > MAX_SPEC_CHARS:
+        raise ValueError(f"the spec has {len(text):,} characters; at most {MAX_SPEC_CHARS:,} "
+                         f"are read")
     text = re.sub(r"#[^\n]*", " ", text)
-    position, input_shape, layers = 0, None, []
-    while text[position:].strip():
+    input_shape, layers = None, []
+    position = _SPACE.match(text).end()
+    number = 0
+    while position < len(text):
+        number += 1
         match = _TOKEN.match(text, position)
         if match is None:
-            rest = text[position:].strip().split()[0]
-            raise ValueError(f"cannot read the spec at {rest!r}: expected a layer like "
-                             f"conv(64,k=3,p=1), relu or maxpool(2)")
-        position = match.end()
+            rest = _WORD.match(text, position).group(0)
+            raise ValueError(f"cannot read the spec at {_short(rest)!r} (token {number}): "
+                             f"expected a layer like conv(64,k=3,p=1), relu or maxpool(2)")
+        position = _SPACE.match(text, match.end()).end()
         name, arguments = match.group(1), match.group(3)
         token = match.group(0).strip()
         rank_match = _RANK.match(name.lower())
@@ -157,29 +197,60 @@ def parse_spec(text):
             known = ("conv, conv_transpose, convT, deconv, maxpool, avgpool, adaptiveavgpool, "
                      "relu, lrelu, tanh, sigmoid, gelu, softmax, dropout, bn, flatten, linear, "
                      "fc, input")
-            raise ValueError(f"unknown layer {token!r} (token {len(layers) + 1}); expected "
+            raise ValueError(f"unknown layer {_short(token)!r} (token {number}); expected "
                              f"one of {known}")
-        args, options = [], {}
-        for part in (arguments or "").split(","):
-            if not part.strip():
-                continue
-            if "=" in part:
-                key, value = part.split("=", 1)
-                key = key.strip()
-                options[_LONG_NAMES.get(key, key)] = _value(value, token)
-            else:
-                if options:
-                    raise ValueError(f"{token!r}: positional argument {part.strip()!r} "
-                                     f"after a keyword argument")
-                args.append(_value(part, token))
+        args, options = _arguments(arguments, token, kind)
         if kind == "input":
-            if len(args) == 1 and isinstance(args[0], tuple):
-                input_shape = args[0]
-            else:
-                input_shape = tuple(args)
+            if input_shape is not None:
+                raise ValueError(f"{_short(token)!r} (token {number}): the spec gives the "
+                                 f"input shape twice")
+            input_shape = _input_shape(args, token)
             continue
         layers.append(Layer(kind, token, rank, tuple(args), options))
     return input_shape, layers
+
+
+def _arguments(arguments, token, kind):
+    """A token's positional arguments and keyword options, checked against its kind."""
+    args, options = [], {}
+    for part in (arguments or "").split(","):
+        if not part.strip():
+            continue
+        if "=" in part:
+            key, value = part.split("=", 1)
+            key = _LONG_NAMES.get(key.strip(), key.strip())
+            if key in options:
+                raise ValueError(f"{_short(token)!r}: {key}= is given twice")
+            options[key] = _value(value, token)
+        else:
+            if options:
+                raise ValueError(f"{_short(token)!r}: positional argument "
+                                 f"{_short(part.strip())!r} after a keyword argument")
+            args.append(_value(part, token))
+    names = _POSITIONAL.get(kind, ())
+    if kind != "input" and len(args) > len(names):
+        takes = f"at most {len(names)} ({', '.join(names)})" if names else "none"
+        raise ValueError(f"{_short(token)!r}: {len(args)} positional argument"
+                         f"{'s' if len(args) > 1 else ''}; it takes {takes}")
+    for name in names[:len(args)]:
+        if name in options:
+            raise ValueError(f"{_short(token)!r}: {name} is given twice, by position and as "
+                             f"{name}=")
+    return args, options
+
+
+def _input_shape(args, token):
+    """The sizes of an ``input(...)`` token: N, C (or features) and any spatial sizes."""
+    shape = args[0] if len(args) == 1 and isinstance(args[0], tuple) else tuple(args)
+    if (not 2 <= len(shape) <= MAX_SIZES
+            or not all(_is_int(n) and n >= 1 for n in shape)):
+        raise ValueError(f"{_short(token)!r}: the input shape must be 2 to {MAX_SIZES} sizes "
+                         f">= 1 joined by x, like 1x3x32x32 (N, C, *spatial) or 1x784")
+    return shape
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _option(layer, key, position, default, required=False):
@@ -188,15 +259,35 @@ def _option(layer, key, position, default, required=False):
     if position is not None and len(layer.args) > position:
         return layer.args[position]
     if required:
-        raise ValueError(f"{layer.text!r} needs {key}= (or it as argument {position + 1})")
+        raise ValueError(f"{_short(layer.text)!r} needs {key}= (or it as argument "
+                         f"{position + 1})")
     return default
+
+
+def _count(layer, key, position, what):
+    """A count the layer needs (output channels, features): a positive int."""
+    value = _option(layer, key, position, None, required=True)
+    if not _is_int(value) or value < 1:
+        raise ValueError(f"{_short(layer.text)!r}: {what} must be a positive integer, got "
+                         f"{value!r}")
+    return value
+
+
+def _flag(layer, key, default):
+    """A yes/no option: 0, 1, true or false."""
+    value = _option(layer, key, None, default)
+    if value not in (0, 1):                       # True and False are 1 and 0
+        raise ValueError(f"{_short(layer.text)!r}: {key}={value!r} must be 0, 1, true or "
+                         f"false")
+    return bool(value)
 
 
 def _check_options(layer, allowed):
     unknown = set(layer.options) - set(allowed)
     if unknown:
-        raise ValueError(f"{layer.text!r}: unknown option(s) {', '.join(sorted(unknown))}; "
-                         f"this layer takes {', '.join(allowed) or 'none'}")
+        raise ValueError(f"{_short(layer.text)!r}: unknown option(s) "
+                         f"{', '.join(sorted(unknown))}; this layer takes "
+                         f"{', '.join(allowed) or 'none'}")
 
 
 def _fraction_text(values):
@@ -209,17 +300,19 @@ def _layer_output(layer, shape):
     """Output shape, parameter count and per-dimension (kernel, stride, dilation) triples."""
     ndim = len(shape) - 2
     if layer.rank is not None and layer.rank != ndim:
-        raise ValueError(f"{layer.text!r} needs a {layer.rank}-d input (N, C and {layer.rank} "
-                         f"spatial sizes), got shape {shape}")
+        raise ValueError(f"{_short(layer.text)!r} needs a {layer.rank}-d input (N, C and "
+                         f"{layer.rank} spatial sizes), got shape {shape}")
     if layer.kind in ("conv", "conv_transpose"):
         allowed = ["k", "s", "p", "d", "g", "bias"] + (["op"] if layer.kind != "conv" else [])
         _check_options(layer, allowed)
-        out_channels = _option(layer, "out_channels", 0, None, required=True)
+        out_channels = _count(layer, "out_channels", 0, "the number of output channels")
         kernel = _option(layer, "k", 1, None, required=True)
         common = {"kernel_size": kernel, "stride": _option(layer, "s", 2, 1),
                   "padding": _option(layer, "p", 3, 0), "dilation": _option(layer, "d", None, 1),
-                  "groups": _option(layer, "g", None, 1),
-                  "bias": bool(_option(layer, "bias", None, True))}
+                  "groups": _option(layer, "g", None, 1), "bias": _flag(layer, "bias", True)}
+        if not _is_int(common["groups"]):
+            raise ValueError(f"{_short(layer.text)!r}: g={common['groups']!r} must be an "
+                             f"integer")
         if layer.kind == "conv":
             report = conv_report(shape, out_channels, **common)
         else:
@@ -231,16 +324,17 @@ def _layer_output(layer, shape):
                                              ["count_include_pad"])
         _check_options(layer, allowed)
         extra = ({"dilation": _option(layer, "d", None, 1)} if layer.kind == "max_pool" else
-                 {"count_include_pad": bool(_option(layer, "count_include_pad", None, True))})
+                 {"count_include_pad": _flag(layer, "count_include_pad", True)})
         report = pool_report(layer.kind.split("_")[0], shape,
                              _option(layer, "k", 0, None, required=True),
                              _option(layer, "s", 1, None), _option(layer, "p", 2, 0),
-                             ceil_mode=bool(_option(layer, "ceil", None, False)), **extra)
+                             ceil_mode=_flag(layer, "ceil", False), **extra)
     else:
         report = None
     if report is not None:
         if report.problems:
-            raise ValueError(f"{layer.text!r} on input {shape}: " + "; ".join(report.problems))
+            raise ValueError(f"{_short(layer.text)!r} on input {shape}: "
+                             + "; ".join(report.problems))
         if layer.kind == "conv_transpose":      # zero insertion (stride 1/s), then a conv
             triples = [[(1, Fraction(1, dim.stride), 1), (dim.kernel_size, 1, dim.dilation)]
                        for dim in report.dimensions]
@@ -249,14 +343,20 @@ def _layer_output(layer, shape):
                        for dim in report.dimensions]
         return report.output_shape, report.parameters, triples
     if layer.kind == "adaptive_avg_pool":
-        _check_options(layer, [])
+        _check_options(layer, ["size"])
         size = _option(layer, "size", 0, None, required=True)
         sizes = size if isinstance(size, tuple) else (size,) * ndim
-        triples = []
-        for n, out in zip(shape[2:], sizes):
-            widest = adaptive_pool_widest_window(n, out)
-            triples.append([(widest, Fraction(n, out), 1)])
+        if len(sizes) != ndim or not all(_is_int(out) and out >= 1 for out in sizes):
+            raise ValueError(f"{_short(layer.text)!r}: the output size must be one integer "
+                             f">= 1 or {ndim} of them joined by x, one per spatial dimension "
+                             f"of the input {shape}")
+        # Each output cell averages a window of about n / out cells, moving n / out cells
+        # at a time: a stride of n / out (a fraction), and the widest window as the kernel.
+        triples = [[(adaptive_pool_widest_window(n, out), Fraction(n, out), 1)]
+                   for n, out in zip(shape[2:], sizes)]
         return (*shape[:2], *sizes), 0, triples
+    if layer.kind in ("activation", "batch_norm", "flatten"):
+        _check_options(layer, [])
     if layer.kind == "activation":
         return shape, 0, [[(1, 1, 1)]] * ndim
     if layer.kind == "batch_norm":
@@ -264,11 +364,11 @@ def _layer_output(layer, shape):
     if layer.kind == "flatten":
         return (shape[0], math.prod(shape[1:])), 0, None
     if layer.kind == "linear":
-        _check_options(layer, ["bias"])
-        features = _option(layer, "out_features", 0, None, required=True)
-        bias = bool(_option(layer, "bias", None, True))
+        _check_options(layer, ["out_features", "bias"])
+        features = _count(layer, "out_features", 0, "the number of output features")
+        bias = _flag(layer, "bias", True)
         return (*shape[:-1], features), shape[-1] * features + (features if bias else 0), None
-    raise ValueError(f"{layer.text!r}: unknown layer kind {layer.kind!r}")
+    raise ValueError(f"{_short(layer.text)!r}: unknown layer kind {layer.kind!r}")
 
 
 def summarize(spec, input_shape=None):
@@ -304,30 +404,42 @@ def summarize(spec, input_shape=None):
         raise ValueError("no input shape: start the spec with input(NxCxHxW) or give "
                          "input_shape (npconv summary --input)")
     shape = tuple(int(v) for v in shape)
-    if len(shape) < 2 or any(v < 1 for v in shape):
-        raise ValueError(f"input shape {shape} must be (N, C, *spatial) with sizes >= 1")
+    if not 2 <= len(shape) <= MAX_SIZES or any(v < 1 for v in shape):
+        raise ValueError(f"input shape {shape} must be (N, C, *spatial) with sizes >= 1, "
+                         f"2 to {MAX_SIZES} of them")
     if not layers:
         raise ValueError("the spec has no layers")
-    history = [[] for _ in shape[2:]]          # per dimension: (kernel, stride, dilation)
-    spatial = True
+    # Per dimension, the receptive field and jump so far; each layer's own (field, jump)
+    # composes onto them: field + jump * (its field - 1), jump * its jump.
+    so_far = [(1, 1) for _ in shape[2:]]
+    unseen = "-" if len(shape) < 3 else "all"   # after flatten every cell sees everything
+    spatial = len(shape) > 2
     rows, total = [], 0
     for index, layer in enumerate(layers, start=1):
         if len(shape) < 3 and layer.kind in ("conv", "conv_transpose", "max_pool", "avg_pool",
                                              "adaptive_avg_pool"):
-            raise ValueError(f"{layer.text!r} (layer {index}) needs (N, C, *spatial), got "
-                             f"shape {shape}")
-        shape, parameters, triples = _layer_output(layer, shape)
+            raise ValueError(f"{_short(layer.text)!r} (layer {index}) needs (N, C, *spatial), "
+                             f"got shape {shape}")
+        try:
+            shape, parameters, triples = _layer_output(layer, shape)
+        except (ValueError, TypeError) as error:
+            message = str(error)
+            if not message.startswith(repr(_short(layer.text))):
+                message = f"{_short(layer.text)!r} (layer {index}): {message}"
+            raise ValueError(message) from None
         total += parameters
         if triples is None:
             spatial = False
         if spatial:
             for dim, extra in enumerate(triples):
-                history[dim].extend(extra)
-            fields, jumps = zip(*(receptive_field(dim_history) for dim_history in history))
+                field, jump = so_far[dim]
+                layer_field, layer_jump = receptive_field(extra)
+                so_far[dim] = (field + jump * (layer_field - 1), jump * layer_jump)
+            fields, jumps = zip(*so_far)
             rows.append(Row(index, layer.text, shape, parameters, _fraction_text(jumps),
                             _fraction_text(fields)))
         else:
-            rows.append(Row(index, layer.text, shape, parameters, "-", "all"))
+            rows.append(Row(index, layer.text, shape, parameters, "-", unseen))
     return Summary(tuple(int(v) for v in (input_shape or parsed_shape)), tuple(rows), total,
                    shape)
 

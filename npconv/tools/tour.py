@@ -156,8 +156,10 @@ def padding():
 
     Examples
     --------
-    >>> [m.arrays[0][1].shape for m in padding().body if isinstance(m, Matrices)]
-    [(5, 5), (7, 7), (5, 8)]
+    >>> [[label for label, _ in m.arrays] for m in padding().body if isinstance(m, Matrices)]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [['input 5x5', 'kernel 3x3', 'valid output 3x3'], ['padded input 7x7', 'same output 5x5'],
+     ['input padded by (0, 0), (1, 2) for a 1x4 kernel']]
     """
     x = _image(np.arange(1, 26).reshape(5, 5))
     w = _image(np.ones((3, 3)))
@@ -168,13 +170,16 @@ def padding():
     even = _image(np.ones((1, 4)))
     even_pairs = tuple(same_padding(n, k) for n, k in zip(x.shape[2:], even.shape[2:]))
     body = (
+        "A 3x3 kernel of ones: each output cell is the sum of the 3x3 window under it.",
         "'Valid' adds nothing: the kernel must fit inside, so the output shrinks by",
         f"kernel - 1: 5x5 -> {valid.shape[2]}x{valid.shape[3]}.",
-        Matrices((("input 5x5", _plane(x)), ("valid: 3x3 sums", _plane(valid)))),
+        Matrices((("input 5x5", _plane(x)), ("kernel 3x3", _plane(w)),
+                  (f"valid output {valid.shape[2]}x{valid.shape[3]}", _plane(valid)))),
         (f"'Same' adds a zero border so the output keeps the input's size: (before, after) "
         f"= {pairs[0]}"),
         f"along each dimension, 5x5 -> {same.shape[2]}x{same.shape[3]}.  The zeros went here:",
-        Matrices((("padded input 7x7", _plane(x_padded)), ("same: 3x3 sums", _plane(same)))),
+        Matrices((("padded input 7x7", _plane(x_padded)),
+                  (f"same output {same.shape[2]}x{same.shape[3]}", _plane(same)))),
         (f"An even kernel (1x4) needs an odd total of 3 zeros per row: padding "
         f"{even_pairs[1]},"),
         "the extra zero after (TensorFlow's SAME_UPPER, PyTorch's padding='same').",

@@ -1,4 +1,4 @@
-"""Pictures of every op, drawn from the real computation (``pip install "npconv[viz]"``).
+"""Pictures of every op, drawn from the real computation (``pip install -e ".[viz]"``).
 
 :func:`stories_for` computes what a picture shows, with NumPy alone and from the public ops:
 the windows, the values that fill the output, the scatter steps of a transposed convolution
@@ -17,11 +17,12 @@ Examples
 
 import numpy as np
 
-from .stories import (ConvStory, PoolStory, ScatterStory, Step, conv_story, pool_story,
-                      sample_values, scatter_story, transposed_as_conv_story)
+from .stories import (MAX_SIDE, ConvStory, PoolStory, ScatterStory, Step, check_size,
+                      conv_story, pool_story, refuse_foreign, sample_values, scatter_story,
+                      size_tuple, transposed_as_conv_story)
 
 __all__ = [
-    "OPS", "VIEWS", "stories_for", "animate",
+    "OPS", "VIEWS", "MAX_SIDE", "stories_for", "animate",
     "Step", "ConvStory", "PoolStory", "ScatterStory",
     "conv_story", "pool_story", "scatter_story", "transposed_as_conv_story", "sample_values",
 ]
@@ -58,22 +59,32 @@ def stories_for(op, input_size=None, kernel_size=3, stride=None, padding=0, dila
     Returns
     -------
     list of stories, one per row of the picture
+
+    Raises
+    ------
+    ValueError
+        The op's own message for a configuration it refuses, or a grid (the input, the
+        kernel, the padded or zero-inserted input, the uncropped output) with more than
+        :data:`MAX_SIDE` cells on a side; both are checked before any such array is made.
     """
     if op not in OPS:
         raise ValueError(f"op={op!r} is not one of {OPS}")
     if view not in VIEWS:
         raise ValueError(f"view={view!r} is not one of {VIEWS}")
-    _refuse_foreign(op, dilation=(dilation, 1), output_padding=(output_padding, 0),
-                    ceil_mode=(ceil_mode, False), count_include_pad=(count_include_pad, True),
-                    view=(view, "both"))
+    refuse_foreign(op, dilation=(dilation, 1), output_padding=(output_padding, 0),
+                   ceil_mode=(ceil_mode, False), count_include_pad=(count_include_pad, True),
+                   view=(view, "both"))
     if input is not None:
         input_size = tuple(int(n) for n in np.shape(input))
     elif input_size is None:
         raise ValueError("give input_size, or the input values themselves as input=")
     if kernel is not None:
         kernel_size = tuple(int(n) for n in np.shape(kernel))
-    input_size = _size_tuple(input_size, "input_size")
-    kernel_size = _size_tuple(kernel_size, "kernel_size", len(input_size))
+    input_size = size_tuple(input_size, "input_size")
+    kernel_size = size_tuple(kernel_size, "kernel_size", len(input_size))
+    # Before any array of these sizes is made: each story checks its grids the same way.
+    check_size(input_size, "input_size=")
+    check_size(kernel_size, "kernel_size=")
     if input is None:
         input = sample_values(input_size, seed, high=10 if op == "max_pool" else 4)
     if op in ("max_pool", "avg_pool"):
@@ -108,34 +119,3 @@ def animate(op, input_size, output, kernel_size=3, *, frame=None, grid=False, nu
     return draw.save(stories, output, frame=frame, grid=grid, numbers=numbers, fps=fps,
                      max_frames=max_frames)
 
-
-def _size_tuple(value, name, ndim=None):
-    sizes = (value,) if isinstance(value, int) else tuple(value)
-    if not sizes or not all(isinstance(n, int) and n >= 1 for n in sizes):
-        raise ValueError(f"{name}={value!r} must be one positive int or a tuple of them")
-    if ndim is not None:
-        if len(sizes) == 1:
-            sizes = sizes * ndim
-        elif len(sizes) != ndim:
-            raise ValueError(f"{name}={value!r} must have {ndim} entries, one per spatial "
-                             f"dimension of the input")
-    if len(sizes) > 2:
-        raise ValueError(f"{name}={value!r}: pictures are drawn for 1-D and 2-D inputs, got "
-                         f"{len(sizes)} dimensions")
-    return sizes
-
-
-_TAKES = {
-    "conv": {"dilation"},
-    "conv_transpose": {"dilation", "output_padding", "view"},
-    "max_pool": {"dilation", "ceil_mode"},
-    "avg_pool": {"ceil_mode", "count_include_pad"},
-}
-
-
-def _refuse_foreign(op, **given):
-    """Raise if an argument that ``op`` does not have was set to a non-default value."""
-    for name, (value, default) in given.items():
-        values = value if isinstance(value, (tuple, list)) else (value,)
-        if name not in _TAKES[op] and any(v != default for v in values):
-            raise ValueError(f"{op} takes no {name} (got {name}={value!r})")

@@ -14,12 +14,12 @@ import math
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.collections import PatchCollection
+from matplotlib.collections import PolyCollection
 from matplotlib.patches import Rectangle
 from PIL import Image
 
 from .stories import (CROPPED, EXTRA, INPUT, INSERTED, OVERHANG, PADDING, PoolStory,
-                      ScatterStory)
+                      ScatterStory, arithmetic)
 
 __all__ = ["render_frames", "save", "frame_count", "NUMBERS_UP_TO"]
 
@@ -29,6 +29,7 @@ NUMBERS_UP_TO = 14          # grids wider or taller than this are drawn without 
 GAP = 1.6                   # cells between two grids
 MIN_WIDTH = 19              # cells: room for the formula lines
 LABEL_ROOM = 1.0            # cells above a row that names the way it is drawn
+SUM_TERMS_UP_TO = 16        # a window with more taps gets its sum summarised, not written out
 
 COLOURS = {
     "input": "#9ecae1",
@@ -109,13 +110,17 @@ def _draw_panel(ax, panel, x0, top):
     rows, cols = panel.shape
     ax.text(x0 + cols / 2, top + 0.35, panel.title, ha="center", va="bottom", fontsize=10,
             fontweight="bold")
-    # One collection per hatch: drawing a collection is far quicker than a patch per cell.
-    for hatch in {panel.hatches[r, c] for r in range(rows) for c in range(cols)}:
-        cells = [(r, c) for r in range(rows) for c in range(cols)
-                 if panel.hatches[r, c] == hatch]
-        squares = [Rectangle((x0 + c, top - r - 1), 1, 1) for r, c in cells]
-        ax.add_collection(PatchCollection(
-            squares, facecolors=[panel.colours[cell] for cell in cells], hatch=hatch,
+    # One collection of squares per hatch, their corners computed as arrays: matplotlib
+    # draws a collection far quicker than a patch per cell, and builds no object per cell.
+    for hatch in set(panel.hatches.ravel()):
+        r, c = np.nonzero(panel.hatches == hatch)
+        left, bottom = x0 + c, top - r - 1
+        corners = np.stack([np.stack([left, bottom], axis=-1),
+                            np.stack([left + 1, bottom], axis=-1),
+                            np.stack([left + 1, bottom + 1], axis=-1),
+                            np.stack([left, bottom + 1], axis=-1)], axis=1)  # (cells, 4, 2)
+        ax.add_collection(PolyCollection(
+            corners, facecolors=list(panel.colours[r, c]), hatch=hatch,
             edgecolors="#555555", linewidths=0.8))
     if panel.numbers:
         for r in range(rows):
@@ -170,19 +175,17 @@ def _conv_row(story, step_number, numbers):
     output = _Panel("output", partial, out_colours.astype(object), numbers=show)
     output.window = [step.index]
 
-    at = "out[" + ", ".join(str(i) for i in step.index[2 - story.spatial_dims:]) + "]"
     if story.op == "max_pool":
         grid.winner = step.winner
-        sentence = f"{at} = max of the window's input cells = {_fmt(step.value)}"
-    elif story.op == "avg_pool":
-        total = step.value * step.divisor
-        sentence = (f"{at} = sum of the window's input cells / {step.divisor} = "
-                    f"{_fmt(total)} / {step.divisor} = {_fmt(step.value)}")
-    else:
-        sentence = f"{at} = Σ window × kernel = {_fmt(step.value)}"
+    return [grid, kernel, output], _conv_sentence(story, step)
+
+
+def _conv_sentence(story, step):
+    """The step's arithmetic, products and all (the same text as ``npconv show``'s)."""
+    sentence = arithmetic(story, step, times="×", max_terms=SUM_TERMS_UP_TO)
     if step.ceil_only:
         sentence += "   (a window that only ceil_mode keeps)"
-    return [grid, kernel, output], sentence
+    return sentence
 
 
 def _scatter_row(story, step_number, numbers):
@@ -290,10 +293,13 @@ def _layout(stories, numbers):
                 for panels, _ in rows)
     heights = [max(p.shape[0] for p in panels) for panels, _ in rows]
     formula = [line for story in stories for line in story.formula]
+    sentences = [_conv_sentence(story, step) for story in stories
+                 if not isinstance(story, ScatterStory) for step in story.steps]
     labels = LABEL_ROOM * len(stories) if len(stories) > 1 else 0
     height = 1.6 + sum(h + 3.0 for h in heights) + labels + 0.7 * len(formula) + 1.4
     text_width = max([0.26 * len(_title(stories[0])) + 4]
-                     + [0.18 * len(line) + 1 for line in formula])
+                     + [0.18 * len(line) + 1 for line in formula]
+                     + [0.2 * len(line) + 1 for line in sentences])
     return max(width + 2, MIN_WIDTH, text_width), height, heights
 
 

@@ -1,7 +1,8 @@
 """The data behind every picture: which cells each frame highlights and which numbers it shows.
 
-Nothing here draws; :mod:`npconv.viz.draw` turns a story into images.  A *story* is the
-sequence of steps an op goes through, computed from the op's real output:
+Nothing here draws: :mod:`npconv.viz.draw` turns a story into images, and
+:mod:`npconv.tools.show` into text.  A *story* is the sequence of steps an op goes through,
+computed from the op's real output:
 
 - :func:`conv_story`: the padded input, the kernel, and one step per output cell (the window
   it reads and the value :func:`npconv.conv` gave it);
@@ -12,9 +13,17 @@ sequence of steps an op goes through, computed from the op's real output:
 - :func:`transposed_as_conv_story`: the same transposed convolution as zero insertion, padding
   and an ordinary convolution with the flipped kernel.
 
-Every story calls the public op first, so a configuration the op refuses raises the op's own
-``ValueError`` here too.  Stories are 2-D: a 1-D op is drawn as a grid one row high (the op
-itself still runs in 1-D).  Grid coordinates are ``(row, column)``, row 0 at the top.
+Every story takes its geometry from the core's validators (:func:`npconv.shapes.conv_geometry`,
+:func:`~npconv.shapes.conv_transpose_geometry`, :func:`~npconv.shapes.pool_geometry`: the
+checks the ops run), so a configuration the op refuses raises the op's own ``ValueError``
+here too, and ``padding="same"`` is resolved where the ops resolve it.  Then it checks that
+every grid it draws has at most ``max_side`` cells per side (:data:`MAX_SIDE` for a
+picture), before building anything: a huge size, stride or padding costs nothing.  The
+values come from the public op with ``method="loops"``, the reference a learner steps through.
+
+Stories are 2-D: a 1-D op is drawn as a grid one row high (the op itself still runs in 1-D),
+and the ``drawn_*`` names below hold a 1-D configuration lifted to that grid.  Grid
+coordinates are ``(row, column)``, row 0 at the top.
 
 Examples
 --------
@@ -27,20 +36,24 @@ array([[45., 54.],
 [(0, 0), (0, 1), (1, 0), (1, 1)]
 >>> story.steps[1].rows, story.steps[1].cols
 ((0, 1, 2), (1, 2, 3))
+>>> arithmetic(story, story.steps[1])
+'out[0, 1] = 1*1 + 2*1 + 3*1 + 5*1 + 6*1 + 7*1 + 9*1 + 10*1 + 11*1 = 54'
 """
 
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import api
-from ..padding import insert_zeros, pad, pad_or_crop
+from ..padding import pad
 from ..shapes import (
     avg_pool_divisors,
-    int_tuple,
-    padding_pairs,
+    conv_geometry,
+    conv_transpose_geometry,
+    effective_kernel_size,
+    pool_geometry,
     pool_output_size,
-    same_padding,
     transposed_conv_as_conv_padding,
     window,
     window_reach,
@@ -49,6 +62,7 @@ from ..shapes import (
 __all__ = [
     "Step", "ConvStory", "PoolStory", "ScatterStory",
     "conv_story", "pool_story", "scatter_story", "transposed_as_conv_story", "sample_values",
+    "arithmetic", "number_text", "size_tuple", "check_size", "refuse_foreign", "MAX_SIDE",
     "INPUT", "PADDING", "INSERTED", "OVERHANG", "CROPPED", "EXTRA",
 ]
 
@@ -59,6 +73,10 @@ INSERTED = 2     # a zero inserted between input cells (transposed convolution's
 OVERHANG = 3     # beyond the right padding: only a ceil_mode window reaches it
 CROPPED = 4      # an output cell of the scatter that transposed conv's padding crops away
 EXTRA = 5        # an output cell added by output_padding: no input cell scatters into it
+
+MAX_SIDE = 32
+"""The most cells a picture's grid has per side (``npconv show`` draws at most 24, to fit a
+terminal).  Every grid is checked against it before it is built."""
 
 
 @dataclass
@@ -127,10 +145,11 @@ class PoolStory(ConvStory):
 
     ``kernel`` holds ones of the window's shape (only its shape is drawn); ``floor_size`` is
     the output size without ``ceil_mode``, so the windows beyond it are the ones ceil_mode
-    keeps.
+    keeps; ``count_include_pad`` says whether an average's divisor counts the padding.
     """
 
     floor_size: tuple = ()
+    count_include_pad: bool = True
 
 
 @dataclass
@@ -164,8 +183,92 @@ class ScatterStory:
 
 
 # --------------------------------------------------------------------------------------------
-# Inputs and geometry
+# Sizes: what a picture can draw, checked before anything is built
 # --------------------------------------------------------------------------------------------
+
+def size_tuple(value, name, ndim=None):
+    """An input or kernel size as a tuple of positive ints, for a 1-D or 2-D picture.
+
+    One int means one dimension (or, with ``ndim``, the same size in every dimension).
+
+    Examples
+    --------
+    >>> size_tuple(5, "size"), size_tuple((4, 6), "size"), size_tuple(3, "kernel_size", 2)
+    ((5,), (4, 6), (3, 3))
+    >>> size_tuple((3, 3, 3), "size")
+    Traceback (most recent call last):
+    ...
+    ValueError: size=(3, 3, 3): pictures are drawn for 1-D and 2-D inputs, got 3 dimensions
+    """
+    sizes = (value,) if isinstance(value, numbers.Integral) else tuple(value)
+    if not sizes or not all(isinstance(n, numbers.Integral) and not isinstance(n, bool)
+                            and n >= 1 for n in sizes):
+        raise ValueError(f"{name}={value!r} must be one positive int or a tuple of them")
+    sizes = tuple(int(n) for n in sizes)
+    if ndim is not None:
+        if len(sizes) == 1:
+            sizes = sizes * ndim
+        elif len(sizes) != ndim:
+            raise ValueError(f"{name}={value!r} must have {ndim} entr"
+                             f"{'y' if ndim == 1 else 'ies'}, one per spatial dimension of "
+                             f"the input")
+    if len(sizes) > 2:
+        raise ValueError(f"{name}={value!r}: pictures are drawn for 1-D and 2-D inputs, got "
+                         f"{len(sizes)} dimensions")
+    return sizes
+
+
+def check_size(sizes, what, max_side=MAX_SIDE):
+    """Refuse a grid with more than ``max_side`` cells on a side, before it is built.
+
+    ``what`` names the grid ("the padded input") or, with a ``=``, the parameter that sizes
+    it directly ("size=").
+
+    Examples
+    --------
+    >>> check_size((7, 7), "the padded input")
+    >>> check_size((5, 40), "size=", max_side=24)
+    Traceback (most recent call last):
+    ...
+    ValueError: size=5x40: more than the 24 cells per side a picture draws
+    >>> check_size((5, 40), "the padded input", max_side=24)
+    Traceback (most recent call last):
+    ...
+    ValueError: the padded input would be 5x40 cells, more than the 24 per side a picture draws
+    """
+    if max(sizes) > max_side:
+        text = "x".join(map(str, sizes))
+        if what.endswith("="):
+            raise ValueError(f"{what}{text}: more than the {max_side} cells per side a "
+                             f"picture draws")
+        raise ValueError(f"{what} would be {text} cells, more than the {max_side} per side a "
+                         f"picture draws")
+
+
+_TAKES = {
+    "conv": {"dilation"},
+    "conv_transpose": {"dilation", "output_padding", "view"},
+    "max_pool": {"dilation", "ceil_mode"},
+    "avg_pool": {"ceil_mode", "count_include_pad"},
+}
+
+
+def refuse_foreign(op, **given):
+    """Raise if an argument that ``op`` does not have was set: ``name=(value, default)``.
+
+    Examples
+    --------
+    >>> refuse_foreign("conv", dilation=(2, 1), ceil_mode=(False, False))
+    >>> refuse_foreign("conv", ceil_mode=(True, False))
+    Traceback (most recent call last):
+    ...
+    ValueError: conv takes no ceil_mode (got ceil_mode=True)
+    """
+    for name, (value, default) in given.items():
+        values = value if isinstance(value, (tuple, list)) else (value,)
+        if name not in _TAKES[op] and any(v != default for v in values):
+            raise ValueError(f"{op} takes no {name} (got {name}={value!r})")
+
 
 def sample_values(shape, seed=0, low=0, high=4):
     """Small integers as floats, so that every number in a picture is short and exact.
@@ -177,19 +280,27 @@ def sample_values(shape, seed=0, low=0, high=4):
     return np.random.default_rng(seed).integers(low, high, size=shape).astype(np.float64)
 
 
+# --------------------------------------------------------------------------------------------
+# Lifting a 1-D configuration onto the 2-D grid, and the formulas drawn under it
+# --------------------------------------------------------------------------------------------
+
 def _lift(values, ndim, neutral):
     """Prepend a neutral entry so a 1-D configuration draws as a grid one row high."""
     return (neutral,) * (2 - ndim) + tuple(values)
 
 
-def _check_drawable(ndim):
-    if ndim not in (1, 2):
-        raise ValueError(f"pictures are drawn for 1-D and 2-D inputs, got {ndim} spatial "
-                         f"dimensions")
-
-
 def _as_grid(array, ndim):
     return array.reshape((1,) * (2 - ndim) + array.shape)
+
+
+def _spatial_dims(x, kernel=None):
+    """The input's number of dimensions (1 or 2), checked to be drawable."""
+    if x.ndim not in (1, 2):
+        raise ValueError(f"pictures are drawn for 1-D and 2-D inputs, got {x.ndim} spatial "
+                         f"dimensions")
+    if kernel is not None and kernel.ndim != x.ndim:
+        raise ValueError(f"the kernel has {kernel.ndim} dimensions, the input {x.ndim}")
+    return x.ndim
 
 
 def _taps(slices):
@@ -227,7 +338,7 @@ def _conv_formula(in_size, kernel_size, stride, padding, dilation, out_size, rou
 # Convolution
 # --------------------------------------------------------------------------------------------
 
-def conv_story(input, kernel, stride=1, padding=0, dilation=1):
+def conv_story(input, kernel, stride=1, padding=0, dilation=1, *, max_side=MAX_SIDE):
     """The steps of :func:`npconv.conv` on one channel: one per output cell.
 
     Parameters
@@ -236,6 +347,8 @@ def conv_story(input, kernel, stride=1, padding=0, dilation=1):
     kernel : array_like, same number of dimensions as ``input``
     stride, padding, dilation
         As for :func:`npconv.conv` (padding may be ``"same"``, ``"valid"`` or pairs).
+    max_side : int
+        The padded input may have at most this many cells per side.
 
     Returns
     -------
@@ -251,26 +364,25 @@ def conv_story(input, kernel, stride=1, padding=0, dilation=1):
     """
     x = np.asarray(input, dtype=np.float64)
     w = np.asarray(kernel, dtype=np.float64)
-    ndim = x.ndim
-    _check_drawable(ndim)
-    output = api.conv(x[None, None], w[None, None], stride=stride, padding=padding,
-                      dilation=dilation)[0, 0]
-    stride = int_tuple(stride, ndim, "stride", minimum=1)
-    dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
-    if padding == "same":
-        padding = tuple(same_padding(n, k, s, d)
-                        for n, k, s, d in zip(x.shape, w.shape, stride, dilation))
-    elif padding == "valid":
-        padding = 0
-    padding = padding_pairs(padding, ndim)
-    formula = _conv_formula(x.shape, w.shape, stride, padding, dilation, output.shape)
+    ndim = _spatial_dims(x, w)
+    geometry = conv_geometry(x.shape, w.shape, stride, padding, dilation)
+    check_size(tuple(n + before + after for n, (before, after) in zip(x.shape,
+                                                                       geometry.padding)),
+               "the padded input", max_side)
+    output = api.conv(x[None, None], w[None, None], stride=geometry.stride,
+                      padding=geometry.padding, dilation=geometry.dilation,
+                      method="loops")[0, 0]
+    formula = _conv_formula(x.shape, w.shape, geometry.stride, geometry.padding,
+                            geometry.dilation, output.shape)
 
-    padding2 = _lift(padding, ndim, (0, 0))
-    grid = pad(_as_grid(x, ndim)[None, None], padding2)[0, 0]
-    kinds = pad(np.full((1, 1) + _as_grid(x, ndim).shape, INPUT), padding2, value=PADDING)[0, 0]
+    drawn_padding = _lift(geometry.padding, ndim, (0, 0))
+    drawn_input = _as_grid(x, ndim)
+    grid = pad(drawn_input[None, None], drawn_padding)[0, 0]
+    kinds = pad(np.full((1, 1) + drawn_input.shape, INPUT), drawn_padding, value=PADDING)[0, 0]
     return _conv_story_on_grid("conv", grid, kinds, _as_grid(w, ndim), _as_grid(output, ndim),
-                               _lift(stride, ndim, 1), _lift(dilation, ndim, 1), padding2,
-                               _lift(x.shape, ndim, 1), formula, ndim)
+                               _lift(geometry.stride, ndim, 1),
+                               _lift(geometry.dilation, ndim, 1), drawn_padding,
+                               drawn_input.shape, formula, ndim)
 
 
 def _conv_story_on_grid(op, grid, kinds, kernel, output, stride, dilation, padding, in_size,
@@ -290,12 +402,13 @@ def _conv_story_on_grid(op, grid, kinds, kernel, output, stride, dilation, paddi
 # --------------------------------------------------------------------------------------------
 
 def pool_story(mode, input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               count_include_pad=True):
+               count_include_pad=True, *, max_side=MAX_SIDE):
     """The steps of :func:`npconv.max_pool` (``mode="max"``) or :func:`npconv.avg_pool`.
 
     The grid is the input with its padding and, with ``ceil_mode``, the overhang cells that
-    only the extra last window reaches.  Max steps carry the winning cell (from the op's
-    ``return_indices``); average steps carry the divisor.
+    only the extra last window reaches; it may have at most ``max_side`` cells per side.
+    Max steps carry the winning cell (from the op's ``return_indices``); average steps carry
+    the divisor.
 
     Examples
     --------
@@ -309,88 +422,88 @@ def pool_story(mode, input, kernel_size, stride=None, padding=0, dilation=1, cei
     """
     if mode not in ("max", "avg"):
         raise ValueError(f"mode={mode!r} is not one of ('max', 'avg')")
+    op = f"{mode}_pool"
     x = np.asarray(input, dtype=np.float64)
-    ndim = x.ndim
-    _check_drawable(ndim)
-    indices = None
+    ndim = _spatial_dims(x)
+    geometry = pool_geometry(x.shape, kernel_size, stride, padding, dilation, ceil_mode, op)
+    if mode == "avg" and geometry.dilation != (1,) * ndim:
+        raise ValueError(f"dilation={dilation!r}: avg_pool takes no dilation "
+                         f"(PyTorch's avg_pool has none)")
+    kernel_size, stride, padding, dilation, out_size = geometry
+    # The grid: input, padding, then the overhang a ceil_mode window reaches beyond them.
+    grid_size = tuple(max(n + before + after, window_reach(o, k, s, d))
+                      for n, (before, after), o, k, s, d in zip(x.shape, padding, out_size,
+                                                               kernel_size, stride, dilation))
+    check_size(grid_size, "the padded input", max_side)
     if mode == "max":
         output, indices = api.max_pool(x[None, None], kernel_size, stride, padding, dilation,
-                                       ceil_mode, return_indices=True)
+                                       ceil_mode, return_indices=True, method="loops")
         indices = indices[0, 0]
     else:
-        if dilation != 1:
-            raise ValueError(f"dilation={dilation!r}: avg_pool takes no dilation "
-                             f"(PyTorch's avg_pool has none)")
         output = api.avg_pool(x[None, None], kernel_size, stride, padding, ceil_mode,
-                              count_include_pad)
+                              count_include_pad, method="loops")
     output = output[0, 0]
-    kernel_size = int_tuple(kernel_size, ndim, "kernel_size", minimum=1)
-    stride = kernel_size if stride is None else int_tuple(stride, ndim, "stride", minimum=1)
-    dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
-    padding = padding_pairs(padding, ndim)
     floor_size = tuple(pool_output_size(n, k, s, p, d, False)
                        for n, k, s, p, d in zip(x.shape, kernel_size, stride, padding,
                                                 dilation))
-    rounding = "ceil" if ceil_mode else "floor"
     formula = _conv_formula(x.shape, kernel_size, stride, padding, dilation, output.shape,
-                            rounding)
+                            "ceil" if ceil_mode else "floor")
     if ceil_mode:
         formula = formula + _merge_dims([f"ceil_mode keeps {o - f} extra window(s) along {name}"
                                          for name, o, f in zip(("H", "W")[2 - ndim:],
                                                                output.shape, floor_size)
                                          if o > f])
+    divisors = None
     if mode == "avg":
         counted = "input and padding" if count_include_pad else "input only"
         formula.append(f"divisor = cells of the window on the {counted} "
                        f"(count_include_pad={count_include_pad}); never the ceil_mode overhang")
-    divisors = None
-    if mode == "avg":
         divisors = avg_pool_divisors(x.shape, kernel_size, stride, padding, output.shape,
                                      count_include_pad)
 
-    # The grid: input, padding, then the overhang a ceil_mode window reaches beyond it.
-    padding2 = _lift(padding, ndim, (0, 0))
-    in_size2 = _lift(x.shape, ndim, 1)
-    kernel2 = _lift(kernel_size, ndim, 1)
-    stride2 = _lift(stride, ndim, 1)
-    dilation2 = _lift(dilation, ndim, 1)
-    out2 = _as_grid(output, ndim).shape
-    overhang = tuple(max(0, window_reach(o, k, s, d) - (n + before + after))
-                     for o, s, k, d, n, (before, after) in zip(out2, stride2, kernel2,
-                                                               dilation2, in_size2, padding2))
+    drawn_padding = _lift(padding, ndim, (0, 0))
+    drawn_input = _as_grid(x, ndim)
+    drawn_output = _as_grid(output, ndim)
+    drawn_kernel_size = _lift(kernel_size, ndim, 1)
+    drawn_stride = _lift(stride, ndim, 1)
+    drawn_dilation = _lift(dilation, ndim, 1)
+    drawn_floor_size = _lift(floor_size, ndim, 1)
+    overhang = [(0, size - padded) for size, padded in zip(
+        _lift(grid_size, ndim, 1), np.add(drawn_input.shape, np.sum(drawn_padding, axis=1)))]
     fill = -np.inf if mode == "max" else 0.0
-    grid = pad(_as_grid(x, ndim)[None, None], padding2, value=fill)[0, 0]
-    grid = np.pad(grid, [(0, extra) for extra in overhang], constant_values=np.nan)
-    kinds = pad(np.full((1, 1) + in_size2, INPUT), padding2, value=PADDING)[0, 0]
-    kinds = np.pad(kinds, [(0, extra) for extra in overhang], constant_values=OVERHANG)
+    grid = pad(drawn_input[None, None], drawn_padding, value=fill)[0, 0]
+    grid = np.pad(grid, overhang, constant_values=np.nan)
+    kinds = pad(np.full((1, 1) + drawn_input.shape, INPUT), drawn_padding, value=PADDING)[0, 0]
+    kinds = np.pad(kinds, overhang, constant_values=OVERHANG)
 
     steps = []
-    output2 = _as_grid(output, ndim)
-    floor2 = _lift(floor_size, ndim, 1)
-    for out_index in np.ndindex(*out2):
-        rows, cols = _taps(window(out_index, kernel2, stride2, dilation2))
-        step = Step(out_index, rows, cols, float(output2[out_index]),
-                    ceil_only=any(i >= f for i, f in zip(out_index, floor2)))
+    for out_index in np.ndindex(*drawn_output.shape):
+        rows, cols = _taps(window(out_index, drawn_kernel_size, drawn_stride, drawn_dilation))
+        step = Step(out_index, rows, cols, float(drawn_output[out_index]),
+                    ceil_only=any(i >= f for i, f in zip(out_index, drawn_floor_size)))
         if mode == "max":
             flat = int(indices[out_index[2 - ndim:]])
             position = _lift(np.unravel_index(flat, x.shape), ndim, 0)
-            step.winner = tuple(int(p) + before for p, (before, _) in zip(position, padding2))
+            step.winner = tuple(int(p) + before for p, (before, _) in zip(position,
+                                                                          drawn_padding))
         else:
             step.divisor = int(divisors[out_index[2 - ndim:]])
         steps.append(step)
-    return PoolStory(f"{mode}_pool", grid, kinds, np.ones(kernel2), output2, steps, stride2,
-                     dilation2, padding2, in_size2, formula, ndim, floor_size=floor2)
+    return PoolStory(op, grid, kinds, np.ones(drawn_kernel_size), drawn_output, steps,
+                     drawn_stride, drawn_dilation, drawn_padding, drawn_input.shape, formula,
+                     ndim, floor_size=drawn_floor_size, count_include_pad=count_include_pad)
 
 
 # --------------------------------------------------------------------------------------------
 # Transposed convolution, both ways
 # --------------------------------------------------------------------------------------------
 
-def scatter_story(input, kernel, stride=1, padding=0, output_padding=0, dilation=1):
+def scatter_story(input, kernel, stride=1, padding=0, output_padding=0, dilation=1, *,
+                  max_side=MAX_SIDE):
     """:func:`npconv.conv_transpose` as scatters: each input cell adds ``value * kernel``.
 
     The copy lands where the matching convolution's window for that cell lies, on the
-    uncropped output; ``padding`` then crops the border.
+    uncropped output (at most ``max_side`` cells per side); ``padding`` then crops the border.
 
     Examples
     --------
@@ -402,51 +515,60 @@ def scatter_story(input, kernel, stride=1, padding=0, output_padding=0, dilation
     """
     x = np.asarray(input, dtype=np.float64)
     w = np.asarray(kernel, dtype=np.float64)
-    ndim = x.ndim
-    _check_drawable(ndim)
-    output = api.conv_transpose(x[None, None], w[None, None], stride=stride, padding=padding,
-                                output_padding=output_padding, dilation=dilation)[0, 0]
-    stride2, padding2, output_padding2, dilation2 = _transposed_geometry(
-        stride, padding, output_padding, dilation, ndim)
-    x2, w2, output2 = _as_grid(x, ndim), _as_grid(w, ndim), _as_grid(output, ndim)
+    ndim = _spatial_dims(x, w)
+    geometry = conv_transpose_geometry(x.shape, w.shape, stride, padding, output_padding,
+                                       dilation)
+    # The uncropped output: the windows of all input cells, then the output_padding cells.
+    full_size = tuple(window_reach(n, k, s, d) + extra for n, k, s, d, extra in zip(
+        x.shape, w.shape, geometry.stride, geometry.dilation, geometry.output_padding))
+    check_size(full_size, "the uncropped output", max_side)
+    output = api.conv_transpose(x[None, None], w[None, None], stride=geometry.stride,
+                                padding=geometry.padding,
+                                output_padding=geometry.output_padding,
+                                dilation=geometry.dilation, method="loops")[0, 0]
+    drawn_input, drawn_kernel = _as_grid(x, ndim), _as_grid(w, ndim)
+    drawn_output = _as_grid(output, ndim)
+    drawn_stride = _lift(geometry.stride, ndim, 1)
+    drawn_padding = _lift(geometry.padding, ndim, (0, 0))
+    drawn_output_padding = _lift(geometry.output_padding, ndim, 0)
+    drawn_dilation = _lift(geometry.dilation, ndim, 1)
+    drawn_full_size = _lift(full_size, ndim, 1)
 
-    full_size = tuple(o + before + after for o, (before, after) in zip(output2.shape, padding2))
-    reach = tuple(window_reach(n, k, s, d)
-                  for n, s, k, d in zip(x2.shape, stride2, w2.shape, dilation2))
-    crop = tuple(slice(before, size - after) for (before, after), size in zip(padding2,
-                                                                             full_size))
-    kinds = np.full(full_size, INPUT)
-    for axis, limit in enumerate(reach):
+    crop = tuple(slice(before, size - after) for (before, after), size in zip(drawn_padding,
+                                                                             drawn_full_size))
+    kinds = np.full(drawn_full_size, INPUT)
+    for axis, (size, extra) in enumerate(zip(drawn_full_size, drawn_output_padding)):
         beyond = [slice(None)] * 2
-        beyond[axis] = slice(limit, None)
+        beyond[axis] = slice(size - extra, None)
         kinds[tuple(beyond)] = EXTRA
-    kept = np.zeros(full_size, dtype=bool)
+    kept = np.zeros(drawn_full_size, dtype=bool)
     kept[crop] = True
     kinds[~kept] = CROPPED
 
-    partial = np.zeros(full_size)
+    partial = np.zeros(drawn_full_size)
     partials, steps = [], []
-    for in_index in np.ndindex(*x2.shape):
-        slices = window(in_index, w2.shape, stride2, dilation2)
-        partial[slices] += x2[in_index] * w2
+    for in_index in np.ndindex(*drawn_input.shape):
+        slices = window(in_index, drawn_kernel.shape, drawn_stride, drawn_dilation)
+        partial[slices] += drawn_input[in_index] * drawn_kernel
         partials.append(partial.copy())
         rows, cols = _taps(slices)
-        steps.append(Step(in_index, rows, cols, float(x2[in_index])))
-    formula = _transposed_formula(*(values[2 - ndim:] for values in (
-        x2.shape, w2.shape, stride2, padding2, output_padding2, dilation2, output2.shape)))
-    return ScatterStory("conv_transpose", x2, w2, kinds, partials, output2, steps, crop,
-                        stride2, dilation2, padding2, output_padding2, formula, ndim)
+        steps.append(Step(in_index, rows, cols, float(drawn_input[in_index])))
+    formula = _transposed_formula(x.shape, w.shape, geometry.stride, geometry.padding,
+                                  geometry.output_padding, geometry.dilation, output.shape)
+    return ScatterStory("conv_transpose", drawn_input, drawn_kernel, kinds, partials,
+                        drawn_output, steps, crop, drawn_stride, drawn_dilation, drawn_padding,
+                        drawn_output_padding, formula, ndim)
 
 
 def transposed_as_conv_story(input, kernel, stride=1, padding=0, output_padding=0,
-                             dilation=1):
+                             dilation=1, *, max_side=MAX_SIDE):
     """The same transposed convolution as an ordinary convolution, step by step.
 
     Insert ``stride - 1`` zeros between the input cells, pad each end by
     ``dilation * (kernel_size - 1) - before`` (the end also by ``output_padding``, and a
     negative amount crops), and convolve with the flipped kernel, stride 1, same dilation.
-    The story's ``output`` comes from :func:`npconv.conv` on that grid, and equals
-    :func:`npconv.conv_transpose`'s.
+    The story's ``output`` comes from :func:`npconv.conv` on that grid (at most ``max_side``
+    cells per side), and equals :func:`npconv.conv_transpose`'s.
 
     Examples
     --------
@@ -459,51 +581,120 @@ def transposed_as_conv_story(input, kernel, stride=1, padding=0, output_padding=
     """
     x = np.asarray(input, dtype=np.float64)
     w = np.asarray(kernel, dtype=np.float64)
-    ndim = x.ndim
-    _check_drawable(ndim)
-    api.conv_transpose(x[None, None], w[None, None], stride=stride, padding=padding,
-                       output_padding=output_padding, dilation=dilation)   # the op's checks
-    stride2, padding2, output_padding2, dilation2 = _transposed_geometry(
-        stride, padding, output_padding, dilation, ndim)
-    x2, w2 = _as_grid(x, ndim), _as_grid(w, ndim)
+    ndim = _spatial_dims(x, w)
+    geometry = conv_transpose_geometry(x.shape, w.shape, stride, padding, output_padding,
+                                       dilation)
+    borders = [transposed_conv_as_conv_padding(k, pair, extra, d)
+               for k, d, pair, extra in zip(w.shape, geometry.dilation, geometry.padding,
+                                            geometry.output_padding)]
+    # A stride-1 convolution with this kernel leaves out_size cells of this grid.
+    check_size(tuple(o + effective_kernel_size(k, d) - 1
+                     for o, k, d in zip(geometry.out_size, w.shape, geometry.dilation)),
+               "the zero-inserted, padded input", max_side)
+    grid, kinds = _zero_inserted(x, geometry.stride, borders)
+    flipped = np.flip(w)
+    output = api.conv(grid[None, None], flipped[None, None], dilation=geometry.dilation,
+                      method="loops")[0, 0]
+    formula = _merge_dims([
+        f"zeros between cells: stride − 1 = {s - 1}; padding d·(k−1) − p = "
+        f"{d}·({k}−1) − {before} = {start} before, {end} after"
+        + (f" (incl. output_padding {extra})" if extra else "")
+        for s, d, k, (before, _), (start, end), extra in zip(
+            geometry.stride, geometry.dilation, w.shape, geometry.padding, borders,
+            geometry.output_padding)])
+    stretched_size = tuple((n - 1) * s + 1 for n, s in zip(x.shape, geometry.stride))
+    return _conv_story_on_grid("conv_transpose as conv", _as_grid(grid, ndim),
+                               _as_grid(kinds, ndim), _as_grid(flipped, ndim),
+                               _as_grid(output, ndim), (1, 1),
+                               _lift(geometry.dilation, ndim, 1), _lift(borders, ndim, (0, 0)),
+                               _lift(stretched_size, ndim, 1), formula, ndim)
 
-    stretched = insert_zeros(x2, stride2, axes=(0, 1))
-    kinds = insert_zeros(np.full(x2.shape, INPUT + 1), stride2, axes=(0, 1)) - 1
-    kinds[kinds < 0] = INSERTED
-    equivalent_padding = [transposed_conv_as_conv_padding(k, pair, extra, d)
-                          for k, d, pair, extra in zip(w2.shape, dilation2, padding2,
-                                                       output_padding2)]
-    grid = pad_or_crop(stretched[None, None], equivalent_padding)[0, 0]
-    kinds = pad_or_crop(kinds[None, None], equivalent_padding, PADDING)[0, 0]
-    flipped = w2[::-1, ::-1]
-    output = api.conv(grid[None, None], flipped[None, None], dilation=dilation2)[0, 0]
-    formula = [f"zeros between cells: stride − 1 = {s - 1}; padding d·(k−1) − p = "
-               f"{d}·({k}−1) − {before} = {eq[0]} before, {eq[1]} after"
-               + (f" (incl. output_padding {extra})" if extra else "")
-               for s, d, k, (before, _), eq, extra in zip(stride2, dilation2, w2.shape,
-                                                          padding2, equivalent_padding,
-                                                          output_padding2)][2 - ndim:]
-    formula = _merge_dims(formula)
-    return _conv_story_on_grid("conv_transpose as conv", grid, kinds, flipped, output,
-                               (1, 1), dilation2, tuple(equivalent_padding), stretched.shape,
-                               formula, ndim)
 
+def _zero_inserted(x, stride, borders):
+    """``x`` with ``stride - 1`` zeros between its cells and ``(start, end)`` borders added
+    (a negative border crops), and the kind of every cell.
 
-def _transposed_geometry(stride, padding, output_padding, dilation, ndim):
-    """A transposed convolution's hyperparameters (already checked by the op) on the grid."""
-    return (_lift(int_tuple(stride, ndim, "stride", minimum=1), ndim, 1),
-            _lift(padding_pairs(padding, ndim), ndim, (0, 0)),
-            _lift(int_tuple(output_padding, ndim, "output_padding", minimum=0), ndim, 0),
-            _lift(int_tuple(dilation, ndim, "dilation", minimum=1), ndim, 1))
+    Built at its final size: along each axis, input cell ``i`` lands on grid cell
+    ``start + i * stride``, so a border that crops away most of a huge stride costs nothing.
+
+    >>> grid, kinds = _zero_inserted(np.array([1., 2.]), (3,), [(1, -1)])
+    >>> grid, kinds
+    (array([0., 1., 0., 0.]), array([1, 0, 2, 2]))
+    """
+    sizes = tuple((n - 1) * s + 1 + start + end
+                  for n, s, (start, end) in zip(x.shape, stride, borders))
+    grid = np.zeros(sizes)
+    kinds = np.full(sizes, PADDING)
+    stretch = tuple(slice(max(start, 0), max(min(start + (n - 1) * s + 1, size), 0))
+                    for n, s, (start, _), size in zip(x.shape, stride, borders, sizes))
+    kinds[stretch] = INSERTED
+    landing = [start + s * np.arange(n) for n, s, (start, _) in zip(x.shape, stride, borders)]
+    on_grid = [(cells >= 0) & (cells < size) for cells, size in zip(landing, sizes)]
+    targets = np.ix_(*(cells[inside] for cells, inside in zip(landing, on_grid)))
+    kinds[targets] = INPUT
+    grid[targets] = x[np.ix_(*(np.flatnonzero(inside) for inside in on_grid))]
+    return grid, kinds
 
 
 def _transposed_formula(in_size, kernel_size, stride, padding, output_padding, dilation,
                         out_size):
     lines = []
     names = ("H", "W")[2 - len(in_size):]
-    for name, n, k, s, (before, after), op, d, o in zip(names, in_size, kernel_size,
-                                                         stride, padding, output_padding,
-                                                         dilation, out_size):
+    for name, n, k, s, (before, after), extra, d, o in zip(names, in_size, kernel_size,
+                                                            stride, padding, output_padding,
+                                                            dilation, out_size):
         lines.append(f"{name}_out = (in−1)·s − before − after + d·(k−1) + output_padding + 1"
-                     f" = ({n}−1)·{s} − {before} − {after} + {d}·({k}−1) + {op} + 1 = {o}")
+                     f" = ({n}−1)·{s} − {before} − {after} + {d}·({k}−1) + {extra} + 1 = {o}")
     return _merge_dims(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# The arithmetic of one step, as text
+# --------------------------------------------------------------------------------------------
+
+def number_text(value):
+    """A value, short: integers without a point, others with at most two decimals.
+
+    >>> number_text(4.0), number_text(1.5), number_text(2 / 3)
+    ('4', '1.5', '0.67')
+    """
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}".rstrip("0")
+
+
+def arithmetic(story, step, times="*", max_terms=None):
+    """The arithmetic of one step of a conv or pool story, e.g. ``out[0] = max(1, 2) = 2``.
+
+    A convolution lists one product per tap, zeros of the padding included; max pooling
+    the window's input cells (padding never wins); average pooling the cells its divisor
+    counts (the padding's zeros too when ``count_include_pad``; never the ``ceil_mode``
+    overhang), over the divisor.  A window with more than ``max_terms`` taps is summarised.
+
+    Examples
+    --------
+    >>> story = pool_story("avg", np.array([1., 2., 3., 4.]), 3, stride=2, padding=1)
+    >>> arithmetic(story, story.steps[0]), arithmetic(story, story.steps[0], max_terms=2)
+    ('out[0] = (0 + 1 + 2) / 3 = 1', 'out[0] = sum of 3 cells / 3 = 1')
+    """
+    name = "out[" + ", ".join(str(i) for i in step.index[2 - story.spatial_dims:]) + "]"
+    taps = story.grid[np.ix_(step.rows, step.cols)].ravel()
+    kinds = story.kinds[np.ix_(step.rows, step.cols)].ravel()
+    value = number_text(step.value)
+    if story.op in ("max_pool", "avg_pool"):
+        counted = kinds == INPUT
+        if story.op == "avg_pool" and story.count_include_pad:
+            counted |= kinds == PADDING
+        terms = [number_text(v) if k == INPUT else "0" for v, k in zip(taps[counted],
+                                                                    kinds[counted])]
+        if max_terms is not None and len(terms) > max_terms:
+            if story.op == "max_pool":
+                return f"{name} = max of {len(terms)} cells = {value}"
+            return f"{name} = sum of {len(terms)} cells / {step.divisor} = {value}"
+        if story.op == "max_pool":
+            return f"{name} = max({', '.join(terms)}) = {value}"
+        return f"{name} = ({' + '.join(terms)}) / {step.divisor} = {value}"
+    if max_terms is not None and taps.size > max_terms:
+        return f"{name} = sum of {taps.size} products window {times} kernel = {value}"
+    products = " + ".join(f"{number_text(a)}{times}{number_text(b)}"
+                          for a, b in zip(taps, story.kernel.ravel()))
+    return f"{name} = {products} = {value}"
+
