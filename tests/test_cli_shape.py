@@ -159,3 +159,16 @@ def test_padding_same_with_an_even_kernel(capsys):
     # total = (5 - 1) * 1 + 4 - 5 = 3 -> (1, 2), the extra cell after; out = 5
     assert "-> output 1x1x5" in out
     assert "  L: floor((5 + 1 + 2 - 1*(4-1) - 1) / 1) + 1 = floor(4 / 1) + 1 = 5" in out
+
+
+def test_a_huge_ceil_mode_window_is_reported_in_a_few_short_lines(capsys):
+    """Kernel 1000001, padding 500000, stride 4 on 100 cells: ceil((100 + 2*500000 - 1000000
+    - 1) / 4) + 1 = ceil(99 / 4) + 1 = 26 windows; the last, window 25, starts at
+    25*4 - 500000 = -499900 and ends at -499900 + 1000000 = 500100.  Its taps are listed by
+    their ends, not one by one."""
+    status, out, err = run(capsys, "max_pool1d", "--input", "1x1x100", "--kernel", "1000001",
+                           "--padding", "500000", "--ceil-mode", "--stride", "4")
+    assert status == 0 and err == ""
+    assert "-> output 1x1x26" in out
+    assert "ceil_mode window L[25]: taps at [-499900, -499899, ..., 500100], 100 on the input" in out
+    assert len(out) < 2000

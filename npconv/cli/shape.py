@@ -21,7 +21,7 @@ import re
 import sys
 
 from ..tools.calculator import conv_report, conv_transpose_report, pool_report
-from ..shapes import conv_output_size
+from ..shapes import conv_output_size, taps_text
 from .arguments import add_geometry_arguments, integer, ints_arg, positive_int, shape_arg
 
 NAME = "shape"
@@ -155,7 +155,7 @@ def format_report(report):
             verdict = "kept" if window.kept else "dropped: it would start past the input " \
                                                  "and its left padding"
             lines.append(f"ceil_mode window {dim.name}[{window.index}]: taps at "
-                         f"{list(window.taps)}, {window.in_input} on the input, "
+                         f"{taps_text(window.taps)}, {window.in_input} on the input, "
                          f"{window.in_padding} on padding -> {verdict}")
     for dim in dims:
         if dim.divisors:
