@@ -37,6 +37,7 @@ import numpy as np
 import pytest
 
 from tests import oracles
+from tests.conftest import capped_address_space
 
 HANG_SECONDS = 10
 """A call on a problem of a few cells still running after this long is a hang."""
@@ -85,15 +86,15 @@ def serve():
     """
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)                        # a stray print goes to stderr, not into the replies
-    limit_address_space(ADDRESS_SPACE_HEADROOM)
-    send(replies, "ready")
-    while True:
-        header = sys.stdin.buffer.read(8)
-        if len(header) < 8:
-            return
-        (length,) = struct.unpack("<Q", header)
-        function_name, kwargs = pickle.loads(sys.stdin.buffer.read(length))
-        send(replies, run_measured(function_name, kwargs))
+    with capped_address_space(ADDRESS_SPACE_HEADROOM):
+        send(replies, "ready")
+        while True:
+            header = sys.stdin.buffer.read(8)
+            if len(header) < 8:
+                return
+            (length,) = struct.unpack("<Q", header)
+            function_name, kwargs = pickle.loads(sys.stdin.buffer.read(length))
+            send(replies, run_measured(function_name, kwargs))
 
 
 def run_measured(function_name, kwargs):
@@ -113,22 +114,6 @@ def run_measured(function_name, kwargs):
     reply["peak"] = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return reply
-
-
-def limit_address_space(headroom):
-    """Cap this process's address space at its current size plus ``headroom`` (Linux only:
-    elsewhere the tracemalloc ceiling alone guards memory)."""
-    try:
-        import resource
-        with open("/proc/self/statm") as statm:
-            mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (ImportError, OSError):
-        return
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    soft = mapped + headroom
-    if hard != resource.RLIM_INFINITY:
-        soft = min(soft, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def send(stream, message):
