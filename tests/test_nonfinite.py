@@ -131,6 +131,27 @@ def test_max_pool_backward_routes_nonfinite_gradients_to_the_winners_only(method
 # Average pooling: every real cell of the window gets its share, no other cell anything
 # --------------------------------------------------------------------------------------------
 
+# (grad_output, input length, kernel_size, stride, padding, expected gradient), by hand:
+# a window's gradient over its divisor reaches its real cells; cells between windows get 0.
+AVG_POOL_CASES = {
+    "kernel 1, stride 3: cells 1 and 2 between the windows": (
+        [np.inf, np.nan], 4, 1, 3, 0, [np.inf, 0., 0., np.nan]),
+    "kernel 2, stride 3, padding 1: cells 1 and 4 in no window": (
+        [np.inf, -np.inf], 5, 2, 3, 1, [np.inf, 0., -np.inf, -np.inf, 0.]),
+}
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("case", AVG_POOL_CASES)
+def test_avg_pool_backward_worked_examples(case, method):
+    """Hand-worked 1-D windows with infinite and NaN gradients (each checked with
+    PyTorch)."""
+    grad_output, size, kernel_size, stride, padding, expected = AVG_POOL_CASES[case]
+    grad = npconv.avg_pool_backward(np.array([[grad_output]]), np.zeros((1, 1, size)),
+                                    kernel_size, stride, padding, method=method)
+    oracles.assert_close(grad, np.array([[expected]]))
+
+
 @pytest.mark.parametrize("method", METHODS)
 @given(config=pool_configs("avg"), data=st.data())
 def test_avg_pool_backward_with_nonfinite_gradients(method, config, data):
