@@ -1,0 +1,514 @@
+"""Independent oracles for the tests: every rule the tests check against, written out here.
+
+Nothing in this module imports npconv.  Each function is the cheat sheet's formula or
+PyTorch's rule spelled out in plain Python, so that a test can compare what npconv returns
+with a value computed another way:
+
+- the ceil rule and the normalisation of arguments (:func:`ceil_div`, :func:`per_dimension`,
+  :func:`padding_pairs`);
+- the output-size formulas (:func:`conv_output_size`, :func:`conv_transpose_output_size`,
+  :func:`pool_output_size`), one spatial dimension at a time, plain ints;
+- which input cells a window reads (:func:`padded_source`, :func:`pool_window_cells`) and
+  which cell max pooling picks (:func:`max_pool_winner`);
+- reference ops, forward and backward, that visit only the cells they need: one term per
+  output cell and kernel tap (or per real cell of a pooling window), whatever the stride,
+  dilation or padding.  They are slow but cheap on tiny arrays, and stay cheap for a stride
+  of 10**9 or a pooling window of 10**9 taps, so they also give the expected answers of the
+  resource bombs;
+- :func:`assert_close`, a comparison that is NaN-aware (NaN where the other has NaN, the
+  same infinities) and dtype-aware (a float32 result is held to float32 rounding), and
+  :func:`snapshot`, everything about an argument that a call could change.
+
+Padding in a convolution is a real zero in the formula: ``0 * inf`` there is NaN, as in
+PyTorch, whereas pooling windows read only real input cells.
+"""
+
+import itertools
+import math
+import pickle
+
+import numpy as np
+
+# --------------------------------------------------------------------------------------------
+# Arguments, one value per spatial dimension
+# --------------------------------------------------------------------------------------------
+
+
+def ceil_div(a, b):
+    """``ceil(a / b)`` for ints, exactly: ``-(-a // b)`` (no float rounding for huge ints)."""
+    return -(-a // b)
+
+
+def per_dimension(value, ndim):
+    """An int, or one value per dimension, as a tuple of ``ndim`` values.
+
+    A one-element sequence means that value in every dimension (PyTorch's form).
+    """
+    if isinstance(value, (tuple, list)):
+        return tuple(value) * ndim if len(value) == 1 else tuple(value)
+    return (value,) * ndim
+
+
+def padding_pairs(padding, ndim):
+    """An int, one int per dimension, or one ``(before, after)`` pair per dimension, as pairs."""
+    return tuple((entry, entry) if isinstance(entry, int) else tuple(entry)
+                 for entry in per_dimension(padding, ndim))
+
+
+def span(kernel_size, dilation):
+    """Cells a dilated kernel covers: ``dilation * (kernel_size - 1) + 1``."""
+    return dilation * (kernel_size - 1) + 1
+
+
+# --------------------------------------------------------------------------------------------
+# Output sizes, one spatial dimension at a time
+# --------------------------------------------------------------------------------------------
+
+
+def conv_output_size(in_size, kernel_size, stride, before, after, dilation):
+    """``floor((in + before + after - dilation * (kernel_size - 1) - 1) / stride) + 1``."""
+    return (in_size + before + after - dilation * (kernel_size - 1) - 1) // stride + 1
+
+
+def conv_transpose_output_size(in_size, kernel_size, stride, before, after, output_padding,
+                               dilation):
+    """``(in - 1) * stride - before - after + dilation * (kernel_size - 1)
+    + output_padding + 1``."""
+    return ((in_size - 1) * stride - before - after + dilation * (kernel_size - 1)
+            + output_padding + 1)
+
+
+def pool_output_size(in_size, kernel_size, stride, before, after, dilation, ceil_mode):
+    """The convolution formula, rounded up with ``ceil_mode``, and then PyTorch's rule that
+    the last window must start on an input or left-padding cell:
+    ``(out - 1) * stride < in + before``."""
+    room = in_size + before + after - dilation * (kernel_size - 1) - 1
+    if not ceil_mode:
+        return room // stride + 1
+    out = ceil_div(room, stride) + 1
+    if (out - 1) * stride >= in_size + before:
+        out -= 1
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Which cells a window reads
+# --------------------------------------------------------------------------------------------
+
+
+def padded_source(position, size, mode):
+    """The input cell that padded position ``position`` copies along an axis of ``size``
+    cells (position 0 is the first input cell, negative positions are left padding), or
+    ``None`` for a zero of ``"zeros"`` padding.
+
+    ``reflect`` mirrors without repeating the edge, ``replicate`` repeats the edge cell,
+    ``circular`` wraps around.
+    """
+    if 0 <= position < size:
+        return position
+    if mode == "zeros":
+        return None
+    if mode == "replicate":
+        return min(max(position, 0), size - 1)
+    if mode == "circular":
+        return position % size
+    if mode == "reflect":
+        period = 2 * (size - 1)
+        if period == 0:
+            return 0
+        folded = position % period
+        return folded if folded < size else period - folded
+    raise ValueError(f"unknown padding mode {mode!r}")
+
+
+def real_taps(i, kernel_size, stride, before, dilation, size):
+    """The taps of window ``i`` that land on the input (not on padding), along one axis.
+
+    Window ``i`` starts at ``i * stride - before``; tap ``t`` reads position
+    ``start + t * dilation``.  Computed from the bounds, so a window of 10**9 taps costs
+    no more than its real cells.  Returns a range of tap numbers.
+    """
+    start = i * stride - before
+    first = max(0, ceil_div(-start, dilation))
+    last = min(kernel_size - 1, (size - 1 - start) // dilation)
+    return range(first, last + 1)
+
+
+def pool_window_cells(out_index, kernel_size, stride, pairs, dilation, in_size):
+    """The input cells (index tuples, row-major) that pooling window ``out_index`` reads."""
+    per_axis = []
+    for i, k, s, (before, _), d, n in zip(out_index, kernel_size, stride, pairs, dilation,
+                                          in_size):
+        start = i * s - before
+        per_axis.append([start + t * d for t in real_taps(i, k, s, before, d, n)])
+    return list(itertools.product(*per_axis))
+
+
+def max_pool_winner(values):
+    """Which of a window's values max pooling picks (PyTorch's CPU rule).
+
+    The running maximum is replaced when a value is greater or is NaN: so the last NaN wins
+    if there is one, and otherwise the first maximum (an all ``-inf`` window picks its
+    first cell).
+    """
+    best = 0
+    for position in range(1, len(values)):
+        if values[position] > values[best] or math.isnan(values[position]):
+            best = position
+    return best
+
+
+# --------------------------------------------------------------------------------------------
+# Pooling, forward and backward
+# --------------------------------------------------------------------------------------------
+
+
+def pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode):
+    """Per dimension: kernel sizes, strides, pairs, dilations and output sizes."""
+    in_size = x.shape[2:]
+    ndim = len(in_size)
+    kernel_size = per_dimension(kernel_size, ndim)
+    stride = kernel_size if stride is None or stride == () else per_dimension(stride, ndim)
+    dilation = per_dimension(dilation, ndim)
+    pairs = padding_pairs(padding, ndim)
+    out_size = tuple(pool_output_size(n, k, s, b, a, d, ceil_mode)
+                     for n, k, s, (b, a), d in zip(in_size, kernel_size, stride, pairs,
+                                                   dilation))
+    return kernel_size, stride, pairs, dilation, out_size
+
+
+def max_pool(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """``(out, indices)`` of max pooling, window by window, from the real cells only."""
+    x = input
+    kernel_size, stride, pairs, dilation, out_size = pool_geometry(
+        x, kernel_size, stride, padding, dilation, ceil_mode)
+    N, C, *in_size = x.shape
+    out = np.empty((N, C, *out_size), dtype=x.dtype)
+    indices = np.empty((N, C, *out_size), dtype=np.int64)
+    for n, c in np.ndindex(N, C):
+        for out_index in np.ndindex(*out_size):
+            cells = pool_window_cells(out_index, kernel_size, stride, pairs, dilation, in_size)
+            winner = cells[max_pool_winner([float(x[(n, c) + cell]) for cell in cells])]
+            out[(n, c) + out_index] = x[(n, c) + winner]
+            indices[(n, c) + out_index] = np.ravel_multi_index(winner, in_size)
+    return out, indices
+
+
+def max_pool_backward(grad_output, input, kernel_size, stride=None, padding=0, dilation=1,
+                      ceil_mode=False):
+    """The gradient of max pooling: each output cell's gradient goes to its window's winner,
+    whatever its value, and to no other cell."""
+    x = input
+    kernel_size, stride, pairs, dilation, out_size = pool_geometry(
+        x, kernel_size, stride, padding, dilation, ceil_mode)
+    N, C, *in_size = x.shape
+    grad_x = np.zeros(x.shape, dtype=np.result_type(grad_output, x))
+    for n, c in np.ndindex(N, C):
+        for out_index in np.ndindex(*out_size):
+            cells = pool_window_cells(out_index, kernel_size, stride, pairs, dilation, in_size)
+            winner = cells[max_pool_winner([float(x[(n, c) + cell]) for cell in cells])]
+            grad_x[(n, c) + winner] += grad_output[(n, c) + out_index]
+    return grad_x
+
+
+def avg_pool_divisor(out_index, kernel_size, stride, pairs, in_size, count_include_pad,
+                     divisor_override):
+    """PyTorch's divisor of one average-pooling window.
+
+    Per dimension the window spans ``[start, start + kernel_size)`` with
+    ``start = i * stride - before``, cut at the end of the right padding (the ``ceil_mode``
+    overhang never counts); with ``count_include_pad`` that many cells count, otherwise
+    only the real ones.  The divisor is the product over dimensions.
+    """
+    if divisor_override is not None:
+        return divisor_override
+    divisor = 1
+    for i, k, s, (before, after), n in zip(out_index, kernel_size, stride, pairs, in_size):
+        start = i * s - before
+        end = min(start + k, n + after)
+        divisor *= (end - start) if count_include_pad else (min(end, n) - max(start, 0))
+    return divisor
+
+
+def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+             count_include_pad=True, divisor_override=None):
+    """Average pooling: the sum of each window's real cells over PyTorch's divisor."""
+    x = input
+    kernel_size, stride, pairs, dilation, out_size = pool_geometry(
+        x, kernel_size, stride, padding, 1, ceil_mode)
+    N, C, *in_size = x.shape
+    out = np.empty((N, C, *out_size), dtype=x.dtype)
+    for n, c in np.ndindex(N, C):
+        for out_index in np.ndindex(*out_size):
+            cells = pool_window_cells(out_index, kernel_size, stride, pairs, dilation, in_size)
+            total = sum(x[(n, c) + cell] for cell in cells)
+            out[(n, c) + out_index] = total / avg_pool_divisor(
+                out_index, kernel_size, stride, pairs, in_size, count_include_pad,
+                divisor_override)
+    return out
+
+
+def avg_pool_backward(grad_output, input, kernel_size, stride=None, padding=0,
+                      ceil_mode=False, count_include_pad=True, divisor_override=None):
+    """The gradient of average pooling: each window's gradient over its divisor, added to
+    every real cell of the window."""
+    x = input
+    kernel_size, stride, pairs, dilation, out_size = pool_geometry(
+        x, kernel_size, stride, padding, 1, ceil_mode)
+    N, C, *in_size = x.shape
+    grad_x = np.zeros(x.shape, dtype=np.result_type(grad_output, x))
+    for n, c in np.ndindex(N, C):
+        for out_index in np.ndindex(*out_size):
+            share = grad_output[(n, c) + out_index] / avg_pool_divisor(
+                out_index, kernel_size, stride, pairs, in_size, count_include_pad,
+                divisor_override)
+            for cell in pool_window_cells(out_index, kernel_size, stride, pairs, dilation,
+                                          in_size):
+                grad_x[(n, c) + cell] += share
+    return grad_x
+
+
+# --------------------------------------------------------------------------------------------
+# Convolution and transposed convolution, forward and backward
+# --------------------------------------------------------------------------------------------
+
+
+def conv_geometry(x, weight, stride, padding, dilation):
+    """Per dimension: strides, pairs, dilations and output sizes of a convolution."""
+    in_size, kernel_size = x.shape[2:], weight.shape[2:]
+    ndim = len(in_size)
+    stride, dilation = per_dimension(stride, ndim), per_dimension(dilation, ndim)
+    pairs = padding_pairs(padding, ndim)
+    out_size = tuple(conv_output_size(n, k, s, b, a, d)
+                     for n, k, s, (b, a), d in zip(in_size, kernel_size, stride, pairs,
+                                                   dilation))
+    return stride, pairs, dilation, out_size
+
+
+def conv_taps(out_index, kernel_size, stride, pairs, dilation, in_size, padding_mode):
+    """``(tap, source)`` for every kernel tap of window ``out_index``: the input cell the tap
+    reads, or ``None`` where it reads a zero of the padding."""
+    for tap in np.ndindex(*kernel_size):
+        source = []
+        for i, t, s, (before, _), d, n in zip(out_index, tap, stride, pairs, dilation,
+                                              in_size):
+            source.append(padded_source(i * s - before + t * d, n, padding_mode))
+        yield tap, None if None in source else tuple(source)
+
+
+def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
+         padding_mode="zeros"):
+    """``out[n, o, i] = bias[o] + sum over c, tap of x_padded[n, c, i*s + tap*d] * w[o, c, tap]``,
+    with ``c`` over the channels of ``o``'s group; a zero of the padding is a term ``0 * w``."""
+    x = input
+    stride, pairs, dilation, out_size = conv_geometry(x, weight, stride, padding, dilation)
+    N, C_in, *in_size = x.shape
+    C_out, C_in_per_group, *kernel_size = weight.shape
+    dtype = np.result_type(x, weight, *([] if bias is None else [bias]))
+    out = np.zeros((N, C_out, *out_size), dtype=dtype)
+    zero = dtype.type(0)
+    for n, c_out in np.ndindex(N, C_out):
+        group = c_out // (C_out // groups)
+        for out_index in np.ndindex(*out_size):
+            total = dtype.type(0)
+            for tap, source in conv_taps(out_index, kernel_size, stride, pairs, dilation,
+                                         in_size, padding_mode):
+                for c in range(C_in_per_group):
+                    value = zero if source is None else x[(n, group * C_in_per_group + c)
+                                                          + source]
+                    total += value * weight[(c_out, c) + tap]
+            out[(n, c_out) + out_index] = total + (0 if bias is None else bias[c_out])
+    return out
+
+
+def conv_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, groups=1,
+                  padding_mode="zeros"):
+    """``(grad_input, grad_weight, grad_bias)`` of :func:`conv`: each term
+    ``x_padded * w`` sends ``g * w`` to the input cell it read (none for a zero of the
+    padding) and ``g * x_padded`` to its weight."""
+    x = input
+    stride, pairs, dilation, out_size = conv_geometry(x, weight, stride, padding, dilation)
+    N, C_in, *in_size = x.shape
+    C_out, C_in_per_group, *kernel_size = weight.shape
+    dtype = np.result_type(grad_output, x, weight)
+    grad_x = np.zeros(x.shape, dtype=dtype)
+    grad_w = np.zeros(weight.shape, dtype=dtype)
+    zero = dtype.type(0)
+    for n, c_out in np.ndindex(N, C_out):
+        group = c_out // (C_out // groups)
+        for out_index in np.ndindex(*out_size):
+            g = grad_output[(n, c_out) + out_index]
+            for tap, source in conv_taps(out_index, kernel_size, stride, pairs, dilation,
+                                         in_size, padding_mode):
+                for c in range(C_in_per_group):
+                    channel = group * C_in_per_group + c
+                    if source is None:
+                        grad_w[(c_out, c) + tap] += g * zero
+                    else:
+                        grad_x[(n, channel) + source] += g * weight[(c_out, c) + tap]
+                        grad_w[(c_out, c) + tap] += g * x[(n, channel) + source]
+    grad_bias = grad_output.sum(axis=(0, *range(2, grad_output.ndim)))
+    return grad_x, grad_w, grad_bias
+
+
+def conv_transpose_geometry(x, weight, stride, padding, output_padding, dilation):
+    """Per dimension: strides, pairs, output paddings, dilations and output sizes."""
+    in_size, kernel_size = x.shape[2:], weight.shape[2:]
+    ndim = len(in_size)
+    stride, dilation = per_dimension(stride, ndim), per_dimension(dilation, ndim)
+    output_padding = per_dimension(output_padding, ndim)
+    pairs = padding_pairs(padding, ndim)
+    out_size = tuple(conv_transpose_output_size(n, k, s, b, a, op, d)
+                     for n, k, s, (b, a), op, d in zip(in_size, kernel_size, stride, pairs,
+                                                       output_padding, dilation))
+    return stride, pairs, output_padding, dilation, out_size
+
+
+def conv_transpose_targets(in_index, kernel_size, stride, pairs, dilation, out_size):
+    """``(tap, target)`` for every kernel tap of input cell ``in_index``: the output cell the
+    tap's copy lands on, or ``None`` where it lands on a cropped (padding) cell.
+
+    Input cell ``i`` copies tap ``t`` to uncropped position ``i * stride + t * dilation``,
+    which is output cell ``position - before``.
+    """
+    for tap in np.ndindex(*kernel_size):
+        target = []
+        for i, t, s, (before, _), d, o in zip(in_index, tap, stride, pairs, dilation,
+                                              out_size):
+            position = i * s + t * d - before
+            target.append(position if 0 <= position < o else None)
+        yield tap, None if None in target else tuple(target)
+
+
+def conv_transpose(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                   dilation=1):
+    """Each input cell adds ``x * w[tap]`` to the output cell each tap lands on; cropped
+    cells are dropped."""
+    x = input
+    stride, pairs, output_padding, dilation, out_size = conv_transpose_geometry(
+        x, weight, stride, padding, output_padding, dilation)
+    N, C_in, *in_size = x.shape
+    _, C_out_per_group, *kernel_size = weight.shape
+    C_in_per_group = C_in // groups
+    dtype = np.result_type(x, weight, *([] if bias is None else [bias]))
+    out = np.zeros((N, C_out_per_group * groups, *out_size), dtype=dtype)
+    for n, c_in in np.ndindex(N, C_in):
+        group = c_in // C_in_per_group
+        for in_index in np.ndindex(*in_size):
+            for tap, target in conv_transpose_targets(in_index, kernel_size, stride, pairs,
+                                                      dilation, out_size):
+                if target is None:
+                    continue
+                for c in range(C_out_per_group):
+                    out[(n, group * C_out_per_group + c) + target] += (
+                        x[(n, c_in) + in_index] * weight[(c_in, c) + tap])
+    if bias is not None:
+        out += bias.reshape(-1, *[1] * len(in_size))
+    return out
+
+
+def conv_transpose_backward(grad_output, input, weight, stride=1, padding=0, output_padding=0,
+                            groups=1, dilation=1):
+    """``(grad_input, grad_weight, grad_bias)`` of :func:`conv_transpose`: each input cell
+    gathers ``g * w[tap]`` from the cells its taps landed on, a cropped cell counting as a
+    zero gradient (a term ``0 * w``)."""
+    x = input
+    stride, pairs, output_padding, dilation, out_size = conv_transpose_geometry(
+        x, weight, stride, padding, output_padding, dilation)
+    N, C_in, *in_size = x.shape
+    _, C_out_per_group, *kernel_size = weight.shape
+    C_in_per_group = C_in // groups
+    dtype = np.result_type(grad_output, x, weight)
+    grad_x = np.zeros(x.shape, dtype=dtype)
+    grad_w = np.zeros(weight.shape, dtype=dtype)
+    zero = dtype.type(0)
+    for n, c_in in np.ndindex(N, C_in):
+        group = c_in // C_in_per_group
+        for in_index in np.ndindex(*in_size):
+            for tap, target in conv_transpose_targets(in_index, kernel_size, stride, pairs,
+                                                      dilation, out_size):
+                for c in range(C_out_per_group):
+                    g = zero if target is None else grad_output[
+                        (n, group * C_out_per_group + c) + target]
+                    grad_x[(n, c_in) + in_index] += g * weight[(c_in, c) + tap]
+                    grad_w[(c_in, c) + tap] += x[(n, c_in) + in_index] * g
+    grad_bias = grad_output.sum(axis=(0, *range(2, grad_output.ndim)))
+    return grad_x, grad_w, grad_bias
+
+
+# --------------------------------------------------------------------------------------------
+# Comparing results
+# --------------------------------------------------------------------------------------------
+
+RELATIVE_TOLERANCE = {np.dtype(np.float16): 1e-2, np.dtype(np.float32): 1e-4,
+                      np.dtype(np.float64): 1e-10}
+"""How close two computations of the same result must be, by the result's dtype: a few
+hundred units of its rounding, enough for sums taken in another order."""
+
+
+def tolerance(dtype):
+    """The relative tolerance for a result of ``dtype`` (float64's for anything else)."""
+    return RELATIVE_TOLERANCE.get(np.dtype(dtype).newbyteorder("="), 1e-10)
+
+
+def assert_close(actual, expected, *, check_dtype=True, err_msg=""):
+    """Assert that two results agree, NaN-aware and dtype-aware.
+
+    Tuples (a backward's gradients, ``(out, indices)``) are compared item by item.  For
+    arrays: the same shape; the same dtype up to byte order (if ``check_dtype``); NaN in
+    exactly the same cells; the same infinities, sign included; integer arrays equal; and
+    the finite cells equal up to :func:`tolerance` of the result's dtype, relative to each
+    cell and to the largest finite magnitude.
+    """
+    __tracebackhide__ = True          # pytest: report the caller's line, not this one
+    if isinstance(expected, tuple):
+        assert isinstance(actual, tuple), f"{err_msg}: expected a tuple, got {type(actual)}"
+        assert len(actual) == len(expected), f"{err_msg}: {len(actual)} != {len(expected)} items"
+        for position, (a, e) in enumerate(zip(actual, expected)):
+            assert_close(a, e, check_dtype=check_dtype, err_msg=f"{err_msg}[{position}]")
+        return
+    assert isinstance(actual, np.ndarray), f"{err_msg}: expected an ndarray, got {type(actual)}"
+    expected = np.asarray(expected)
+    assert actual.shape == expected.shape, f"{err_msg}: shape {actual.shape} != {expected.shape}"
+    if check_dtype:
+        assert actual.dtype.newbyteorder("=") == expected.dtype.newbyteorder("="), (
+            f"{err_msg}: dtype {actual.dtype} != {expected.dtype}")
+    if actual.dtype.kind in "biu":
+        np.testing.assert_array_equal(actual, expected, err_msg=err_msg)
+        return
+    actual_nan, expected_nan = np.isnan(actual), np.isnan(expected)
+    assert np.array_equal(actual_nan, expected_nan), (
+        f"{err_msg}: NaN in other cells: got NaN at {np.argwhere(actual_nan).tolist()}, "
+        f"expected NaN at {np.argwhere(expected_nan).tolist()}\nactual={actual}\n"
+        f"expected={expected}")
+    infinite = np.isinf(expected) | np.isinf(actual)
+    assert np.array_equal(actual[infinite], expected[infinite]), (
+        f"{err_msg}: infinities differ\nactual={actual}\nexpected={expected}")
+    finite = np.isfinite(expected) & np.isfinite(actual)
+    rtol = tolerance(actual.dtype)
+    scale = max(1.0, float(np.abs(expected[finite]).max(initial=0.0)))
+    np.testing.assert_allclose(actual[finite].astype(np.float64),
+                               expected[finite].astype(np.float64), rtol=rtol,
+                               atol=rtol * scale, err_msg=err_msg)
+
+
+def snapshot(value):
+    """Everything about an argument that a call could change, to compare before and after.
+
+    An array gives its type, dtype, shape, strides, flags and its bytes (so a NaN's bits
+    count); a masked array also its mask and fill value; a list or tuple its items; anything
+    else its pickle (or its repr if it cannot be pickled).
+    """
+    if isinstance(value, np.ndarray):
+        state = (type(value), value.dtype.str, value.shape, value.strides,
+                 value.flags.writeable, value.flags.c_contiguous, value.flags.f_contiguous,
+                 value.tobytes(order="A"))
+        if isinstance(value, np.ma.MaskedArray):
+            state += (np.ma.getmaskarray(value).tobytes(), repr(value.fill_value))
+        return state
+    if isinstance(value, (list, tuple)):
+        return (type(value), tuple(snapshot(item) for item in value))
+    try:
+        return (type(value), pickle.dumps(value))
+    except Exception:
+        return (type(value), repr(value))

@@ -1,0 +1,243 @@
+"""Gradients through NaN and infinity: a gradient reaches exactly the cells its formula sends
+it to, whatever its value, and no other cell.
+
+Cheat sheet: "Pooling operation", "Convolution operation" and "Transposed Convolution", run
+backwards.  Every backward, with both methods, gets a ``grad_output`` that holds NaN, +inf
+and -inf among small integers; max pooling's input also holds NaN, +inf, -inf, windows of
+nothing but -inf, and ties.  The expected gradients come from the rules written out in
+:mod:`tests.oracles` (a max window's gradient goes to its winner only; an average window's
+is shared by its real cells; a convolution's term ``x * w`` sends ``g * w`` to the cell it
+read and ``g * x`` to its weight, a zero of the padding included, as in PyTorch), and the
+loops variant must give the same (NaN-aware, :func:`tests.oracles.assert_close`).
+
+The rule behind all of them: routing a gradient by multiplying it with a 0/1 mask is wrong,
+because ``0 * inf`` and ``0 * NaN`` are NaN; a cell that no window sends a gradient to is
+exactly zero.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import npconv
+from tests import oracles
+from tests.strategies import conv_configs, conv_transpose_configs, op_args, pool_configs
+
+pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+
+METHODS = ("loops", "im2col")
+DTYPES = (np.float64, np.float32)
+NONFINITE = (np.nan, np.inf, -np.inf)
+
+
+@st.composite
+def nonfinite_arrays(draw, shape, dtype, shares=(0.1, 0.3, 1.0)):
+    """Integers from -2 to 2 (zeros included), a drawn share of them NaN, +inf or -inf."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    share = draw(st.sampled_from(shares))
+    values = rng.integers(-2, 3, size=shape).astype(dtype)
+    special = rng.random(shape) < share
+    values[special] = rng.choice(NONFINITE, size=int(special.sum()))
+    return values
+
+
+@st.composite
+def max_pool_inputs(draw, shape, dtype):
+    """Inputs for max pooling: ties (few distinct values), NaN, +inf, -inf, or all -inf."""
+    kind = draw(st.sampled_from(["ties", "nonfinite", "all -inf"]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    if kind == "all -inf":
+        return np.full(shape, -np.inf, dtype=dtype)
+    values = rng.integers(-1, 2, size=shape).astype(dtype)
+    if kind == "nonfinite":
+        special = rng.random(shape) < draw(st.sampled_from([0.2, 0.5]))
+        values[special] = rng.choice(NONFINITE, size=int(special.sum()))
+    return values
+
+
+def pool_output_shape(config):
+    """The pooled shape, from the formula in tests.oracles."""
+    x = config["input"]
+    *_, out_size = oracles.pool_geometry(x, config["kernel_size"], config["stride"],
+                                         config["pairs"], config.get("dilation", 1),
+                                         config["ceil_mode"])
+    return (*x.shape[:2], *out_size)
+
+
+# --------------------------------------------------------------------------------------------
+# Max pooling: the winner takes the gradient, whatever its value
+# --------------------------------------------------------------------------------------------
+
+# (input, grad_output, kernel_size, stride, expected gradient), each worked out by hand with
+# the rule: the winner is the last NaN of the window if it has one, else its first maximum.
+MAX_POOL_CASES = {
+    "nan gradient to the winner 5": ([1., 5.], [np.nan], 2, None, [0., np.nan]),
+    "inf gradient to the winner 5": ([1., 5.], [np.inf], 2, None, [0., np.inf]),
+    "all -inf window: the first cell wins": ([-np.inf, -np.inf], [3.], 2, None, [3., 0.]),
+    "the last nan of a window wins": ([1., np.nan, 5., np.nan], [2.], 4, None, [0, 0, 0, 2.]),
+    "a tie of +inf: the first wins": ([np.inf, np.inf], [2.], 2, None, [2., 0.]),
+    "-inf loses to 2": ([-np.inf, 2.], [np.inf], 2, None, [0., np.inf]),
+    "one cell wins twice: inf + -inf": ([1., 5., 2.], [np.inf, -np.inf], 2, 1, [0., np.nan, 0.]),
+    "two winners, two infinities": ([5., 1., 2.], [np.inf, -np.inf], 2, 1,
+                                    [np.inf, 0., -np.inf]),
+}
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_max_pool_backward_sends_a_nan_gradient_to_the_winner_only(method):
+    """The pinned example: window [1, 5] is won by 5, so its NaN gradient reaches 5 and the
+    1 gets exactly zero (PyTorch gives the same)."""
+    grad = npconv.max_pool_backward(np.array([[[np.nan]]]), np.array([[[1., 5.]]]), 2,
+                                    method=method)
+    oracles.assert_close(grad, np.array([[[0., np.nan]]]))
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("case", MAX_POOL_CASES)
+def test_max_pool_backward_worked_examples(case, method):
+    """Hand-worked 1-D windows with NaN, infinities and ties (each checked with PyTorch)."""
+    x, grad_output, kernel_size, stride, expected = MAX_POOL_CASES[case]
+    grad = npconv.max_pool_backward(np.array([[grad_output]]), np.array([[x]]), kernel_size,
+                                    stride, method=method)
+    oracles.assert_close(grad, np.array([[expected]], dtype=np.float64))
+
+
+@pytest.mark.parametrize("method", METHODS)
+@given(config=pool_configs("max"), data=st.data())
+def test_max_pool_backward_routes_nonfinite_gradients_to_the_winners_only(method, config,
+                                                                          data):
+    """Any geometry, NaN/inf/ties in the input and in grad_output: the gradient equals the
+    winner rule's and the loops variant's, and a cell that won no window is exactly 0."""
+    dtype = data.draw(st.sampled_from(DTYPES))
+    args = op_args(config)
+    args["input"] = data.draw(max_pool_inputs(config["input"].shape, dtype))
+    grad_output = data.draw(nonfinite_arrays(pool_output_shape(config), dtype))
+    grad = npconv.max_pool_backward(grad_output, **args, method=method)
+
+    oracles.assert_close(grad, oracles.max_pool_backward(grad_output, **args), err_msg="rule")
+    oracles.assert_close(grad, npconv.max_pool_backward(grad_output, **args, method="loops"),
+                         err_msg="loops")
+    _, indices = oracles.max_pool(**args)
+    N, C, *in_size = args["input"].shape
+    won = np.zeros((N, C, int(np.prod(in_size))), dtype=bool)
+    for n, c in np.ndindex(N, C):
+        won[n, c, indices[n, c].ravel()] = True
+    losers = grad.reshape(N, C, -1)[~won]
+    assert np.all(losers == 0), f"cells that won no window got {losers[losers != 0]}"
+
+
+# --------------------------------------------------------------------------------------------
+# Average pooling: every real cell of the window gets its share, no other cell anything
+# --------------------------------------------------------------------------------------------
+
+# (grad_output, input length, kernel_size, stride, padding, expected gradient), by hand:
+# a window's gradient over its divisor reaches its real cells; cells between windows get 0.
+AVG_POOL_CASES = {
+    "kernel 1, stride 3: cells 1 and 2 between the windows": (
+        [np.inf, np.nan], 4, 1, 3, 0, [np.inf, 0., 0., np.nan]),
+    "kernel 2, stride 3, padding 1: cells 1 and 4 in no window": (
+        [np.inf, -np.inf], 5, 2, 3, 1, [np.inf, 0., -np.inf, -np.inf, 0.]),
+}
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("case", AVG_POOL_CASES)
+def test_avg_pool_backward_worked_examples(case, method):
+    """Hand-worked 1-D windows with infinite and NaN gradients (each checked with
+    PyTorch)."""
+    grad_output, size, kernel_size, stride, padding, expected = AVG_POOL_CASES[case]
+    grad = npconv.avg_pool_backward(np.array([[grad_output]]), np.zeros((1, 1, size)),
+                                    kernel_size, stride, padding, method=method)
+    oracles.assert_close(grad, np.array([[expected]]))
+
+
+@pytest.mark.parametrize("method", METHODS)
+@given(config=pool_configs("avg"), data=st.data())
+def test_avg_pool_backward_with_nonfinite_gradients(method, config, data):
+    """grad_output with NaN/inf: each window's share reaches its real cells only (a cell no
+    window covers, e.g. between strided windows, stays exactly 0)."""
+    dtype = data.draw(st.sampled_from(DTYPES))
+    args = op_args(config)
+    args["input"] = args["input"].astype(dtype)
+    grad_output = data.draw(nonfinite_arrays(pool_output_shape(config), dtype))
+    grad = npconv.avg_pool_backward(grad_output, **args, method=method)
+
+    oracles.assert_close(grad, oracles.avg_pool_backward(grad_output, **args), err_msg="rule")
+    oracles.assert_close(grad, npconv.avg_pool_backward(grad_output, **args, method="loops"),
+                         err_msg="loops")
+
+
+# --------------------------------------------------------------------------------------------
+# Convolution and transposed convolution
+# --------------------------------------------------------------------------------------------
+
+def with_nonfinite_arrays(data, args, names, dtype):
+    """``args`` with the arrays ``names`` replaced by integer arrays of the same shape, some
+    of them (or none) holding NaN and infinities."""
+    args = dict(args)
+    for name in names:
+        args[name] = data.draw(nonfinite_arrays(args[name].shape, dtype,
+                                                shares=(0.0, 0.1, 0.3)), label=name)
+    return args
+
+
+@pytest.mark.parametrize("method", METHODS)
+@given(config=conv_configs(max_batch=1), data=st.data())
+def test_conv_backward_with_nonfinite_gradients(method, config, data):
+    """conv_backward with NaN/inf in grad_output (and now and then in the input and the
+    weight, zeros included): equal to the formula term by term, and to the loops variant."""
+    dtype = data.draw(st.sampled_from(DTYPES))
+    args = op_args(config)
+    del args["bias"]
+    args["padding"] = config["pairs"]
+    args = with_nonfinite_arrays(data, args, ("input", "weight"), dtype)
+    *_, out_size = oracles.conv_geometry(args["input"], args["weight"], args["stride"],
+                                         args["padding"], args["dilation"])
+    out_shape = (args["input"].shape[0], args["weight"].shape[0], *out_size)
+    grad_output = data.draw(nonfinite_arrays(out_shape, dtype), label="grad_output")
+    grads = npconv.conv_backward(grad_output, **args, method=method)
+
+    oracles.assert_close(tuple(grads), oracles.conv_backward(grad_output, **args),
+                         err_msg="rule")
+    oracles.assert_close(tuple(grads),
+                         tuple(npconv.conv_backward(grad_output, **args, method="loops")),
+                         err_msg="loops")
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_depthwise_conv_backward_sends_no_gradient_where_no_window_reads(method):
+    """A depthwise 2x2 kernel with dilation 2 on a 3x3 input has one window, reading cells
+    (0, 0), (0, 2), (2, 0) and (2, 2); an infinite weight must not turn the cells between
+    them into NaN (0 * inf), and cell (0, 2), read with weight 1, gets exactly 1."""
+    x = np.ones((1, 2, 3, 3))
+    weight = np.ones((2, 1, 2, 2))
+    weight[0, 0, 0, 0] = np.inf
+    grads = npconv.conv_backward(np.ones((1, 2, 1, 1)), x, weight, dilation=2, groups=2,
+                                 method=method)
+    expected = np.array([[np.inf, 0., 1.], [0., 0., 0.], [1., 0., 1.]])
+    oracles.assert_close(grads.grad_input[0, 0], expected)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@given(config=conv_transpose_configs(max_batch=1), data=st.data())
+def test_conv_transpose_backward_with_nonfinite_gradients(method, config, data):
+    """conv_transpose_backward with NaN/inf in grad_output (and now and then in the input and
+    the weight): equal to the formula term by term, and to the loops variant."""
+    dtype = data.draw(st.sampled_from(DTYPES))
+    args = op_args(config)
+    del args["bias"]
+    args["padding"] = config["pairs"]
+    args = with_nonfinite_arrays(data, args, ("input", "weight"), dtype)
+    *_, out_size = oracles.conv_transpose_geometry(
+        args["input"], args["weight"], args["stride"], args["padding"],
+        args["output_padding"], args["dilation"])
+    out_shape = (args["input"].shape[0], args["weight"].shape[1] * args["groups"], *out_size)
+    grad_output = data.draw(nonfinite_arrays(out_shape, dtype), label="grad_output")
+    grads = npconv.conv_transpose_backward(grad_output, **args, method=method)
+
+    oracles.assert_close(tuple(grads), oracles.conv_transpose_backward(grad_output, **args),
+                         err_msg="rule")
+    oracles.assert_close(
+        tuple(grads), tuple(npconv.conv_transpose_backward(grad_output, **args, method="loops")),
+        err_msg="loops")
