@@ -909,7 +909,8 @@ def _gemm_chunks(N, out_size, column_channels, other_channels, dtype, workspace_
     needs no copy, see :func:`_channels_first`).  As many whole images as fit in
     ``workspace_bytes`` share a chunk; an image whose columns alone do not fit is cut into
     ranges of rows, down to one row, whose columns must stay within
-    :data:`npconv.shapes.MAX_ARRAY_BYTES` (``cause`` says what makes them large).
+    :data:`npconv.shapes.MAX_ARRAY_BYTES` (``cause`` says what makes them large).  Without
+    images or windows there is no chunk and nothing is allocated.
 
     Returns ``chunks``, ``workspace`` (room for the largest chunk's columns) and ``spare``
     (room for its copy; empty when no chunk holds several images).
@@ -918,7 +919,9 @@ def _gemm_chunks(N, out_size, column_channels, other_channels, dtype, workspace_
     itemsize = np.dtype(dtype).itemsize
     rows, row_windows = out_size[0], math.prod(out_size[1:])
     row_bytes = column_channels * row_windows * itemsize
-    if N > 0 and row_bytes * rows > budget:
+    if rows * row_windows == 0:
+        chunks = []                         # no windows (an empty input row): nothing to do
+    elif N > 0 and row_bytes * rows > budget:
         check_array_bytes((column_channels, row_windows), itemsize,
                           "the im2col workspace of one output row", cause)
         chunks = [(slice(n, n + 1), range(start, stop))
@@ -983,11 +986,12 @@ def _channels_first(array, images, rows, spare):
     """
     n, C = images.stop - images.start, array.shape[1]
     block = array[images, :, rows.start:rows.stop]               # (n, C, rows, *rest)
+    L = math.prod(block.shape[2:])
     if n == 1:
-        return block[0].reshape(C, -1)                          # (C, L)
+        return block[0].reshape(C, L)                           # (C, L)
     copy = spare[:block.size].reshape(C, n, *block.shape[2:])   # (C, n, rows, *rest)
     np.copyto(copy, block.swapaxes(0, 1))
-    return copy.reshape(C, -1)                                  # (C, n*L)
+    return copy.reshape(C, n * L)                               # (C, n*L)
 
 
 def _result_block(target, images, rows, spare):
@@ -999,10 +1003,10 @@ def _result_block(target, images, rows, spare):
     :func:`_store_block` copies it.
     """
     n, C = images.stop - images.start, target.shape[1]
+    L = len(rows) * math.prod(target.shape[3:])
     if n == 1:
-        return target[images.start, :, rows.start:rows.stop].reshape(C, -1)   # (C, L) view
-    windows = len(rows) * math.prod(target.shape[3:])
-    return spare[:C * n * windows].reshape(C, n * windows)      # (C, n*L)
+        return target[images.start, :, rows.start:rows.stop].reshape(C, L)   # (C, L): a view
+    return spare[:C * n * L].reshape(C, n * L)                  # (C, n*L)
 
 
 def _store_block(result, target, images, rows):
