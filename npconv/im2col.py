@@ -87,6 +87,9 @@ def im2col(x, kernel_size, stride, padding, dilation, padding_mode="zeros", *, o
            rows=None):
     """Copy every window of ``x`` into a column: PyTorch's ``F.unfold``, in N-d.
 
+    Cheat sheet: "Convolution operation" (each window the kernel slides over becomes one
+    column, so that all the window sums become one matrix product).
+
     Parameters
     ----------
     x : ndarray, shape (N, C, *in_size)
@@ -110,6 +113,11 @@ def im2col(x, kernel_size, stride, padding, dilation, padding_mode="zeros", *, o
         ``kernel_size``) reads in window ``l`` (row-major over the output positions);
         ``L = prod(out_size)`` with, per dimension,
         ``out = floor((in + before + after - dilation * (kernel_size - 1) - 1) / stride) + 1``.
+
+    Raises
+    ------
+    ValueError
+        If no window fits along some dimension (the formula gives less than 1).
 
     See Also
     --------
@@ -156,7 +164,8 @@ def col2im(cols, in_shape, kernel_size, stride, padding, dilation, padding_mode=
            out=None, rows=None):
     """Add every column back onto its window: the adjoint of :func:`im2col` (``F.fold``).
 
-    Overlapping windows add up.  A column cell that falls on padding goes back through the
+    Cheat sheet: "Convolution operation" run backwards, and "Transposed Convolution" (each
+    column is a scaled kernel copy, added onto the window it belongs to).  Overlapping windows add up.  A column cell that falls on padding goes back through the
     padding's gradient: with zero padding it is dropped, with ``reflect``, ``replicate``
     or ``circular`` it is added onto the input cell that the padding copies.  The loop
     runs over kernel taps, not windows: for one tap, the cells it touches over all windows
@@ -178,6 +187,11 @@ def col2im(cols, in_shape, kernel_size, stride, padding, dilation, padding_mode=
     -------
     ndarray, shape ``in_shape``
         ``<im2col(x), cols> == <x, col2im(cols)>`` for every ``x`` of ``in_shape``.
+
+    Raises
+    ------
+    ValueError
+        As for :func:`im2col`.
 
     See Also
     --------
@@ -296,10 +310,11 @@ def conv(x, weight, bias, stride, padding, dilation, groups, padding_mode, *,
                    out=columns.transpose(1, 0, 2), rows=rows)                # as (n, C_in*K, L)
             columns = columns.reshape(groups, C_in_per_group * K, n * L)    # (G, C_in/G*K, n*L)
             result = _result_block(out, images, rows, spare)                 # (C_out, n*L)
-            _matmul_into(w, columns, result.reshape(groups, C_out // groups, n * L))
+            _matmul_into(w, columns,
+                         result.reshape(groups, C_out // groups, n * L))  # (G, C_out/G, n*L)
             _store_block(result, out, images, rows)
     if bias is not None:
-        out += bias.reshape(-1, *[1] * len(in_size))
+        out += bias.reshape(-1, *[1] * len(in_size))            # (C_out, 1, ...)
     return out
 
 
@@ -465,12 +480,13 @@ def conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dil
         x_rows = _channels_first(x, images, rows, spare)                # (C_in, n*L)
         x_rows = x_rows.reshape(groups, C_in // groups, n * L)          # (G, C_in/G, n*L)
         columns = workspace[:C_out * K * n * L].reshape(C_out * K, n, L)   # (C_out*K, n, L)
-        _matmul_into(w.swapaxes(1, 2), x_rows,
+        _matmul_into(w.swapaxes(1, 2), x_rows,                          # (G, C_out/G*K, C_in/G)
                      columns.reshape(groups, C_out_per_group * K, n * L))  # (G, C_out/G*K, n*L)
-        col2im(columns.transpose(1, 0, 2), (n, C_out, *out_size), kernel_size, stride,
-               cropping, dilation, out=out[images], rows=rows)            # from (n, C_out*K, L)
+        columns = columns.reshape(C_out * K, n, L).transpose(1, 0, 2)   # (n, C_out*K, L)
+        col2im(columns, (n, C_out, *out_size), kernel_size, stride, cropping, dilation,
+               out=out[images], rows=rows)
     if bias is not None:
-        out += bias.reshape(-1, *[1] * len(in_size))
+        out += bias.reshape(-1, *[1] * len(in_size))                # (C_out, 1, ...)
     return out
 
 
@@ -536,7 +552,8 @@ def conv_transpose_backward(grad_output, x, weight, stride, padding, output_padd
         x_rows = x_rows.reshape(groups, C_in // groups, n * L)           # (G, C_in/G, n*L)
         _add_weight_gradient(grad_w_t, x_rows, columns)                 # (G, C_out/G*K, C_in/G)
         result = _result_block(grad_x, images, rows, spare)              # (C_in, n*L)
-        _matmul_into(w, columns, result.reshape(groups, C_in // groups, n * L))
+        _matmul_into(w, columns,
+                     result.reshape(groups, C_in // groups, n * L))  # (G, C_in/G, n*L)
         _store_block(result, grad_x, images, rows)
     grad_w = grad_w_t.swapaxes(1, 2).reshape(weight.shape)       # (G, C_in/G, C_out/G*K): a copy
     grad_bias = grad_output.sum(axis=(0, *range(2, grad_output.ndim)))
@@ -795,7 +812,7 @@ def _window_ranges(out_size, rows):
 
 
 def _tap_cells(tap, in_size, stride, padding, dilation, windows):
-    """Where kernel tap ``tap`` meets the input over the windows ``windows`` (see :class:`_TapCells`).
+    """Where kernel tap ``tap`` meets the input over the windows ``windows`` (:class:`_TapCells`).
 
     Examples
     --------
@@ -990,7 +1007,7 @@ def _channels_first(array, images, rows, spare):
     if n == 1:
         return block[0].reshape(C, L)                           # (C, L)
     copy = spare[:block.size].reshape(C, n, *block.shape[2:])   # (C, n, rows, *rest)
-    np.copyto(copy, block.swapaxes(0, 1))
+    np.copyto(copy, block.swapaxes(0, 1))                       # (C, n, rows, *rest)
     return copy.reshape(C, n * L)                               # (C, n*L)
 
 
@@ -1014,7 +1031,7 @@ def _store_block(result, target, images, rows):
     n, C = images.stop - images.start, target.shape[1]
     if n > 1:
         block = result.reshape(C, n, len(rows), *target.shape[3:])   # (C, n, rows, *rest)
-        target[images, :, rows.start:rows.stop] = block.swapaxes(0, 1)
+        target[images, :, rows.start:rows.stop] = block.swapaxes(0, 1)   # (n, C, rows, *rest)
 
 
 def _transposed_cropping(padding, output_padding):
@@ -1087,8 +1104,8 @@ def _depthwise_conv_backward(grad_output, x, weight, stride, padding, dilation, 
 
     def chunk(start, stop):
         x_chunk = np.ascontiguousarray(x[start:stop])[:, :, None]   # (n, C_in, 1, *in_size)
-        g = grad_output[start:stop].reshape(stop - start, C_in, -1, *out_size)
-        g = g.astype(grad_x.dtype, copy=False)                   # (n, C_in, m, *out_size)
+        g = grad_output[start:stop].reshape(stop - start, C_in, -1, *out_size)  # (n, C_in, m, ...)
+        g = g.astype(grad_x.dtype, copy=False)
         partial = np.zeros(taps_w.shape, dtype=grad_x.dtype)       # (C_in, m, K)
         product = np.empty_like(g)
         for tap_index, (where, run) in enumerate(zip(taps, runs)):
@@ -1136,7 +1153,7 @@ _WITH_MULTIPLIER = (slice(None),) * 3
 
 def _per_channel(w_tap, array):
     """One tap's weights (C_in, m) shaped to broadcast over ``array`` (n, C_in, m, ...)."""
-    return w_tap.reshape(*w_tap.shape, *[1] * (array.ndim - 3))
+    return w_tap.reshape(*w_tap.shape, *[1] * (array.ndim - 3))   # (C_in, m, 1, ...)
 
 
 def _every_tap(kernel_size, in_size, stride, padding, dilation, out_size):
