@@ -38,10 +38,11 @@ run their chunks on a thread pool, where breakpoints are awkward.  With one thre
 another, and the result is the same.
 """
 
+import functools
+import itertools
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
-import itertools
 from typing import NamedTuple
 
 import numpy as np
@@ -151,8 +152,8 @@ def im2col(x, kernel_size, stride, padding, dilation, padding_mode="zeros", *, o
         out = np.empty((N, C * K, math.prod(counts)), dtype=x.dtype)
     columns = out.reshape(N, C, K, *counts)          # (N, C, K, *counts): splits axes, a view
     sources = _padding_sources(in_size, padding, padding_mode)
-    for tap_index, tap in enumerate(np.ndindex(*kernel_size)):
-        where = _tap_cells(tap, in_size, stride, padding, dilation, windows)
+    taps = _kernel_taps(kernel_size, in_size, stride, padding, dilation, windows)
+    for tap_index, where in enumerate(taps):
         block = columns[:, :, tap_index]             # (N, C, *counts): this tap's rows
         block[_ALL + where.inside] = x[_ALL + where.cells]
         for box in where.outside:
@@ -218,8 +219,8 @@ def col2im(cols, in_shape, kernel_size, stride, padding, dilation, padding_mode=
         out = np.zeros(in_shape, dtype=cols.dtype)
     columns = cols.reshape(N, C, math.prod(kernel_size), *counts)   # (N, C, K, *counts)
     sources = _padding_sources(in_size, padding, padding_mode)
-    for tap_index, tap in enumerate(np.ndindex(*kernel_size)):
-        where = _tap_cells(tap, in_size, stride, padding, dilation, windows)
+    taps = _kernel_taps(kernel_size, in_size, stride, padding, dilation, windows)
+    for tap_index, where in enumerate(taps):
         block = columns[:, :, tap_index]             # (N, C, *counts): this tap's rows
         cells = out[_ALL + where.cells]              # a view into out
         cells += block[_ALL + where.inside]
@@ -796,7 +797,7 @@ class _TapCells(NamedTuple):
     """Slices of windows (counted from the block's first) whose tap reads an input cell."""
     cells: tuple
     """Slices of the unpadded input those windows read, in the same order (step: stride)."""
-    outside: list
+    outside: tuple
     """Boxes of windows (tuples of slices) whose tap reads padding; with ``inside`` they
     tile the block."""
     first: tuple
@@ -821,7 +822,7 @@ def _tap_cells(tap, in_size, stride, padding, dilation, windows):
 
     >>> where = _tap_cells((0,), (5,), (1,), ((1, 1),), (1,), [range(5)])
     >>> where.inside, where.cells, where.outside
-    ((slice(1, 5, None),), (slice(0, 4, 1),), [(slice(0, 1, None),)])
+    ((slice(1, 5, None),), (slice(0, 4, 1),), ((slice(0, 1, None),),))
     """
     inside, cells, first = [], [], []
     for t, size, s, (before, _), d, block in zip(tap, in_size, stride, padding, dilation,
@@ -840,7 +841,34 @@ def _tap_cells(tap, in_size, stride, padding, dilation, windows):
             region = (*inside[:dim], part, *(slice(0, len(b)) for b in windows[dim + 1:]))
             if all(s.stop > s.start for s in region):
                 outside.append(region)
-    return _TapCells(tuple(inside), tuple(cells), outside, tuple(first))
+    return _TapCells(tuple(inside), tuple(cells), tuple(outside), tuple(first))
+
+
+def _kernel_taps(kernel_size, in_size, stride, padding, dilation, windows):
+    """:func:`_tap_cells` of every kernel tap over ``windows``, row-major, as a tuple.
+
+    Why it is fast: the ops unfold and fold chunk after chunk with one geometry, and
+    working out one tap's boxes takes Python tens of microseconds (a 7x7 kernel over eight
+    chunks, forward and back: a tenth of the stem's backward), so the taps of the last few
+    geometries are kept (for kernels of up to :data:`_KEPT_KERNEL_TAPS` taps).
+    """
+    geometry = (tuple(kernel_size), tuple(in_size), tuple(stride),
+                tuple(tuple(pair) for pair in padding), tuple(dilation), tuple(windows))
+    if math.prod(kernel_size) > _KEPT_KERNEL_TAPS:
+        return _every_tap_of(*geometry)
+    return _kept_taps(*geometry)
+
+
+def _every_tap_of(kernel_size, in_size, stride, padding, dilation, windows):
+    """:func:`_kernel_taps`, worked out."""
+    return tuple(_tap_cells(tap, in_size, stride, padding, dilation, windows)
+                 for tap in np.ndindex(*kernel_size))
+
+
+_KEPT_KERNEL_TAPS = 512
+"""Kernels up to this many taps have their tap geometry kept between calls."""
+
+_kept_taps = functools.lru_cache(maxsize=16)(_every_tap_of)
 
 
 def _padding_sources(in_size, padding, padding_mode):
@@ -1065,7 +1093,8 @@ def _depthwise_conv(x, weight, stride, padding, dilation, padding_mode, out):
     out_size = out.shape[2:]
     taps_w = weight.reshape(C_in, -1, math.prod(weight.shape[2:]))   # (C_in, m, K)
     out_groups = out.reshape(N, C_in, -1, *out_size)             # (N, C_in, m, *out_size)
-    taps = _every_tap(weight.shape[2:], in_size, stride, padding, dilation, out_size)
+    taps = _kernel_taps(weight.shape[2:], in_size, stride, padding, dilation,
+                        _window_ranges(out_size, None))
     runs = _tap_runs(taps, in_size, out_size, stride)
     sources = _padding_sources(in_size, padding, padding_mode)
 
@@ -1098,7 +1127,8 @@ def _depthwise_conv_backward(grad_output, x, weight, stride, padding, dilation, 
     N, C_in, *in_size = x.shape
     out_size = grad_output.shape[2:]
     taps_w = weight.reshape(C_in, -1, math.prod(weight.shape[2:]))   # (C_in, m, K)
-    taps = _every_tap(weight.shape[2:], in_size, stride, padding, dilation, out_size)
+    taps = _kernel_taps(weight.shape[2:], in_size, stride, padding, dilation,
+                        _window_ranges(out_size, None))
     runs = _tap_runs(taps, in_size, out_size, stride)
     sources = _padding_sources(in_size, padding, padding_mode)
 
@@ -1154,13 +1184,6 @@ _WITH_MULTIPLIER = (slice(None),) * 3
 def _per_channel(w_tap, array):
     """One tap's weights (C_in, m) shaped to broadcast over ``array`` (n, C_in, m, ...)."""
     return w_tap.reshape(*w_tap.shape, *[1] * (array.ndim - 3))   # (C_in, m, 1, ...)
-
-
-def _every_tap(kernel_size, in_size, stride, padding, dilation, out_size):
-    """:func:`_tap_cells` of every kernel tap over all windows, in row-major order."""
-    windows = _window_ranges(out_size, None)
-    return [_tap_cells(tap, in_size, stride, padding, dilation, windows)
-            for tap in np.ndindex(*kernel_size)]
 
 
 def _multiplier_axis(values):
