@@ -77,7 +77,7 @@ one output row of one image is always allowed, whatever the bound.
 """
 
 CACHE_CHUNK_BYTES = 2 ** 19
-"""Elementwise paths (depthwise, pooling) work on chunks of images about this size."""
+"""Elementwise paths work on chunks about this size: images (depthwise), planes (pooling)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -603,17 +603,19 @@ def max_pool(x, kernel_size, stride, padding, dilation, ceil_mode):
     out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
     taps, built = _pool_taps(in_size, kernel_size, stride, padding, dilation, out_size)
     origin, offsets = _winner_offsets(taps, in_size, stride, padding, dilation, out_size)
-    out = np.empty((N, C, *out_size), dtype=x.dtype)
-    indices = np.empty((N, C, *out_size), dtype=np.int64)
+    planes = _planes(x)                                          # (N*C, 1, *in_size)
+    out = np.empty((N * C, 1, *out_size), dtype=x.dtype)
+    indices = np.empty((N * C, 1, *out_size), dtype=np.int64)
 
     def chunk(start, stop):
-        winner = np.empty((stop - start, C, *out_size), dtype=np.min_scalar_type(len(taps)))
-        reads = _tap_reads(x[start:stop], taps, built, stride[-1], -np.inf)
+        winner = np.empty((stop - start, 1, *out_size), dtype=np.min_scalar_type(len(taps)))
+        reads = _tap_reads(planes[start:stop], taps, built, stride[-1], -np.inf)
         _max_pool_chunk(reads, taps, out[start:stop], winner)
-        np.add(origin, np.take(offsets, winner), out=indices[start:stop])   # (n, C, *out)
+        np.take(offsets, winner, out=indices[start:stop])       # each winner's tap offset
+        indices[start:stop] += origin                           # plus its window's origin
 
-    _on_all_cores(chunk, _chunks(N, _image_bytes(x), CACHE_CHUNK_BYTES))
-    return out, indices
+    _on_all_cores(chunk, _chunks(N * C, _image_bytes(planes), CACHE_CHUNK_BYTES))
+    return out.reshape(N, C, *out_size), indices.reshape(N, C, *out_size)   # (N, C, *out)
 
 
 def max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ceil_mode):
@@ -653,18 +655,19 @@ def max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ce
     out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
     taps, built = _pool_taps(in_size, kernel_size, stride, padding, dilation, out_size)
     origin, offsets = _winner_offsets(taps, in_size, stride, padding, dilation, out_size)
-    grad_x = np.empty(x.shape, dtype=np.result_type(grad_output, x))
+    planes, grad_planes = _planes(x), _planes(grad_output)       # (N*C, 1, *size)
+    grad_x = np.empty((N * C, 1, *in_size), dtype=np.result_type(grad_output, x))
 
     def chunk(start, stop):
-        shape = (stop - start, C, *out_size)
+        shape = (stop - start, 1, *out_size)
         winner = np.empty(shape, dtype=np.min_scalar_type(len(taps)))
-        reads = _tap_reads(x[start:stop], taps, built, stride[-1], -np.inf)
+        reads = _tap_reads(planes[start:stop], taps, built, stride[-1], -np.inf)
         _max_pool_chunk(reads, taps, np.empty(shape, dtype=x.dtype), winner)
-        flat_index = np.add(origin, np.take(offsets, winner))   # (n, C, *out_size)
-        _scatter_to_winners(grad_output[start:stop], flat_index, grad_x[start:stop])
+        flat_index = np.add(origin, np.take(offsets, winner))   # (n, 1, *out_size)
+        _scatter_to_winners(grad_planes[start:stop], flat_index, grad_x[start:stop])
 
-    _on_all_cores(chunk, _chunks(N, _image_bytes(x), CACHE_CHUNK_BYTES))
-    return grad_x
+    _on_all_cores(chunk, _chunks(N * C, _image_bytes(planes), CACHE_CHUNK_BYTES))
+    return grad_x.reshape(x.shape)                               # (N, C, *in_size)
 
 
 def avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
@@ -704,17 +707,19 @@ def avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divi
     divisors = avg_pool_divisors(in_size, kernel_size, stride, padding, out_size,
                                  count_include_pad, divisor_override).astype(x.dtype)
     taps, built = _pool_taps(in_size, kernel_size, stride, padding, dilation, out_size)
-    sums = np.zeros((N, C, *out_size), dtype=x.dtype)
+    planes = _planes(x)                                          # (N*C, 1, *in_size)
+    sums = np.empty((N * C, 1, *out_size), dtype=x.dtype)
 
     def chunk(start, stop):
         total = sums[start:stop]
-        for box, cells in _tap_reads(x[start:stop], taps, built, stride[-1], 0):
+        total.fill(0)
+        for box, cells in _tap_reads(planes[start:stop], taps, built, stride[-1], 0):
             window_sums = total[box]                             # a view into sums
             window_sums += cells
         np.divide(total, divisors, out=total)
 
-    _on_all_cores(chunk, _chunks(N, _image_bytes(x), CACHE_CHUNK_BYTES))
-    return sums
+    _on_all_cores(chunk, _chunks(N * C, _image_bytes(planes), CACHE_CHUNK_BYTES))
+    return sums.reshape(N, C, *out_size)                         # (N, C, *out_size)
 
 
 def avg_pool_backward(grad_output, x, kernel_size, stride, padding, ceil_mode,
@@ -750,20 +755,20 @@ def avg_pool_backward(grad_output, x, kernel_size, stride, padding, ceil_mode,
     divisors = avg_pool_divisors(in_size, kernel_size, stride, padding, out_size,
                                  count_include_pad, divisor_override).astype(x.dtype)
     dtype = np.result_type(grad_output, x)
-    share = (grad_output / divisors).astype(dtype, copy=False)  # (N, C, *out_size)
+    share = _planes((grad_output / divisors).astype(dtype, copy=False))   # (N*C, 1, *out)
     taps, built = _pool_taps(in_size, kernel_size, stride, padding, dilation, out_size)
-    grad_x = np.empty(x.shape, dtype=dtype)                     # every cell set per chunk
+    grad_x = np.empty((N * C, 1, *in_size), dtype=dtype)        # every cell set per chunk
 
     def chunk(start, stop):
-        grad_chunk = grad_x[start:stop]                          # (n, C, *in_size)
+        grad_chunk = grad_x[start:stop]                          # (n, 1, *in_size)
         grad_phases = _gradient_phases(grad_chunk, taps, built, stride[-1])
         for tap in taps:
             cells = _phase_view(grad_phases, tap.read, stride[-1])   # a view into the phases
             cells += share[start:stop][_ALL + tap.read.inside]
         _merge_phases(grad_phases, built, stride[-1], grad_chunk)
 
-    _on_all_cores(chunk, _chunks(N, _image_bytes(x), CACHE_CHUNK_BYTES))
-    return grad_x
+    _on_all_cores(chunk, _chunks(N * C, _image_bytes(grad_x), CACHE_CHUNK_BYTES))
+    return grad_x.reshape(x.shape)                               # (N, C, *in_size)
 
 
 # ============================================================================================
@@ -1288,6 +1293,17 @@ def _built_padding(in_size, kernel_size, stride, padding, dilation, out_size):
     if padded_cells <= 2 * math.prod(in_size):
         return built
     return [(0, 0)] * len(in_size)
+
+
+def _planes(x):
+    """(N, C, *size) -> (N*C, 1, *size): pooling treats every channel of every image alike.
+
+    Why it is fast: chunks of planes, not of whole images, stay within
+    :data:`CACHE_CHUNK_BYTES` however large one image is, so every tap's pass runs in cache
+    and the temporaries of a chunk stay small.  A view when ``x`` is contiguous.
+    """
+    N, C, *size = x.shape
+    return x.reshape(N * C, 1, *size)                            # (N*C, 1, *size)
 
 
 def _landing_taps(size, kernel_size, stride, before, dilation, count):
