@@ -166,7 +166,9 @@ def col2im(cols, in_shape, kernel_size, stride, padding, dilation, padding_mode=
     """Add every column back onto its window: the adjoint of :func:`im2col` (``F.fold``).
 
     Cheat sheet: "Convolution operation" run backwards, and "Transposed Convolution" (each
-    column is a scaled kernel copy, added onto the window it belongs to).  Overlapping windows add up.  A column cell that falls on padding goes back through the
+    column is a scaled kernel copy, added onto the window it belongs to).
+
+    Overlapping windows add up.  A column cell that falls on padding goes back through the
     padding's gradient: with zero padding it is dropped, with ``reflect``, ``replicate``
     or ``circular`` it is added onto the input cell that the padding copies.  The loop
     runs over kernel taps, not windows: for one tap, the cells it touches over all windows
@@ -392,7 +394,7 @@ def conv_backward(grad_output, x, weight, stride, padding, dilation, groups, pad
         chunks, workspace, spare = _gemm_chunks(
             N, out_size, C_in * K, C_out, dtype, workspace_bytes,
             _workspace_cause(C_in, kernel_size, out_size))
-        for images, rows in chunks:
+        for chunk_index, (images, rows) in enumerate(chunks):
             n, L = images.stop - images.start, len(rows) * math.prod(out_size[1:])
             columns = workspace[:C_in * K * n * L].reshape(C_in * K, n, L)   # (C_in*K, n, L)
             im2col(x[images], kernel_size, stride, padding, dilation, padding_mode,
@@ -400,7 +402,7 @@ def conv_backward(grad_output, x, weight, stride, padding, dilation, groups, pad
             columns = columns.reshape(groups, C_in_per_group * K, n * L)    # (G, C_in/G*K, n*L)
             g = _channels_first(grad_output, images, rows, spare)            # (C_out, n*L)
             g = g.reshape(groups, C_out // groups, n * L)                    # (G, C_out/G, n*L)
-            _add_weight_gradient(grad_w_t, g, columns)                      # (G, C_in/G*K, C_out/G)
+            _add_weight_gradient(grad_w_t, g, columns, chunk_index == 0)    # (G, C_in/G*K, C_out/G)
             _matmul_into(w.swapaxes(1, 2), g, columns)                       # the columns' gradient
             grad_columns = columns.reshape(C_in * K, n, L).transpose(1, 0, 2)   # (n, C_in*K, L)
             col2im(grad_columns, (n, C_in, *in_size), kernel_size, stride, padding, dilation,
@@ -543,7 +545,7 @@ def conv_transpose_backward(grad_output, x, weight, stride, padding, output_padd
     chunks, workspace, spare = _gemm_chunks(N, in_size, C_out * K, C_in, dtype,
                                             workspace_bytes,
                                             _workspace_cause(C_out, kernel_size, in_size))
-    for images, rows in chunks:
+    for chunk_index, (images, rows) in enumerate(chunks):
         n, L = images.stop - images.start, len(rows) * math.prod(in_size[1:])
         columns = workspace[:C_out * K * n * L].reshape(C_out * K, n, L)   # (C_out*K, n, L)
         im2col(grad_output[images], kernel_size, stride, cropping, dilation,
@@ -551,7 +553,7 @@ def conv_transpose_backward(grad_output, x, weight, stride, padding, output_padd
         columns = columns.reshape(groups, C_out_per_group * K, n * L)    # (G, C_out/G*K, n*L)
         x_rows = _channels_first(x, images, rows, spare)                 # (C_in, n*L)
         x_rows = x_rows.reshape(groups, C_in // groups, n * L)           # (G, C_in/G, n*L)
-        _add_weight_gradient(grad_w_t, x_rows, columns)                 # (G, C_out/G*K, C_in/G)
+        _add_weight_gradient(grad_w_t, x_rows, columns, chunk_index == 0)   # (G, C_out/G*K, C_in/G)
         result = _result_block(grad_x, images, rows, spare)              # (C_in, n*L)
         _matmul_into(w, columns,
                      result.reshape(groups, C_in // groups, n * L))  # (G, C_in/G, n*L)
@@ -1007,8 +1009,9 @@ def _matmul_into(a, b, out):
     np.matmul(a, b, out=out)
 
 
-def _add_weight_gradient(total_t, g, columns):
-    """Add ``g @ columns.T`` per group onto ``total_t``, which holds the sum transposed.
+def _add_weight_gradient(total_t, g, columns, first):
+    """Add ``g @ columns.T`` per group onto ``total_t``, which holds the sum transposed;
+    the ``first`` chunk's product is written into it directly.
 
     ``g`` is (G, a, n*L), ``columns`` (G, b, n*L) and ``total_t`` (G, b, a).
 
@@ -1018,7 +1021,10 @@ def _add_weight_gradient(total_t, g, columns):
     transposed view onto a large weight gradient, chunk after chunk, costs more than the
     product).  The caller transposes the total once, at the end.
     """
-    total_t += columns @ g.swapaxes(1, 2)                         # (G, b, a)
+    if first:
+        np.matmul(columns, g.swapaxes(1, 2), out=total_t)          # (G, b, a)
+    else:
+        total_t += columns @ g.swapaxes(1, 2)                       # (G, b, a)
 
 
 def _channels_first(array, images, rows, spare):
