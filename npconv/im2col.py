@@ -757,16 +757,17 @@ def avg_pool_backward(grad_output, x, kernel_size, stride, padding, ceil_mode,
     divisors = avg_pool_divisors(in_size, kernel_size, stride, padding, out_size,
                                  count_include_pad, divisor_override).astype(x.dtype)
     dtype = np.result_type(grad_output, x)
-    share = _planes((grad_output / divisors).astype(dtype, copy=False))   # (N*C, 1, *out)
+    grad_planes = _planes(grad_output)                           # (N*C, 1, *out_size)
     taps, built = _pool_taps(in_size, kernel_size, stride, padding, dilation, out_size)
     grad_x = np.empty((N * C, 1, *in_size), dtype=dtype)        # every cell set per chunk
 
     def chunk(start, stop):
+        share = np.divide(grad_planes[start:stop], divisors, dtype=dtype)   # (n, 1, *out)
         grad_chunk = grad_x[start:stop]                          # (n, 1, *in_size)
         grad_phases = _gradient_phases(grad_chunk, taps, built, stride[-1])
         for tap in taps:
             cells = _phase_view(grad_phases, tap.read, stride[-1])   # a view into the phases
-            cells += share[start:stop][_ALL + tap.read.inside]
+            cells += share[_ALL + tap.read.inside]
         _merge_phases(grad_phases, built, stride[-1], grad_chunk)
 
     _on_all_cores(chunk, _chunks(N * C, _image_bytes(grad_x), CACHE_CHUNK_BYTES))
