@@ -15,20 +15,23 @@ The convolutions never build a padded input.  For one kernel tap, the windows wh
 lands inside the input form one box (a range per dimension), and the cells they read are
 one strided slice of the *unpadded* input (:func:`_tap_cells`).  The windows whose tap
 lands on padding read zero, or with ``padding_mode`` the cell the padding copies, looked
-up only where it is read.  Pooling builds the padding its windows reach only where that is
-no larger than the input (:func:`_built_padding`), and visits only the taps that land on
-an input cell.  So no cost grows with a padding, stride or dilation that the result never
-touches.
+up only where it is read.  Pooling builds the padding its windows reach only where the
+padded input is at most twice the input (:func:`_built_padding`), and visits only the
+taps that land on an input cell.  So no cost grows with a padding, stride or dilation
+that the result never touches.
 
 How the ops use them, for speed on real layer sizes (``npconv bench`` measures it):
 
 - convolution and transposed convolution unfold a few images at a time into one reused
   workspace of at most ``workspace_bytes`` (8 MiB by default; an image too large for it
-  is cut into ranges of output rows), and run one matrix product per chunk and group; the
-  backward overwrites the columns with their own gradient ``w.T @ g`` and folds them back
-  with :func:`col2im`, so a full-size column buffer and its gradient never exist at once;
+  is cut into ranges of rows), and run one matrix product per chunk and group.  The
+  transposed convolution folds its product ``w.T @ x`` back with :func:`col2im`; the
+  convolution's backward overwrites the columns with their own gradient ``w.T @ g`` and
+  folds them back the same way, so a full-size column buffer and its gradient never
+  exist at once;
 - depthwise convolution (one input channel per group) and pooling skip the matrix: one
-  elementwise pass per kernel tap over chunks of images, on all cores.
+  elementwise pass per kernel tap over cache-sized chunks (of images for depthwise, of
+  channel planes for pooling), on all cores.
 
 Every trick is one small function below ("Why it is fast"), named at its call site.
 
