@@ -308,7 +308,7 @@ def conv(x, weight, bias, stride, padding, dilation, groups, padding_mode, *,
         w = weight.reshape(groups, C_out // groups, C_in_per_group * K)   # (G, C_out/G, C_in/G*K)
         chunks, workspace, spare = _gemm_chunks(
             N, out_size, C_in * K, C_out, dtype, workspace_bytes,
-            _workspace_cause(C_in, kernel_size, out_size))
+            _workspace_cause(C_in, kernel_size, out_size, "the output"))
         for images, rows in chunks:
             n, L = images.stop - images.start, len(rows) * math.prod(out_size[1:])
             columns = workspace[:C_in * K * n * L].reshape(C_in * K, n, L)   # (C_in*K, n, L)
@@ -396,7 +396,7 @@ def conv_backward(grad_output, x, weight, stride, padding, dilation, groups, pad
         grad_w_t = np.zeros((groups, C_in_per_group * K, C_out // groups), dtype=dtype)
         chunks, workspace, spare = _gemm_chunks(
             N, out_size, C_in * K, C_out, dtype, workspace_bytes,
-            _workspace_cause(C_in, kernel_size, out_size))
+            _workspace_cause(C_in, kernel_size, out_size, "the output"))
         for chunk_index, (images, rows) in enumerate(chunks):
             n, L = images.stop - images.start, len(rows) * math.prod(out_size[1:])
             columns = workspace[:C_in * K * n * L].reshape(C_in * K, n, L)   # (C_in*K, n, L)
@@ -478,9 +478,9 @@ def conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dil
     cropping = _transposed_cropping(padding, output_padding)
 
     w = weight.reshape(groups, C_in // groups, C_out_per_group * K)   # (G, C_in/G, C_out/G*K)
-    chunks, workspace, spare = _gemm_chunks(N, in_size, C_out * K, C_in, dtype,
-                                            workspace_bytes,
-                                            _workspace_cause(C_out, kernel_size, in_size))
+    chunks, workspace, spare = _gemm_chunks(
+        N, in_size, C_out * K, C_in, dtype, workspace_bytes,
+        _workspace_cause(C_out, kernel_size, in_size, "the input"))
     for images, rows in chunks:
         n, L = images.stop - images.start, len(rows) * math.prod(in_size[1:])
         x_rows = _channels_first(x, images, rows, spare)                # (C_in, n*L)
@@ -545,9 +545,9 @@ def conv_transpose_backward(grad_output, x, weight, stride, padding, output_padd
     grad_x = np.empty(x.shape, dtype=dtype)
     grad_w_t = np.zeros((groups, C_out_per_group * K, C_in // groups), dtype=dtype)
 
-    chunks, workspace, spare = _gemm_chunks(N, in_size, C_out * K, C_in, dtype,
-                                            workspace_bytes,
-                                            _workspace_cause(C_out, kernel_size, in_size))
+    chunks, workspace, spare = _gemm_chunks(
+        N, in_size, C_out * K, C_in, dtype, workspace_bytes,
+        _workspace_cause(C_out, kernel_size, in_size, "the input"))
     for chunk_index, (images, rows) in enumerate(chunks):
         n, L = images.stop - images.start, len(rows) * math.prod(in_size[1:])
         columns = workspace[:C_out * K * n * L].reshape(C_out * K, n, L)   # (C_out*K, n, L)
@@ -972,7 +972,7 @@ def _gemm_chunks(N, out_size, column_channels, other_channels, dtype, workspace_
         chunks = []                         # no windows (an empty input row): nothing to do
     elif N > 0 and row_bytes * rows > budget:
         check_array_bytes((column_channels, row_windows), itemsize,
-                          "the im2col workspace of one output row", cause)
+                          "the im2col workspace of one row of windows", cause)
         chunks = [(slice(n, n + 1), range(start, stop))
                   for n in range(N) for start, stop in _chunks(rows, row_bytes, budget)]
     else:
@@ -987,11 +987,15 @@ def _gemm_chunks(N, out_size, column_channels, other_channels, dtype, workspace_
     return chunks, workspace, spare
 
 
-def _workspace_cause(channels, kernel_size, windows_size):
-    """Words for :func:`npconv.shapes.check_array_bytes`: what makes one row's columns large."""
+def _workspace_cause(channels, kernel_size, windows_size, windows_of):
+    """Words for :func:`npconv.shapes.check_array_bytes`: what makes one row's columns large.
+
+    ``windows_size`` is the size of the array with one window per cell, ``windows_of``
+    names it ("the output" of a convolution, "the input" of a transposed one).
+    """
     return (f"{channels} channels x kernel_size={tuple(kernel_size)} "
             f"({math.prod(kernel_size)} taps) x {math.prod(windows_size[1:])} windows per "
-            f"output row (output size {tuple(windows_size)})")
+            f"row of {windows_of}, whose spatial size is {tuple(windows_size)}")
 
 
 # --------------------------------------------------------------------------------------------
