@@ -1,41 +1,62 @@
 """The fast variant: unfold windows into a matrix, multiply once, fold back.
 
-``im2col`` copies every window of a padded input into one column of a matrix, so that a
-convolution becomes a single matrix product with the reshaped weights.  ``col2im`` is its
-adjoint: it adds every column back onto the window it came from, which is what the
-gradients (and the transposed convolution) need.
+:func:`im2col` copies every window of the input into a column of a matrix, so that a
+convolution becomes one matrix product with the reshaped weights; :func:`col2im` is its
+adjoint, adding every column back onto the window it came from, which is what the input
+gradient and the transposed convolution need.  Read those two first, then the ops below
+them; the helpers come last, in the order the ops meet them.
 
 The functions take the same normalised geometry as :mod:`npconv.loops` and compute the same
 numbers; only the order of the arithmetic differs.  Shapes use the docstring letters of
-:mod:`npconv.api`, plus ``K = prod(kernel_size)`` (cells of one kernel) and
+:mod:`npconv.api`, plus ``K = prod(kernel_size)`` (taps of one kernel) and
 ``L = prod(out_size)`` (windows, i.e. output cells).
+
+The convolutions never build a padded input.  For one kernel tap, the windows whose tap
+lands inside the input form one box (a range per dimension), and the cells they read are
+one strided slice of the *unpadded* input (:func:`_tap_cells`).  The windows whose tap
+lands on padding read zero, or with ``padding_mode`` the cell the padding copies, looked
+up only where it is read.  Pooling builds the padding its windows reach only where the
+padded input is at most twice the input (:func:`_built_padding`), and visits only the
+taps that land on an input cell.  So no cost grows with a padding, stride or dilation
+that the result never touches.
 
 How the ops use them, for speed on real layer sizes (``npconv bench`` measures it):
 
 - convolution and transposed convolution unfold a few images at a time into one reused
-  workspace of at most ``workspace_bytes`` (8 MiB by default), one matrix product per chunk
-  and group; the backward overwrites the columns with their own gradient and folds them
-  back tap by tap, so a full-size column buffer and its gradient never exist at once;
+  workspace of at most ``workspace_bytes`` (8 MiB by default; an image too large for it
+  is cut into ranges of rows), and run one matrix product per chunk and group.  The
+  transposed convolution folds its product ``w.T @ x`` back with :func:`col2im`; the
+  convolution's backward overwrites the columns with their own gradient ``w.T @ g`` and
+  folds them back the same way, so a full-size column buffer and its gradient never
+  exist at once;
 - depthwise convolution (one input channel per group) and pooling skip the matrix: one
-  elementwise pass per kernel tap over chunks of images, on all cores.
+  elementwise pass per kernel tap over cache-sized chunks (of images for depthwise, of
+  channel planes for pooling), on all cores.
 
 Every trick is one small function below ("Why it is fast"), named at its call site.
+
+Stepping through in a debugger: the elementwise paths (depthwise convolution, pooling)
+run their chunks on a thread pool, where breakpoints are awkward.  With one thread
+(``OMP_NUM_THREADS=1 python ...``) every chunk runs in the calling thread, one after
+another, and the result is the same.
 """
 
+import functools
+import itertools
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
-from .padding import pad, pad_backward, unpad
+from .padding import padded_source
 from .shapes import (
     avg_pool_divisors,
+    ceil_div,
+    check_array_bytes,
     conv_output_shape,
-    conv_output_size,
     conv_transpose_output_shape,
-    effective_kernel_size,
     pool_output_shape,
     window_reach,
 )
@@ -48,502 +69,169 @@ __all__ = [
     "avg_pool", "avg_pool_backward",
 ]
 
-
-# --------------------------------------------------------------------------------------------
-# Unfold and fold
-# --------------------------------------------------------------------------------------------
-
-def im2col(x_padded, kernel_size, stride, dilation, out_size=None):
-    """Copy every window of ``x_padded`` into a column.
-
-    Parameters
-    ----------
-    x_padded : ndarray, shape (N, C, *padded_size)
-        The input, padding already applied.
-    kernel_size, stride, dilation : tuple of int, one per spatial dimension
-    out_size : tuple of int, optional
-        How many windows to take along each dimension; by default as many as fit.
-
-    Returns
-    -------
-    cols : ndarray, shape (N, C * K, L)
-        ``cols[n, c * K + tap, l]`` is the cell that kernel tap ``tap`` (row-major over
-        ``kernel_size``) sees in window ``l`` (row-major over ``out_size``).
-
-    See Also
-    --------
-    col2im : the adjoint, which adds columns back onto their windows.
-
-    Examples
-    --------
-    >>> x = np.arange(5.).reshape(1, 1, 5)
-    >>> im2col(x, (3,), (2,), (1,))
-    array([[[0., 2.],
-            [1., 3.],
-            [2., 4.]]])
-    """
-    N, C, *padded_size = x_padded.shape
-    if out_size is None:
-        out_size = [conv_output_size(p, k, s, (0, 0), d)
-                    for p, k, s, d in zip(padded_size, kernel_size, stride, dilation)]
-    ndim = len(kernel_size)
-    spans = [effective_kernel_size(k, d) for k, d in zip(kernel_size, dilation)]
-    # A read-only view of every span-sized window: no copy yet.
-    windows = sliding_window_view(x_padded, spans, axis=tuple(range(2, 2 + ndim)))
-    # windows: (N, C, *window starts, *spans); keep every stride-th start and dilation-th cell
-    starts = tuple(slice(None, (o - 1) * s + 1, s) for o, s in zip(out_size, stride))
-    taps = tuple(slice(None, None, d) for d in dilation)
-    windows = windows[(slice(None), slice(None)) + starts + taps]
-    # windows: (N, C, *out_size, *kernel_size); put the kernel axes before the window axes
-    order = (0, 1, *range(2 + ndim, 2 + 2 * ndim), *range(2, 2 + ndim))
-    windows = windows.transpose(order)                      # (N, C, *kernel_size, *out_size)
-    return windows.reshape(N, C * math.prod(kernel_size), math.prod(out_size))  # copies
-
-
-def col2im(cols, padded_shape, kernel_size, stride, dilation, out_size=None):
-    """Add every column back onto its window: the adjoint of :func:`im2col`.
-
-    Overlapping windows add up.  The loop runs over kernel taps, not windows: for one tap,
-    the cells it touches across all windows form a strided slice of the output, so each tap
-    is a single vectorised ``+=``.
-
-    Parameters
-    ----------
-    cols : ndarray, shape (N, C * K, L)
-    padded_shape : tuple (N, C, *padded_size)
-    kernel_size, stride, dilation, out_size : as for :func:`im2col`
-
-    Returns
-    -------
-    ndarray, shape ``padded_shape``
-
-    Examples
-    --------
-    Folding columns of ones counts how many windows cover each cell:
-
-    >>> col2im(np.ones((1, 3, 2)), (1, 1, 5), (3,), (2,), (1,))
-    array([[[1., 1., 2., 1., 1.]]])
-    """
-    N, C, *padded_size = padded_shape
-    if out_size is None:
-        out_size = [conv_output_size(p, k, s, (0, 0), d)
-                    for p, k, s, d in zip(padded_size, kernel_size, stride, dilation)]
-    cols = cols.reshape(N, C, *kernel_size, *out_size)          # (N, C, *kernel_size, *out_size)
-    out = np.zeros(padded_shape, dtype=cols.dtype)
-    for tap in np.ndindex(*kernel_size):
-        cells = tuple(slice(t * d, t * d + (o - 1) * s + 1, s)
-                      for t, d, o, s in zip(tap, dilation, out_size, stride))
-        out[(slice(None), slice(None)) + cells] += cols[(slice(None), slice(None)) + tap]
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# The tricks that make it fast, one small function each
-# --------------------------------------------------------------------------------------------
-
 DEFAULT_WORKSPACE_BYTES = 8 * 2 ** 20
 """Default bound on the column workspace of one call (``workspace_bytes=None``).
 
 Measured on ResNet-18's layers: 4, 8 and 16 MiB run equally fast (the GEMM of two or
 more images is as efficient as one of many), so the smaller bound keeps peak memory low.
-One image's columns are always allowed, whatever the bound.
+The bound covers the columns and the channels-first copy of the other operand of the
+matrix product.  An image larger than the bound is cut into ranges of output rows; only
+one output row of one image is always allowed, whatever the bound.
 """
 
 CACHE_CHUNK_BYTES = 2 ** 19
-"""Elementwise paths (depthwise, pooling) work on chunks of images about this size."""
+"""Elementwise paths work on chunks about this size: images (depthwise), planes (pooling)."""
 
 
-def _chunks(N, bytes_per_image, budget):
-    """Split images ``0..N`` into consecutive ``(start, stop)`` chunks of at most ``budget`` bytes.
+# --------------------------------------------------------------------------------------------
+# Unfold and fold
+# --------------------------------------------------------------------------------------------
 
-    Why it is fast: a bounded buffer filled a few images at a time is allocated (and
-    page-faulted) once and then reused, and for the elementwise paths it stays in cache;
-    a GEMM over a few images at once is still large enough to run at the BLAS peak.
+def im2col(x, kernel_size, stride, padding, dilation, padding_mode="zeros", *, out=None,
+           rows=None):
+    """Copy every window of ``x`` into a column: PyTorch's ``F.unfold``, in N-d.
 
-    >>> _chunks(5, 100, 250)
-    [(0, 2), (2, 4), (4, 5)]
-    >>> _chunks(0, 100, 250)              # an empty batch has no chunks
-    []
+    Cheat sheet: "Convolution operation" (each window the kernel slides over becomes one
+    column, so that all the window sums become one matrix product).
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, *in_size)
+        The input, *not* padded: the padding is applied on the fly.
+    kernel_size, stride, dilation : tuple of int, one per spatial dimension
+    padding : tuple of (before, after) pairs, one per spatial dimension
+    padding_mode : {"zeros", "reflect", "replicate", "circular"}
+        What a tap that lands on padding reads.
+    out : ndarray, shape (N, C * K, L), optional
+        Filled and returned instead of a new array.  It may be a view with any strides,
+        e.g. a workspace laid out ``(C * K, N, L)`` and transposed.
+    rows : range, optional
+        Only the windows at these positions along the first spatial dimension (the output
+        rows in 2-D); ``L`` then counts only them.  The ops use it to cut one large image
+        into chunks.  By default all windows.
+
+    Returns
+    -------
+    cols : ndarray, shape (N, C * K, L)
+        ``cols[n, c * K + tap, l]`` is the cell that kernel tap ``tap`` (row-major over
+        ``kernel_size``) reads in window ``l`` (row-major over the output positions);
+        ``L = prod(out_size)`` with, per dimension,
+        ``out = floor((in + before + after - dilation * (kernel_size - 1) - 1) / stride) + 1``.
+
+    Raises
+    ------
+    ValueError
+        If no window fits along some dimension (the formula gives less than 1).
+
+    See Also
+    --------
+    col2im : the adjoint, which adds columns back onto their windows.
+    npconv.loops.conv : the loop that reads the same windows one at a time.
+
+    Examples
+    --------
+    >>> x = np.arange(5.).reshape(1, 1, 5)
+    >>> im2col(x, (3,), (2,), ((0, 0),), (1,))
+    array([[[0., 2.],
+            [1., 3.],
+            [2., 4.]]])
+
+    Padding is read, not built: a tap on the zero padding reads 0, with reflect padding
+    the mirrored cell.
+
+    >>> im2col(x, (2,), (3,), ((1, 0),), (1,))
+    array([[[0., 2.],
+            [0., 3.]]])
+    >>> im2col(x, (2,), (3,), ((1, 0),), (1,), "reflect")
+    array([[[1., 2.],
+            [0., 3.]]])
     """
-    per_chunk = int(max(1, min(N, budget // max(bytes_per_image, 1))))
-    return [(start, min(start + per_chunk, N)) for start in range(0, N, per_chunk)]
-
-
-def _image_bytes(x):
-    """Bytes of one image of ``x`` (n, C, *size), also when the batch is empty."""
-    return math.prod(x.shape[1:]) * x.itemsize
-
-
-def _tap_cells(tap, stride, dilation, out_size, first=0):
-    """The strided slices of a padded array that kernel tap ``tap`` sees over all windows."""
-    return tuple(slice(first + t * d, first + t * d + (o - 1) * s + 1, s)
-                 for t, d, o, s in zip(tap, dilation, out_size, stride))
-
-
-def _unfold_into(columns, x_padded, kernel_size, stride, dilation, out_size):
-    """Fill ``columns`` (C, K, n, *out_size) with the windows of ``x_padded`` (n, C, *padded).
-
-    Why it is fast: one strided copy per kernel tap (K numpy calls, each moving C*n*L
-    cells) into a reused buffer laid out so that the n images sit side by side along the
-    GEMM's long axis: the convolution of the whole chunk is then one 2-D matrix product.
-    (Splitting the copies between two threads was tried, and measured slower here.)
-    """
-    for tap_index, tap in enumerate(np.ndindex(*kernel_size)):
-        cells = x_padded[(slice(None), slice(None)) + _tap_cells(tap, stride, dilation,
-                                                                 out_size)]
-        np.copyto(columns[:, tap_index], cells.swapaxes(0, 1))   # (C, n, *out_size)
-
-
-def _fold_from(grad_x_padded, columns, kernel_size, stride, dilation, out_size):
-    """Add ``columns`` (C, K, n, *out_size) onto the windows of ``grad_x_padded`` (n, C, ...).
-
-    Why it is fast: the adjoint of :func:`_unfold_into`, one strided ``+=`` per kernel tap;
-    ``np.add.at`` or ``np.bincount`` scatters are several times slower.
-    """
-    for tap_index, tap in enumerate(np.ndindex(*kernel_size)):
-        cells = grad_x_padded[(slice(None), slice(None)) + _tap_cells(tap, stride, dilation,
-                                                                      out_size)]
-        cells += columns[:, tap_index].swapaxes(0, 1)             # (n, C, *out_size)
-
-
-def _channels_first(x_chunk):
-    """(n, C, *size) -> a contiguous (C, n, *size) copy: the GEMM layout of a chunk."""
-    return np.ascontiguousarray(x_chunk.swapaxes(0, 1))
-
-
-def _is_depthwise(C_in_per_group, groups):
-    """True when each group sees one input channel: a GEMM would be K-by-1 and starve."""
-    return C_in_per_group == 1 and groups > 1
-
-
-def _flat_taps(x_padded, kernel_size, dilation, out_size):
-    """Flatten the spatial axes of ``x_padded`` (n, C, *padded) so that, at stride 1, each
-    kernel tap's cells over all windows are one contiguous slice.
-
-    Why it is fast: window ``(i, j)`` and tap ``(a, b)`` read flat cell
-    ``(i + a*d) * W_padded + j + b*d``, so for a fixed tap the cells of all "wide" windows
-    (``j`` running over the whole padded width, the extra ones discarded later) are the
-    slice ``[offset, offset + out_0 * W_padded)``: NumPy's inner loops then run over
-    hundreds of cells instead of one output row.  A zero tail keeps the last slice in
-    bounds.
-
-    Returns ``flat`` (n, C, cells + tail), the taps' ``offsets`` (row-major) and
-    ``wide_size`` ``(out_0, *padded[1:])``, whose product is each slice's length.
-    """
-    n, C, *padded = x_padded.shape
-    cell_strides = [math.prod(padded[dim + 1:]) for dim in range(len(padded))]
-    offsets = [sum(t * d * step for t, d, step in zip(tap, dilation, cell_strides))
-               for tap in np.ndindex(*kernel_size)]
-    wide_size = (out_size[0], *padded[1:])
-    cells = math.prod(padded)
-    tail = max(0, max(offsets) + math.prod(wide_size) - cells)
-    flat = np.zeros((n, C, cells + tail), dtype=x_padded.dtype)
-    flat[:, :, :cells] = x_padded.reshape(n, C, cells)          # (n, C, cells)
-    return flat, offsets, wide_size
-
-
-def _narrow(wide, out_size):
-    """Drop the extra columns of "wide" windows: (..., out_0, *padded[1:]) -> (..., *out_size)."""
-    return wide[(Ellipsis,) + tuple(slice(0, o) for o in out_size)]
-
-
-def _on_all_cores(work, chunks):
-    """Run ``work(start, stop)`` for every chunk, on as many threads as there are cores.
-
-    Why it is fast: NumPy releases the GIL inside its elementwise loops, so chunks on
-    two threads run on two cores; otherwise the elementwise paths use one core while BLAS
-    (and PyTorch) use all of them.  The thread count follows ``OMP_NUM_THREADS`` when set,
-    like the BLAS.  Returns the results in chunk order.
-    """
-    workers = min(len(chunks), _thread_count())
-    if workers <= 1:
-        return [work(start, stop) for start, stop in chunks]
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(lambda chunk: work(*chunk), chunks))
-
-
-def _thread_count():
-    """Threads for the elementwise paths: ``OMP_NUM_THREADS`` if set, else the core count."""
-    setting = os.environ.get("OMP_NUM_THREADS", "")
-    return int(setting) if setting.isdigit() and int(setting) > 0 else (os.cpu_count() or 1)
-
-
-def _depthwise_conv(x, padding, padding_mode, weight, stride, dilation, out_size, out):
-    """Depthwise convolution by kernel taps: ``out += x_tap * w_tap``, K times.
-
-    Why it is fast: with one input channel per group the matrix product degenerates into
-    tiny products; K multiply-adds over whole images (chunked to stay in cache, chunks on
-    all cores) do the same arithmetic at memory speed, and at stride 1 each tap is one
-    long contiguous slice (:func:`_flat_taps`).  Each chunk is padded on its own core.
-    ``out`` is (N, C_out, *out_size), zeroed.
-    """
-    N, C_in, *_ = x.shape
-    C_out, _, *kernel_size = weight.shape
-    multiplier = C_out // C_in
-    taps_w = weight.reshape(C_in, multiplier, -1)                 # (G, m, K)
-    out_groups = out.reshape(N, C_in, multiplier, *out_size)      # (N, G, m, *out_size)
-    unit_stride = all(s == 1 for s in stride)
-
-    def chunk(start, stop):
-        n = stop - start
-        x_padded = pad(x[start:stop], padding, padding_mode)      # (n, C_in, *padded)
-        if unit_stride:
-            flat, offsets, wide_size = _flat_taps(x_padded, kernel_size, dilation, out_size)
-            length = math.prod(wide_size)
-            cells = [flat[:, :, None, offset:offset + length] for offset in offsets]
-            w_shape = (C_in, multiplier, 1)
-            wide = np.empty((n, C_in, multiplier, length), dtype=out.dtype)
-        else:
-            cells = [view[:, :, None] for view in _tap_order(x_padded, kernel_size, stride,
-                                                             dilation, out_size)]
-            w_shape = (C_in, multiplier) + (1,) * len(out_size)
-            wide = out_groups[start:stop]
-        # taps_w[:, :, tap] reshaped to w_shape = (G, m, 1, ...): one weight per channel pair
-        np.multiply(cells[0], taps_w[:, :, 0].reshape(w_shape), out=wide)   # first tap
-        product = np.empty_like(wide)
-        for tap_index in range(1, len(cells)):
-            np.multiply(cells[tap_index], taps_w[:, :, tap_index].reshape(w_shape),
-                        out=product)
-            wide += product                                        # (n, G, m, ...)
-        if unit_stride:
-            wide = wide.reshape(n, C_out, *wide_size)              # (n, C_out, *wide_size)
-            out[start:stop] = _narrow(wide, out_size)
-
-    _on_all_cores(chunk, _chunks(N, _image_bytes(x), CACHE_CHUNK_BYTES))
-
-
-def _depthwise_conv_backward(grad_output, x, padding, padding_mode, weight, stride, dilation,
-                             out_size, grad_x, grad_w):
-    """Gradients of :func:`_depthwise_conv`, tap by tap, for the same reasons.
-
-    ``grad_x`` (N, C_in, *in_size) receives ``g * w_tap`` on each tap's cells (through the
-    padding's gradient); ``grad_w`` (C_out, 1, *kernel_size) receives the per-channel sum
-    of ``g * x_tap``.
-    """
-    N, C_in, *_ = x.shape
-    C_out, _, *kernel_size = weight.shape
-    multiplier = C_out // C_in
-    taps_w = weight.reshape(C_in, multiplier, -1)                  # (G, m, K)
-    unit_stride = all(s == 1 for s in stride)
-
-    def chunk(start, stop):
-        n = stop - start
-        g = grad_output[start:stop]
-        x_padded = pad(x[start:stop], padding, padding_mode)      # (n, C_in, *padded)
-        padded = x_padded.shape[2:]
-        if unit_stride:
-            flat, offsets, wide_size = _flat_taps(x_padded, kernel_size, dilation, out_size)
-            length = math.prod(wide_size)
-            g_wide = np.zeros((n, C_out, *wide_size), dtype=grad_w.dtype)
-            _narrow(g_wide, out_size)[...] = g                     # zero on extra columns
-            g = g_wide.reshape(n, C_in, multiplier, length)        # (n, G, m, length)
-            grad_flat = np.zeros(flat.shape, dtype=grad_w.dtype)
-            x_cells = [flat[:, :, None, offset:offset + length] for offset in offsets]
-            grad_cells = [grad_flat[:, :, offset:offset + length] for offset in offsets]
-        else:
-            g = g.reshape(n, C_in, multiplier, -1)                  # (n, G, m, L)
-            x_cells = [view.reshape(n, C_in, 1, -1) for view in _tap_order(   # (n, G, 1, L)
-                x_padded, kernel_size, stride, dilation, out_size)]
-            grad_x_padded = np.zeros(x_padded.shape, dtype=grad_w.dtype)
-            grad_cells = _tap_order(grad_x_padded, kernel_size, stride, dilation, out_size)
-        partial_grad_w = np.zeros((C_in, multiplier, len(x_cells)), dtype=grad_w.dtype)
-        product = np.empty_like(g)
-        for tap_index in range(len(x_cells)):
-            np.multiply(g, x_cells[tap_index], out=product)
-            partial_grad_w[:, :, tap_index] = product.sum(axis=(0, 3))     # (G, m)
-            np.multiply(g, taps_w[:, :, tap_index, None], out=product)
-            spread = product[:, :, 0] if multiplier == 1 else product.sum(axis=2)
-            grad_cells[tap_index] += spread.reshape(grad_cells[tap_index].shape)  # (n, G, ...)
-        if unit_stride:
-            cells = math.prod(padded)
-            grad_x_padded = grad_flat[:, :, :cells].reshape(n, C_in, *padded)  # unflatten
-        grad_x[start:stop] = pad_backward(grad_x_padded, padding, padding_mode)
-        return partial_grad_w
-
-    partials = _on_all_cores(chunk, _chunks(N, _image_bytes(x), CACHE_CHUNK_BYTES))
-    for partial in partials:
-        grad_w += partial.reshape(grad_w.shape)                    # (C_out, 1, *kernel_size)
-
-
-def _gemm_conv_chunk(columns, w, out_chunk):
-    """One chunk's convolution: ``(G, C_out/G, C_in/G*K) @ (G, C_in/G*K, n*L)``.
-
-    Why it is fast: one large 2-D product per group, which BLAS runs multithreaded at its
-    peak; the result is written straight into ``out_chunk`` (G, C_out/G, n*L).
-    """
-    np.matmul(w, columns, out=out_chunk)
-
-
-def _weight_gradient_chunk(g, columns):
-    """``g @ columns.T`` per group, shape (G, C_out/G, C_in/G*K).
-
-    ``g`` is (G, C_out/G, n*L) and ``columns`` (G, C_in/G*K, n*L).
-
-    Why it is fast: computed as ``(columns @ g.T).T``, the long ``n*L`` axis is the
-    contiguous inner axis of both operands, the layout OpenBLAS runs about 20% faster for
-    this long, thin product.
-    """
-    return (columns @ g.swapaxes(1, 2)).swapaxes(1, 2)           # (G, C_out/G, C_in/G*K)
-
-
-def _tap_order(x, kernel_size, stride, dilation, out_size):
-    """The strided view of ``x`` (n, C, *padded) for every kernel tap, in row-major order."""
-    return [x[(slice(None), slice(None)) + _tap_cells(tap, stride, dilation, out_size)]
-            for tap in np.ndindex(*kernel_size)]
-
-
-def _padded_phases(x, padding, stride, fill):
-    """Pad ``x`` (n, C, *size) with ``fill`` and split its last axis by ``stride``.
-
-    Phase ``p`` holds the padded columns ``p, p + s, p + 2s, ...`` (s the last stride), so
-    a kernel tap reads one phase with unit stride (see :func:`_phase_tap_order`).
-
-    Why it is fast: this one copy replaces the padding copy, and then every tap's read is
-    contiguous along the last axis, which NumPy vectorises (stride-2 reads run at half
-    speed).
-    """
-    n, C, *size = x.shape
-    step = stride[-1]
-    before, _ = padding[-1]
-    lead = (slice(None), slice(None)) + tuple(slice(b, b + m)
-                                              for m, (b, _) in zip(size[:-1], padding[:-1]))
-    phases = _filled_phases(x.shape, padding, stride, fill, x.dtype)
-    for p, phase in enumerate(phases):
-        first = before + (p - before) % step               # first real column in phase p
-        count = len(range(first, before + size[-1], step))
-        j0 = (first - p) // step
-        np.copyto(phase[lead + (slice(j0, j0 + count),)], x[..., first - before::step])
-    return phases
-
-
-def _filled_phases(shape, padding, stride, fill, dtype):
-    """The phases of :func:`_padded_phases` for an array of ``shape``, every cell ``fill``.
-
-    With ``fill=0`` these are where pooling gradients accumulate before
-    :func:`_unpad_phases`.
-    """
-    n, C, *size = shape
-    step = stride[-1]
-    before, after = padding[-1]
-    width = size[-1] + before + after
-    padded_lead = [m + b + a for m, (b, a) in zip(size[:-1], padding[:-1])]
-    return [np.full((n, C, *padded_lead, len(range(p, width, step))), fill, dtype=dtype)
-            for p in range(step)]
-
-
-def _phase_tap_order(phases, n, kernel_size, stride, dilation, out_size):
-    """Every kernel tap's view (n, C, *out_size) of :func:`_padded_phases`, row-major."""
-    step = stride[-1]
-    views = []
-    for tap in np.ndindex(*kernel_size):
-        lead = _tap_cells(tap[:-1], stride[:-1], dilation[:-1], out_size[:-1])
-        start = tap[-1] * dilation[-1]
-        last = slice(start // step, start // step + out_size[-1])
-        views.append(phases[start % step][(slice(0, n), slice(None)) + lead + (last,)])
-    return views
-
-
-def _unpad_phases(phases, padding, stride, out):
-    """The inverse of :func:`_padded_phases`: copy the phases' interior into ``out``.
-
-    ``out`` (n, C, *size) receives the real cells; the padding's cells are dropped (which
-    is the gradient of zero padding).  Used to fold gradients that were accumulated in
-    phases, where every tap's ``+=`` ran with unit stride.
-    """
-    n, C, *size = out.shape
-    step = stride[-1]
-    before, _ = padding[-1]
-    lead = tuple(slice(b, b + m) for m, (b, _) in zip(size[:-1], padding[:-1]))
-    for p, phase in enumerate(phases):
-        first = before + (p - before) % step
-        count = len(range(first, before + size[-1], step))
-        j0 = (first - p) // step
-        np.copyto(out[..., first - before::step],
-                  phase[(slice(0, n), slice(None)) + lead + (slice(j0, j0 + count),)])
+    N, C, *in_size = x.shape
+    out_size = conv_output_shape(in_size, kernel_size, stride, padding, dilation)
+    windows = _window_ranges(out_size, rows)
+    counts = [len(block) for block in windows]
+    K = math.prod(kernel_size)
+    if out is None:
+        out = np.empty((N, C * K, math.prod(counts)), dtype=x.dtype)
+    columns = out.reshape(N, C, K, *counts)          # (N, C, K, *counts): splits axes, a view
+    sources = _padding_sources(in_size, padding, padding_mode)
+    taps = _kernel_taps(kernel_size, in_size, stride, padding, dilation, windows)
+    for tap_index, where in enumerate(taps):
+        block = columns[:, :, tap_index]             # (N, C, *counts): this tap's rows
+        block[_ALL + where.inside] = x[_ALL + where.cells]
+        for box in where.outside:
+            block[_ALL + box] = _padding_values(x, where, box, stride, sources)
     return out
 
 
-def _max_pool_chunk(views, real_taps):
-    """Max and winning tap of every window of a -inf-padded chunk, PyTorch's tie rules.
+def col2im(cols, in_shape, kernel_size, stride, padding, dilation, padding_mode="zeros", *,
+           out=None, rows=None):
+    """Add every column back onto its window: the adjoint of :func:`im2col` (``F.fold``).
 
-    Why it is fast: instead of a column matrix and an argmax, K running ``np.maximum``
-    calls give the values; then each tap that matches the maximum offers the key
-    ``K - tap`` and a running ``np.maximum`` of the keys keeps the *first* matching tap.
-    Keys are uint8 products of a boolean mask (branch-free: masked ``copyto``/``where``
-    on random masks are ten times slower).  NaN and all -inf windows, which follow other
-    rules, are fixed afterwards only if they occur.
+    Cheat sheet: "Convolution operation" run backwards, and "Transposed Convolution" (each
+    column is a scaled kernel copy, added onto the window it belongs to).
 
-    ``views`` are the taps' views of the -inf-padded chunk, ``real_taps`` (one per tap)
-    say where a tap lands on a real cell.  Returns ``out`` (n, C, *out_size) and ``winner``
-    (same shape, tap numbers).
+    Overlapping windows add up.  A column cell that falls on padding goes back through the
+    padding's gradient: with zero padding it is dropped, with ``reflect``, ``replicate``
+    or ``circular`` it is added onto the input cell that the padding copies.  The loop
+    runs over kernel taps, not windows: for one tap, the cells it touches over all windows
+    are one strided slice of the input, so each tap is one vectorised ``+=``.
+
+    Parameters
+    ----------
+    cols : ndarray, shape (N, C * K, L)
+        In :func:`im2col`'s layout; any strides.
+    in_shape : tuple (N, C, *in_size)
+        The shape of the unpadded input the windows were taken from.
+    kernel_size, stride, padding, dilation, padding_mode, rows
+        As for :func:`im2col`.
+    out : ndarray, shape ``in_shape``, optional
+        The columns are *added* onto it (so that chunks of windows can be folded one after
+        another) and it is returned.  By default a new array of zeros.
+
+    Returns
+    -------
+    ndarray, shape ``in_shape``
+        ``<im2col(x), cols> == <x, col2im(cols)>`` for every ``x`` of ``in_shape``.
+
+    Raises
+    ------
+    ValueError
+        As for :func:`im2col`.
+
+    See Also
+    --------
+    im2col : the unfold this is the adjoint of.
+    npconv.loops.conv_backward : the loop that scatters the same windows one at a time.
+
+    Examples
+    --------
+    Folding columns of ones counts how many windows cover each cell:
+
+    >>> col2im(np.ones((1, 3, 2)), (1, 1, 5), (3,), (2,), ((0, 0),), (1,))
+    array([[[1., 1., 2., 1., 1.]]])
+
+    With replicate padding, the cells read from the padding count for the edge cell:
+
+    >>> col2im(np.ones((1, 3, 3)), (1, 1, 3), (3,), (1,), ((1, 1),), (1,), "replicate")
+    array([[[3., 3., 3.]]])
     """
-    K = len(views)
-    key_type = np.min_scalar_type(K)
-    out = views[0].copy()
-    for view in views[1:]:
-        np.maximum(out, view, out=out)                  # NaN propagates, as in PyTorch
-    best_key = np.zeros(out.shape, dtype=key_type)      # 0: no tap matched (NaN window)
-    match = np.empty(out.shape, dtype=bool)
-    key = np.empty(out.shape, dtype=key_type)
-    for tap_index, view in enumerate(views):
-        np.equal(view, out, out=match)
-        np.multiply(match.view(np.uint8), key_type.type(K - tap_index), out=key)
-        np.maximum(best_key, key, out=best_key)
-    winner = np.subtract(key_type.type(K), best_key, out=best_key)
-    if np.isfinite(out.sum()):          # one fast pass: no NaN and no -inf window
-        return out, winner
-    # Windows whose real cells are all -inf tie with the padding: PyTorch names the first
-    # real cell.  Where the first taps are padding, pick the first real tap instead.
-    all_minus_inf = np.isneginf(out)
-    if all_minus_inf.any():
-        for tap_index in reversed(range(K)):
-            np.copyto(winner, tap_index, where=all_minus_inf & real_taps[tap_index])
-    # NaN beats every number, and among NaNs the last one wins.
-    is_nan = np.isnan(out)
-    if is_nan.any():
-        for tap_index, view in enumerate(views):
-            np.copyto(winner, tap_index, where=is_nan & np.isnan(view))
-    return out, winner
-
-
-def _routed_to_tap(grad_output, winner, tap_index):
-    """``grad_output`` where ``tap_index`` won the window, else 0.
-
-    Why it is fast: multiplying by the boolean mask is branch-free; ``np.add(..., where=)``
-    or ``np.where`` on a random mask is ten times slower.
-    """
-    return grad_output * (winner == tap_index)
-
-
-def _real_taps(in_size, kernel_size, stride, pool_padding, dilation, out_size):
-    """Per tap, a boolean array (*out_size) saying where the tap falls on a real input cell."""
-    masks = []
-    for tap in np.ndindex(*kernel_size):
-        mask = np.ones((), dtype=bool)
-        for n, t, s, (before, _), d, o in zip(in_size, tap, stride, pool_padding, dilation,
-                                              out_size):
-            position = np.arange(o) * s + t * d - before      # in unpadded coordinates
-            mask = np.multiply.outer(mask, (position >= 0) & (position < n))
-        masks.append(mask)
-    return masks
-
-
-def _tap_flat_index(in_size, kernel_size, stride, pool_padding, dilation, out_size, winner):
-    """Flat input index (int64) of each window's winning tap: window origin + tap offset."""
-    origin = np.zeros((), dtype=np.int64)
-    offsets = np.zeros(math.prod(kernel_size), dtype=np.int64)
-    taps = np.array(list(np.ndindex(*kernel_size)), dtype=np.int64)
-    taps = taps.reshape(-1, len(in_size))                          # (K, ndim): each tap's index
-    row_stride = 1
-    for dim in reversed(range(len(in_size))):
-        before = pool_padding[dim][0]
-        starts = np.arange(out_size[dim]) * stride[dim] - before
-        shape = [1] * len(in_size)
-        shape[dim] = out_size[dim]
-        origin = origin + (starts * row_stride).reshape(shape)     # broadcasts to (*out_size)
-        offsets += taps[:, dim] * dilation[dim] * row_stride
-        row_stride *= in_size[dim]
-    return origin + np.take(offsets, winner)
+    N, C, *in_size = in_shape
+    out_size = conv_output_shape(in_size, kernel_size, stride, padding, dilation)
+    windows = _window_ranges(out_size, rows)
+    counts = [len(block) for block in windows]
+    if out is None:
+        out = np.zeros(in_shape, dtype=cols.dtype)
+    columns = cols.reshape(N, C, math.prod(kernel_size), *counts)   # (N, C, K, *counts)
+    sources = _padding_sources(in_size, padding, padding_mode)
+    taps = _kernel_taps(kernel_size, in_size, stride, padding, dilation, windows)
+    for tap_index, where in enumerate(taps):
+        block = columns[:, :, tap_index]             # (N, C, *counts): this tap's rows
+        cells = out[_ALL + where.cells]              # a view into out
+        cells += block[_ALL + where.inside]
+        for box in where.outside:
+            _add_padding_gradient(out, block[_ALL + box], where, box, stride, sources)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -554,11 +242,39 @@ def conv(x, weight, bias, stride, padding, dilation, groups, padding_mode, *,
          workspace_bytes=None):
     """Convolution as one matrix product per chunk of images and group.
 
-    Shapes: x ``(N, C_in, *in_size)``, weight ``(C_out, C_in // G, *kernel_size)`` -> out
-    ``(N, C_out, *out_size)``.  The columns of a few images at a time are unfolded into a
-    workspace of at most ``workspace_bytes`` (default 8 MiB), reused chunk after chunk.
-    Depthwise convolutions (one input channel per group) skip the matrix product.
-    See Also: :func:`npconv.loops.conv`, :func:`npconv.conv`.
+    Cheat sheet: "Convolution operation".  Per chunk, :func:`im2col` unfolds the windows
+    into a workspace of at most ``workspace_bytes`` (default 8 MiB), reused chunk after
+    chunk, and ``w @ columns`` gives the output cells.  Depthwise convolutions (one input
+    channel per group) skip the matrix product and run tap by tap.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C_in, *in_size)
+    weight : ndarray, shape (C_out, C_in // groups, *kernel_size)
+    bias : ndarray, shape (C_out,), or None
+    stride, dilation : tuple of int, one per spatial dimension
+    padding : tuple of (before, after) pairs, one per spatial dimension
+    groups : int
+    padding_mode : {"zeros", "reflect", "replicate", "circular"}
+    workspace_bytes : int, optional
+        Bound on the workspace (:data:`DEFAULT_WORKSPACE_BYTES` by default).
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, *out_size)
+        ``out = floor((in + before + after - dilation * (kernel_size - 1) - 1) / stride) + 1``
+        per dimension.
+
+    Raises
+    ------
+    ValueError
+        If even one output row of one image needs a workspace above
+        :data:`npconv.shapes.MAX_ARRAY_BYTES`.
+
+    See Also
+    --------
+    npconv.loops.conv : the same numbers, one output cell per line of Python.
+    npconv.conv : the checked public entry point.
 
     Examples
     --------
@@ -568,65 +284,98 @@ def conv(x, weight, bias, stride, padding, dilation, groups, padding_mode, *,
     array([[[[45., 54.],
              [81., 90.]]]])
 
-    The workspace bound changes how many images share a matrix product, never the result:
+    The workspace bound changes how many windows share a matrix product, never the result
+    (one byte: one output row at a time):
 
     >>> x = np.arange(5 * 2 * 36.).reshape(5, 2, 6, 6)
     >>> w = np.arange(4 * 2 * 9.).reshape(4, 2, 3, 3)
     >>> geometry = (None, (2, 1), ((1, 0), (1, 1)), (1, 2), 1, "zeros")
-    >>> one_at_a_time = conv(x, w, *geometry, workspace_bytes=1)
-    >>> np.array_equal(one_at_a_time, conv(x, w, *geometry))
+    >>> one_row_at_a_time = conv(x, w, *geometry, workspace_bytes=1)
+    >>> np.array_equal(one_row_at_a_time, conv(x, w, *geometry))
     True
     """
     N, C_in, *in_size = x.shape
     C_out, C_in_per_group, *kernel_size = weight.shape
     out_size = conv_output_shape(in_size, kernel_size, stride, padding, dilation)
-    K, L = math.prod(kernel_size), math.prod(out_size)
-    out = np.zeros((N, C_out, *out_size), dtype=np.result_type(x, weight))
+    K = math.prod(kernel_size)
+    dtype = np.result_type(x, weight)
 
     if _is_depthwise(C_in_per_group, groups):
-        _depthwise_conv(x, padding, padding_mode, weight, stride, dilation, out_size, out)
+        out = np.zeros((N, C_out, *out_size), dtype=dtype)
+        _depthwise_conv(x, weight, stride, padding, dilation, padding_mode, out)
     else:
-        w = weight.reshape(groups, C_out // groups, C_in_per_group * K)
-        workspace = _workspace(C_in * K * L * x.itemsize, N, workspace_bytes, x.dtype)
-        chunks = _chunks(N, C_in * K * L * x.itemsize, workspace.nbytes)
-        images_per_chunk = workspace.size // (C_in * K * L)
-        out_buffer = np.empty(C_out * images_per_chunk * L, dtype=out.dtype)
-        for start, stop in chunks:
-            n = stop - start
-            x_padded = pad(x[start:stop], padding, padding_mode)   # (n, C_in, *padded)
-            columns = workspace[:C_in * K * n * L].reshape(C_in, K, n, *out_size)
-            _unfold_into(columns, x_padded, kernel_size, stride, dilation, out_size)
-            columns = columns.reshape(groups, C_in_per_group * K, n * L)
-            out_chunk = out_buffer[:C_out * n * L].reshape(groups, C_out // groups, n * L)
-            _gemm_conv_chunk(columns, w, out_chunk)
-            out_chunk = out_chunk.reshape(C_out, n, *out_size)
-            out[start:stop] = out_chunk.swapaxes(0, 1)           # (n, C_out, *out_size)
+        out = np.empty((N, C_out, *out_size), dtype=dtype)
+        w = weight.reshape(groups, C_out // groups, C_in_per_group * K)   # (G, C_out/G, C_in/G*K)
+        chunks, workspace, spare = _gemm_chunks(
+            N, out_size, C_in * K, C_out, dtype, workspace_bytes,
+            _workspace_cause(C_in, kernel_size, out_size, "the output"))
+        for images, rows in chunks:
+            n, L = images.stop - images.start, len(rows) * math.prod(out_size[1:])
+            columns = workspace[:C_in * K * n * L].reshape(C_in * K, n, L)   # (C_in*K, n, L)
+            im2col(x[images], kernel_size, stride, padding, dilation, padding_mode,
+                   out=columns.transpose(1, 0, 2), rows=rows)                # as (n, C_in*K, L)
+            columns = columns.reshape(groups, C_in_per_group * K, n * L)    # (G, C_in/G*K, n*L)
+            result = _result_block(out, images, rows, spare)                 # (C_out, n*L)
+            _matmul_into(w, columns,
+                         result.reshape(groups, C_out // groups, n * L))  # (G, C_out/G, n*L)
+            _store_block(result, out, images, rows)
     if bias is not None:
-        out += bias.reshape(-1, *[1] * len(in_size))
+        out += bias.reshape(-1, *[1] * len(in_size))            # (C_out, 1, ...)
     return out
 
 
 def conv_backward(grad_output, x, weight, stride, padding, dilation, groups, padding_mode, *,
                   workspace_bytes=None):
-    """Gradients of :func:`conv`: per chunk of images, two matrix products and a fold.
+    """Gradients of :func:`conv`: per chunk, two matrix products and a :func:`col2im`.
 
-    For each chunk the columns are unfolded into the workspace, multiplied with the output
-    gradient into the weight gradient, then overwritten by their own gradient
-    ``w.T @ g``, which is folded back (one strided ``+=`` per tap) onto the input
-    gradient: a full-size column buffer and its gradient are never held at once.
+    Cheat sheet: "Convolution operation", run backwards.  For each chunk the columns are
+    unfolded into the workspace, multiplied with the output gradient into the weight
+    gradient, then overwritten by their own gradient ``w.T @ g``, which :func:`col2im`
+    adds onto the input gradient: a full-size column buffer and its gradient never exist
+    at once.
 
-    Returns ``(grad_input, grad_weight, grad_bias)``.
-    See Also: :func:`npconv.loops.conv_backward`.
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C_out, *out_size)
+    x, weight, stride, padding, dilation, groups, padding_mode, workspace_bytes
+        As for :func:`conv`.
+
+    Returns
+    -------
+    grad_input, grad_weight, grad_bias : ndarray
+        With the shapes of ``x``, ``weight`` and ``(C_out,)``.
+
+    Raises
+    ------
+    ValueError
+        As for :func:`conv`.
+
+    See Also
+    --------
+    npconv.loops.conv_backward : the same numbers, scattering one output cell at a time.
+    npconv.conv_backward : the checked public entry point.
 
     Examples
     --------
-    Chunking (here three images, at most two per chunk) gives the same gradients:
+    >>> x = np.arange(9.).reshape(1, 1, 3, 3)
+    >>> w = np.ones((1, 1, 2, 2))
+    >>> grad_x, grad_w, grad_b = conv_backward(np.ones((1, 1, 2, 2)), x, w, (1, 1),
+    ...                                        ((0, 0), (0, 0)), (1, 1), 1, "zeros")
+    >>> grad_x
+    array([[[[1., 2., 1.],
+             [2., 4., 2.],
+             [1., 2., 1.]]]])
+    >>> grad_w, grad_b
+    (array([[[[ 8., 12.],
+             [20., 24.]]]]), array([4.]))
+
+    Chunking (here three images, one output row at a time) gives the same gradients:
 
     >>> x = np.arange(3 * 2 * 25.).reshape(3, 2, 5, 5) % 7
     >>> w = np.arange(3 * 2 * 4.).reshape(3, 2, 2, 2) % 5
     >>> g = np.ones((3, 3, 4, 4))
     >>> geometry = ((1, 1), ((0, 0), (0, 0)), (1, 1), 1, "zeros")
-    >>> chunked = conv_backward(g, x, w, *geometry, workspace_bytes=2 * 2 * 4 * 16 * 8)
+    >>> chunked = conv_backward(g, x, w, *geometry, workspace_bytes=1)
     >>> whole = conv_backward(g, x, w, *geometry)
     >>> all(np.array_equal(a, b) for a, b in zip(chunked, whole))
     True
@@ -634,41 +383,36 @@ def conv_backward(grad_output, x, weight, stride, padding, dilation, groups, pad
     N, C_in, *in_size = x.shape
     C_out, C_in_per_group, *kernel_size = weight.shape
     out_size = conv_output_shape(in_size, kernel_size, stride, padding, dilation)
-    K, L = math.prod(kernel_size), math.prod(out_size)
+    K = math.prod(kernel_size)
     dtype = np.result_type(grad_output, x, weight)
+    grad_x = np.zeros(x.shape, dtype=dtype)
     grad_w = np.zeros(weight.shape, dtype=dtype)
 
-    grad_x = np.empty(x.shape, dtype=dtype)
     if _is_depthwise(C_in_per_group, groups):
-        _depthwise_conv_backward(grad_output, x, padding, padding_mode, weight, stride,
-                                 dilation, out_size, grad_x, grad_w)
+        _depthwise_conv_backward(grad_output, x, weight, stride, padding, dilation,
+                                 padding_mode, grad_x, grad_w)
     else:
-        w = weight.reshape(groups, C_out // groups, C_in_per_group * K)
-        grad_w_groups = grad_w.reshape(groups, C_out // groups, C_in_per_group * K)
-        workspace = _workspace(C_in * K * L * x.itemsize, N, workspace_bytes, dtype)
-        for start, stop in _chunks(N, C_in * K * L * x.itemsize, workspace.nbytes):
-            n = stop - start
-            x_padded = pad(x[start:stop], padding, padding_mode)   # (n, C_in, *padded)
-            columns = workspace[:C_in * K * n * L].reshape(C_in, K, n, *out_size)
-            _unfold_into(columns, x_padded, kernel_size, stride, dilation, out_size)
-            columns = columns.reshape(groups, C_in_per_group * K, n * L)
-            g = _channels_first(grad_output[start:stop])           # (C_out, n, *out_size)
-            g = g.reshape(groups, C_out // groups, n * L)
-            grad_w_groups += _weight_gradient_chunk(g, columns)    # (G, C_out/G, C_in/G*K)
-            np.matmul(w.swapaxes(1, 2), g, out=columns)            # the columns' gradient
-            grad_columns = columns.reshape(C_in, K, n, *out_size)
-            grad_x_padded = np.zeros(x_padded.shape, dtype=dtype)
-            _fold_from(grad_x_padded, grad_columns, kernel_size, stride, dilation, out_size)
-            grad_x[start:stop] = pad_backward(grad_x_padded, padding, padding_mode)
+        w = weight.reshape(groups, C_out // groups, C_in_per_group * K)   # (G, C_out/G, C_in/G*K)
+        grad_w_t = np.zeros((groups, C_in_per_group * K, C_out // groups), dtype=dtype)
+        chunks, workspace, spare = _gemm_chunks(
+            N, out_size, C_in * K, C_out, dtype, workspace_bytes,
+            _workspace_cause(C_in, kernel_size, out_size, "the output"))
+        for chunk_index, (images, rows) in enumerate(chunks):
+            n, L = images.stop - images.start, len(rows) * math.prod(out_size[1:])
+            columns = workspace[:C_in * K * n * L].reshape(C_in * K, n, L)   # (C_in*K, n, L)
+            im2col(x[images], kernel_size, stride, padding, dilation, padding_mode,
+                   out=columns.transpose(1, 0, 2), rows=rows)                # as (n, C_in*K, L)
+            columns = columns.reshape(groups, C_in_per_group * K, n * L)    # (G, C_in/G*K, n*L)
+            g = _channels_first(grad_output, images, rows, spare)            # (C_out, n*L)
+            g = g.reshape(groups, C_out // groups, n * L)                    # (G, C_out/G, n*L)
+            _add_weight_gradient(grad_w_t, g, columns, chunk_index == 0)    # (G, C_in/G*K, C_out/G)
+            _matmul_into(w.swapaxes(1, 2), g, columns)                       # the columns' gradient
+            grad_columns = columns.reshape(C_in * K, n, L).transpose(1, 0, 2)   # (n, C_in*K, L)
+            col2im(grad_columns, (n, C_in, *in_size), kernel_size, stride, padding, dilation,
+                   padding_mode, out=grad_x[images], rows=rows)
+        grad_w = grad_w_t.swapaxes(1, 2).reshape(weight.shape)   # (G, C_out/G, C_in/G*K): a copy
     grad_bias = grad_output.sum(axis=(0, *range(2, grad_output.ndim)))
     return grad_x, grad_w, grad_bias
-
-
-def _workspace(bytes_per_image, N, workspace_bytes, dtype):
-    """The reused column buffer: flat, at most ``workspace_bytes`` (but one image at least)."""
-    budget = DEFAULT_WORKSPACE_BYTES if workspace_bytes is None else workspace_bytes
-    per_chunk = max(1, min(N, budget // max(bytes_per_image, 1)))
-    return np.empty(per_chunk * bytes_per_image // np.dtype(dtype).itemsize, dtype=dtype)
 
 
 # --------------------------------------------------------------------------------------------
@@ -677,12 +421,38 @@ def _workspace(bytes_per_image, N, workspace_bytes, dtype):
 
 def conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dilation, *,
                    workspace_bytes=None):
-    """Transposed convolution: per chunk of images, one matrix product and a fold.
+    """Transposed convolution: per chunk of images, one matrix product and a :func:`col2im`.
 
-    Shapes: x ``(N, C_in, *in_size)``, weight ``(C_in, C_out // G, *kernel_size)`` -> out
-    ``(N, C_out, *out_size)``.  The columns ``w.T @ x`` of a few images at a time live in a
-    workspace of at most ``workspace_bytes`` and are folded onto the output tap by tap.
-    See Also: :func:`npconv.loops.conv_transpose`.
+    Cheat sheet: "Transposed Convolution".  The columns ``w.T @ x`` of a chunk are the
+    scaled kernel copies of its input cells; :func:`col2im`, with the transposed
+    convolution's padding as the cropping, adds them onto the output.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C_in, *in_size)
+    weight : ndarray, shape (C_in, C_out // groups, *kernel_size)
+    bias : ndarray, shape (C_out,), or None
+    stride, output_padding, dilation : tuple of int, one per spatial dimension
+    padding : tuple of (before, after) pairs, one per spatial dimension
+    groups : int
+    workspace_bytes : int, optional
+        As for :func:`conv`.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, *out_size)
+        ``out = (in - 1) * stride - before - after + dilation * (kernel_size - 1)
+        + output_padding + 1`` per dimension.
+
+    Raises
+    ------
+    ValueError
+        As for :func:`conv`.
+
+    See Also
+    --------
+    npconv.loops.conv_transpose : the same numbers, one scattered kernel copy per line.
+    npconv.conv_transpose : the checked public entry point.
 
     Examples
     --------
@@ -690,63 +460,108 @@ def conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dil
     >>> w = np.array([[[1., 10., 100.]]])
     >>> conv_transpose(x, w, None, (2,), ((0, 0),), (0,), 1, (1,))
     array([[[  1.,  10., 102.,  20., 200.]]])
+
+    A huge stride and padding cost nothing: only the three output cells are computed.
+
+    >>> conv_transpose(np.ones((1, 1, 2)), np.ones((1, 1, 1)), None, (10 ** 9,),
+    ...                ((5 * 10 ** 8 - 1, 5 * 10 ** 8 - 1),), (0,), 1, (1,))
+    array([[[0., 0., 0.]]])
     """
     N, C_in, *in_size = x.shape
     _, C_out_per_group, *kernel_size = weight.shape
     C_out = C_out_per_group * groups
     out_size = conv_transpose_output_shape(in_size, kernel_size, stride, padding,
                                            output_padding, dilation)
-    K, L_in = math.prod(kernel_size), math.prod(in_size)
-    padded_size = [o + before + after for o, (before, after) in zip(out_size, padding)]
+    K = math.prod(kernel_size)
     dtype = np.result_type(x, weight)
-    out_padded = np.zeros((N, C_out, *padded_size), dtype=dtype)
+    out = np.zeros((N, C_out, *out_size), dtype=dtype)
+    cropping = _transposed_cropping(padding, output_padding)
 
-    w = weight.reshape(groups, C_in // groups, C_out_per_group * K)
-    workspace = _workspace(C_out * K * L_in * x.itemsize, N, workspace_bytes, dtype)
-    for start, stop in _chunks(N, C_out * K * L_in * x.itemsize, workspace.nbytes):
-        n = stop - start
-        x_rows = _channels_first(x[start:stop]).reshape(groups, C_in // groups, n * L_in)
-        columns = workspace[:C_out * K * n * L_in].reshape(groups, C_out_per_group * K,
-                                                           n * L_in)
-        np.matmul(w.swapaxes(1, 2), x_rows, out=columns)       # (G, C_out/G*K, n*L_in)
-        columns = columns.reshape(C_out, K, n, *in_size)
-        _fold_from(out_padded[start:stop], columns, kernel_size, stride, dilation, in_size)
-    out = unpad(out_padded, padding).copy()
+    w = weight.reshape(groups, C_in // groups, C_out_per_group * K)   # (G, C_in/G, C_out/G*K)
+    chunks, workspace, spare = _gemm_chunks(
+        N, in_size, C_out * K, C_in, dtype, workspace_bytes,
+        _workspace_cause(C_out, kernel_size, in_size, "the input"))
+    for images, rows in chunks:
+        n, L = images.stop - images.start, len(rows) * math.prod(in_size[1:])
+        x_rows = _channels_first(x, images, rows, spare)                # (C_in, n*L)
+        x_rows = x_rows.reshape(groups, C_in // groups, n * L)          # (G, C_in/G, n*L)
+        columns = workspace[:C_out * K * n * L].reshape(C_out * K, n, L)   # (C_out*K, n, L)
+        _matmul_into(w.swapaxes(1, 2), x_rows,                          # (G, C_out/G*K, C_in/G)
+                     columns.reshape(groups, C_out_per_group * K, n * L))  # (G, C_out/G*K, n*L)
+        columns = columns.reshape(C_out * K, n, L).transpose(1, 0, 2)   # (n, C_out*K, L)
+        col2im(columns, (n, C_out, *out_size), kernel_size, stride, cropping, dilation,
+               out=out[images], rows=rows)
     if bias is not None:
-        out += bias.reshape(-1, *[1] * len(in_size))
+        out += bias.reshape(-1, *[1] * len(in_size))                # (C_out, 1, ...)
     return out
 
 
 def conv_transpose_backward(grad_output, x, weight, stride, padding, output_padding, groups,
                             dilation, *, workspace_bytes=None):
-    """Gradients of :func:`conv_transpose`: unfold the output gradient chunk by chunk.
+    """Gradients of :func:`conv_transpose`: :func:`im2col` of the output gradient, two products.
 
-    Returns ``(grad_input, grad_weight, grad_bias)``.
-    See Also: :func:`npconv.loops.conv_transpose_backward`.
+    Cheat sheet: "Transposed Convolution", run backwards.  Each input cell scattered a
+    kernel copy onto a window of the output, so it gathers that window of the output
+    gradient back: the columns of ``grad_output`` (with the cropping as padding), times
+    the weights, give the input gradient; times the input, the weight gradient.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C_out, *out_size)
+    x, weight, stride, padding, output_padding, groups, dilation, workspace_bytes
+        As for :func:`conv_transpose`.
+
+    Returns
+    -------
+    grad_input, grad_weight, grad_bias : ndarray
+        With the shapes of ``x``, ``weight`` and ``(C_out,)``.
+
+    Raises
+    ------
+    ValueError
+        As for :func:`conv`.
+
+    See Also
+    --------
+    npconv.loops.conv_transpose_backward : the same numbers, gathering one cell at a time.
+    npconv.conv_transpose_backward : the checked public entry point.
+
+    Examples
+    --------
+    Each input cell scattered a 2-cell kernel, so it gathers 2 cells of gradient back:
+
+    >>> x = np.array([[[1., 2.]]])
+    >>> conv_transpose_backward(np.ones((1, 1, 4)), x, np.ones((1, 1, 2)),
+    ...                         (2,), ((0, 0),), (0,), 1, (1,))
+    (array([[[2., 2.]]]), array([[[3., 3.]]]), array([4.]))
     """
     N, C_in, *in_size = x.shape
     _, C_out_per_group, *kernel_size = weight.shape
     C_out = C_out_per_group * groups
-    K, L_in = math.prod(kernel_size), math.prod(in_size)
+    K = math.prod(kernel_size)
     dtype = np.result_type(grad_output, x, weight)
-    grad_output_padded = pad(grad_output, padding)
-    w = weight.reshape(groups, C_in // groups, C_out_per_group * K)
+    cropping = _transposed_cropping(padding, output_padding)
+    w = weight.reshape(groups, C_in // groups, C_out_per_group * K)   # (G, C_in/G, C_out/G*K)
     grad_x = np.empty(x.shape, dtype=dtype)
-    grad_w = np.zeros(weight.shape, dtype=dtype)
-    grad_w_groups = grad_w.reshape(groups, C_in // groups, C_out_per_group * K)
+    grad_w_t = np.zeros((groups, C_out_per_group * K, C_in // groups), dtype=dtype)
 
-    workspace = _workspace(C_out * K * L_in * x.itemsize, N, workspace_bytes, dtype)
-    for start, stop in _chunks(N, C_out * K * L_in * x.itemsize, workspace.nbytes):
-        n = stop - start
-        columns = workspace[:C_out * K * n * L_in].reshape(C_out, K, n, *in_size)
-        _unfold_into(columns, grad_output_padded[start:stop], kernel_size, stride, dilation,
-                     in_size)
-        columns = columns.reshape(groups, C_out_per_group * K, n * L_in)
-        x_rows = _channels_first(x[start:stop]).reshape(groups, C_in // groups, n * L_in)
-        grad_w_groups += x_rows @ columns.swapaxes(1, 2)       # (G, C_in/G, C_out/G*K)
-        grad_x_rows = w @ columns                               # (G, C_in/G, n*L_in)
-        grad_x_rows = grad_x_rows.reshape(C_in, n, *in_size)
-        grad_x[start:stop] = grad_x_rows.swapaxes(0, 1)         # (n, C_in, *in_size)
+    chunks, workspace, spare = _gemm_chunks(
+        N, in_size, C_out * K, C_in, dtype, workspace_bytes,
+        _workspace_cause(C_out, kernel_size, in_size, "the input"))
+    for chunk_index, (images, rows) in enumerate(chunks):
+        n, L = images.stop - images.start, len(rows) * math.prod(in_size[1:])
+        columns = workspace[:C_out * K * n * L].reshape(C_out * K, n, L)   # (C_out*K, n, L)
+        im2col(grad_output[images], kernel_size, stride, cropping, dilation,
+               out=columns.transpose(1, 0, 2), rows=rows)                # as (n, C_out*K, L)
+        columns = columns.reshape(groups, C_out_per_group * K, n * L)    # (G, C_out/G*K, n*L)
+        x_rows = _channels_first(x, images, rows, spare)                 # (C_in, n*L)
+        x_rows = x_rows.reshape(groups, C_in // groups, n * L)           # (G, C_in/G, n*L)
+        _add_weight_gradient(grad_w_t, x_rows, columns, chunk_index == 0)   # (G, C_out/G*K, C_in/G)
+        result = _result_block(grad_x, images, rows, spare)              # (C_in, n*L)
+        _matmul_into(w, columns,
+                     result.reshape(groups, C_in // groups, n * L))  # (G, C_in/G, n*L)
+        _store_block(result, grad_x, images, rows)
+    grad_w = grad_w_t.swapaxes(1, 2).reshape(weight.shape)       # (G, C_in/G, C_out/G*K): a copy
     grad_bias = grad_output.sum(axis=(0, *range(2, grad_output.ndim)))
     return grad_x, grad_w, grad_bias
 
@@ -755,47 +570,33 @@ def conv_transpose_backward(grad_output, x, weight, stride, padding, output_padd
 # Pooling
 # --------------------------------------------------------------------------------------------
 
-def _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size):
-    """Padding pairs that hold every pooling window, the ``ceil_mode`` overhang included.
-
-    The right padding is widened (or narrowed) to exactly what the last window reaches, so
-    that every window can be cut from one padded array.
-    """
-    pairs = []
-    for n, k, s, (before, _), d, o in zip(in_size, kernel_size, stride, padding, dilation,
-                                          out_size):
-        reach = window_reach(o, k, s, d)
-        pairs.append((before, max(reach - n - before, 0)))
-    return tuple(pairs)
-
-
-def _max_pool_winners(x, kernel_size, stride, padding, dilation, out_size):
-    """Values and winning taps of every window, chunk by chunk of images.
-
-    Returns ``out`` and ``winner``, both ``(N, C, *out_size)``; ``winner`` holds the tap
-    number (row-major over ``kernel_size``) that PyTorch's rules pick.
-    """
-    N, C, *in_size = x.shape
-    pool_padding = _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size)
-    real_taps = _real_taps(in_size, kernel_size, stride, pool_padding, dilation, out_size)
-    out = np.empty((N, C, *out_size), dtype=x.dtype)
-    winner = np.empty((N, C, *out_size), dtype=np.min_scalar_type(math.prod(kernel_size)))
-
-    def chunk(start, stop):
-        phases = _padded_phases(x[start:stop], pool_padding, stride, -np.inf)
-        views = _phase_tap_order(phases, stop - start, kernel_size, stride, dilation,
-                                 out_size)
-        out[start:stop], winner[start:stop] = _max_pool_chunk(views, real_taps)
-
-    _on_all_cores(chunk, _chunks(N, _image_bytes(x), CACHE_CHUNK_BYTES))
-    return out, winner
-
-
 def max_pool(x, kernel_size, stride, padding, dilation, ceil_mode):
     """Max pooling: a running maximum over the kernel taps, then the first winning tap.
 
-    Returns ``(out, indices)``, both ``(N, C, *out_size)``.
-    See Also: :func:`npconv.loops.max_pool`.
+    Cheat sheet: "Pooling operation".  No column matrix: tap by tap, ``np.maximum`` of the
+    running maximum and the cells the tap reads (:func:`_max_pool_chunk`).  Only taps that
+    land on an input cell take part, so padding never wins and a window of ``-inf`` names
+    its first real cell, as PyTorch does.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, *in_size)
+    kernel_size, stride, dilation : tuple of int, one per spatial dimension
+    padding : tuple of (before, after) pairs, one per spatial dimension
+    ceil_mode : bool
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, *out_size)
+        ``out = floor((in + before + after - dilation * (kernel_size - 1) - 1) / stride) + 1``
+        per dimension, or ceil with ``ceil_mode``.
+    indices : ndarray of int64, shape (N, C, *out_size)
+        The flat position of each winner in its ``(n, c)`` plane of the unpadded input.
+
+    See Also
+    --------
+    npconv.loops.max_pool : the same numbers, one window per line of Python.
+    npconv.max_pool : the checked public entry point.
 
     Examples
     --------
@@ -805,47 +606,99 @@ def max_pool(x, kernel_size, stride, padding, dilation, ceil_mode):
     """
     N, C, *in_size = x.shape
     out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
-    out, winner = _max_pool_winners(x, kernel_size, stride, padding, dilation, out_size)
-    pool_padding = _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size)
-    indices = np.empty(out.shape, dtype=np.int64)
+    taps, built = _pool_taps(in_size, kernel_size, stride, padding, dilation, out_size)
+    origin, offsets = _winner_offsets(taps, in_size, stride, padding, dilation, out_size)
+    planes = _planes(x)                                          # (N*C, 1, *in_size)
+    out = np.empty((N * C, 1, *out_size), dtype=x.dtype)
+    indices = np.empty((N * C, 1, *out_size), dtype=np.int64)
 
     def chunk(start, stop):
-        indices[start:stop] = _tap_flat_index(in_size, kernel_size, stride, pool_padding,
-                                              dilation, out_size, winner[start:stop])
+        winner = np.empty((stop - start, 1, *out_size), dtype=np.min_scalar_type(len(taps)))
+        reads = _tap_reads(planes[start:stop], taps, built, stride[-1], -np.inf)
+        _max_pool_chunk(reads, taps, out[start:stop], winner)
+        np.take(offsets, winner, out=indices[start:stop])       # each winner's tap offset
+        indices[start:stop] += origin                           # plus its window's origin
 
-    _on_all_cores(chunk, _chunks(N, _image_bytes(out) * 2, CACHE_CHUNK_BYTES))
-    return out, indices
+    _on_all_cores(chunk, _chunks(N * C, _image_bytes(planes), CACHE_CHUNK_BYTES))
+    return out.reshape(N, C, *out_size), indices.reshape(N, C, *out_size)   # (N, C, *out)
 
 
 def max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ceil_mode):
-    """Gradient of :func:`max_pool`: each gradient goes to its window's winner.
+    """Gradient of :func:`max_pool`: each window's gradient goes to its winner, exactly.
 
-    Tap by tap, the gradients of the windows that tap won are added onto its cells.
-    See Also: :func:`npconv.loops.max_pool_backward`.
+    Cheat sheet: "Pooling operation", run backwards.  The winners are found again as in
+    :func:`max_pool`, and each window's gradient is added onto its winner's flat index by
+    ``np.bincount`` (:func:`_scatter_to_winners`): a NaN or infinite gradient reaches its
+    winner and no other cell, which multiplying by a 0/1 mask would not give
+    (``0 * NaN`` and ``0 * inf`` are NaN).
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *out_size)
+    x, kernel_size, stride, padding, dilation, ceil_mode
+        As for :func:`max_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *in_size)
+
+    See Also
+    --------
+    npconv.loops.max_pool_backward : the same numbers, one window per line of Python.
+    npconv.max_pool_backward : the checked public entry point.
+
+    Examples
+    --------
+    >>> x = np.array([[[1., 5., 2., 7., 3.]]])
+    >>> max_pool_backward(np.ones((1, 1, 2)), x, (2,), (2,), ((0, 0),), (1,), False)
+    array([[[0., 1., 0., 1., 0.]]])
+    >>> max_pool_backward(np.array([[[np.nan]]]), np.array([[[1., 5.]]]), (2,), (2,),
+    ...                   ((0, 0),), (1,), False)
+    array([[[ 0., nan]]])
     """
     N, C, *in_size = x.shape
     out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
-    _, winner = _max_pool_winners(x, kernel_size, stride, padding, dilation, out_size)
-    pool_padding = _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size)
-    dtype = np.result_type(grad_output, x)
-    grad_x = np.empty(x.shape, dtype=dtype)
+    taps, built = _pool_taps(in_size, kernel_size, stride, padding, dilation, out_size)
+    origin, offsets = _winner_offsets(taps, in_size, stride, padding, dilation, out_size)
+    planes, grad_planes = _planes(x), _planes(grad_output)       # (N*C, 1, *size)
+    grad_x = np.empty((N * C, 1, *in_size), dtype=np.result_type(grad_output, x))
 
     def chunk(start, stop):
-        phases = _filled_phases((stop - start, *x.shape[1:]), pool_padding, stride, 0, dtype)
-        views = _phase_tap_order(phases, stop - start, kernel_size, stride, dilation,
-                                 out_size)
-        for tap_index, cells in enumerate(views):
-            cells += _routed_to_tap(grad_output[start:stop], winner[start:stop], tap_index)
-        _unpad_phases(phases, pool_padding, stride, grad_x[start:stop])
+        shape = (stop - start, 1, *out_size)
+        winner = np.empty(shape, dtype=np.min_scalar_type(len(taps)))
+        reads = _tap_reads(planes[start:stop], taps, built, stride[-1], -np.inf)
+        _max_pool_chunk(reads, taps, np.empty(shape, dtype=x.dtype), winner)
+        flat_index = np.add(origin, np.take(offsets, winner))   # (n, 1, *out_size)
+        _scatter_to_winners(grad_planes[start:stop], flat_index, grad_x[start:stop])
 
-    _on_all_cores(chunk, _chunks(N, _image_bytes(x), CACHE_CHUNK_BYTES))
-    return grad_x
+    _on_all_cores(chunk, _chunks(N * C, _image_bytes(planes), CACHE_CHUNK_BYTES))
+    return grad_x.reshape(x.shape)                               # (N, C, *in_size)
 
 
 def avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
-    """Average pooling: sum the kernel taps' strided views of the zero-padded input, divide.
+    """Average pooling: add up, tap by tap, the cells each tap reads, then divide.
 
-    See Also: :func:`npconv.loops.avg_pool`.
+    Cheat sheet: "Pooling operation".  Only taps that land on an input cell are visited
+    (zero padding adds nothing to a sum); the divisor counts what PyTorch counts
+    (:func:`npconv.shapes.avg_pool_divisors`).
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, *in_size)
+    kernel_size, stride : tuple of int, one per spatial dimension
+    padding : tuple of (before, after) pairs, one per spatial dimension
+    ceil_mode, count_include_pad : bool
+    divisor_override : int or None
+
+    Returns
+    -------
+    ndarray, shape (N, C, *out_size)
+        Output size as for :func:`max_pool` with dilation 1.
+
+    See Also
+    --------
+    npconv.loops.avg_pool : the same numbers, one window per line of Python.
+    npconv.avg_pool : the checked public entry point.
 
     Examples
     --------
@@ -858,28 +711,48 @@ def avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divi
     out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
     divisors = avg_pool_divisors(in_size, kernel_size, stride, padding, out_size,
                                  count_include_pad, divisor_override).astype(x.dtype)
-    pool_padding = _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size)
-    sums = np.empty((N, C, *out_size), dtype=x.dtype)
+    taps, built = _pool_taps(in_size, kernel_size, stride, padding, dilation, out_size)
+    planes = _planes(x)                                          # (N*C, 1, *in_size)
+    sums = np.empty((N * C, 1, *out_size), dtype=x.dtype)
 
     def chunk(start, stop):
-        phases = _padded_phases(x[start:stop], pool_padding, stride, 0)
-        views = _phase_tap_order(phases, stop - start, kernel_size, stride, dilation,
-                                 out_size)
         total = sums[start:stop]
-        np.copyto(total, views[0])
-        for view in views[1:]:
-            total += view
+        total.fill(0)
+        for box, cells in _tap_reads(planes[start:stop], taps, built, stride[-1], 0):
+            window_sums = total[box]                             # a view into sums
+            window_sums += cells
         np.divide(total, divisors, out=total)
 
-    _on_all_cores(chunk, _chunks(N, _image_bytes(x), CACHE_CHUNK_BYTES))
-    return sums
+    _on_all_cores(chunk, _chunks(N * C, _image_bytes(planes), CACHE_CHUNK_BYTES))
+    return sums.reshape(N, C, *out_size)                         # (N, C, *out_size)
 
 
 def avg_pool_backward(grad_output, x, kernel_size, stride, padding, ceil_mode,
                       count_include_pad, divisor_override):
-    """Gradient of :func:`avg_pool`: each tap adds the window's share onto its cells.
+    """Gradient of :func:`avg_pool`: each tap adds the window's share onto the cells it read.
 
-    See Also: :func:`npconv.loops.avg_pool_backward`.
+    Cheat sheet: "Pooling operation", run backwards.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *out_size)
+    x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+        As for :func:`avg_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *in_size)
+
+    See Also
+    --------
+    npconv.loops.avg_pool_backward : the same numbers, one window per line of Python.
+    npconv.avg_pool_backward : the checked public entry point.
+
+    Examples
+    --------
+    >>> avg_pool_backward(np.ones((1, 1, 2)), np.zeros((1, 1, 4)), (2,), (2,), ((0, 0),),
+    ...                   False, True, None)
+    array([[[0.5, 0.5, 0.5, 0.5]]])
     """
     N, C, *in_size = x.shape
     dilation = (1,) * len(in_size)
@@ -887,17 +760,794 @@ def avg_pool_backward(grad_output, x, kernel_size, stride, padding, ceil_mode,
     divisors = avg_pool_divisors(in_size, kernel_size, stride, padding, out_size,
                                  count_include_pad, divisor_override).astype(x.dtype)
     dtype = np.result_type(grad_output, x)
-    share = (grad_output / divisors).astype(dtype, copy=False)  # (N, C, *out_size)
-    pool_padding = _pool_padding(in_size, kernel_size, stride, padding, dilation, out_size)
-    grad_x = np.empty(x.shape, dtype=dtype)
+    grad_planes = _planes(grad_output)                           # (N*C, 1, *out_size)
+    taps, built = _pool_taps(in_size, kernel_size, stride, padding, dilation, out_size)
+    grad_x = np.empty((N * C, 1, *in_size), dtype=dtype)        # every cell set per chunk
 
     def chunk(start, stop):
-        phases = _filled_phases((stop - start, *x.shape[1:]), pool_padding, stride, 0, dtype)
-        views = _phase_tap_order(phases, stop - start, kernel_size, stride, dilation,
-                                 out_size)
-        for cells in views:
-            cells += share[start:stop]
-        _unpad_phases(phases, pool_padding, stride, grad_x[start:stop])
+        share = np.divide(grad_planes[start:stop], divisors, dtype=dtype)   # (n, 1, *out)
+        grad_chunk = grad_x[start:stop]                          # (n, 1, *in_size)
+        grad_phases = _gradient_phases(grad_chunk, taps, built, stride[-1])
+        for tap in taps:
+            cells = _phase_view(grad_phases, tap.read, stride[-1])   # a view into the phases
+            cells += share[_ALL + tap.read.inside]
+        _merge_phases(grad_phases, built, stride[-1], grad_chunk)
+
+    _on_all_cores(chunk, _chunks(N * C, _image_bytes(grad_x), CACHE_CHUNK_BYTES))
+    return grad_x.reshape(x.shape)                               # (N, C, *in_size)
+
+
+# ============================================================================================
+# The helpers, in the order the functions above meet them
+# ============================================================================================
+
+_ALL = (slice(None), slice(None))
+"""Index prefix that keeps the batch and channel axes whole."""
+
+
+# --------------------------------------------------------------------------------------------
+# Where a kernel tap meets the input
+# --------------------------------------------------------------------------------------------
+
+class _TapCells(NamedTuple):
+    """Where one kernel tap meets the unpadded input, over a block of windows.
+
+    Per dimension, tap ``t`` of window ``w`` reads position ``w * stride + t * dilation -
+    before`` (negative: the left padding; from the input's length on: the right padding).
+    The windows whose tap lands inside the input form one range per dimension.
+    """
+
+    inside: tuple
+    """Slices of windows (counted from the block's first) whose tap reads an input cell."""
+    cells: tuple
+    """Slices of the unpadded input those windows read, in the same order (step: stride)."""
+    outside: tuple
+    """Boxes of windows (tuples of slices) whose tap reads padding; with ``inside`` they
+    tile the block."""
+    first: tuple
+    """Per dimension, the position the tap reads in the block's first window."""
+
+
+def _window_ranges(out_size, rows):
+    """Per dimension, the range of window positions a block covers: ``rows`` along the first."""
+    windows = [range(size) for size in out_size]
+    if rows is not None:
+        windows[0] = rows
+    return windows
+
+
+def _tap_cells(tap, in_size, stride, padding, dilation, windows):
+    """Where kernel tap ``tap`` meets the input over the windows ``windows`` (:class:`_TapCells`).
+
+    Examples
+    --------
+    Input 5, tap 0 of a kernel with padding 1: window 0 reads the padding, windows 1-4 read
+    cells 0-3.
+
+    >>> where = _tap_cells((0,), (5,), (1,), ((1, 1),), (1,), [range(5)])
+    >>> where.inside, where.cells, where.outside
+    ((slice(1, 5, None),), (slice(0, 4, 1),), ((slice(0, 1, None),),))
+    """
+    inside, cells, first = [], [], []
+    for t, size, s, (before, _), d, block in zip(tap, in_size, stride, padding, dilation,
+                                                 windows):
+        start = block.start * s + t * d - before          # read by the block's first window
+        lo = min(max(ceil_div(-start, s), 0), len(block))          # first window inside
+        hi = min(max(ceil_div(size - start, s), lo), len(block))   # one past the last
+        inside.append(slice(lo, hi))
+        cells.append(slice(start + lo * s, start + (hi - 1) * s + 1, s) if hi > lo
+                     else slice(0, 0))
+        first.append(start)
+    outside = []
+    for dim, (box, block) in enumerate(zip(inside, windows)):
+        for part in (slice(0, box.start), slice(box.stop, len(block))):
+            # before this dimension: inside only; after it: everything (no box twice)
+            region = (*inside[:dim], part, *(slice(0, len(b)) for b in windows[dim + 1:]))
+            if all(s.stop > s.start for s in region):
+                outside.append(region)
+    return _TapCells(tuple(inside), tuple(cells), tuple(outside), tuple(first))
+
+
+def _kernel_taps(kernel_size, in_size, stride, padding, dilation, windows):
+    """:func:`_tap_cells` of every kernel tap over ``windows``, row-major, as a tuple.
+
+    Why it is fast: the ops unfold and fold chunk after chunk with one geometry, and
+    working out one tap's boxes takes Python tens of microseconds (a 7x7 kernel over eight
+    chunks, forward and back: a tenth of the stem's backward), so the taps of the last few
+    geometries are kept (for kernels of up to :data:`_KEPT_KERNEL_TAPS` taps).
+    """
+    geometry = (tuple(kernel_size), tuple(in_size), tuple(stride),
+                tuple(tuple(pair) for pair in padding), tuple(dilation), tuple(windows))
+    if math.prod(kernel_size) > _KEPT_KERNEL_TAPS:
+        return _every_tap_of(*geometry)
+    return _kept_taps(*geometry)
+
+
+def _every_tap_of(kernel_size, in_size, stride, padding, dilation, windows):
+    """:func:`_kernel_taps`, worked out."""
+    return tuple(_tap_cells(tap, in_size, stride, padding, dilation, windows)
+                 for tap in np.ndindex(*kernel_size))
+
+
+_KEPT_KERNEL_TAPS = 512
+"""Kernels up to this many taps have their tap geometry kept between calls."""
+
+_kept_taps = functools.lru_cache(maxsize=16)(_every_tap_of)
+
+
+def _padding_sources(in_size, padding, padding_mode):
+    """Per dimension, the lookup that sends a padded position to the cell it copies.
+
+    Returns ``None`` for zero padding (a padded position reads 0), else one
+    ``(table, lowest, highest)`` per dimension: position ``p`` copies input cell
+    ``table[clip(p, lowest, highest) - lowest]``, the table being
+    :func:`npconv.padding.padded_source`.  Reflect and circular padding are at most as wide
+    as the input, so the table is at most three inputs long; beyond the first padded cell,
+    replicate padding copies the edge again, so its table keeps one padded cell per side.
+    """
+    if padding_mode == "zeros":
+        return None
+    sources = []
+    for size, (before, after) in zip(in_size, padding):
+        if padding_mode == "replicate":
+            before, after = min(before, 1), min(after, 1)
+        table = padded_source(size, before, after, padding_mode)
+        sources.append((table, -before, size + after - 1))
+    return sources
+
+
+def _source_cells(where, box, stride, sources):
+    """Per dimension, the input cells that the padded windows ``box`` copy (an ``np.ix_``)."""
+    cells = []
+    for part, start, s, (table, lowest, highest) in zip(box, where.first, stride, sources):
+        position = start + np.arange(part.start, part.stop) * s
+        cells.append(table[np.clip(position, lowest, highest) - lowest])
+    return np.ix_(*cells)
+
+
+def _padding_values(x, where, box, stride, sources):
+    """What the windows ``box`` read where the tap lands on padding: 0, or the copied cells."""
+    if sources is None:
+        return 0
+    return x[_ALL + _source_cells(where, box, stride, sources)]      # (N, C, *box)
+
+
+def _add_padding_gradient(grad_x, values, where, box, stride, sources):
+    """The adjoint of :func:`_padding_values`: add ``values`` onto the cells the padding copied.
+
+    Zero padding copied nothing, so nothing is added; otherwise ``np.add.at``, because
+    several padded cells may copy the same input cell.
+    """
+    if sources is not None:
+        np.add.at(grad_x, _ALL + _source_cells(where, box, stride, sources), values)
+
+
+# --------------------------------------------------------------------------------------------
+# Chunks and the workspace
+# --------------------------------------------------------------------------------------------
+
+def _chunks(count, bytes_each, budget):
+    """Split items ``0..count`` into consecutive ``(start, stop)`` chunks of at most ``budget``
+    bytes, one item at least.
+
+    Why it is fast: a bounded buffer filled a few images at a time is allocated (and
+    page-faulted) once and then reused, and for the elementwise paths it stays in cache;
+    a GEMM over a few images at once is still large enough to run at the BLAS peak.
+
+    >>> _chunks(5, 100, 250)
+    [(0, 2), (2, 4), (4, 5)]
+    >>> _chunks(0, 100, 250)              # an empty batch has no chunks
+    []
+    """
+    per_chunk = max(1, min(count, budget // max(bytes_each, 1)))
+    return [(start, min(start + per_chunk, count)) for start in range(0, count, per_chunk)]
+
+
+def _image_bytes(x):
+    """Bytes of one image of ``x`` (n, C, *size), also when the batch is empty."""
+    return math.prod(x.shape[1:]) * x.itemsize
+
+
+def _gemm_chunks(N, out_size, column_channels, other_channels, dtype, workspace_bytes, cause):
+    """The chunks of a matrix-product op, and the two flat buffers every chunk reuses.
+
+    A chunk is ``(images, rows)``: a slice of images and a range of window positions along
+    the first spatial dimension.  Per window, the columns take ``column_channels`` cells;
+    a chunk of several images also takes ``other_channels`` cells for the channels-first
+    copy of the other operand (the output, the output gradient or the input; one image
+    needs no copy, see :func:`_channels_first`).  As many whole images as fit in
+    ``workspace_bytes`` share a chunk; an image whose columns alone do not fit is cut into
+    ranges of rows, down to one row, whose columns must stay within
+    :data:`npconv.shapes.MAX_ARRAY_BYTES` (``cause`` says what makes them large).  Without
+    images or windows there is no chunk and nothing is allocated.
+
+    Returns ``chunks``, ``workspace`` (room for the largest chunk's columns) and ``spare``
+    (room for its copy; empty when no chunk holds several images).
+    """
+    budget = DEFAULT_WORKSPACE_BYTES if workspace_bytes is None else int(workspace_bytes)
+    itemsize = np.dtype(dtype).itemsize
+    rows, row_windows = out_size[0], math.prod(out_size[1:])
+    row_bytes = column_channels * row_windows * itemsize
+    if rows * row_windows == 0:
+        chunks = []                         # no windows (an empty input row): nothing to do
+    elif N > 0 and row_bytes * rows > budget:
+        check_array_bytes((column_channels, row_windows), itemsize,
+                          "the im2col workspace of one row of windows", cause)
+        chunks = [(slice(n, n + 1), range(start, stop))
+                  for n in range(N) for start, stop in _chunks(rows, row_bytes, budget)]
+    else:
+        image_bytes = (column_channels + other_channels) * row_windows * rows * itemsize
+        chunks = [(slice(start, stop), range(rows))
+                  for start, stop in _chunks(N, image_bytes, budget)]
+    windows = [(images.stop - images.start) * len(rows_of) * row_windows
+               for images, rows_of in chunks]
+    several_images = any(images.stop - images.start > 1 for images, _ in chunks)
+    workspace = np.empty(max(windows, default=0) * column_channels, dtype=dtype)
+    spare = np.empty(max(windows, default=0) * other_channels * several_images, dtype=dtype)
+    return chunks, workspace, spare
+
+
+def _workspace_cause(channels, kernel_size, windows_size, windows_of):
+    """Words for :func:`npconv.shapes.check_array_bytes`: what makes one row's columns large.
+
+    ``windows_size`` is the size of the array with one window per cell, ``windows_of``
+    names it ("the output" of a convolution, "the input" of a transposed one).
+    """
+    return (f"{channels} channels x kernel_size={tuple(kernel_size)} "
+            f"({math.prod(kernel_size)} taps) x {math.prod(windows_size[1:])} windows per "
+            f"row of {windows_of}, whose spatial size is {tuple(windows_size)}")
+
+
+# --------------------------------------------------------------------------------------------
+# The matrix products
+# --------------------------------------------------------------------------------------------
+
+def _is_depthwise(C_in_per_group, groups):
+    """True when each group sees one input channel: a GEMM would be K-by-1 and starve."""
+    return C_in_per_group == 1 and groups > 1
+
+
+def _matmul_into(a, b, out):
+    """``out = a @ b`` per group: ``(G, m, k) @ (G, k, n)`` into ``out`` (G, m, n).
+
+    Why it is fast: one large 2-D product per group, which BLAS runs multithreaded at its
+    peak, written straight into a reused buffer or the result (``out`` may have a row
+    stride wider than ``n``: BLAS takes it as its leading dimension), so no temporary.
+    """
+    np.matmul(a, b, out=out)
+
+
+def _add_weight_gradient(total_t, g, columns, first):
+    """Add ``g @ columns.T`` per group onto ``total_t``, which holds the sum transposed;
+    the ``first`` chunk's product is written into it directly.
+
+    ``g`` is (G, a, n*L), ``columns`` (G, b, n*L) and ``total_t`` (G, b, a).
+
+    Why it is fast: computed as ``columns @ g.T``, the long ``n*L`` axis is the contiguous
+    inner axis of both operands, the layout OpenBLAS runs fastest for this long, thin
+    product; and kept in that layout, the chunks' products add up contiguously (adding a
+    transposed view onto a large weight gradient, chunk after chunk, costs more than the
+    product).  The caller transposes the total once, at the end.
+    """
+    if first:
+        np.matmul(columns, g.swapaxes(1, 2), out=total_t)          # (G, b, a)
+    else:
+        total_t += columns @ g.swapaxes(1, 2)                       # (G, b, a)
+
+
+def _channels_first(array, images, rows, spare):
+    """The chunk ``array[images][:, :, rows]`` as a (C, n*L) matrix: the GEMM layout.
+
+    One image needs no copy (its channels already lead: a view, when ``array`` is
+    contiguous); several images are copied into ``spare``.
+    """
+    n, C = images.stop - images.start, array.shape[1]
+    block = array[images, :, rows.start:rows.stop]               # (n, C, rows, *rest)
+    L = math.prod(block.shape[2:])
+    if n == 1:
+        return block[0].reshape(C, L)                           # (C, L)
+    copy = spare[:block.size].reshape(C, n, *block.shape[2:])   # (C, n, rows, *rest)
+    np.copyto(copy, block.swapaxes(0, 1))                       # (C, n, rows, *rest)
+    return copy.reshape(C, n * L)                               # (C, n*L)
+
+
+def _result_block(target, images, rows, spare):
+    """Where a chunk's product (C, n*L) goes: into ``target`` itself for one image, else spare.
+
+    ``target`` (N, C, *size) is an array this module allocated (C-contiguous), so one
+    image's rows ``rows`` of every channel form a (C, L) matrix with a row stride: a view.
+    Several images interleave there, so their product goes to ``spare`` and
+    :func:`_store_block` copies it.
+    """
+    n, C = images.stop - images.start, target.shape[1]
+    L = len(rows) * math.prod(target.shape[3:])
+    if n == 1:
+        return target[images.start, :, rows.start:rows.stop].reshape(C, L)   # (C, L): a view
+    return spare[:C * n * L].reshape(C, n * L)                  # (C, n*L)
+
+
+def _store_block(result, target, images, rows):
+    """Copy a chunk's product (C, n*L) into ``target[images][:, :, rows]``, unless it is there."""
+    n, C = images.stop - images.start, target.shape[1]
+    if n > 1:
+        block = result.reshape(C, n, len(rows), *target.shape[3:])   # (C, n, rows, *rest)
+        target[images, :, rows.start:rows.stop] = block.swapaxes(0, 1)   # (n, C, rows, *rest)
+
+
+def _transposed_cropping(padding, output_padding):
+    """The padding under which :func:`col2im` folds a transposed convolution's columns.
+
+    A transposed convolution's padding crops its output, which is what ``col2im`` does
+    with cells that fall on padding.  ``col2im`` counts its windows from the output size,
+    which ``output_padding`` extends: taking it off the ``after`` side (it may go below
+    zero) makes the count the input size again, without moving any window.
+    """
+    return tuple((before, after - extra)
+                 for (before, after), extra in zip(padding, output_padding))
+
+
+# --------------------------------------------------------------------------------------------
+# Depthwise convolution: tap by tap
+# --------------------------------------------------------------------------------------------
+
+def _depthwise_conv(x, weight, stride, padding, dilation, padding_mode, out):
+    """Depthwise convolution by kernel taps: ``out += x_tap * w_tap``, K times.
+
+    Why it is fast: with one input channel per group the matrix product degenerates into
+    tiny products; K multiply-adds over whole images (chunked to stay in cache, chunks on
+    all cores) do the same arithmetic at memory speed.  Each tap's ``product`` is written
+    for every window: where the tap lands on the input from its cells (one flat run per
+    tap where :func:`_tap_runs` allows), elsewhere from the padding's value (0 for zero
+    padding, and ``0 * w_tap`` is NaN for an infinite weight, as in the formula).
+    ``out`` (N, C_out, *out_size) is zeroed.
+    """
+    N, C_in, *in_size = x.shape
+    out_size = out.shape[2:]
+    taps_w = weight.reshape(C_in, -1, math.prod(weight.shape[2:]))   # (C_in, m, K)
+    out_groups = out.reshape(N, C_in, -1, *out_size)             # (N, C_in, m, *out_size)
+    taps = _kernel_taps(weight.shape[2:], in_size, stride, padding, dilation,
+                        _window_ranges(out_size, None))
+    runs = _tap_runs(taps, in_size, out_size, stride)
+    sources = _padding_sources(in_size, padding, padding_mode)
+
+    def chunk(start, stop):
+        x_chunk = np.ascontiguousarray(x[start:stop])[:, :, None]   # (n, C_in, 1, *in_size)
+        total = out_groups[start:stop]                           # (n, C_in, m, *out_size)
+        product = np.empty_like(total)
+        for tap_index, (where, run) in enumerate(zip(taps, runs)):
+            w_tap = taps_w[:, :, tap_index]                      # (C_in, m)
+            x_cells, product_cells = _inside(x_chunk, product, where, run)
+            np.multiply(x_cells, _per_channel(w_tap, product_cells), out=product_cells)
+            for box in where.outside:                           # (and a run's wrapped cells)
+                padded = _padding_values(x_chunk[:, :, 0], where, box, stride, sources)
+                product[_WITH_MULTIPLIER + box] = (_multiplier_axis(padded)
+                                                   * _per_channel(w_tap, product))
+            total += product
 
     _on_all_cores(chunk, _chunks(N, _image_bytes(x), CACHE_CHUNK_BYTES))
-    return grad_x
+
+
+def _depthwise_conv_backward(grad_output, x, weight, stride, padding, dilation, padding_mode,
+                             grad_x, grad_w):
+    """Gradients of :func:`_depthwise_conv`, tap by tap, for the same reasons.
+
+    ``grad_w`` (C_out, 1, *kernel_size) receives, per tap and channel, the sum over all
+    windows of ``g`` times what the tap read (:func:`_depthwise_weight_gradient`);
+    ``grad_x`` (N, C_in, *in_size), zeroed, receives ``g * w_tap`` on each tap's cells
+    (:func:`_depthwise_input_gradient`).
+    """
+    N, C_in, *in_size = x.shape
+    out_size = grad_output.shape[2:]
+    taps_w = weight.reshape(C_in, -1, math.prod(weight.shape[2:]))   # (C_in, m, K)
+    taps = _kernel_taps(weight.shape[2:], in_size, stride, padding, dilation,
+                        _window_ranges(out_size, None))
+    runs = _tap_runs(taps, in_size, out_size, stride)
+    sources = _padding_sources(in_size, padding, padding_mode)
+
+    def chunk(start, stop):
+        x_chunk = np.ascontiguousarray(x[start:stop])[:, :, None]   # (n, C_in, 1, *in_size)
+        g = grad_output[start:stop].reshape(stop - start, C_in, -1, *out_size)  # (n, C_in, m, ...)
+        g = g.astype(grad_x.dtype, copy=False)
+        partial = np.zeros(taps_w.shape, dtype=grad_x.dtype)       # (C_in, m, K)
+        product = np.empty_like(g)
+        for tap_index, (where, run) in enumerate(zip(taps, runs)):
+            partial[:, :, tap_index] = _depthwise_weight_gradient(
+                g, x_chunk, where, run, stride, sources, product)
+            _depthwise_input_gradient(g, taps_w[:, :, tap_index], grad_x[start:stop], where,
+                                      run, stride, sources, product)
+        return partial
+
+    partials = _on_all_cores(chunk, _chunks(N, _image_bytes(x), CACHE_CHUNK_BYTES))
+    for partial in partials:
+        grad_w += partial.reshape(grad_w.shape)                  # (C_out, 1, *kernel_size)
+
+
+def _depthwise_weight_gradient(g, x_chunk, where, run, stride, sources, product):
+    """One tap's weight gradient (C_in, m): the sum over all windows of ``g`` times the cell
+    the tap read, its padding's value where it read padding (``inf * 0`` is NaN there, as
+    in the formula).  ``g`` and ``product`` are (n, C_in, m, *out_size), ``x_chunk``
+    (n, C_in, 1, *in_size)."""
+    x_cells, product_cells = _inside(x_chunk, product, where, run)
+    _, g_cells = _inside(x_chunk, g, where, run)
+    np.multiply(g_cells, x_cells, out=product_cells)
+    for box in where.outside:                                   # (and a run's wrapped cells)
+        padded = _padding_values(x_chunk[:, :, 0], where, box, stride, sources)
+        product[_WITH_MULTIPLIER + box] = g[_WITH_MULTIPLIER + box] * _multiplier_axis(padded)
+    return product.sum(axis=(0, *range(3, product.ndim)))
+
+
+def _depthwise_input_gradient(g, w_tap, grad_x_chunk, where, run, stride, sources, product):
+    """Add one tap's input gradient ``g * w_tap`` onto the cells the tap read: inside the
+    input directly, on padding through the padding's gradient.  ``g`` and ``product`` are
+    (n, C_in, m, *out_size), ``w_tap`` (C_in, m), ``grad_x_chunk`` (n, C_in, *in_size)."""
+    np.multiply(g, _per_channel(w_tap, g), out=product)
+    spread = product[:, :, 0] if product.shape[2] == 1 else product.sum(axis=2)   # (n, C_in, *out)
+    for box in where.outside:
+        _add_padding_gradient(grad_x_chunk, spread[_ALL + box], where, box, stride, sources)
+        spread[_ALL + box] = 0              # a run must not carry it onto a wrapped cell
+    grad_cells, spread_cells = _inside(grad_x_chunk, spread, where, run)
+    grad_cells += spread_cells
+
+
+_WITH_MULTIPLIER = (slice(None),) * 3
+"""Index prefix that keeps the batch, channel and multiplier axes of (n, C_in, m, ...) whole."""
+
+
+def _per_channel(w_tap, array):
+    """One tap's weights (C_in, m) shaped to broadcast over ``array`` (n, C_in, m, ...)."""
+    return w_tap.reshape(*w_tap.shape, *[1] * (array.ndim - 3))   # (C_in, m, 1, ...)
+
+
+def _multiplier_axis(values):
+    """(n, C_in, *box) -> (n, C_in, 1, *box), to broadcast against the multiplier axis; a
+    scalar (the zero of zero padding) stays a scalar."""
+    return values[:, :, None] if np.ndim(values) else values
+
+
+def _tap_runs(taps, in_size, out_size, stride):
+    """Per tap, the flat runs ``(out_run, in_run)`` of :func:`_inside`, or ``None`` each.
+
+    Why it is fast: with stride 1 and output rows as long as the input's (a "same"
+    convolution), window ``w`` and tap ``t`` read flat input cell ``flat(w) + shift(t)``, so
+    one tap's windows over all its inside rows are one contiguous slice of the flattened
+    output and one of the flattened input: NumPy's inner loop runs over whole images
+    instead of one output row.  Cells of those rows where the tap falls on padding read a
+    wrapped neighbour instead; they are the tap's outside boxes, which the caller writes
+    after (or clears before) the run.
+    """
+    if any(s != 1 for s in stride) or tuple(in_size[1:]) != tuple(out_size[1:]):
+        return [None] * len(taps)
+    pitches = [math.prod(in_size[dim + 1:]) for dim in range(len(in_size))]
+    cells = math.prod(in_size)
+    runs = []
+    for where in taps:
+        rows = where.inside[0]
+        shift = sum(position * pitch for position, pitch in zip(where.first, pitches))
+        low, high = rows.start * pitches[0], rows.stop * pitches[0]
+        cut_low = max(0, -(low + shift))                 # wrapped cells before the input
+        cut_high = max(0, high + shift - cells)          # and after it
+        if rows.stop <= rows.start or high - cut_high <= low + cut_low:
+            runs.append((slice(0, 0), slice(0, 0)))
+        else:
+            runs.append((slice(low + cut_low, high - cut_high),
+                         slice(low + cut_low + shift, high - cut_high + shift)))
+    return runs
+
+
+def _inside(x, y, where, run):
+    """The views where a tap's inside windows of ``y`` (..., *out_size) meet their cells of
+    ``x`` (..., *in_size), the same leading axes: ``(x_cells, y_cells)``.
+
+    A box of ``y`` and the tap's strided slice of ``x``; or, given the tap's ``run``
+    (:func:`_tap_runs`), one flat slice of each, which also covers the run's wrapped cells.
+    ``x`` and ``y`` must then be contiguous, so that flattening is a view.
+    """
+    lead = (slice(None),) * (x.ndim - len(where.cells))
+    if run is None:
+        return x[lead + where.cells], y[lead + where.inside]
+    y_run, x_run = run
+    x_flat = x.reshape(*x.shape[:len(lead)], -1)                 # (..., in cells): a view
+    y_flat = y.reshape(*y.shape[:len(lead)], -1)                 # (..., out cells): a view
+    return x_flat[lead + (x_run,)], y_flat[lead + (y_run,)]
+
+
+# --------------------------------------------------------------------------------------------
+# Pooling: only the taps that land
+# --------------------------------------------------------------------------------------------
+
+class _PoolTap(NamedTuple):
+    """A kernel tap that lands on an input cell in some window."""
+
+    tap: tuple
+    """The tap's index in the kernel."""
+    where: _TapCells
+    """Where it meets the unpadded input (:func:`_tap_cells`)."""
+    read: _TapCells
+    """Where it meets the input with the built padding (:func:`_built_padding`)."""
+
+
+def _pool_taps(in_size, kernel_size, stride, padding, dilation, out_size):
+    """The kernel taps that land on an input cell in some window, row-major, and the padding
+    their reads assume.
+
+    A tap that lands nowhere only ever reads padding, which never wins a max and adds
+    nothing to a sum, so pooling skips it: the kernel may be far larger than the input.
+    Returns ``(taps, built)``: a list of :class:`_PoolTap` and the padding pairs
+    :func:`_built_padding` chose.
+    """
+    windows = _window_ranges(out_size, None)
+    built = _built_padding(in_size, kernel_size, stride, padding, dilation, out_size)
+    built_size = [size + before + after for size, (before, after) in zip(in_size, built)]
+    unbuilt = [(before - built_before, 0) for (before, _), (built_before, _) in zip(padding, built)]
+    landing = [_landing_taps(size, k, s, before, d, count)
+               for size, k, s, (before, _), d, count in zip(in_size, kernel_size, stride,
+                                                            padding, dilation, out_size)]
+    return [_PoolTap(tap, _tap_cells(tap, in_size, stride, padding, dilation, windows),
+                     _tap_cells(tap, built_size, stride, unbuilt, dilation, windows))
+            for tap in itertools.product(*landing)], built
+
+
+def _built_padding(in_size, kernel_size, stride, padding, dilation, out_size):
+    """The padding pooling builds around each chunk: all that the windows reach, or none.
+
+    Why it is fast: with the padding built (``-inf`` for max, 0 for a sum), every tap
+    reads a value for every window, so each tap's operations run over the whole,
+    contiguous output; operations on the box of windows where a tap lands inside the
+    input run several times slower.  The windows reach ``before`` cells to the left and
+    up to the end of the last window (:func:`npconv.shapes.window_reach`, the ``ceil_mode``
+    overhang included) to the right.  Where that padded input would be more than twice the
+    input (a kernel far wider than the input), building it would cost more than the
+    answer, so nothing is built and the taps work on their boxes.
+    """
+    built = [(before, max(window_reach(count, k, s, d) - size - before, 0))
+             for size, k, s, (before, _), d, count in zip(in_size, kernel_size, stride,
+                                                          padding, dilation, out_size)]
+    padded_cells = math.prod(size + before + after
+                             for size, (before, after) in zip(in_size, built))
+    if padded_cells <= 2 * math.prod(in_size):
+        return built
+    return [(0, 0)] * len(in_size)
+
+
+def _planes(x):
+    """(N, C, *size) -> (N*C, 1, *size): pooling treats every channel of every image alike.
+
+    Why it is fast: chunks of planes, not of whole images, stay within
+    :data:`CACHE_CHUNK_BYTES` however large one image is, so every tap's pass runs in cache
+    and the temporaries of a chunk stay small.  A view when ``x`` is contiguous.
+    """
+    N, C, *size = x.shape
+    return x.reshape(N * C, 1, *size)                            # (N*C, 1, *size)
+
+
+def _landing_taps(size, kernel_size, stride, before, dilation, count):
+    """The taps along one dimension that land on an input cell in one of ``count`` windows.
+
+    Tap ``t`` of window ``w`` reads position ``w * stride + t * dilation - before``, so it
+    lands when ``t * dilation`` lies in ``[before - w * stride, before - w * stride + size)``.
+    With ``stride <= size`` the ranges of neighbouring windows touch, so together they make
+    one range and its taps are found without visiting any; otherwise window by window
+    (a stride longer than the input leaves few windows).
+
+    A million-tap window centred on a one-cell input: one tap lands.
+
+    >>> _landing_taps(1, kernel_size=10 ** 6, stride=10 ** 6, before=5 * 10 ** 5,
+    ...               dilation=1, count=1)
+    [500000]
+    >>> _landing_taps(5, kernel_size=3, stride=2, before=1, dilation=1, count=3)
+    range(0, 3)
+    """
+    def taps_between(lowest, highest):       # taps with lowest <= t * dilation <= highest
+        return range(max(ceil_div(lowest, dilation), 0),
+                     min(highest // dilation, kernel_size - 1) + 1)
+
+    if stride <= size:
+        return taps_between(before - (count - 1) * stride, before + size - 1)
+    taps = set()
+    for w in range(count):
+        taps.update(taps_between(before - w * stride, before - w * stride + size - 1))
+    return sorted(taps)
+
+
+def _tap_reads(x_chunk, taps, built, step, fill):
+    """``(box, cells)`` of every tap: its windows (an index) and the cells they read.
+
+    The cells are read from the phases (:func:`_split_phases`) of the chunk ``x_chunk``
+    (n, C, *in_size) padded by ``built`` with ``fill``.
+    """
+    phases = _split_phases(x_chunk, taps, built, step, fill)
+    return [(_ALL + tap.read.inside, _phase_view(phases, tap.read, step)) for tap in taps]
+
+
+def _split_phases(x, taps, built, step, fill):
+    """The stride phases of ``x`` (n, C, *size) padded by ``built``, that the taps read.
+
+    Phase ``p`` holds the padded array's columns ``p, p + step, p + 2 * step, ...`` along
+    the last axis, as a contiguous array.  Only the phases some tap reads are built, so
+    nothing grows with the stride.  With ``step`` 1 and no padding the one phase is ``x``.
+
+    Why it is fast: this one copy replaces the padding copy, and then every tap's read is
+    contiguous along the last axis, which NumPy vectorises (reads with stride 2 run at
+    about half the speed), and each tap reads twice (the maximum, then the winner).
+    """
+    phases = _filled_phases(x.shape, taps, built, step, fill, x.dtype)
+    if phases is None:
+        return {0: x}
+    lead = tuple(slice(before, before + size)
+                 for size, (before, _) in zip(x.shape[2:-1], built[:-1]))
+    for p, phase in phases.items():
+        columns, place = _phase_columns(p, built[-1][0], x.shape[-1], step)
+        phase[_ALL + lead + (place,)] = x[..., columns]
+    return phases
+
+
+def _filled_phases(shape, taps, built, step, fill, dtype):
+    """The phases of :func:`_split_phases` for an array of ``shape``, every cell ``fill``;
+    ``None`` when the one phase would be the array itself (step 1, nothing built).
+
+    With ``fill=0`` these are where a pooling gradient accumulates before
+    :func:`_merge_phases` drops the padding.
+    """
+    if step == 1 and all(pair == (0, 0) for pair in built):
+        return None
+    n, C, *size = shape
+    padded = [m + before + after for m, (before, after) in zip(size, built)]
+    numbers = sorted({tap.read.cells[-1].start % step for tap in taps})
+    return {p: np.full((n, C, *padded[:-1], len(range(p, padded[-1], step))), fill,
+                       dtype=dtype) for p in numbers}
+
+
+def _phase_columns(p, before, size, step):
+    """Where the input's columns sit in phase ``p`` of its padded last axis.
+
+    Returns ``(columns, place)``: the input's columns that phase ``p`` holds (a slice of
+    the unpadded axis) and their place in the phase.  Padded column ``j`` is input column
+    ``j - before`` and sits in phase ``j % step`` at ``j // step``.
+    """
+    first = before + (p - before) % step                 # first input column in phase p
+    count = len(range(first, before + size, step))
+    return (slice(first - before, size, step),
+            slice((first - p) // step, (first - p) // step + count))
+
+
+def _phase_view(phases, read, step):
+    """The cells a tap reads (n, C, *read.inside), as a unit-stride view of their phase."""
+    *lead, last = read.cells
+    p, first = last.start % step, last.start // step
+    count = read.inside[-1].stop - read.inside[-1].start
+    return phases[p][_ALL + tuple(lead) + (slice(first, first + count),)]
+
+
+def _gradient_phases(grad_x_chunk, taps, built, step):
+    """Zeroed phases where a pooling gradient accumulates; the zeroed ``grad_x_chunk``
+    itself when the one phase would be the array (step 1, nothing built)."""
+    phases = _filled_phases(grad_x_chunk.shape, taps, built, step, 0, grad_x_chunk.dtype)
+    if phases is None:
+        grad_x_chunk.fill(0)
+        return {0: grad_x_chunk}
+    return phases
+
+
+def _merge_phases(phases, built, step, out):
+    """Copy the input's cells of every phase back into ``out`` (n, C, *size): the inverse of
+    :func:`_split_phases`, dropping the padding (which is the gradient of padding that
+    pooling reads but never picks or counts).  Every cell of ``out`` is written: the
+    columns of a phase no tap read get 0."""
+    if phases.get(0) is out:
+        return                              # the gradient accumulated in out itself
+    before, size = built[-1][0], out.shape[-1]
+    lead = tuple(slice(b, b + m) for m, (b, _) in zip(out.shape[2:-1], built[:-1]))
+    for p in {(before + column) % step for column in range(min(size, step))}:
+        columns, place = _phase_columns(p, before, size, step)
+        out[..., columns] = phases[p][_ALL + lead + (place,)] if p in phases else 0
+
+
+def _max_pool_chunk(reads, taps, out, winner):
+    """Max and winning tap of every window of a chunk.
+
+    ``reads`` holds ``(box, cells)`` per tap of ``taps`` (:func:`_tap_reads`).  ``out``
+    (n, C, *out_size) receives the maxima and ``winner`` (same shape, an unsigned type
+    that holds ``len(taps)``) the index of the winning tap, by PyTorch's rules: the first
+    maximum, the last NaN of a window with NaN, and in a window of ``-inf`` its first
+    real cell.
+
+    Why it is fast: no column matrix and no argmax.  K running ``np.maximum`` calls give
+    the values; then each tap that matches the maximum offers the key ``K - tap``, and a
+    running ``np.maximum`` of the keys keeps the *first* matching tap.  The key is the
+    match (0 or 1) times ``K - tap`` in unsigned integers: exact and branch-free (masked
+    ``copyto``/``where`` on random masks are several times slower).  Windows of ``-inf``
+    (which may match a tap on the built padding) and NaN windows follow other rules, and
+    are fixed afterwards only if they occur.
+    """
+    K = len(reads)
+    key = winner.dtype.type
+    out.fill(-np.inf)                       # every window has a tap on an input cell
+    for box, cells in reads:
+        np.maximum(out[box], cells, out=out[box])               # NaN propagates, as in PyTorch
+    best_key = winner                       # the keys are built in winner's memory
+    best_key.fill(0)                        # 0: no tap matched (a NaN window)
+    match = np.empty(out.shape, dtype=bool)
+    offer = np.empty(out.shape, dtype=winner.dtype)
+    for tap_index, (box, cells) in enumerate(reads):
+        np.equal(cells, out[box], out=match[box])
+        np.multiply(match[box].view(np.uint8), key(K - tap_index), out=offer[box])
+        np.maximum(best_key[box], offer[box], out=best_key[box])
+    np.subtract(key(K), best_key, out=winner)
+    if np.isfinite(out.sum()):              # one fast pass: no -inf and no NaN window
+        return
+    minus_inf = np.isneginf(out)
+    for tap_index in reversed(range(K)):    # the first tap that lands inside wins
+        box = _ALL + taps[tap_index].where.inside
+        np.copyto(winner[box], tap_index, where=minus_inf[box])
+    is_nan = np.isnan(out)
+    for tap_index, (box, cells) in enumerate(reads):       # the last NaN wins
+        np.copyto(winner[box], tap_index, where=is_nan[box] & np.isnan(cells))
+
+
+def _scatter_to_winners(grad_output, flat_index, grad_x):
+    """Fill ``grad_x`` (n, C, *in_size) with the sum of the gradients each cell won.
+
+    ``flat_index`` (n, C, *out_size) is each window's winner, flat within its ``(n, c)``
+    plane (the indices :func:`max_pool` returns).
+
+    Why it is exact and fast: ``np.bincount`` adds every window's gradient into its
+    winner's bin, once per window, so a NaN or infinite gradient lands in its winner's bin
+    only, and a cell that won several windows collects them all; one pass over the
+    windows, where routing tap by tap takes four per tap.  The sums are made in float64
+    (exact for float64 gradients; float32 ones are rounded once at the end).
+    """
+    n, C, *in_size = grad_x.shape
+    plane = math.prod(in_size)
+    planes = np.arange(n * C, dtype=np.int64).reshape(n, C, *[1] * (flat_index.ndim - 2))
+    bins = (flat_index + planes * plane).ravel()                 # (n * C * L,): one per window
+    sums = np.bincount(bins, weights=grad_output.ravel(), minlength=n * C * plane)
+    grad_x[...] = sums.reshape(grad_x.shape)                     # (n, C, *in_size)
+
+
+def _winner_offsets(taps, in_size, stride, padding, dilation, out_size):
+    """The parts of a winner's flat input index: each window's origin and each tap's offset.
+
+    In flat (row-major over ``in_size``) input indices: the origin of window ``o`` is
+    ``o * stride - before`` per dimension (negative in the padding), broadcast to
+    ``out_size``; tap ``t`` adds ``t * dilation``.  Returns ``origin`` (int64, *out_size)
+    and ``offsets`` (int64, one per tap of ``taps``).
+    """
+    origin = np.zeros((), dtype=np.int64)
+    offsets = np.zeros(len(taps), dtype=np.int64)
+    tap_coordinates = np.array([pool_tap.tap for pool_tap in taps], dtype=np.int64)
+    tap_coordinates = tap_coordinates.reshape(len(taps), len(in_size))   # (K, ndim)
+    row_stride = 1
+    for dim in reversed(range(len(in_size))):
+        starts = np.arange(out_size[dim], dtype=np.int64) * stride[dim] - padding[dim][0]
+        shape = [1] * len(in_size)
+        shape[dim] = out_size[dim]
+        origin = origin + (starts * row_stride).reshape(shape)  # broadcasts to (*out_size)
+        offsets += tap_coordinates[:, dim] * dilation[dim] * row_stride
+        row_stride *= in_size[dim]
+    return origin, offsets
+
+
+# --------------------------------------------------------------------------------------------
+# Threads
+# --------------------------------------------------------------------------------------------
+
+def _on_all_cores(work, chunks):
+    """Run ``work(start, stop)`` for every chunk, on as many threads as there are cores.
+
+    Why it is fast: NumPy releases the GIL inside its elementwise loops, so chunks on
+    two threads run on two cores; otherwise the elementwise paths use one core while BLAS
+    (and PyTorch) use all of them.  The thread count follows ``OMP_NUM_THREADS`` when set,
+    like the BLAS; with one thread the chunks run in the calling thread (easy to step
+    through in a debugger).  Returns the results in chunk order.
+    """
+    workers = min(len(chunks), _thread_count())
+    if workers <= 1:
+        return [work(start, stop) for start, stop in chunks]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(lambda chunk: work(*chunk), chunks))
+
+
+def _thread_count():
+    """Threads for the elementwise paths: ``OMP_NUM_THREADS`` if set, else the core count."""
+    setting = os.environ.get("OMP_NUM_THREADS", "")
+    return int(setting) if setting.isdigit() and int(setting) > 0 else (os.cpu_count() or 1)

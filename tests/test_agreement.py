@@ -562,3 +562,206 @@ def test_loops_pooling_of_empty_batches_and_channels_is_empty(N, C):
     assert npconv.max_pool_backward(np.ones((N, C, 2)), x, 2, method="loops").shape == x.shape
     assert npconv.avg_pool(x, 2, method="loops").shape == (N, C, 2)
     assert npconv.avg_pool_backward(np.ones((N, C, 2)), x, 2, method="loops").shape == x.shape
+
+
+# --------------------------------------------------------------------------------------------
+# NaN and infinity: the variants agree cell for cell, NaN where NaN
+# --------------------------------------------------------------------------------------------
+
+IGNORE_NAN_WARNINGS = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+"""NaN arithmetic warns ('invalid value'); here NaN is the point."""
+
+
+@st.composite
+def with_non_finite(draw, array):
+    """A copy of ``array`` with a drawn share of its cells NaN, +inf or -inf."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    share = draw(st.sampled_from([0.05, 0.2, 1.0]))
+    rng = np.random.default_rng(seed)
+    spoilt = array.copy()
+    chosen = rng.random(array.shape) < share
+    spoilt[chosen] = rng.choice([np.nan, np.inf, -np.inf], size=int(chosen.sum()))
+    return spoilt
+
+
+def assert_agree_with_nan(loops_result, im2col_result):
+    """Same shape and dtype; NaN and infinities in the same cells, the rest to rounding."""
+    assert loops_result.dtype == im2col_result.dtype
+    np.testing.assert_allclose(im2col_result, loops_result, rtol=1e-10, atol=1e-10,
+                               equal_nan=True)
+
+
+SPOIL = st.sampled_from(["grad_output", "input", "both"])
+
+
+@IGNORE_NAN_WARNINGS
+@given(config=conv_configs(), data=st.data(), spoil=SPOIL)
+def test_conv_backward_variants_agree_on_nan_and_infinity(config, data, spoil):
+    """conv_backward with NaN/inf in grad_output or the input (any padding mode, depthwise
+    included): zero padding times inf is NaN in both variants, nowhere else."""
+    args = without_bias(op_args(config))
+    grad_output = data.draw(arrays(npconv.conv(**args, method="loops").shape))
+    if spoil in ("grad_output", "both"):
+        grad_output = data.draw(with_non_finite(grad_output))
+    if spoil in ("input", "both"):
+        args["input"] = data.draw(with_non_finite(args["input"]))
+    for got, want in zip(npconv.conv_backward(grad_output, **args, method="im2col"),
+                         npconv.conv_backward(grad_output, **args, method="loops")):
+        assert_agree_with_nan(want, got)
+
+
+@IGNORE_NAN_WARNINGS
+@given(config=conv_configs(), data=st.data())
+def test_conv_variants_agree_on_nan_and_infinity_in_input_and_weight(config, data):
+    """conv forward: a NaN/inf weight meets the zero padding (0 * inf is NaN) the same way in
+    both variants, the tap-by-tap depthwise path included."""
+    args = op_args(config)
+    args["input"] = data.draw(with_non_finite(args["input"]))
+    args["weight"] = data.draw(with_non_finite(args["weight"]))
+    assert_agree_with_nan(npconv.conv(**args, method="loops"),
+                          npconv.conv(**args, method="im2col"))
+
+
+@IGNORE_NAN_WARNINGS
+@given(config=conv_transpose_configs(), data=st.data(), spoil=SPOIL)
+def test_conv_transpose_backward_variants_agree_on_nan_and_infinity(config, data, spoil):
+    """conv_transpose and its backward with NaN/inf in grad_output or the input."""
+    args = without_bias(op_args(config))
+    out = npconv.conv_transpose(**args, method="loops")
+    grad_output = data.draw(arrays(out.shape))
+    if spoil in ("grad_output", "both"):
+        grad_output = data.draw(with_non_finite(grad_output))
+    if spoil in ("input", "both"):
+        args["input"] = data.draw(with_non_finite(args["input"]))
+    assert_agree_with_nan(npconv.conv_transpose(**args, method="loops"),
+                          npconv.conv_transpose(**args, method="im2col"))
+    for got, want in zip(npconv.conv_transpose_backward(grad_output, **args, method="im2col"),
+                         npconv.conv_transpose_backward(grad_output, **args, method="loops")):
+        assert_agree_with_nan(want, got)
+
+
+@IGNORE_NAN_WARNINGS
+@given(config=pool_configs("max"), data=st.data(), spoil=SPOIL)
+def test_max_pool_backward_variants_agree_on_nan_and_infinity(config, data, spoil):
+    """max_pool_backward: a NaN or infinite gradient reaches its window's winner and no other
+    cell, whatever the input holds (NaN, -inf, ties)."""
+    args = op_args(config)
+    x = args.pop("input")
+    if spoil in ("input", "both"):
+        x = data.draw(tie_rich_arrays(x.shape))
+    grad_output = data.draw(arrays(npconv.max_pool(x, **args, method="loops").shape))
+    if spoil in ("grad_output", "both"):
+        grad_output = data.draw(with_non_finite(grad_output))
+    assert_agree_with_nan(npconv.max_pool_backward(grad_output, x, **args, method="loops"),
+                          npconv.max_pool_backward(grad_output, x, **args, method="im2col"))
+
+
+@IGNORE_NAN_WARNINGS
+@pytest.mark.parametrize("method", ["loops", "im2col"])
+def test_a_nan_gradient_reaches_only_its_winner(method):
+    """[1, 5] pooled by 2: the one gradient, NaN, goes to the 5 only (PyTorch gives
+    [0, nan]); 0 * NaN must not leak onto the 1."""
+    grad = npconv.max_pool_backward(np.array([[[np.nan]]]), np.array([[[1., 5.]]]), 2,
+                                    method=method)
+    np.testing.assert_array_equal(grad, [[[0., np.nan]]])
+    grad = npconv.max_pool_backward(np.array([[[np.inf, -np.inf]]]),
+                                    np.array([[[1., 5., 7., 2.]]]), 2, method=method)
+    np.testing.assert_array_equal(grad, [[[0., np.inf, -np.inf, 0.]]])
+
+
+@IGNORE_NAN_WARNINGS
+@given(config=pool_configs("avg"), data=st.data(), spoil=SPOIL)
+def test_avg_pool_backward_variants_agree_on_nan_and_infinity(config, data, spoil):
+    """avg_pool and its backward with NaN/inf in grad_output or the input."""
+    args = op_args(config)
+    x = args.pop("input")
+    if spoil in ("input", "both"):
+        x = data.draw(with_non_finite(x))
+    out = npconv.avg_pool(x, **args, method="loops")
+    assert_agree_with_nan(out, npconv.avg_pool(x, **args, method="im2col"))
+    grad_output = data.draw(arrays(out.shape))
+    if spoil in ("grad_output", "both"):
+        grad_output = data.draw(with_non_finite(grad_output))
+    assert_agree_with_nan(npconv.avg_pool_backward(grad_output, x, **args, method="loops"),
+                          npconv.avg_pool_backward(grad_output, x, **args, method="im2col"))
+
+
+# --------------------------------------------------------------------------------------------
+# Empty axes: an empty answer, or zeros (plus the bias), as the loops give
+# --------------------------------------------------------------------------------------------
+
+CONV = (npconv.conv, npconv.conv_backward)
+CONV_TRANSPOSE = (npconv.conv_transpose, npconv.conv_transpose_backward)
+EMPTY_AXES = {
+    "conv, no images": (CONV, (0, 2, 5, 5), (3, 2, 3, 3), {"padding": 1}),
+    "conv, no input channels": (CONV, (2, 0, 5, 5), (3, 0, 3, 3), {}),
+    "conv, no output channels": (CONV, (2, 2, 5, 5), (0, 2, 3, 3), {"stride": 2}),
+    "conv, an empty row that padding makes convolvable": (
+        CONV, (2, 2, 0, 4), (3, 2, 1, 3), {"padding": 1}),
+    "conv, no input channels in two groups": (CONV, (1, 0, 4), (2, 0, 2), {"groups": 2}),
+    "conv_transpose, no images": (CONV_TRANSPOSE, (0, 2, 3, 3), (2, 3, 3, 3), {"stride": 2}),
+    "conv_transpose, no input channels": (CONV_TRANSPOSE, (2, 0, 3, 3), (0, 3, 3, 3), {}),
+    "conv_transpose, no output channels": (
+        CONV_TRANSPOSE, (2, 2, 3, 3), (2, 0, 3, 3), {"padding": 1}),
+    "conv_transpose, an empty input row (the output is the kernel's reach)": (
+        CONV_TRANSPOSE, (1, 2, 0, 3), (2, 3, 3, 2), {}),
+}
+
+
+@pytest.mark.parametrize("case", EMPTY_AXES)
+def test_convolutions_with_an_empty_axis_give_the_loops_result(case):
+    """conv and conv_transpose, forward (with a bias) and backward, when the batch, a channel
+    count or an input row is empty: an empty answer, or zeros plus the bias."""
+    (op, backward), in_shape, weight_shape, params = EMPTY_AXES[case]
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(in_shape), rng.standard_normal(weight_shape)
+    bias = rng.standard_normal(op(x, w, **params, method="loops").shape[1])
+    results = [op(x, w, bias, **params, method=method) for method in ("loops", "im2col")]
+    grad_output = rng.standard_normal(results[0].shape)
+    grads = [backward(grad_output, x, w, **params, method=method)
+             for method in ("loops", "im2col")]
+    for want, got in [results, *zip(*grads)]:
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("in_shape", [(0, 3, 6, 6), (2, 0, 6, 6)])
+def test_pooling_with_no_images_or_no_channels_gives_the_loops_result(in_shape):
+    """max and average pooling, forward and backward, over an empty batch or no channels."""
+    x = np.ones(in_shape)
+    out_shape = (*in_shape[:2], 3, 3)
+    grad_output = np.ones(out_shape)
+    for op, backward in ((npconv.max_pool, npconv.max_pool_backward),
+                         (npconv.avg_pool, npconv.avg_pool_backward)):
+        for method in ("loops", "im2col"):
+            assert op(x, 3, stride=2, padding=1, method=method).shape == out_shape
+            grad = backward(grad_output, x, 3, stride=2, padding=1, method=method)
+            assert grad.shape == in_shape
+    out, indices = npconv.max_pool(x, 3, stride=2, padding=1, return_indices=True)
+    assert out.shape == indices.shape == out_shape and indices.dtype == np.int64
+
+
+# --------------------------------------------------------------------------------------------
+# Chunks within an image
+# --------------------------------------------------------------------------------------------
+
+CHUNKED_FAMILIES = {"conv": (CONV, conv_configs()),
+                    "conv_transpose": (CONV_TRANSPOSE, conv_transpose_configs())}
+
+
+@pytest.mark.parametrize("family", CHUNKED_FAMILIES)
+@given(data=st.data(), workspace_bytes=st.integers(1, 4000))
+def test_chunks_of_rows_or_of_images_give_the_loops_result(family, data, workspace_bytes):
+    """A workspace smaller than one image's columns cuts the image into ranges of rows (of
+    the output for conv, of the input for conv_transpose; any padding mode); a larger one
+    puts several images in a chunk.  Forward and backward."""
+    (op, backward), configs = CHUNKED_FAMILIES[family]
+    args = op_args(data.draw(configs))
+    expected = op(**args, method="loops")
+    np.testing.assert_allclose(op(**args, workspace_bytes=workspace_bytes), expected,
+                               rtol=1e-10, atol=1e-10)
+    grad = data.draw(arrays(expected.shape))
+    backward_args = without_bias(args)
+    for got, want in zip(backward(grad, **backward_args, workspace_bytes=workspace_bytes),
+                         backward(grad, **backward_args, method="loops")):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)

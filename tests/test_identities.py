@@ -377,3 +377,97 @@ def test_scatter_window_is_the_adjoint_of_gather_window(case, data):
     gathered = npconv.padding.gather_window(x, start, kernel_size, dilation, mode)
     assert_close(np.sum(scattered * x), np.sum(gathered * w),
                  scale=float(np.abs(w).sum() * np.abs(x).max(initial=1.0)))
+
+
+# --------------------------------------------------------------------------------------------
+# im2col and col2im: PyTorch's unfold layout, and each the adjoint of the other
+# --------------------------------------------------------------------------------------------
+
+def unfold_geometry(config):
+    """im2col's positional geometry for a conv config: kernel, stride, pairs, dilation, mode."""
+    ndim = config["input"].ndim - 2
+    return (config["weight"].shape[2:], per_dimension(config["stride"], ndim), config["pairs"],
+            per_dimension(config["dilation"], ndim), config["padding_mode"])
+
+
+def columns_by_hand(x, kernel_size, stride, pairs, dilation, padding_mode):
+    """F.unfold's layout, one cell at a time: row ``c * K + tap`` (taps row-major), column
+    ``l`` (windows row-major), read from the input padded by ``np.pad``."""
+    padded = np.pad(x, [(0, 0), (0, 0), *pairs], mode=NUMPY_PAD_MODES[padding_mode])
+    N, C = x.shape[:2]
+    out_size = [(p - d * (k - 1) - 1) // s + 1
+                for p, k, s, d in zip(padded.shape[2:], kernel_size, stride, dilation)]
+    taps = list(np.ndindex(*kernel_size))
+    windows = list(np.ndindex(*out_size))
+    columns = np.empty((N, C * len(taps), len(windows)))
+    for n, c in np.ndindex(N, C):
+        for tap_index, tap in enumerate(taps):
+            for l, window in enumerate(windows):
+                cell = tuple(o * s + t * d for o, t, s, d in zip(window, tap, stride, dilation))
+                columns[n, c * len(taps) + tap_index, l] = padded[(n, c) + cell]
+    return columns
+
+
+@given(config=conv_configs())
+def test_im2col_lays_out_the_windows_as_pytorchs_unfold(config):
+    """im2col: channel-major rows of kernel taps, one column per window, every padding mode
+    read as np.pad would pad ("Convolution operation")."""
+    geometry = unfold_geometry(config)
+    columns = npconv.im2col.im2col(config["input"], *geometry)
+    np.testing.assert_array_equal(columns, columns_by_hand(config["input"], *geometry))
+
+
+@given(config=conv_configs(), data=st.data())
+def test_col2im_is_the_adjoint_of_im2col(config, data):
+    """<im2col(x), y> == <x, col2im(y)>: overlapping windows add up, and cells read from the
+    padding go back to the cells the padding copied (every padding mode)."""
+    x = config["input"]
+    geometry = unfold_geometry(config)
+    y = data.draw(arrays(npconv.im2col.im2col(x, *geometry).shape))
+    folded = npconv.im2col.col2im(y, x.shape, *geometry)
+    assert folded.shape == x.shape
+    left = float(np.sum(npconv.im2col.im2col(x, *geometry) * y))
+    right = float(np.sum(x * folded))
+    assert math.isclose(left, right, rel_tol=1e-10, abs_tol=1e-10 * float(np.abs(y).sum()))
+
+
+@given(config=conv_configs(), data=st.data())
+def test_im2col_fills_a_transposed_workspace_and_col2im_adds_onto_out(config, data):
+    """With out=, im2col fills a caller's strided view (a (C*K, N, L) workspace seen as
+    (N, C*K, L)) and returns it; col2im adds onto the given array."""
+    x = config["input"]
+    geometry = unfold_geometry(config)
+    fresh = npconv.im2col.im2col(x, *geometry)
+    N, CK, L = fresh.shape
+    workspace = np.full((CK, N, L), np.nan)
+    view = workspace.transpose(1, 0, 2)
+    assert npconv.im2col.im2col(x, *geometry, out=view) is view
+    np.testing.assert_array_equal(workspace.transpose(1, 0, 2), fresh)
+    y = data.draw(arrays(fresh.shape))
+    start = data.draw(arrays(x.shape))
+    added = npconv.im2col.col2im(y, x.shape, *geometry, out=start.copy())
+    assert_close(added, start + npconv.im2col.col2im(y, x.shape, *geometry))
+
+
+@given(config=conv_configs(), data=st.data())
+def test_im2col_and_col2im_of_row_ranges_add_up_to_the_whole(config, data):
+    """rows=range(a, b) unfolds only the windows in those positions along the first spatial
+    dimension; folding the row ranges one after another onto one array gives col2im."""
+    x = config["input"]
+    geometry = unfold_geometry(config)
+    whole = npconv.im2col.im2col(x, *geometry)
+    kernel_size, stride, pairs, dilation, _ = geometry
+    # windows along the first spatial dimension: floor((in + b + a - d*(k-1) - 1) / s) + 1
+    rows = (x.shape[2] + sum(pairs[0]) - dilation[0] * (kernel_size[0] - 1) - 1) // stride[0] + 1
+    per_row = whole.shape[2] // rows
+    cut = data.draw(st.integers(0, rows))
+    y = data.draw(arrays(whole.shape))
+    folded = np.zeros(x.shape)
+    for block in (range(0, cut), range(cut, rows)):
+        if len(block) == 0:
+            continue
+        part = npconv.im2col.im2col(x, *geometry, rows=block)
+        in_block = slice(block.start * per_row, block.stop * per_row)
+        np.testing.assert_array_equal(part, whole[:, :, in_block])
+        npconv.im2col.col2im(y[:, :, in_block], x.shape, *geometry, rows=block, out=folded)
+    assert_close(folded, npconv.im2col.col2im(y, x.shape, *geometry))

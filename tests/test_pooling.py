@@ -437,3 +437,78 @@ def test_loops_pooling_gradients_with_nan_and_inf_reach_only_their_windows(confi
     grad = npconv.avg_pool_backward(grad_output, args.pop("input"), **args, method="loops")
     np.testing.assert_allclose(grad, brute_force_avg_pool_backward(grad_output, avg_config),
                                rtol=1e-12, atol=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# Kernels far wider than the input
+# --------------------------------------------------------------------------------------------
+
+@st.composite
+def wide_kernel_configs(draw, kind):
+    """Pool configs whose kernel (3-9 taps) is far wider than the input, with padding near
+    half the kernel and strides up to 12: the padding the windows reach is larger than the
+    input itself, so the im2col variant builds none and visits only the windows where each
+    tap lands inside the input.  Every window still holds an input cell."""
+    ndim = draw(st.integers(1, 2))
+    kernel_size = tuple(draw(st.integers(3, 9)) for _ in range(ndim))
+    dilation = (tuple(draw(st.integers(1, 2)) for _ in range(ndim)) if kind == "max"
+                else (1,) * ndim)
+    pairs = tuple((draw(st.integers(max(k // 2 - 1, 0), k // 2)),
+                   draw(st.integers(max(k // 2 - 1, 0), k // 2))) for k in kernel_size)
+    stride = tuple(draw(st.integers(1, 12)) for _ in range(ndim))
+    in_size = []
+    for k, d, (b, a) in zip(kernel_size, dilation, pairs):
+        smallest = max(d * (k - 1) + 1 - b - a, d, 1)
+        in_size.append(draw(st.integers(smallest, smallest + 2)))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2)), *in_size)
+    values = (draw(tie_rich_arrays(shape)) if kind == "max"
+              else np.random.default_rng(draw(st.integers(0, 2**32 - 1))).standard_normal(shape))
+    config = {"input": values, "kernel_size": kernel_size, "stride": stride, "padding": pairs,
+              "ceil_mode": draw(st.booleans()), "pairs": pairs}
+    if kind == "max":
+        config["dilation"] = dilation
+    else:
+        config["count_include_pad"] = draw(st.booleans())
+        config["divisor_override"] = None
+    return config
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")      # NaN cells warn; NaN is the point
+@pytest.mark.parametrize("method", METHODS)
+@example(config=explicit([7.], 9, stride=1, padding=4))
+@example(config=explicit([[-np.inf, -np.inf]], 7, stride=5, padding=3, ceil_mode=True))
+@given(config=wide_kernel_configs("max"))
+def test_max_pool_with_a_kernel_wider_than_the_input_matches_brute_force(method, config):
+    """Values, indices and the gradient (routed to the indices with np.add.at) when only a
+    few taps of a wide kernel land on the input: ties, -inf windows (their first real cell)
+    and NaN (the last NaN) as in a narrow one."""
+    args = op_args(config)
+    x = args.pop("input")
+    out, indices = npconv.max_pool(x, **args, return_indices=True, method=method)
+    expected_out, expected_indices = brute_force_max_pool(config)
+    np.testing.assert_array_equal(out, expected_out)
+    np.testing.assert_array_equal(indices, expected_indices)
+    grad_output = np.random.default_rng(0).standard_normal(out.shape)
+    N, C, *in_size = x.shape
+    expected_grad = np.zeros((N, C, int(np.prod(in_size))))
+    for n, c in np.ndindex(N, C):
+        np.add.at(expected_grad[n, c], expected_indices[n, c].ravel(), grad_output[n, c].ravel())
+    grad = npconv.max_pool_backward(grad_output, x, **args, method=method)
+    np.testing.assert_allclose(grad, expected_grad.reshape(x.shape), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@example(config={**explicit([[1., 2.]], 9, stride=4, padding=4, ceil_mode=True),
+                 "count_include_pad": False, "divisor_override": None})
+@given(config=wide_kernel_configs("avg"))
+def test_avg_pool_with_a_kernel_wider_than_the_input_matches_brute_force(method, config):
+    """Sums, divisors and the spread-back gradient when only a few taps land on the input."""
+    args = op_args(config)
+    x = args.pop("input")
+    np.testing.assert_allclose(npconv.avg_pool(x, **args, method=method),
+                               brute_force_avg_pool(config), rtol=1e-12, atol=1e-12)
+    out_shape = (*x.shape[:2], *output_size(config))
+    grad_output = np.random.default_rng(1).standard_normal(out_shape)
+    np.testing.assert_allclose(npconv.avg_pool_backward(grad_output, x, **args, method=method),
+                               brute_force_avg_pool_backward(grad_output, config),
+                               rtol=1e-12, atol=1e-12)
