@@ -27,6 +27,7 @@ with a ``ValueError`` naming the parameters and the bytes.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Literal, NamedTuple, Optional, Union
 
@@ -725,11 +726,21 @@ def _floating(**arrays):
     return cast
 
 
+def _is_masked(value):
+    """True for a NumPy masked array.
+
+    Asked without importing ``numpy.ma`` (NumPy loads it lazily, a megabyte of module): if
+    nothing has imported it yet, no masked array can exist.
+    """
+    masked_module = sys.modules.get("numpy.ma")
+    return masked_module is not None and isinstance(value, masked_module.MaskedArray)
+
+
 def _as_array(value, name):
     """``value`` as an ndarray of real numbers (bool, int or float), or an error naming it."""
     if value is None:
         raise TypeError(f"{name}=None: expected an array of real numbers")
-    if isinstance(value, np.ma.MaskedArray):
+    if _is_masked(value):
         raise TypeError(f"{name} is a masked array, whose mask npconv would ignore; pass "
                         f"{name}.filled(fill_value) to choose what the masked cells hold")
     try:

@@ -209,14 +209,15 @@ def test_one_large_image_is_cut_into_rows_within_the_workspace_bound():
 
 def test_one_output_row_beyond_the_array_bound_is_refused_naming_its_causes(monkeypatch):
     """If even one row of windows needs columns beyond shapes.MAX_ARRAY_BYTES, the op says so
-    before allocating: 4 channels * 9 taps * 32 windows * 8 bytes = 9216 bytes per output
-    row of the conv; a transposed conv has a window per input cell."""
-    monkeypatch.setattr(shapes, "MAX_ARRAY_BYTES", 9000)
-    x, w = np.ones((1, 4, 32, 32)), np.ones((2, 4, 3, 3))
-    expected = r"im2col workspace.*4 channels.*kernel_size=\(3, 3\).*row of the output"
+    before allocating.  The conv's output, 1 * 32 * 32 * 8 = 8192 bytes, fits under a bound
+    of 20000, but one output row of columns needs 16 channels * 9 taps * 32 windows * 8 =
+    36864 bytes.  A transposed conv has a window per input cell: its output, 1 * 40 * 8 =
+    320 bytes, fits under 1000, but one input row needs 1 channel * 9 taps * 32 * 8 = 2304."""
+    monkeypatch.setattr(shapes, "MAX_ARRAY_BYTES", 20000)
+    x, w = np.ones((1, 16, 32, 32)), np.ones((1, 16, 3, 3))
+    expected = r"im2col workspace.*16 channels.*kernel_size=\(3, 3\).*row of the output"
     with pytest.raises(ValueError, match=expected):
         npconv.conv(x, w, padding=1, workspace_bytes=1)
-    w_transposed = np.ones((4, 2, 3, 3))     # 2 channels * 9 taps * 32 windows * 8 = 4608
-    monkeypatch.setattr(shapes, "MAX_ARRAY_BYTES", 4000)
-    with pytest.raises(ValueError, match=r"2 channels.*row of the input"):
-        npconv.conv_transpose(x, w_transposed, workspace_bytes=1)
+    monkeypatch.setattr(shapes, "MAX_ARRAY_BYTES", 1000)
+    with pytest.raises(ValueError, match=r"1 channels.*row of the input"):
+        npconv.conv_transpose(np.ones((1, 1, 1, 32)), np.ones((1, 1, 1, 9)), workspace_bytes=1)

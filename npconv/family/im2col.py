@@ -161,10 +161,11 @@ def _row_max(windows, axis):
     NaN.  A filled cell (``-inf``) never comes before a real one, so it never wins.  Returns
     the maxima and the winning cells' numbers, both without the row axis.
 
-    Why it is fast: a row of few cells (at most :data:`FEW_TAPS`) goes to the core's
-    max-pooling trick (:func:`npconv.im2col._max_pool_chunk`: running ``np.maximum`` over
-    the cells, then the first cell equal to the maximum, by keys), one elementwise pass per
-    cell over all rows at once; a long row (global pooling) to one ``window_argmax`` call.
+    Why it is fast: a row of few cells (at most :data:`FEW_TAPS`) is reduced by one
+    elementwise pass per cell over all rows at once: a running ``np.maximum``, then, going
+    through the cells backwards, each cell equal to the maximum claims the row (so the first
+    one keeps it), and going forwards each NaN claims it (so the last NaN keeps it).  A long
+    row (global pooling) goes to one ``window_argmax`` call.
     """
     widest = windows.shape[axis]
     if widest > FEW_TAPS:
@@ -172,7 +173,15 @@ def _row_max(windows, axis):
         best = np.take_along_axis(windows, np.expand_dims(winner, axis), axis=axis)
         return best.squeeze(axis), winner
     cells = [windows[(slice(None),) * axis + (tap,)] for tap in range(widest)]
-    return core._max_pool_chunk(cells, [True] * widest)
+    best = cells[0].copy()
+    for cell in cells[1:]:
+        np.maximum(best, cell, out=best)                 # NaN propagates, as in PyTorch
+    winner = np.zeros(best.shape, dtype=np.int64)
+    for tap in reversed(range(widest)):
+        np.copyto(winner, tap, where=cells[tap] == best)
+    for tap in range(widest):
+        np.copyto(winner, tap, where=np.isnan(cells[tap]))
+    return best, winner
 
 
 def _adaptive_argmax(x, out_size):
