@@ -19,7 +19,9 @@ Layout: :mod:`~npconv.testing.ops` (the table of ops), :mod:`~npconv.testing.bui
 """
 
 from .case import Case, Reference, default_tolerance, draw_case
+from .catalogue import edge_cases
 from .compare import assert_matches
 from .ops import OPS
 
-__all__ = ["Case", "Reference", "assert_matches", "draw_case", "default_tolerance", "OPS"]
+__all__ = ["Case", "Reference", "assert_matches", "draw_case", "default_tolerance", "OPS",
+           "edge_cases"]

@@ -477,7 +477,8 @@ def lp_pool(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batch=2, mi
     With ``ceil_mode`` the input may be shorter than the kernel, as long as it is longer
     than ``kernel_size - stride`` (one window, cut short, then exists).
     ``torch_compatible``: a 3-D input at least as large as the kernel (PyTorch pools it
-    with ``avg_pool3d``, which refuses a smaller one).
+    with ``avg_pool3d``, which refuses a smaller one), and in 1-D ``kernel_size`` as an int
+    (``F.lp_pool1d`` multiplies by it, and a tuple breaks that).
     """
     dtype = _dtype(draw, dtype)
     make = values_maker(values)
@@ -493,7 +494,10 @@ def lp_pool(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batch=2, mi
                          for k, s in zip(kernel_size, spatial_stride)))
     N = _batch(draw, min_batch, max_batch)
     C = draw.integers(1, max_channels)
+    # PyTorch's lp_pool1d multiplies by kernel_size itself: it takes an int there
+    one_int = torch_compatible and ndim == 1
     arguments = {"input": make(draw, (N, C, *in_size), dtype),
-                 "norm_type": draw.sampled_from(norm_types), "kernel_size": kernel_size,
+                 "norm_type": draw.sampled_from(norm_types),
+                 "kernel_size": kernel_size[0] if one_int else kernel_size,
                  "stride": stride, "ceil_mode": ceil_mode}
     return arguments, {"spatial_stride": spatial_stride}

@@ -130,6 +130,17 @@ class Case:
                 self._grad_output = rng.standard_normal(out_shape).astype(self.dtype)
         return self._grad_output
 
+    def astype(self, dtype):
+        """A copy with every floating array (and ``grad_output``) cast to ``dtype``."""
+        def cast(value):
+            if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+                return value.astype(dtype)
+            return value
+        return Case(self.op, {key: cast(value) for key, value in self.arguments.items()},
+                    grad_output=cast(self._grad_output), grad_seed=self.grad_seed,
+                    name=self.name, why=self.why, source=self.source,
+                    unbatched=self.unbatched, facts=self.facts)
+
     def config(self):
         """The arguments and the facts in one dict (what the project's own tests draw)."""
         return {**self.arguments, **self.facts}
