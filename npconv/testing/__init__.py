@@ -22,6 +22,7 @@ from .case import Case, Reference, default_tolerance, draw_case
 from .catalogue import edge_cases
 from .compare import assert_matches
 from .ops import OPS
+from .vectors import read_vectors, write_vectors
 
 __all__ = ["Case", "Reference", "assert_matches", "draw_case", "default_tolerance", "OPS",
-           "edge_cases"]
+           "edge_cases", "write_vectors", "read_vectors"]
