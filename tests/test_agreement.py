@@ -25,7 +25,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import npconv
-from tests.strategies import (
+from npconv.testing.strategies import (
     arrays,
     conv_configs,
     conv_transpose_configs,

@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike
 
 import npconv
 from npconv.shapes import MAX_ARRAY_BYTES
-from tests.strategies import conv_configs, conv_transpose_configs, op_args, pool_configs
+from npconv.testing.strategies import conv_configs, conv_transpose_configs, op_args, pool_configs
 
 METHODS = ("loops", "im2col")
 

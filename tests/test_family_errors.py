@@ -13,8 +13,7 @@ import pytest
 from hypothesis import given
 
 import npconv
-from tests.strategies_family import (adaptive_configs, family_args, lp_configs,
-                                     unpool_configs)
+from npconv.testing.strategies import adaptive_configs, lp_configs, op_args, unpool_configs
 
 METHODS = ("loops", "im2col")
 
@@ -340,7 +339,7 @@ def assert_unchanged_and_read_only_accepted(call, arrays):
 @pytest.mark.parametrize("method", METHODS)
 @given(config=unpool_configs())
 def test_max_unpool_and_its_backward_modify_no_argument(method, config):
-    args = family_args(config)
+    args = op_args(config)
     x, indices = args.pop("input"), args.pop("indices")
     grad = np.ones((*x.shape[:2], *config["out_size"]))
     assert_unchanged_and_read_only_accepted(
@@ -369,7 +368,7 @@ def test_adaptive_pooling_and_its_backward_modify_no_argument(method, config):
 @pytest.mark.parametrize("method", METHODS)
 @given(config=lp_configs())
 def test_lp_pool_and_its_backward_modify_no_argument(method, config):
-    args = family_args(config)
+    args = op_args(config)
     x = args.pop("input")
     out = npconv.lp_pool(x, **args, method=method)
     with np.errstate(invalid="ignore"):

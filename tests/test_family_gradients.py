@@ -22,10 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import npconv
-from tests.strategies import distinct_arrays
-from tests.strategies_family import (adaptive_configs, family_args, lp_configs,
-                                     positive_distinct_arrays, signed_distinct_arrays,
-                                     unpool_configs)
+from npconv.testing.strategies import adaptive_configs, lp_configs, op_args, unpool_configs
 
 METHODS = ("loops", "im2col")
 STEP = 1e-6
@@ -58,7 +55,7 @@ def assert_matches_finite_differences(forward, backward, x, seed, rtol=1e-6):
 @pytest.mark.parametrize("method", METHODS)
 @given(config=unpool_configs(distinct=True), seed=seeds)
 def test_max_unpool_backward_matches_finite_differences(method, config, seed):
-    args = family_args(config)
+    args = op_args(config)
     x = args.pop("input")
 
     def forward(a):
@@ -73,7 +70,7 @@ def test_max_unpool_backward_matches_finite_differences(method, config, seed):
 @pytest.mark.parametrize("forward, backward", [
     (npconv.adaptive_avg_pool, npconv.adaptive_avg_pool_backward),
     (npconv.adaptive_max_pool, npconv.adaptive_max_pool_backward)])
-@given(config=adaptive_configs(values=distinct_arrays), seed=seeds)
+@given(config=adaptive_configs(values="distinct"), seed=seeds)
 def test_adaptive_pooling_backward_matches_finite_differences(method, forward, backward, config,
                                                               seed):
     x, output_size = config["input"], config["output_size"]
@@ -83,8 +80,8 @@ def test_adaptive_pooling_backward_matches_finite_differences(method, forward, b
 
 
 @pytest.mark.parametrize("method", METHODS)
-@given(config=st.one_of(lp_configs(values=positive_distinct_arrays),
-                        lp_configs(values=signed_distinct_arrays, norm_types=(2, 4))),
+@given(config=st.one_of(lp_configs(values="positive_distinct"),
+                        lp_configs(values="signed_distinct", norm_types=(2, 4))),
        seed=seeds)
 def test_lp_pool_backward_matches_finite_differences(method, config, seed):
     """Positive distinct cells for every power, signed non-zero ones for even powers.
@@ -93,7 +90,7 @@ def test_lp_pool_backward_matches_finite_differences(method, config, seed):
     ``p = 1`` a signed window such as ``[-0.25, 0.25]`` sums to 0, where PyTorch's
     convention, pinned below, replaces the derivative 1 by 0.)
     """
-    args = family_args(config)
+    args = op_args(config)
     x = args.pop("input")
     assert_matches_finite_differences(
         lambda a: npconv.lp_pool(a, **args, method=method),

@@ -29,10 +29,8 @@ from hypothesis import strategies as st
 from scipy import ndimage
 
 import npconv
-from tests.strategies import pool_configs, tie_rich_arrays
-from tests.strategies_family import (adaptive_configs, family_args, fraction_window,
-                                     lp_configs, lp_window_count, positive_distinct_arrays,
-                                     unpool_configs)
+from npconv.testing.strategies import (adaptive_configs, fraction_window, lp_configs,
+                                       lp_window_count, op_args, pool_configs, unpool_configs)
 
 METHODS = ("loops", "im2col")
 
@@ -121,7 +119,7 @@ def per_dimension(value, ndim):
 @given(config=unpool_configs())
 def test_max_unpool_matches_brute_force_the_last_repeated_index_wins(method, config):
     expected = brute_force_unpool(config["input"], config["indices"], config["out_size"])
-    assert_same(npconv.max_unpool(**family_args(config), method=method), expected, 0, 0)
+    assert_same(npconv.max_unpool(**op_args(config), method=method), expected, 0, 0)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -134,7 +132,7 @@ def test_max_unpool_backward_reads_the_gradient_at_every_index(method, config, s
     for n, c in np.ndindex(N, C):
         for position in np.ndindex(*config["input"].shape[2:]):
             expected[(n, c) + position] = planes[n, c, config["indices"][(n, c) + position]]
-    actual = npconv.max_unpool_backward(grad, **family_args(config), method=method)
+    actual = npconv.max_unpool_backward(grad, **op_args(config), method=method)
     assert_same(actual, expected, 0, 0)
 
 
@@ -199,7 +197,7 @@ def test_max_unpool_keeps_the_last_of_many_repeats_across_the_plane(method):
 # --------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("method", METHODS)
-@given(config=adaptive_configs(values=tie_rich_arrays))
+@given(config=adaptive_configs(values="ties"))
 def test_adaptive_max_pool_matches_brute_force_ties_and_nan(method, config):
     x = config["input"]
     _, maximum, indices = brute_force_adaptive(x, config["out_size"])
@@ -218,7 +216,7 @@ def test_adaptive_avg_pool_matches_brute_force(method, config):
 
 
 @pytest.mark.parametrize("method", METHODS)
-@given(config=adaptive_configs(divisible=True, values=tie_rich_arrays))
+@given(config=adaptive_configs(divisible=True, values="ties"))
 def test_adaptive_pooling_of_a_dividing_size_is_ordinary_pooling(method, config):
     x = config["input"]
     kernel_size = tuple(n // o for n, o in zip(x.shape[2:], config["out_size"]))
@@ -247,7 +245,7 @@ def test_adaptive_avg_pool_of_a_dividing_size_is_a_subsampled_scipy_uniform_filt
 
 
 @pytest.mark.parametrize("method", METHODS)
-@given(config=adaptive_configs(values=tie_rich_arrays))
+@given(config=adaptive_configs(values="ties"))
 def test_global_adaptive_pooling_is_the_mean_and_max_of_each_plane(method, config):
     x = config["input"]
     ndim = x.ndim - 2
@@ -264,7 +262,7 @@ def test_global_adaptive_pooling_is_the_mean_and_max_of_each_plane(method, confi
 
 
 @pytest.mark.parametrize("method", METHODS)
-@given(config=adaptive_configs(values=tie_rich_arrays))
+@given(config=adaptive_configs(values="ties"))
 def test_adaptive_pooling_to_the_input_size_changes_nothing(method, config):
     x = config["input"]
     out, indices = npconv.adaptive_max_pool(x, None, True, method=method)
@@ -320,7 +318,7 @@ def test_lp_pool_matches_pytorchs_formula_written_out(method, config):
     kernel_size, stride = lp_geometry(config)
     expected = brute_force_lp(config["input"], config["norm_type"], kernel_size, stride,
                               config["ceil_mode"])
-    assert_same(npconv.lp_pool(**family_args(config), method=method), expected, 1e-10, 1e-10)
+    assert_same(npconv.lp_pool(**op_args(config), method=method), expected, 1e-10, 1e-10)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -328,7 +326,7 @@ def test_lp_pool_matches_pytorchs_formula_written_out(method, config):
 def test_lp_pool_with_p_1_is_average_pooling_times_the_kernel_size(method, config):
     kernel_size, stride = lp_geometry(config)
     expected = npconv.avg_pool(config["input"], kernel_size, stride, method=method)
-    assert_same(npconv.lp_pool(**family_args(config), method=method),
+    assert_same(npconv.lp_pool(**op_args(config), method=method),
                 expected * math.prod(kernel_size), 1e-10, 1e-10)
 
 
@@ -344,7 +342,7 @@ def test_lp_pool_with_p_2_is_the_root_of_a_scipy_uniform_filter_of_squares(metho
         slice(k // 2, k // 2 + (o - 1) * s + 1, s) for k, s, o in zip(kernel_size, stride,
                                                                       out_size))
     expected = np.sqrt(np.maximum(mean_square[subsample], 0) * math.prod(kernel_size))
-    assert_same(npconv.lp_pool(**family_args(config), method=method), expected, 1e-8, 1e-8)
+    assert_same(npconv.lp_pool(**op_args(config), method=method), expected, 1e-8, 1e-8)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -360,18 +358,18 @@ def test_lp_pool_with_infinite_p_is_a_scipy_max_or_min_filter_of_abs(method, con
                 for n, k, s in zip(x.shape[2:], kernel_size, stride)]
     subsample = (slice(None), slice(None)) + tuple(slice(0, (o - 1) * s + 1, s)
                                                    for s, o in zip(stride, out_size))
-    assert_same(npconv.lp_pool(**family_args(config), method=method), filtered[subsample],
+    assert_same(npconv.lp_pool(**op_args(config), method=method), filtered[subsample],
                 0, 0)
 
 
 @pytest.mark.parametrize("method", METHODS)
-@given(config=lp_configs(values=positive_distinct_arrays, norm_types=(40,),
+@given(config=lp_configs(values="positive_distinct", norm_types=(40,),
                          ceil_modes=(False,)))
 def test_lp_pool_approaches_the_maximum_as_p_grows(method, config):
     """``max <= (sum of x**p) ** (1/p) <= K ** (1/p) * max`` for positive cells."""
     x = config["input"]
     kernel_size, stride = lp_geometry(config)
-    out = npconv.lp_pool(**family_args(config), method=method)
+    out = npconv.lp_pool(**op_args(config), method=method)
     maximum = npconv.max_pool(x, kernel_size, stride)
     K = math.prod(kernel_size)
     assert np.all(out >= maximum * (1 - 1e-12))
@@ -405,7 +403,7 @@ def test_lp_pool_pytorch_examples(method):
 
 @given(config=unpool_configs(), seed=st.integers(0, 2**32 - 1))
 def test_max_unpool_loops_and_im2col_agree(config, seed):
-    args = family_args(config)
+    args = op_args(config)
     assert_same(npconv.max_unpool(**args, method="loops"),
                 npconv.max_unpool(**args, method="im2col"), 0, 0)
     grad = np.random.default_rng(seed).standard_normal(
@@ -414,7 +412,7 @@ def test_max_unpool_loops_and_im2col_agree(config, seed):
                 npconv.max_unpool_backward(grad, **args, method="im2col"), 0, 0)
 
 
-@given(config=adaptive_configs(values=tie_rich_arrays), seed=st.integers(0, 2**32 - 1))
+@given(config=adaptive_configs(values="ties"), seed=st.integers(0, 2**32 - 1))
 def test_adaptive_pooling_loops_and_im2col_agree(config, seed):
     x, output_size = config["input"], config["output_size"]
     grad = np.random.default_rng(seed).standard_normal((*x.shape[:2], *config["out_size"]))
@@ -430,9 +428,9 @@ def test_adaptive_pooling_loops_and_im2col_agree(config, seed):
                         backward(grad, x, output_size, method="im2col"))
 
 
-@given(config=lp_configs(values=tie_rich_arrays), seed=st.integers(0, 2**32 - 1))
+@given(config=lp_configs(values="ties"), seed=st.integers(0, 2**32 - 1))
 def test_lp_pool_loops_and_im2col_agree(config, seed):
-    args = family_args(config)
+    args = op_args(config)
     out = npconv.lp_pool(**args, method="loops")
     assert_same(out, npconv.lp_pool(**args, method="im2col"), 1e-10, 1e-10)
     grad = np.random.default_rng(seed).standard_normal(out.shape)

@@ -18,8 +18,8 @@ from hypothesis import given
 import npconv
 from npconv.shapes import (adaptive_pool_geometry, adaptive_pool_widest_window,
                            adaptive_pool_window, max_unpool_output_size, max_unpool_size_range)
-from tests.strategies_family import (adaptive_configs, family_args, fraction_window,
-                                     lp_configs, lp_window_count, unpool_configs)
+from npconv.testing.strategies import (adaptive_configs, fraction_window, lp_configs,
+                                       lp_window_count, op_args, unpool_configs)
 
 METHODS = ("loops", "im2col")
 
@@ -72,9 +72,9 @@ def test_max_unpool_accepts_exactly_the_sizes_in_range(method, size, accepted):
 @given(config=unpool_configs())
 def test_max_unpool_output_shape_is_the_default_or_the_output_size(method, config):
     N, C = config["input"].shape[:2]
-    out = npconv.max_unpool(**family_args(config), method=method)
+    out = npconv.max_unpool(**op_args(config), method=method)
     assert out.shape == (N, C, *config["out_size"])
-    grad = npconv.max_unpool_backward(np.ones(out.shape), **family_args(config), method=method)
+    grad = npconv.max_unpool_backward(np.ones(out.shape), **op_args(config), method=method)
     assert grad.shape == config["input"].shape
 
 
@@ -151,9 +151,9 @@ def test_lp_pool_output_shape_counts_the_windows_pytorch_keeps(method, config):
     expected = tuple(lp_window_count(n, k, s, config["ceil_mode"])
                      for n, k, s in zip(x.shape[2:], config["kernel_size"],
                                         config["spatial_stride"]))
-    out = npconv.lp_pool(**family_args(config), method=method)
+    out = npconv.lp_pool(**op_args(config), method=method)
     assert out.shape == (*x.shape[:2], *expected)
-    grad = npconv.lp_pool_backward(np.ones(out.shape), **family_args(config), method=method)
+    grad = npconv.lp_pool_backward(np.ones(out.shape), **op_args(config), method=method)
     assert grad.shape == x.shape
 
 

@@ -21,7 +21,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import npconv
-from tests.strategies import (
+from npconv.testing.strategies import (
     conv_configs,
     conv_transpose_configs,
     distinct_arrays,

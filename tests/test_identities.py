@@ -30,7 +30,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import npconv
-from tests.strategies import arrays, conv_configs, conv_transpose_configs, op_args, pool_configs
+from npconv.testing.strategies import arrays, conv_configs, conv_transpose_configs, op_args, pool_configs
 
 METHODS = ("loops", "im2col")
 NUMPY_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge",

@@ -25,7 +25,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import npconv
-from tests.strategies import op_args, pool_configs, tie_rich_arrays
+from npconv.testing.strategies import op_args, pool_configs, tie_rich_arrays
 
 METHODS = ("loops", "im2col")
 

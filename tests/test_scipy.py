@@ -31,7 +31,7 @@ import scipy.signal
 from hypothesis import example, given
 
 import npconv
-from tests.strategies import conv_configs, conv_transpose_configs, op_args, pool_configs, same_pairs
+from npconv.testing.strategies import conv_configs, conv_transpose_configs, op_args, pool_configs, same_pairs
 
 METHODS = ("loops", "im2col")
 NUMPY_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge",

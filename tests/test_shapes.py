@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 import npconv
 from npconv.tools import calculator
-from tests.strategies import conv_configs, conv_transpose_configs, op_args, pool_configs
+from npconv.testing.strategies import conv_configs, conv_transpose_configs, op_args, pool_configs
 
 METHODS = ("loops", "im2col")
 

@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import given
 
 from npconv.tools.show import INPUT, PADDING, frames, render
-from tests.strategies import picture_configs
+from npconv.testing.strategies import picture_configs
 
 
 @given(picture_configs())

@@ -1,0 +1,503 @@
+"""One builder per op: a complete, valid case drawn by construction, never by filtering.
+
+Each builder draws the hyperparameters first (kernel, stride, dilation, padding) and then
+*derives* input sizes that are sure to give a valid call, so nothing is thrown away.  It
+makes every choice through the drawing interface of :mod:`npconv.testing.draw`, so the
+same builder serves hypothesis (:mod:`npconv.testing.strategies`) and a seeded NumPy
+generator (the vectors sweep).  Arrays stay small; stride, padding and dilation always
+range above their defaults.
+
+A builder returns ``(arguments, facts)``: the op's arguments by name, and the facts the
+builder knows by construction (the padding as ``(before, after)`` pairs, output sizes, ...)
+so that a test can compute its expectation from them.  The facts are worked out here with
+their own arithmetic, never with npconv's, so that they are an independent description.
+
+Common keyword bounds
+---------------------
+ndims : sequence of int
+    The spatial ranks to draw from (default 1, 2 and 3).
+max_kernel : int
+    The largest kernel size per dimension (3-D cases use at most 2).
+max_extra : int
+    How many cells an input may have beyond the smallest valid size (3-D: half of it).
+max_batch, min_batch : int
+    The batch size ``N`` is drawn from ``min_batch`` to ``max_batch``; 0 gives empty batches.
+max_channels : int
+    Channels per group.
+dtype : dtype or sequence of dtypes
+    The arrays' dtype, or several to draw from.
+values : str or function
+    What the input holds: a name from :data:`npconv.testing.values.VALUES` or a function
+    ``(draw, shape, dtype) -> array``.
+torch_compatible : bool
+    Draw only what PyTorch's functional op accepts, and only the arguments it takes (see
+    each builder).
+"""
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+from .values import normal, values_maker
+
+__all__ = ["conv", "conv_transpose", "max_pool", "avg_pool", "max_unpool",
+           "adaptive_avg_pool", "adaptive_max_pool", "lp_pool", "PADDING_MODES", "NORM_TYPES",
+           "span", "as_pairs", "same_pairs", "fraction_window", "lp_window_count",
+           "unpool_default_size"]
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+NORM_TYPES = (1, 2, 3, 1.5, 0.5, -1, -2, 4, math.inf, -math.inf)
+"""Powers for lp_pool: integers and fractions, negative ones, and both infinities."""
+
+
+# --------------------------------------------------------------------------------------------
+# The builders' own arithmetic (independent of npconv's, on purpose)
+# --------------------------------------------------------------------------------------------
+
+def span(kernel_size, dilation):
+    """Cells covered by a dilated kernel: ``dilation * (kernel_size - 1) + 1``."""
+    return dilation * (kernel_size - 1) + 1
+
+
+def as_pairs(padding, ndim):
+    """A padding spec (int, ints or pairs) as ``((before, after), ...)``."""
+    if isinstance(padding, int):
+        return ((padding, padding),) * ndim
+    return tuple((p, p) if isinstance(p, int) else tuple(p) for p in padding)
+
+
+def same_pairs(in_size, kernel_size, stride, dilation):
+    """'same' padding from its definition: output ``ceil(in / stride)``, odd cell at the end."""
+    pairs = []
+    for n, k, s, d in zip(in_size, kernel_size, stride, dilation):
+        out = -(-n // s)
+        total = max((out - 1) * s + span(k, d) - n, 0)
+        pairs.append((total // 2, total - total // 2))
+    return tuple(pairs)
+
+
+def fraction_window(i, in_size, out_size):
+    """Adaptive window ``i``: ``floor(i * in / out)`` to ``ceil((i + 1) * in / out)``, exactly."""
+    return (math.floor(Fraction(i * in_size, out_size)),
+            math.ceil(Fraction((i + 1) * in_size, out_size)))
+
+
+def lp_window_count(in_size, kernel_size, stride, ceil_mode):
+    """Windows PyTorch places along one dimension with no padding, found by walking them."""
+    count = 0
+    while count * stride + kernel_size <= in_size:       # windows that fit
+        count += 1
+    covered = (count - 1) * stride + kernel_size if count else 0
+    if ceil_mode and covered < in_size and count * stride < in_size:
+        count += 1                                       # one more, cut short, starting inside
+    return count
+
+
+def unpool_default_size(in_size, kernel_size, stride, before, after):
+    """Max unpooling's default size, written out: ``(in - 1) * stride - before - after + k``."""
+    return (in_size - 1) * stride - before - after + kernel_size
+
+
+# --------------------------------------------------------------------------------------------
+# Shared draws
+# --------------------------------------------------------------------------------------------
+
+def _dtype(draw, dtype):
+    """One dtype: ``dtype`` itself, or one drawn from a sequence of them."""
+    if isinstance(dtype, (list, tuple)):
+        return np.dtype(draw.sampled_from(dtype))
+    return np.dtype(dtype)
+
+
+def _limits(draw, ndims, max_kernel, max_extra):
+    """The rank, and the kernel and extra-size bounds for it (3-D cases stay tiny)."""
+    ndim = draw.sampled_from(ndims)
+    small = ndim == 3
+    return ndim, (min(max_kernel, 2) if small else max_kernel), (max_extra // 2 if small
+                                                                  else max_extra)
+
+
+def _ints(draw, ndim, low, high):
+    return tuple(draw.integers(low, high) for _ in range(ndim))
+
+
+def _padding_spec(draw, ndim, max_pad, asymmetric):
+    """An int, one int per dimension, or (if ``asymmetric``) one (before, after) pair each."""
+    kind = draw.sampled_from(["int", "ints", "pairs"] if asymmetric else ["int", "ints"])
+    if kind == "int":
+        return draw.integers(0, max_pad)
+    if kind == "ints":
+        return _ints(draw, ndim, 0, max_pad)
+    return tuple((draw.integers(0, max_pad), draw.integers(0, max_pad)) for _ in range(ndim))
+
+
+def _pool_pairs(draw, kernel_size, asymmetric):
+    """Pooling padding of at most ``kernel_size // 2`` per side, as pairs or symmetric ints."""
+    pairs = tuple((draw.integers(0, k // 2), draw.integers(0, k // 2)) for k in kernel_size)
+    symmetric = tuple(b for b, _ in pairs)
+    return draw.sampled_from([pairs, symmetric] if asymmetric else [symmetric])
+
+
+def _pool_stride(draw, ndim):
+    """A pooling stride: ``None`` (the kernel size) or one int from 1 to 3 per dimension."""
+    if draw.sampled_from([None, "drawn"]) is None:
+        return None
+    return _ints(draw, ndim, 1, 3)
+
+
+def _batch(draw, min_batch, max_batch):
+    return draw.integers(min_batch, max_batch)
+
+
+# --------------------------------------------------------------------------------------------
+# Convolution and transposed convolution
+# --------------------------------------------------------------------------------------------
+
+def conv(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batch=2, min_batch=1,
+         max_channels=2, dtype=np.float64, values=normal, padding_modes=PADDING_MODES,
+         padding_strings=True, asymmetric=True, max_groups=2, torch_compatible=False):
+    """A valid ``npconv.conv`` call, and its padding as pairs (``facts["pairs"]``).
+
+    Features: ``padding_modes`` (drawn from), ``padding_strings`` ('same' and 'valid'),
+    ``asymmetric`` ((before, after) pairs), ``max_groups`` (1 for no groups).
+
+    ``torch_compatible``: ``F.conv{1,2,3}d`` takes no ``padding_mode`` (only the ``Conv``
+    layers do), so the case has none and pads with zeros; padding is symmetric; ``'same'``
+    comes only with stride 1.
+    """
+    dtype = _dtype(draw, dtype)
+    make = values_maker(values)
+    if torch_compatible:
+        padding_modes, asymmetric = ("zeros",), False
+    ndim, max_kernel, max_extra = _limits(draw, ndims, max_kernel, max_extra)
+    groups = draw.integers(1, max_groups)
+    C_in = groups * draw.integers(1, max_channels)
+    C_out = groups * draw.integers(1, max_channels)
+    kernel_size = _ints(draw, ndim, 1, max_kernel)
+    form = draw.sampled_from(["spec", "same", "valid"] if padding_strings else ["spec"])
+    one_stride = form == "same" and torch_compatible
+    stride = (1,) * ndim if one_stride else _ints(draw, ndim, 1, max_kernel)
+    dilation = _ints(draw, ndim, 1, 2)
+    padding_mode = draw.sampled_from(padding_modes)
+    padding = _padding_spec(draw, ndim, 2, asymmetric) if form == "spec" else form
+
+    fixed_pairs = None if isinstance(padding, str) else as_pairs(padding, ndim)
+    in_size = []
+    for i in range(ndim):
+        before, after = fixed_pairs[i] if fixed_pairs else (0, 0)
+        # 'same' may pad up to span - 1 on either side: size it for the widest case.
+        widest = span(kernel_size[i], dilation[i]) if padding == "same" else max(before, after)
+        smallest = max(span(kernel_size[i], dilation[i]) - before - after, 1)
+        if padding_mode == "reflect":
+            smallest = max(smallest, widest + 1)
+        elif padding_mode == "circular":
+            smallest = max(smallest, widest)
+        in_size.append(draw.integers(smallest, smallest + max_extra))
+    in_size = tuple(in_size)
+    if padding == "same":
+        pairs = same_pairs(in_size, kernel_size, stride, dilation)
+    elif padding == "valid":
+        pairs = ((0, 0),) * ndim
+    else:
+        pairs = fixed_pairs
+
+    N = _batch(draw, min_batch, max_batch)
+    arguments = {
+        "input": make(draw, (N, C_in, *in_size), dtype),
+        "weight": normal(draw, (C_out, C_in // groups, *kernel_size), dtype),
+        "bias": normal(draw, (C_out,), dtype) if draw.booleans() else None,
+        "stride": stride, "padding": padding, "dilation": dilation, "groups": groups,
+    }
+    if not torch_compatible:
+        arguments["padding_mode"] = padding_mode
+    return arguments, {"pairs": pairs}
+
+
+def conv_transpose(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batch=2,
+                   min_batch=1, max_channels=2, dtype=np.float64, values=normal,
+                   asymmetric=True, max_groups=2, torch_compatible=False):
+    """A valid ``npconv.conv_transpose`` call, and its padding as pairs.
+
+    ``output_padding`` ranges up to its limit, ``max(stride, dilation) - 1`` (so it may exceed
+    the stride where the dilation is larger).  ``torch_compatible``: symmetric padding.
+    """
+    dtype = _dtype(draw, dtype)
+    make = values_maker(values)
+    asymmetric = asymmetric and not torch_compatible
+    ndim, max_kernel, max_extra = _limits(draw, ndims, max_kernel, max_extra)
+    groups = draw.integers(1, max_groups)
+    C_in = groups * draw.integers(1, max_channels)
+    C_out = groups * draw.integers(1, max_channels)
+    kernel_size = _ints(draw, ndim, 1, max_kernel)
+    stride = _ints(draw, ndim, 1, 3)
+    dilation = _ints(draw, ndim, 1, 2)
+    output_padding = tuple(draw.integers(0, max(s, d) - 1) for s, d in zip(stride, dilation))
+    padding = _padding_spec(draw, ndim, 2, asymmetric)
+    pairs = as_pairs(padding, ndim)
+    in_size = []
+    for i in range(ndim):
+        # out = (in - 1) * s - before - after + span + op >= 1
+        before, after = pairs[i]
+        need = before + after + 1 - span(kernel_size[i], dilation[i]) - output_padding[i]
+        smallest = max(1, -(-need // stride[i]) + 1)
+        in_size.append(draw.integers(smallest, smallest + max(max_extra - 1, 1)))
+    N = _batch(draw, min_batch, max_batch)
+    arguments = {
+        "input": make(draw, (N, C_in, *in_size), dtype),
+        "weight": normal(draw, (C_in, C_out // groups, *kernel_size), dtype),
+        "bias": normal(draw, (C_out,), dtype) if draw.booleans() else None,
+        "stride": stride, "padding": padding, "output_padding": output_padding,
+        "groups": groups, "dilation": dilation,
+    }
+    return arguments, {"pairs": pairs}
+
+
+# --------------------------------------------------------------------------------------------
+# Max and average pooling
+# --------------------------------------------------------------------------------------------
+
+def _pool(draw, kind, ndims, max_kernel, max_extra, max_batch, min_batch, max_channels, dtype,
+          values, asymmetric, ceil_modes, torch_compatible):
+    """What max and average pooling share: the windows, the padding and the input."""
+    dtype = _dtype(draw, dtype)
+    make = values_maker(values)
+    asymmetric = asymmetric and not torch_compatible
+    ndim, max_kernel, max_extra = _limits(draw, ndims, max_kernel, max_extra)
+    kernel_size = _ints(draw, ndim, 1, max_kernel)
+    stride = _pool_stride(draw, ndim)
+    dilation = _ints(draw, ndim, 1, 2) if kind == "max" else (1,) * ndim
+    padding = _pool_pairs(draw, kernel_size, asymmetric)
+    pairs = as_pairs(padding, ndim)
+    # At least `dilation` cells: no window can then fall wholly on padding.  PyTorch's 3-D
+    # average pooling (and power-average pooling) also wants the kernel to fit the input.
+    fits_kernel = torch_compatible and kind == "avg" and ndim == 3
+    in_size = tuple(
+        draw.integers(smallest, smallest + max_extra)
+        for smallest in (max(k if fits_kernel else 1, span(k, d) - b - a, d)
+                         for k, d, (b, a) in zip(kernel_size, dilation, pairs)))
+    N = _batch(draw, min_batch, max_batch)
+    C = draw.integers(1, max_channels)
+    arguments = {"input": make(draw, (N, C, *in_size), dtype), "kernel_size": kernel_size,
+                 "stride": stride, "padding": padding}
+    if kind == "max":
+        arguments["dilation"] = dilation
+    arguments["ceil_mode"] = draw.sampled_from(ceil_modes)
+    return arguments, {"pairs": pairs}, ndim
+
+
+def max_pool(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batch=2, min_batch=1,
+             max_channels=2, dtype=np.float64, values=normal, asymmetric=True,
+             ceil_modes=(False, True), return_indices=True, torch_compatible=False):
+    """A valid ``npconv.max_pool`` call, and its padding as pairs.
+
+    Padding is at most ``kernel_size // 2`` per side (PyTorch's rule), and the input has at
+    least ``dilation`` cells, so every window holds an input cell.  With ``return_indices``
+    the case asks for the indices too.  Use ``values="ties"`` for ties, NaN and -inf.
+    ``torch_compatible``: symmetric padding.
+    """
+    arguments, facts, _ = _pool(draw, "max", ndims, max_kernel, max_extra, max_batch,
+                                min_batch, max_channels, dtype, values, asymmetric,
+                                ceil_modes, torch_compatible)
+    if return_indices:
+        arguments["return_indices"] = True
+    return arguments, facts
+
+
+def avg_pool(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batch=2, min_batch=1,
+             max_channels=2, dtype=np.float64, values=normal, asymmetric=True,
+             ceil_modes=(False, True), divisor_override=True, torch_compatible=False):
+    """A valid ``npconv.avg_pool`` call, and its padding as pairs.
+
+    ``count_include_pad`` is drawn, and ``divisor_override`` (from 1 to 5, or ``None``)
+    unless ``divisor_override=False``.  ``torch_compatible``: symmetric padding; a 3-D
+    input at least as large as the kernel (PyTorch's ``avg_pool3d`` refuses a smaller one
+    even when padding makes it fit); no ``divisor_override`` argument in 1-D
+    (``F.avg_pool1d`` has none).
+    """
+    arguments, facts, ndim = _pool(draw, "avg", ndims, max_kernel, max_extra, max_batch,
+                                   min_batch, max_channels, dtype, values, asymmetric,
+                                   ceil_modes, torch_compatible)
+    arguments["count_include_pad"] = draw.booleans()
+    override = draw.sampled_from([None, "drawn"]) if divisor_override else None
+    if override is not None:
+        override = draw.integers(1, 5)
+    if not (torch_compatible and ndim == 1):
+        arguments["divisor_override"] = override
+    return arguments, facts
+
+
+# --------------------------------------------------------------------------------------------
+# The rest of the family: max unpooling, adaptive pooling, power-average pooling
+# --------------------------------------------------------------------------------------------
+
+def max_unpool(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batch=2, min_batch=1,
+               max_channels=2, dtype=np.float64, values=normal, asymmetric=True,
+               distinct=False, output_sizes=True, torch_compatible=False):
+    """A valid ``npconv.max_unpool`` call, with random indices into the output.
+
+    With ``distinct`` every ``(n, c)`` plane's indices differ (so the forward is linear and
+    its backward the exact adjoint); otherwise they are drawn with repeats, often many.
+    Padding is at most ``kernel_size // 2`` per side, the input large enough for a default
+    size of at least 1, and ``output_size`` (unless ``output_sizes=False``) is ``None``, the
+    spatial size or ``(N, C, *spatial)``, within PyTorch's range (and, for ``distinct``, no
+    smaller than the input, so that the plane has room).
+
+    Facts: ``pairs``, ``default_size``, ``out_size`` and ``spatial_stride``.
+    ``torch_compatible``: symmetric padding and distinct indices (PyTorch leaves the
+    survivor of repeated indices undefined).
+    """
+    dtype = _dtype(draw, dtype)
+    make = values_maker(values)
+    if torch_compatible:
+        asymmetric, distinct = False, True
+    ndim, max_kernel, max_extra = _limits(draw, ndims, max_kernel, max_extra)
+    kernel_size = _ints(draw, ndim, 1, max_kernel)
+    stride = _pool_stride(draw, ndim)
+    spatial_stride = kernel_size if stride is None else stride
+    pairs = []
+    for k in kernel_size:
+        before = draw.integers(0, k // 2)
+        after = draw.integers(0, k // 2)
+        if distinct:                               # keep the default size >= the input size
+            after = min(after, max(k - 1 - before, 0))
+            before = min(before, k - 1)
+        pairs.append((before, after))
+    pairs = tuple(pairs)
+    # symmetric padding of the same draw, capped for distinct indices like the pairs
+    symmetric = tuple(min(b, (k - 1) // 2) if distinct else b
+                      for (b, _), k in zip(pairs, kernel_size))
+    padding = draw.sampled_from([pairs, symmetric] if asymmetric else [symmetric])
+    pairs = tuple((p, p) if isinstance(p, int) else p for p in padding)
+
+    in_size, default_size, out_size = [], [], []
+    for k, s, (before, after) in zip(kernel_size, spatial_stride, pairs):
+        # default = (in - 1) * s - before - after + k >= 1
+        need = before + after + 1 - k
+        smallest = max(1, -(-need // s) + 1 if need > 0 else 1)
+        n = draw.integers(smallest, smallest + max(max_extra - 1, 1))
+        in_size.append(n)
+        default_size.append(unpool_default_size(n, k, s, before, after))
+    kind = draw.sampled_from(["default", "spatial", "with N and C"] if output_sizes
+                             else ["default"])
+    for n, s, default in zip(in_size, spatial_stride, default_size):
+        low = max(default - s + 1, n if distinct else 1)
+        out_size.append(default if kind == "default" else draw.integers(low, default + s - 1))
+    N = _batch(draw, min_batch, max_batch)
+    C = draw.integers(1, max_channels)
+    output_size = {"default": None, "spatial": tuple(out_size),
+                   "with N and C": (N, C, *out_size)}[kind]
+
+    plane = math.prod(out_size)
+    rng = np.random.default_rng(draw.seed())
+    shape = (N, C, *in_size)
+    if distinct:
+        cells = math.prod(in_size)
+        indices = np.stack([rng.permutation(plane)[:cells] for _ in range(N * C)]
+                           ).reshape(shape) if N else np.zeros(shape, dtype=np.int64)
+    else:
+        # a few targets only, so that repeats are common
+        targets = rng.integers(0, plane, size=max(1, min(plane, 3)))
+        indices = np.where(rng.random(shape) < 0.5, rng.choice(targets, size=shape),
+                           rng.integers(0, plane, size=shape))
+    arguments = {"input": make(draw, shape, dtype), "indices": indices.astype(np.int64),
+                 "kernel_size": kernel_size, "stride": stride, "padding": padding,
+                 "output_size": output_size}
+    facts = {"pairs": pairs, "default_size": tuple(default_size), "out_size": tuple(out_size),
+             "spatial_stride": spatial_stride}
+    return arguments, facts
+
+
+def _adaptive(draw, ndims, max_extra, max_batch, min_batch, max_channels, dtype, values,
+              divisible, keep, torch_compatible):
+    """An input and an ``output_size`` for adaptive pooling, and the spatial output size."""
+    dtype = _dtype(draw, dtype)
+    make = values_maker(values)
+    ndim = draw.sampled_from(ndims)
+    small = ndim == 3
+    in_size = _ints(draw, ndim, 1, 4 if small else 5 + max_extra)
+    if divisible:
+        entries = tuple(draw.sampled_from([o for o in range(1, n + 1) if n % o == 0])
+                        for n in in_size)
+        output_size = entries
+    else:
+        largest = 5 if small else 10
+        form = draw.sampled_from(["int", "entries"])
+        if form == "int":
+            output_size = draw.integers(0, largest)
+            entries = (output_size,) * ndim
+        else:
+            # PyTorch's 1-D adaptive max pooling takes no None entry
+            keeps = keep and not (torch_compatible and ndim == 1)
+            entries = tuple(draw.sampled_from([None, "drawn"]) if keeps else "drawn"
+                            for _ in range(ndim))
+            entries = tuple(None if e is None else draw.integers(0, largest) for e in entries)
+            output_size = entries
+    out_size = tuple(n if o is None else o for n, o in zip(in_size, entries))
+    N = _batch(draw, min_batch, max_batch)
+    C = draw.integers(1, max_channels)
+    arguments = {"input": make(draw, (N, C, *in_size), dtype), "output_size": output_size}
+    return arguments, {"out_size": out_size}
+
+
+def adaptive_avg_pool(draw, *, ndims=(1, 2, 3), max_extra=4, max_batch=2, min_batch=1,
+                      max_channels=2, dtype=np.float64, values=normal, divisible=False,
+                      keep=True, torch_compatible=False):
+    """A valid ``npconv.adaptive_avg_pool`` call, and the spatial output size (``out_size``).
+
+    Output sizes range from 0 to beyond the input (windows then repeat cells), as one int
+    or one entry per dimension, ``None`` meaning "keep" (unless ``keep=False``).  With
+    ``divisible`` every output size divides the input size, so the windows are ordinary
+    pooling's.  ``torch_compatible``: no ``None`` entry in 1-D.
+    """
+    return _adaptive(draw, ndims, max_extra, max_batch, min_batch, max_channels, dtype, values,
+                     divisible, keep, torch_compatible)
+
+
+def adaptive_max_pool(draw, *, ndims=(1, 2, 3), max_extra=4, max_batch=2, min_batch=1,
+                      max_channels=2, dtype=np.float64, values=normal, divisible=False,
+                      keep=True, return_indices=True, torch_compatible=False):
+    """A valid ``npconv.adaptive_max_pool`` call, as :func:`adaptive_avg_pool` draws it.
+
+    With ``return_indices`` the case asks for the indices too.
+    """
+    arguments, facts = _adaptive(draw, ndims, max_extra, max_batch, min_batch, max_channels,
+                                 dtype, values, divisible, keep, torch_compatible)
+    if return_indices:
+        arguments["return_indices"] = True
+    return arguments, facts
+
+
+def lp_pool(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batch=2, min_batch=1,
+            max_channels=2, dtype=np.float64, values=normal, norm_types=NORM_TYPES,
+            ceil_modes=(False, True), torch_compatible=False):
+    """A valid ``npconv.lp_pool`` call, and the stride per dimension (``spatial_stride``).
+
+    With ``ceil_mode`` the input may be shorter than the kernel, as long as it is longer
+    than ``kernel_size - stride`` (one window, cut short, then exists).
+    ``torch_compatible``: a 3-D input at least as large as the kernel (PyTorch pools it
+    with ``avg_pool3d``, which refuses a smaller one), and in 1-D ``kernel_size`` as an int
+    (``F.lp_pool1d`` multiplies by it, and a tuple breaks that).
+    """
+    dtype = _dtype(draw, dtype)
+    make = values_maker(values)
+    ndim, max_kernel, max_extra = _limits(draw, ndims, max_kernel, max_extra)
+    kernel_size = _ints(draw, ndim, 1, max_kernel)
+    stride = _pool_stride(draw, ndim)
+    spatial_stride = kernel_size if stride is None else stride
+    ceil_mode = draw.sampled_from(ceil_modes)
+    fits_kernel = not ceil_mode or (torch_compatible and ndim == 3)
+    in_size = tuple(
+        draw.integers(smallest, smallest + max_extra)
+        for smallest in (k if fits_kernel else max(1, k - s + 1)
+                         for k, s in zip(kernel_size, spatial_stride)))
+    N = _batch(draw, min_batch, max_batch)
+    C = draw.integers(1, max_channels)
+    # PyTorch's lp_pool1d multiplies by kernel_size itself: it takes an int there
+    one_int = torch_compatible and ndim == 1
+    arguments = {"input": make(draw, (N, C, *in_size), dtype),
+                 "norm_type": draw.sampled_from(norm_types),
+                 "kernel_size": kernel_size[0] if one_int else kernel_size,
+                 "stride": stride, "ceil_mode": ceil_mode}
+    return arguments, {"spatial_stride": spatial_stride}

@@ -1,0 +1,229 @@
+"""assert_matches: it catches planted bugs (each a small wrong implementation written here),
+says which rule decides the cell, passes npconv against itself, and takes every candidate
+form of its protocol.  The strategies find each bug too, and shrink it."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import find, given, settings
+
+import npconv
+from npconv.testing import Case, assert_matches, draw_case, edge_cases
+from npconv.testing.strategies import (avg_pool_cases, cases, conv_cases,
+                                       conv_transpose_cases, max_pool_cases)
+
+
+def one(value):
+    return value[0] if isinstance(value, (tuple, list)) else value
+
+
+def windows_1d(x, kernel_size, stride, padding, fill, out):
+    """1-D windows of x, padded with ``fill`` on both sides and as far as ``out`` needs."""
+    width = (out - 1) * stride + kernel_size
+    padded = np.full(x.shape[:-1] + (max(width, x.shape[-1] + 2 * padding),), fill)
+    padded[..., padding:padding + x.shape[-1]] = x
+    return np.stack([padded[..., i * stride:i * stride + kernel_size] for i in range(out)], -2)
+
+
+# ---- the planted bugs --------------------------------------------------------------------
+
+def avg_pool_counting_the_overhang(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+                                   count_include_pad=True, divisor_override=None):
+    """Divides by the full window under count_include_pad, ceil_mode overhang included."""
+    sums = npconv.avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                           divisor_override=1)
+    if divisor_override is not None or not count_include_pad:
+        return npconv.avg_pool(input, kernel_size, stride, padding, ceil_mode,
+                               count_include_pad, divisor_override)
+    return sums / math.prod(np.broadcast_to(kernel_size, (np.ndim(input) - 2,)))
+
+
+def max_pool_1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                return_indices=False, *, keep_last_ceil_window=False, last_tie=False):
+    """A 1-D max pool (dilation 1): rounds the window count up, and maybe keeps the window that
+    starts in the right padding, and maybe gives ties to the last maximum."""
+    x = np.asarray(input, dtype=float)
+    k, p = one(kernel_size), one(padding)
+    s = k if stride is None else one(stride)
+    room = x.shape[-1] + 2 * p - k
+    out = (-(-room // s) if ceil_mode else room // s) + 1
+    if ceil_mode and not keep_last_ceil_window and (out - 1) * s >= x.shape[-1] + p:
+        out -= 1
+    windows = windows_1d(x, k, s, p, -np.inf, out)
+    pick = k - 1 - np.argmax(windows[..., ::-1], -1) if last_tie else np.argmax(windows, -1)
+    values = np.take_along_axis(windows, pick[..., None], -1)[..., 0]
+    indices = np.arange(out) * s - p + pick
+    return (values, indices) if return_indices else values
+
+
+def conv_same_odd_cell_first(input, weight, bias=None, stride=1, padding=0, dilation=1,
+                             groups=1):
+    """'same' with the extra cell of an odd total put before instead of after."""
+    if padding == "same":
+        spans = [one(dilation) * (k - 1) + 1 for k in np.shape(weight)[2:]]
+        padding = tuple(((sp - 1) - (sp - 1) // 2, (sp - 1) // 2) for sp in spans)
+    return npconv.conv(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose_dropping_output_padding(input, weight, bias=None, stride=1, padding=0,
+                                           output_padding=0, groups=1, dilation=1):
+    return npconv.conv_transpose(input, weight, bias, stride, padding, 0, groups, dilation)
+
+
+def max_pool_backward_to_every_tie(grad_output, input, kernel_size, stride=None, padding=0,
+                                   dilation=1, ceil_mode=False):
+    """Sends each window's gradient to every cell equal to its maximum."""
+    x = np.asarray(input, dtype=float)
+    k, p = one(kernel_size), one(padding)
+    s = k if stride is None else one(stride)
+    grad = np.zeros_like(x)
+    out = grad_output.shape[-1]
+    windows = windows_1d(x, k, s, p, -np.inf, out)
+    for i in range(out):
+        winners = windows[..., i, :] == windows[..., i, :].max(-1, keepdims=True)
+        for t in range(k):
+            position = i * s - p + t
+            if 0 <= position < x.shape[-1]:
+                grad[..., position] += np.where(winners[..., t], grad_output[..., i], 0)
+    return grad
+
+
+def integers(draw, shape, dtype=np.float64):
+    """Small integers: ties everywhere, and no NaN."""
+    return np.random.default_rng(draw.seed()).integers(-1, 2, size=shape).astype(dtype)
+
+
+PLANTED = {
+    "a divisor that counts the ceil_mode overhang": (
+        avg_pool_counting_the_overhang, "avg_pool_ceil_overhang_not_counted",
+        "never the ceil_mode overhang",
+        avg_pool_cases(ndims=(1, 2), divisor_override=False)),
+    "a ceil_mode window kept when it starts in the padding": (
+        lambda **kw: max_pool_1d(**kw, keep_last_ceil_window=True),
+        "max_pool_ceil_window_in_right_padding", "PyTorch drops it",
+        max_pool_cases(ndims=(1,), asymmetric=False, max_kernel=2)),
+    "ties to the last maximum": (
+        lambda **kw: max_pool_1d(**kw, last_tie=True), "max_pool_tie_first_wins",
+        "PyTorch takes the first", max_pool_cases(ndims=(1,), asymmetric=False, values=integers,
+                                                  ceil_modes=(False,))),
+    "'same' with the odd cell first": (
+        conv_same_odd_cell_first, "conv_same_even_kernel", "the extra cell after",
+        conv_cases(ndims=(1,), torch_compatible=True)),
+    "a dropped output_padding": (
+        conv_transpose_dropping_output_padding, "conv_transpose_output_padding_at_limit",
+        "output_padding 1 must be below", conv_transpose_cases(ndims=(1, 2))),
+    "a gradient sent to every tied cell": (
+        (npconv.max_pool, max_pool_backward_to_every_tie), "max_pool_tie_first_wins",
+        "only the first maximum gets the gradient",
+        max_pool_cases(ndims=(1,), asymmetric=False, values=integers, ceil_modes=(False,),
+                       return_indices=False)),
+}
+
+
+@pytest.mark.parametrize("bug", PLANTED)
+def test_the_catalogue_catches_each_planted_bug_and_names_the_rule(bug):
+    candidate, name, rule, _ = PLANTED[bug]
+    case, = edge_cases(names=[name])
+    with pytest.raises(AssertionError) as caught:
+        assert_matches(candidate, case)
+    message = str(caught.value)
+    assert rule in message, message
+    assert repr(case) in message and case.source in message
+
+
+@pytest.mark.parametrize("bug", PLANTED)
+def test_the_strategies_find_each_planted_bug(bug):
+    candidate, _, _, strategy = PLANTED[bug]
+
+    def caught(case):
+        try:
+            assert_matches(candidate, case)
+        except AssertionError:
+            return True
+        return False
+
+    found = find(strategy, caught, settings=settings(max_examples=300, database=None))
+    assert caught(found)
+
+
+def test_npconv_passes_against_itself_across_both_methods():
+    for op in ("conv", "conv_transpose", "max_pool", "avg_pool", "max_unpool",
+               "adaptive_avg_pool", "adaptive_max_pool", "lp_pool"):
+        for seed in range(8):
+            case = draw_case(op, seed, unbatched=seed == 7,
+                             values="ties" if op.startswith(("max", "adaptive_max")) else
+                             "normal")
+            assert assert_matches(case.reference("loops"), case, method="im2col")
+            assert assert_matches(case.reference("im2col"), case, method="loops")
+
+
+@settings(max_examples=12)
+@given(case=cases("conv") | cases("max_pool") | cases("lp_pool") | cases("max_unpool"))
+def test_npconv_own_functions_are_a_candidate(case):
+    spec = case.spec
+    compared = assert_matches((spec.forward, spec.backward), case, method="loops")
+    assert "output" in compared and "grad_input" in compared
+
+
+# ---- the protocol ------------------------------------------------------------------------
+
+TIE, = edge_cases(names=["max_pool_tie_first_wins"])
+SAME, = edge_cases(names=["conv_same_even_kernel"])
+
+
+def test_a_bare_function_compares_the_forward_only():
+    assert assert_matches(npconv.max_pool, TIE) == ["output", "output_indices"]
+
+
+def test_an_object_with_forward_and_backward_and_gradients_by_name():
+    class Layer:
+        def forward(self, **kw):
+            return npconv.conv(**kw)
+
+        def backward(self, grad_output, **kw):
+            grads = npconv.conv_backward(grad_output, **kw)
+            return {"input": grads.grad_input, "grad_weight": grads.grad_weight,
+                    "bias": None}                   # None: not compared
+
+    assert assert_matches(Layer(), SAME) == ["output", "grad_input", "grad_weight"]
+
+
+def test_candidate_errors_become_assertions_naming_the_case():
+    def broken(**kw):
+        raise NotImplementedError("no dilation here")
+
+    with pytest.raises(AssertionError, match="raised NotImplementedError: no dilation here"):
+        assert_matches(broken, SAME)
+    with pytest.raises(AssertionError, match="returned one array, not"):
+        assert_matches(lambda **kw: npconv.max_pool(**kw)[0], TIE)
+    with pytest.raises(AssertionError, match=r"has shape \(1, 1, 4\), npconv's \(1, 1, 5\)"):
+        assert_matches(lambda **kw: npconv.conv(**{**kw, "padding": 0}), SAME)
+    with pytest.raises(TypeError, match="pair of functions"):
+        assert_matches((npconv.conv,), SAME)
+
+
+def test_the_message_shows_the_gradient_and_the_reflect_rule():
+    case, = edge_cases(names=["conv_reflect_at_limit"])
+
+    def without_folding(grad_output, **kw):         # reflect's gradient not folded back
+        grads = npconv.conv_backward(grad_output, **{**kw, "padding_mode": "zeros"})
+        return grads.grad_input
+
+    with pytest.raises(AssertionError) as caught:
+        assert_matches((npconv.conv, without_folding), case)
+    message = str(caught.value)
+    assert "grad_output = np.array([[[1.0, 2.0, 4.0, 8.0, 16.0, 32.0]]])" in message
+    assert "reached through reflect padding" in message
+
+
+def test_nan_must_meet_nan_and_tolerances_apply():
+    case, = edge_cases(names=["max_pool_nan_propagates"])
+    assert_matches(npconv.max_pool, case)
+    with pytest.raises(AssertionError, match="holds NaN at flat positions"):
+        assert_matches(lambda **kw: tuple(np.nan_to_num(r) if r.dtype.kind == "f" else r
+                                          for r in npconv.max_pool(**kw)), case)
+    nudged = Case("avg_pool", {"input": np.ones((1, 1, 4)), "kernel_size": 2})
+    assert_matches(lambda **kw: npconv.avg_pool(**kw) + 1e-6, nudged, atol=1e-5)
+    with pytest.raises(AssertionError, match="error 1e-06"):
+        assert_matches(lambda **kw: npconv.avg_pool(**kw) + 1e-6, nudged)

@@ -1,0 +1,175 @@
+"""npconv.testing's strategies and builders: valid by construction, torch_compatible within
+PyTorch's documented limits (written out here, not asked of torch), seeded draws reproducible,
+and the package importable without hypothesis."""
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+from hypothesis import given, settings
+
+import npconv
+from npconv.testing import OPS, Case, draw_case
+from npconv.testing.strategies import cases
+
+# --------------------------------------------------------------------------------------------
+# PyTorch's limits, as its documentation and error messages state them
+# --------------------------------------------------------------------------------------------
+
+
+def per_dim(value, ndim):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * ndim
+
+
+def symmetric(padding):
+    """F.*'s padding: an int or one int per dimension, never a (before, after) pair."""
+    return isinstance(padding, int) or all(isinstance(p, int) for p in padding)
+
+
+def windows_hold_input(n, k, s, p, d, ceil_mode):
+    """Every window PyTorch keeps has a tap on the input (none lies wholly on padding)."""
+    room = n + 2 * p - (d * (k - 1) + 1)
+    out = (-(-room // s) if ceil_mode else room // s) + 1
+    if ceil_mode and (out - 1) * s >= n + p:          # PyTorch drops a window starting there
+        out -= 1
+    return out >= 1 and all(any(0 <= i * s - p + t * d < n for t in range(k))
+                            for i in range(out))
+
+
+def check_torch_limits(case):
+    a, op = case.arguments, case.op
+    x = np.asarray(a["input"])
+    ndim = case.rank
+    in_size = x.shape[-ndim:]
+    if op == "conv":
+        assert "padding_mode" not in a                         # F.conv*d has none
+        if a["padding"] == "same":
+            assert set(per_dim(a["stride"], ndim)) == {1}       # 'same' only unstrided
+        elif a["padding"] != "valid":
+            assert symmetric(a["padding"])
+    elif op == "conv_transpose":
+        assert symmetric(a["padding"])
+        for extra, s, d in zip(per_dim(a["output_padding"], ndim), per_dim(a["stride"], ndim),
+                               per_dim(a["dilation"], ndim)):
+            assert extra < s or extra < d                       # "smaller than stride or dilation"
+    elif op in ("max_pool", "avg_pool"):
+        assert symmetric(a["padding"])
+        kernel = per_dim(a["kernel_size"], ndim)
+        stride = kernel if a["stride"] is None else per_dim(a["stride"], ndim)
+        padding = per_dim(a["padding"], ndim)
+        dilation = per_dim(a.get("dilation", 1), ndim)
+        for n, k, s, p, d in zip(in_size, kernel, stride, padding, dilation):
+            assert p <= k // 2                                  # "at most half of kernel size"
+            assert windows_hold_input(n, k, s, p, d, a["ceil_mode"])
+        if op == "avg_pool" and ndim == 3:
+            assert all(n >= k for n, k in zip(in_size, kernel))  # avg_pool3d: no smaller input
+        if op == "avg_pool" and ndim == 1:
+            assert "divisor_override" not in a                  # F.avg_pool1d has none
+    elif op == "max_unpool":
+        assert symmetric(a["padding"])
+        kernel = per_dim(a["kernel_size"], ndim)
+        stride = kernel if a["stride"] is None else per_dim(a["stride"], ndim)
+        padding = per_dim(a["padding"], ndim)
+        default = [(n - 1) * s - 2 * p + k for n, k, s, p in zip(in_size, kernel, stride, padding)]
+        out = default if a["output_size"] is None else list(a["output_size"])[-ndim:]
+        for size, base, s in zip(out, default, stride):
+            assert base - s < size < base + s                   # PyTorch's output_size range
+        planes = np.asarray(a["indices"]).reshape(-1, math.prod(in_size))
+        assert planes.min(initial=0) >= 0 and planes.max(initial=0) < math.prod(out)
+        assert all(len(set(plane)) == len(plane) for plane in planes)   # no repeats
+    elif op in ("adaptive_avg_pool", "adaptive_max_pool"):
+        entries = per_dim(a["output_size"], ndim)
+        if ndim == 1:
+            assert None not in entries                          # adaptive_max_pool1d refuses it
+        assert all(e is None or e >= 0 for e in entries)
+    elif op == "lp_pool":
+        kernel = per_dim(a["kernel_size"], ndim)
+        if ndim == 1:
+            assert isinstance(a["kernel_size"], int)            # lp_pool1d multiplies by it
+        if ndim == 3 or not a["ceil_mode"]:
+            assert all(n >= k for n, k in zip(in_size, kernel))
+
+
+@settings(max_examples=15)
+@given(case=cases("conv", torch_compatible=True) | cases("conv_transpose", torch_compatible=True)
+       | cases("max_pool", torch_compatible=True) | cases("avg_pool", torch_compatible=True)
+       | cases("max_unpool", torch_compatible=True)
+       | cases("adaptive_avg_pool", torch_compatible=True)
+       | cases("adaptive_max_pool", torch_compatible=True)
+       | cases("lp_pool", torch_compatible=True))
+def test_torch_compatible_strategies_stay_within_pytorch_limits(case):
+    check_torch_limits(case)
+
+
+def test_torch_compatible_seeded_draws_stay_within_pytorch_limits():
+    """The same builders with NumPy's generator: many more draws, unbatched ones too."""
+    for op in OPS:
+        for seed in range(60):
+            check_torch_limits(draw_case(op, seed, torch_compatible=True,
+                                         unbatched=seed % 3 == 0))
+
+
+# --------------------------------------------------------------------------------------------
+# Valid by construction, reproducible, printable
+# --------------------------------------------------------------------------------------------
+
+@settings(max_examples=10)
+@given(case=cases("conv") | cases("conv_transpose") | cases("max_pool", values="ties")
+       | cases("avg_pool") | cases("max_unpool") | cases("adaptive_avg_pool")
+       | cases("adaptive_max_pool", values="ties") | cases("lp_pool", values="ties"))
+def test_every_drawn_case_is_accepted_and_its_repr_is_the_call(case):
+    results = case.expected()                    # raises if npconv refused the case
+    assert results["output"].shape == case.grad_output.shape
+    namespace = {"np": np, "npconv": npconv}
+    again = eval(repr(case), namespace)          # the printed call runs, and gives the same
+    again = again[0] if isinstance(again, tuple) else again
+    np.testing.assert_array_equal(again, results["output"])
+
+
+def test_seeded_draws_repeat_and_respect_the_bounds():
+    first = [repr(draw_case(op, 7)) for op in OPS]
+    assert first == [repr(draw_case(op, 7)) for op in OPS]
+    for seed in range(20):
+        case = draw_case("conv", seed, ndims=(2,), max_batch=1, dtype=np.float32,
+                         padding_modes=("zeros",), padding_strings=False, asymmetric=False,
+                         max_groups=1)
+        a = case.arguments
+        assert a["input"].shape[0] == 1 and a["input"].ndim == 4
+        assert a["input"].dtype == np.float32 and a["padding_mode"] == "zeros"
+        assert a["groups"] == 1 and not isinstance(a["padding"], str)
+        assert symmetric(a["padding"])
+        empty = draw_case("avg_pool", seed, min_batch=0, max_batch=0)
+        assert empty.input.shape[0] == 0 and empty.expected()["output"].shape[0] == 0
+
+
+def test_unbatched_cases_call_the_rank_checked_name():
+    case = draw_case("max_pool", 3, ndims=(2,), unbatched=True)
+    assert case.input.ndim == 3 and repr(case).startswith("npconv.max_pool2d(")
+    results = case.expected()
+    assert results["output"].ndim == 3 and results["grad_input"].shape == case.input.shape
+
+
+def test_a_case_prints_every_value_exactly():
+    x = np.array([[[0.1, np.nan, -np.inf, 3.0]]], dtype=np.float32)
+    case = Case("max_pool", {"input": x, "kernel_size": 2, "return_indices": True})
+    text = repr(case)
+    assert text.startswith("npconv.max_pool(input=np.array([[[0.10000000149011612, np.nan, "
+                           "-np.inf, 3.0]]], dtype=np.float32), kernel_size=2")
+    again = eval(text, {"np": np, "npconv": npconv})
+    np.testing.assert_array_equal(again[0], np.array([[[np.nan, 3.0]]], dtype=np.float32))
+
+
+def test_the_package_imports_without_hypothesis():
+    """npconv.testing needs NumPy only; its strategies module says how to get hypothesis."""
+    script = (
+        "import sys; sys.modules['hypothesis'] = None\n"
+        "import npconv.testing as t\n"
+        "assert t.edge_cases() and t.draw_case('conv', 0).expected()\n"
+        "try:\n"
+        "    import npconv.testing.strategies\n"
+        "except ImportError as error:\n"
+        "    print(error)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True, timeout=120)
+    assert 'pip install "npconv[testing]"' in result.stdout

@@ -1,0 +1,67 @@
+"""Golden vectors: every file round-trips (written, read back, equal to a fresh npconv run),
+the manifest says what each holds, the command writes the same, and the seed repeats."""
+
+import json
+
+import numpy as np
+import pytest
+
+from npconv.cli import main
+from npconv.testing import OPS, default_tolerance, read_vectors, write_vectors
+from npconv.testing.catalogue import CATALOGUE
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_every_vector_file_round_trips(tmp_path, dtype):
+    manifest = write_vectors(tmp_path, dtype=dtype, seed=3, count=1)
+    assert len(manifest["cases"]) == len(CATALOGUE) + len(OPS)
+    loaded = read_vectors(tmp_path)
+    assert len(loaded) == len(manifest["cases"])
+    for (case, stored), entry in zip(loaded, manifest["cases"]):
+        fresh = case.expected("loops")              # the other method, run again now
+        assert sorted(stored) == sorted(fresh) == sorted(entry["results"])
+        rtol, atol = default_tolerance(dtype)
+        assert entry["tolerance"] == {"rtol": rtol, "atol": atol}
+        for name, value in stored.items():
+            assert value.dtype == fresh[name].dtype
+            if name == "output_indices":
+                np.testing.assert_array_equal(value, fresh[name])
+            else:
+                assert value.dtype == np.dtype(dtype)
+                np.testing.assert_allclose(value, fresh[name], rtol=rtol, atol=atol,
+                                           err_msg=f"{entry['file']}: {name}")
+        assert repr(case) == entry["call"]
+
+
+def test_the_manifest_describes_each_file(tmp_path):
+    manifest = write_vectors(tmp_path, ops=["lp_pool", "conv"], count=2, seed=1)
+    text = json.loads((tmp_path / "manifest.json").read_text())
+    assert text == manifest and text["format"] == "npconv golden vectors 1"
+    for entry in text["cases"]:
+        with np.load(tmp_path / entry["file"]) as data:
+            assert sorted(data.files) == sorted(entry["arrays"] + ["grad_output"]
+                                                + entry["results"])
+            assert data["grad_output"].shape == data["output"].shape
+        assert set(entry["arguments"]) == set(entry["arrays"]) | set(entry["parameters"])
+        assert entry["op"] in ("lp_pool", "conv") and entry["why"] is not None
+    inf_power = [e for e in text["cases"] if e["parameters"].get("norm_type") in ("inf", "-inf")]
+    for entry in inf_power:                        # JSON has no infinity: a string stands in
+        assert entry["call"].count("float('") == 1
+
+
+def test_the_seed_repeats_and_the_command_writes_the_same(tmp_path, capsys):
+    first = write_vectors(tmp_path / "a", seed=5, count=2, ops=["max_unpool"], dtype="float32")
+    assert main(["vectors", str(tmp_path / "b"), "--seed", "5", "--count", "2",
+                 "--ops", "max_unpool", "--dtype", "float32"]) == 0
+    assert "wrote 5 cases" in capsys.readouterr().out
+    second = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert [e["call"] for e in first["cases"]] == [e["call"] for e in second["cases"]]
+    assert main(["vectors", str(tmp_path / "c"), "--ops", "nope"]) == 2
+    with pytest.raises(ValueError, match="dtype='float16' must be one of"):
+        write_vectors(tmp_path / "d", dtype="float16")
+
+
+def test_a_default_folder_stays_small(tmp_path):
+    write_vectors(tmp_path)
+    size = sum(path.stat().st_size for path in tmp_path.iterdir())
+    assert size < 400_000
