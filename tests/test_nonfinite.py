@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 import npconv
 from tests import oracles
-from tests.strategies import conv_configs, conv_transpose_configs, op_args, pool_configs
+from npconv.testing.strategies import conv_configs, conv_transpose_configs, op_args, pool_configs
 
 pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 
