@@ -107,8 +107,9 @@ def conv(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None, 
         Which implementation to run; both give the same numbers.
     workspace_bytes : int, optional
         Upper bound on the im2col column buffer, which is filled a few images at a time and
-        reused (default 8 MiB; at least one image's columns are always allocated).  Only
-        ``method="im2col"`` uses it.
+        reused (default 8 MiB).  An image too large for it is unfolded a range of output
+        rows at a time; one row's columns are always allowed, up to
+        ``shapes.MAX_ARRAY_BYTES``.  Only ``method="im2col"`` uses it.
 
     Returns
     -------

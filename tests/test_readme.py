@@ -19,7 +19,7 @@ BLOCKS = re.findall(r"```console\n\$ (npconv [^\n]*)\n(.*?)```", README.read_tex
 
 
 def test_readme_shows_every_subcommand():
-    """One example per subcommand, as the command's issue asks."""
+    """One example per subcommand, each the command's real output."""
     shown = {shlex.split(command)[1] for command, _ in BLOCKS}
     assert {"tour", "shape", "summary", "show", "gradcheck"} <= shown
 

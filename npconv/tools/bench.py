@@ -63,7 +63,7 @@ class Case:
 
     ``op`` is one of ``"conv"``, ``"conv_transpose"``, ``"max_pool"``, ``"avg_pool"``;
     ``weight_shape`` is ``None`` for pooling.  ``params`` are the keyword arguments of the
-    npconv function, which have PyTorch's names.  ``targets`` are the issue's ratio targets
+    npconv function, which have PyTorch's names.  ``targets`` are the ratio targets we set
     (forward, backward) against PyTorch, for the table only.
     """
 
@@ -78,7 +78,7 @@ class Case:
 
 
 def default_cases(quick=False):
-    """The issue's cases: ResNet-18 layers, depthwise, transposed conv, pooling, float64.
+    """The cases: ResNet-18 layers, depthwise, transposed conv, pooling, float64.
 
     ``quick`` keeps every case (the point is to see them all) but the caller uses fewer
     repeats; see :func:`run_benchmark`.
