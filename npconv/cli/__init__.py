@@ -42,10 +42,11 @@ import argparse
 import sys
 
 from . import animate, bench, gradcheck, shape, show, summary, tour
+from . import train
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 
-SUBCOMMANDS = [tour, shape, summary, show, gradcheck, animate, bench]
+SUBCOMMANDS = [tour, shape, summary, show, gradcheck, animate, bench, train]
 """The modules behind the subcommands, in the order ``npconv --help`` lists them."""
 
 
