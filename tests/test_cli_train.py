@@ -68,6 +68,7 @@ def test_method_loops_runs_the_reference_loops_on_a_small_subset(capsys):
     (["train", "digits", "--epochs", "0"], "argument --epochs"),
     (["train", "digits", "--lr", "-1"], "argument --lr: value '-1' must be > 0"),
     (["train", "digits", "--method", "fast"], "argument --method: invalid choice"),
+    (["train", "digits", "--blas-threads", "0"], "argument --blas-threads"),
 ])
 def test_bad_arguments_give_one_line_and_status_2(argv, message, capsys):
     assert main(argv) == 2

@@ -202,3 +202,38 @@ def test_autoencoder_baseline_is_the_mean_training_image(split):
     assert result.baseline_mse == pytest.approx(float(np.mean((test - mean_image) ** 2)))
     assert result.test_mse == pytest.approx(
         float(np.mean((result.reconstructions - test) ** 2)))
+
+
+def test_training_page_shows_every_picture_its_script_draws_and_only_those():
+    """docs/training.md's pictures (HTML img tags, which the docs link checker leaves to
+    this test) exist, are small, and are exactly the ones make_training_pictures.py draws."""
+    import importlib.util
+    import re
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    spec = importlib.util.spec_from_file_location("make_training_pictures",
+                                                  docs / "make_training_pictures.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    drawn = {script.IMAGES / network / name
+             for network, names in script.PICTURES.items() for name in names}
+    shown = {(docs / source).resolve() for source in
+             re.findall(r'<img src="([^"]+)"', (docs / "training.md").read_text())}
+    assert shown == drawn
+    for path in shown:
+        assert path.stat().st_size < 200_000, path
+
+
+def test_training_limits_blas_threads_only_while_it_runs():
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    before = blas_threads()
+    with train.limit_blas_threads(1):
+        assert blas_threads() and set(blas_threads()) == {1}
+    assert blas_threads() == before
+    with train.limit_blas_threads(None):
+        assert blas_threads() == before

@@ -68,6 +68,9 @@ def add_arguments(parser):
     parser.add_argument("--test-limit", type=positive_int, default=None, metavar="N",
                         help=f"test on the first N test images only (default all 360; "
                              f"{train.LOOPS_DEFAULTS['test_limit']} with --method loops)")
+    parser.add_argument("--blas-threads", type=positive_int, default=1, metavar="N",
+                        help="NumPy's BLAS threads while training (default 1: the matrices "
+                             "are small, and two threads are slower on a busy machine)")
     parser.add_argument("--plots", metavar="DIR", default=None,
                         help="write the pictures (PNG) into DIR (needs npconv[viz])")
 
@@ -84,7 +87,7 @@ def run(args):
         result = _TRAINERS[args.network](epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                          seed=args.seed, method=args.method, limit=args.limit,
                          test_limit=args.test_limit, on_batch=progress.batch,
-                         on_epoch=progress.epoch)
+                         on_epoch=progress.epoch, blas_threads=args.blas_threads)
     except ImportError as error:                      # scikit-learn missing
         raise ValueError(str(error)) from None
     if args.plots is not None:

@@ -27,6 +27,7 @@ Two epochs on a tiny subset (the defaults train on everything):
 True
 """
 
+import contextlib
 import math
 import time
 from typing import NamedTuple
@@ -40,7 +41,8 @@ __all__ = [
     "DIGITS_DEFAULTS", "AUTOENCODER_DEFAULTS", "LOOPS_DEFAULTS", "CODE_SIZE",
     "digits_cnn", "digits_autoencoder", "encoder", "decoder",
     "EpochRecord", "DigitsResult", "AutoencoderResult",
-    "training_settings", "cosine_learning_rate", "batches", "train_epoch", "predict",
+    "training_settings", "limit_blas_threads", "cosine_learning_rate", "batches",
+    "train_epoch", "predict",
     "train_digits", "train_autoencoder", "accuracy_line", "reconstruction_line",
     "confusion_matrix", "feature_maps", "code_walk",
 ]
@@ -262,6 +264,24 @@ def training_settings(defaults, method="im2col", **given):
     return settings
 
 
+def limit_blas_threads(count):
+    """A context in which NumPy's BLAS runs on at most ``count`` threads (``None``: as is).
+
+    Why: these networks multiply small matrices (at most 64 x 576 by 576 x 4,096), and
+    OpenBLAS still splits each product over every core.  When other programs keep the cores
+    busy, the two halves wait for each other: a run of 9 seconds took 40.  On one thread it
+    stays at 9.  Uses ``threadpoolctl``, which scikit-learn brings along; without it, or
+    with ``count=None``, nothing changes.
+    """
+    if count is None:
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:                         # pragma: no cover - depends on the install
+        return contextlib.nullcontext()
+    return threadpool_limits(count, user_api="blas")
+
+
 def _data(settings, seed):
     """The generator of the run (seeded) and the train, validation and test parts.
 
@@ -335,7 +355,8 @@ class DigitsResult(NamedTuple):
 
 
 def train_digits(epochs=None, batch_size=None, lr=None, seed=0, method="im2col", limit=None,
-                 validation_limit=None, test_limit=None, on_batch=None, on_epoch=None):
+                 validation_limit=None, test_limit=None, on_batch=None, on_epoch=None,
+                 blas_threads=1):
     """Train :func:`digits_cnn` on the digits; return the model, history and test result.
 
     Parameters
@@ -356,6 +377,9 @@ def train_digits(epochs=None, batch_size=None, lr=None, seed=0, method="im2col",
         ``on_batch(epoch, done, total, mean_loss, train_accuracy)`` after every step.
     on_epoch : callable, optional
         ``on_epoch(record)`` with the :class:`EpochRecord` of every epoch.
+    blas_threads : int or None, default 1
+        NumPy's BLAS threads while training (see :func:`limit_blas_threads`); ``None``
+        leaves them as they are.
 
     Returns
     -------
@@ -372,8 +396,9 @@ def train_digits(epochs=None, batch_size=None, lr=None, seed=0, method="im2col",
         return float(np.mean(predict(model, validation.images).argmax(axis=1)
                              == validation.labels))
 
-    history = _fit(model, nn.CrossEntropyLoss(), validation_accuracy, train.images,
-                   train.labels, settings, generator, on_batch, on_epoch)
+    with limit_blas_threads(blas_threads):
+        history = _fit(model, nn.CrossEntropyLoss(), validation_accuracy, train.images,
+                       train.labels, settings, generator, on_batch, on_epoch)
     predictions = predict(model, test.images).argmax(axis=1)
     correct = int(np.sum(predictions == test.labels))
     return DigitsResult(model, history, correct, len(test.labels), test.images, test.labels,
@@ -428,7 +453,7 @@ class AutoencoderResult(NamedTuple):
 
 def train_autoencoder(epochs=None, batch_size=None, lr=None, seed=0, method="im2col",
                       limit=None, validation_limit=None, test_limit=None, on_batch=None,
-                      on_epoch=None):
+                      on_epoch=None, blas_threads=1):
     """Train :func:`digits_autoencoder` to redraw each digit from 16 numbers.
 
     The loss is the mean squared error between image and reconstruction (pixels in
@@ -450,8 +475,9 @@ def train_autoencoder(epochs=None, batch_size=None, lr=None, seed=0, method="im2
     def validation_mse():
         return float(np.mean((predict(model, validation.images) - validation.images) ** 2))
 
-    history = _fit(model, nn.MSELoss(), validation_mse, train.images, train.images, settings,
-                   generator, on_batch, on_epoch)
+    with limit_blas_threads(blas_threads):
+        history = _fit(model, nn.MSELoss(), validation_mse, train.images, train.images,
+                       settings, generator, on_batch, on_epoch)
     reconstructions = predict(model, test.images)
     test_mse = float(np.mean((reconstructions - test.images) ** 2))
     mean_image = train.images.mean(axis=0)
