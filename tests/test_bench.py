@@ -113,3 +113,82 @@ def test_command_runs_without_torch(capsys, tmp_path, monkeypatch):
 def test_command_rejects_an_unknown_case(capsys):
     assert main(["bench", "--no-torch", "--case", "no such case"]) == 2
     assert "matches none" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------------
+# npconv bench --training: whole networks (parity with PyTorch, one training step's time)
+# --------------------------------------------------------------------------------------------
+
+def test_twin_arguments_are_pytorchs_constructor_arguments():
+    from npconv import nn
+    from npconv.tools import parity
+
+    assert parity.twin_arguments(nn.ConvTranspose2d(4, 2, 3, stride=2, bias=False)) == {
+        "in_channels": 4, "out_channels": 2, "kernel_size": (3, 3), "stride": (2, 2),
+        "padding": (0, 0), "dilation": (1, 1), "groups": 1, "output_padding": (0, 0),
+        "bias": False}
+    assert parity.twin_arguments(nn.AvgPool1d(3, padding=1)) == {
+        "kernel_size": 3, "stride": 3, "padding": 1, "ceil_mode": False,
+        "count_include_pad": True}
+    assert parity.twin_arguments(nn.AvgPool2d(2, divisor_override=3))["divisor_override"] == 3
+    assert parity.twin_arguments(nn.Linear(3, 4)) == {"in_features": 3, "out_features": 4,
+                                                      "bias": True}
+    assert parity.twin_arguments(nn.LeakyReLU(0.2)) == {"negative_slope": 0.2}
+    assert parity.twin_arguments(nn.Sigmoid()) == {}
+
+
+def test_torch_twin_builds_the_same_layers_by_name():
+    import types
+
+    from npconv import nn
+    from npconv.tools import parity
+
+    def recorder(name):
+        return lambda **arguments: (name, arguments)
+
+    names = ["Conv1d", "MaxPool1d", "Flatten", "Linear", "Tanh", "Sequential"]
+    fake_nn = types.SimpleNamespace(**{name: recorder(name) for name in names})
+    fake_nn.Sequential = lambda *layers: list(layers)
+    fake_torch = types.SimpleNamespace(nn=fake_nn)
+    model = nn.Sequential(nn.Conv1d(1, 2, 3), nn.MaxPool1d(2), nn.Flatten(), nn.Linear(4, 1),
+                          nn.Tanh())
+    twin = parity.torch_twin(fake_torch, model)
+    assert [name for name, _ in twin] == ["Conv1d", "MaxPool1d", "Flatten", "Linear", "Tanh"]
+    assert twin[3][1] == {"in_features": 4, "out_features": 1, "bias": True}
+    with pytest.raises(ValueError, match="no \\(before, after\\) padding"):
+        parity.torch_twin(fake_torch, nn.Sequential(nn.Conv1d(1, 1, 3, padding=((0, 1),))))
+
+
+def test_relative_error_is_the_largest_difference_over_the_largest_value():
+    from npconv.tools import parity
+
+    assert parity.relative_error(np.array([1.0, 2.0]), np.array([1.0, 4.0])) == 0.5
+    assert parity.relative_error(np.zeros(2), np.zeros(2)) == 0.0
+
+
+def test_training_step_timing_without_torch():
+    from npconv.tools import parity
+
+    rows = parity.time_training_step(None, batch_size=8, repeats=2, warmup=1)
+    assert [row["network"] for row in rows] == ["digits CNN", "autoencoder"]
+    assert all(row["npconv_ms"] > 0 and row["torch_ms"] is None for row in rows)
+    table = parity.format_timing(rows, batch_size=8)
+    assert "<=2.5" in table and "batch 8" in table
+
+
+def test_parity_table_marks_each_check():
+    from npconv.tools import parity
+
+    rows = [{"network": "digits CNN", "check": "input gradient", "error": 3e-16,
+             "passed": True},
+            {"network": "autoencoder", "check": "output", "error": 1e-9, "passed": False}]
+    lines = parity.format_parity(rows).splitlines()
+    assert lines[1].endswith("ok") and lines[2].endswith("FAIL")
+    assert "3.0e-16" in lines[1]
+
+
+def test_command_times_the_training_step_without_torch(capsys):
+    assert main(["bench", "--training", "--no-torch", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "PyTorch is not installed (or --no-torch)" in out
+    assert "digits CNN" in out and "autoencoder" in out

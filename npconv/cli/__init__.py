@@ -48,12 +48,12 @@ import argparse
 import re
 import sys
 
-from . import animate, bench, gradcheck, shape, show, summary, tour, vectors
+from . import animate, bench, gradcheck, shape, show, summary, tour, train, vectors
 from .arguments import shorten
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 
-SUBCOMMANDS = [tour, shape, summary, show, gradcheck, animate, bench, vectors]
+SUBCOMMANDS = [tour, shape, summary, show, gradcheck, train, animate, bench, vectors]
 """The modules behind the subcommands, in the order ``npconv --help`` lists them."""
 
 

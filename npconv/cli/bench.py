@@ -4,6 +4,12 @@ Prints, per case and direction, npconv's median time, PyTorch's (measured in the
 interleaved), their ratio against the target, the achieved GFLOP/s and its share of NumPy's
 own matrix-multiply peak, and the peak extra memory of one call.  PyTorch is optional.
 
+--training instead measures whole networks, the two of npconv train: their parity with
+the same architecture built in PyTorch (float64: outputs, gradients, parameters after 20
+SGD-momentum and 20 Adam steps, relative error <= 1e-10) and the time of one training step
+at batch 64 against PyTorch's (target for the digits CNN: at most 2.5x).  It needs PyTorch
+and scikit-learn's digits.
+
 Threads: --threads N sets PyTorch's count and re-runs the command with
 OPENBLAS_NUM_THREADS=N and OMP_NUM_THREADS=N, because NumPy's BLAS reads them at start-up
 (equivalently, set those variables yourself before running).
@@ -12,13 +18,14 @@ Example:
   npconv bench --quick
   npconv bench --threads 2 --json bench.json
   npconv bench --case "3x3 128ch" --repeats 21
+  npconv bench --training --threads 2
 """
 
 import os
 import subprocess
 import sys
 
-from ..tools import bench
+from ..tools import bench, parity
 from .arguments import positive_int
 
 NAME = "bench"
@@ -43,6 +50,9 @@ def add_arguments(parser):
                         help="do not compare with PyTorch even if it is installed")
     parser.add_argument("--no-memory", action="store_true",
                         help="skip the peak-memory pass")
+    parser.add_argument("--training", action="store_true",
+                        help="whole networks instead: parity with PyTorch and one training "
+                             "step's time (needs torch and npconv[train])")
 
 
 def _child_argv(args):
@@ -60,6 +70,8 @@ def _child_argv(args):
         argv.append("--no-torch")
     if args.no_memory:
         argv.append("--no-memory")
+    if args.training:
+        argv.append("--training")
     return argv
 
 
@@ -81,6 +93,8 @@ def run(args):
         env = dict(os.environ, **{variable: str(args.threads)
                                   for variable in _THREAD_VARIABLES})
         return subprocess.call(_child_argv(args), env=env)
+    if args.training:
+        return _run_training(args)
     cases = bench.default_cases(quick=args.quick)
     if args.case:
         cases = [case for case in cases if any(text in case.name for text in args.case)]
@@ -117,3 +131,22 @@ def run(args):
         bench.write_json(report, args.json)
         print(f"wrote {args.json}")
     return 0
+
+
+def _run_training(args):
+    """The parity table (with PyTorch) and the training-step table; 1 if a parity check fails."""
+    torch = None if args.no_torch else bench._import_torch()
+    if torch is not None and args.threads is not None:
+        torch.set_num_threads(args.threads)
+    print(bench.format_header({"machine": bench.machine_info(torch)}), flush=True)
+    failed = False
+    if torch is None:
+        print("parity: PyTorch is not installed (or --no-torch); only npconv's step is timed")
+    else:
+        rows = parity.parity_checks(torch)
+        print(parity.format_parity(rows), flush=True)
+        failed = not all(row["passed"] for row in rows)
+    repeats = args.repeats or (10 if args.quick else 50)
+    print(parity.format_timing(parity.time_training_step(torch, repeats=repeats)))
+    print(f"medians of {repeats} steps after 5 warm-up steps, npconv and torch alternating")
+    return 1 if failed else 0

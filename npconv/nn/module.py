@@ -1,0 +1,367 @@
+"""The containers: :class:`Parameter`, :class:`Module` and :class:`Sequential`.
+
+A :class:`Module` is a layer (or a whole network) with PyTorch's interface, made for reading:
+
+- ``module(x)`` runs ``forward(x)``, which calls a public op of npconv and keeps what the
+  backward will need (the input, usually);
+- ``module.backward(grad_output)`` returns the gradient with respect to that input and adds
+  every parameter's gradient into its ``.grad``;
+- parameters and sub-modules assigned as attributes are registered in that order, which
+  gives ``parameters()``, ``named_parameters()`` and ``state_dict()`` PyTorch's order and
+  keys (``"0.weight"``, ``"0.bias"``, ...).
+
+There is no autograd: the chain rule is the sequence of ``backward`` calls, in reverse,
+that :class:`Sequential` makes.  A module remembers only its most recent forward.
+
+Examples
+--------
+>>> import numpy as np
+>>> from npconv import nn
+>>> model = nn.Sequential(nn.Linear(3, 2), nn.ReLU())
+>>> [name for name, _ in model.named_parameters()]
+['0.weight', '0.bias']
+>>> len(model), type(model[1]).__name__
+(2, 'ReLU')
+"""
+
+import numpy as np
+
+from ..api import METHODS
+
+__all__ = ["Parameter", "Module", "Sequential", "check_input_rank", "check_method"]
+
+
+class Parameter:
+    """A learnable array and the gradient accumulated for it.
+
+    Parameters
+    ----------
+    data : array_like
+        The values; copied into a new ndarray (integers become float64).
+
+    Attributes
+    ----------
+    data : ndarray
+        The values, updated in place by the optimisers.
+    grad : ndarray or None
+        ``None`` until a backward adds a gradient; each backward adds to it (so several
+        backwards before one step sum their gradients), and ``zero_grad`` resets it.
+
+    Examples
+    --------
+    >>> p = Parameter([1., 2.])
+    >>> p.accumulate_grad(np.array([0.5, 0.5]))
+    >>> p.accumulate_grad(np.array([0.5, 0.5]))
+    >>> p.grad
+    array([1., 1.])
+    """
+
+    def __init__(self, data):
+        data = np.array(data)
+        if data.dtype.kind != "f":
+            data = data.astype(np.float64)
+        self.data = data
+        self.grad = None
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    def accumulate_grad(self, grad):
+        """Add ``grad`` (the parameter's shape) into :attr:`grad`, in the parameter's dtype."""
+        if grad.shape != self.data.shape:
+            raise ValueError(f"a gradient of shape {grad.shape} cannot be added to a "
+                             f"parameter of shape {self.data.shape}")
+        if self.grad is None:
+            self.grad = grad.astype(self.data.dtype, copy=True)
+        else:
+            self.grad += grad
+
+    def __repr__(self):
+        return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
+
+
+class Module:
+    """Base class of every layer, loss and network; PyTorch's ``torch.nn.Module`` interface.
+
+    A subclass calls ``super().__init__()`` first, assigns its :class:`Parameter` and
+    sub-modules as attributes (which registers them, in order), and defines ``forward`` and
+    ``backward``.
+
+    Attributes
+    ----------
+    training : bool
+        Set by :meth:`train` and :meth:`eval`.  No layer of npconv behaves differently in the
+        two modes yet; the flag is there for the API (and for layers such as dropout).
+
+    Examples
+    --------
+    A layer that doubles its input, written out:
+
+    >>> class Double(Module):
+    ...     def forward(self, input):
+    ...         return 2 * input
+    ...     def backward(self, grad_output):
+    ...         return 2 * grad_output
+    >>> layer = Double()
+    >>> layer(np.array([1., 2.])), layer.backward(np.array([1., 1.]))
+    (array([2., 4.]), array([2., 2.]))
+    """
+
+    def __init__(self):
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "training", True)
+
+    # ---- registration ----------------------------------------------------------------------
+
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}.__init__ must call "
+                                 f"super().__init__() before assigning {name!r}")
+        if isinstance(value, Parameter):
+            self._modules.pop(name, None)
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._parameters.pop(name, None)
+            self._modules[name] = value
+        elif name in self._parameters:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} to parameter "
+                                f"{name!r}: a Parameter or None is expected")
+            self._parameters[name] = None          # e.g. bias=False: no parameter
+        object.__setattr__(self, name, value)
+
+    def add_module(self, name, module):
+        """Register ``module`` under ``name`` (the attribute and the state_dict prefix)."""
+        if not isinstance(module, Module):
+            raise TypeError(f"add_module({name!r}, ...) needs a Module, got "
+                            f"{type(module).__name__}")
+        setattr(self, name, module)
+
+    # ---- running ---------------------------------------------------------------------------
+
+    def __call__(self, *args):
+        return self.forward(*args)
+
+    def forward(self, input):
+        """The layer's output; keeps what :meth:`backward` needs.  Defined by each layer."""
+        raise NotImplementedError(f"{type(self).__name__} defines no forward")
+
+    def backward(self, grad_output):
+        """Gradient with respect to the most recent forward's input; adds parameter grads."""
+        raise NotImplementedError(f"{type(self).__name__} defines no backward")
+
+    def train(self, mode=True):
+        """Set training mode in this module and every sub-module; return ``self``."""
+        object.__setattr__(self, "training", bool(mode))
+        for module in self.children():
+            module.train(mode)
+        return self
+
+    def eval(self):
+        """Set evaluation mode (``train(False)``); return ``self``."""
+        return self.train(False)
+
+    # ---- parameters ------------------------------------------------------------------------
+
+    def children(self):
+        """The direct sub-modules, in registration order."""
+        return iter(self._modules.values())
+
+    def named_children(self):
+        """``(name, module)`` for every direct sub-module, in registration order."""
+        return iter(self._modules.items())
+
+    def named_parameters(self, prefix=""):
+        """``(name, Parameter)`` for this module's parameters, then each sub-module's.
+
+        Names are the state_dict keys: the attribute path joined by dots (``"0.weight"``).
+        """
+        for name, parameter in self._parameters.items():
+            if parameter is not None:
+                yield prefix + name, parameter
+        for name, module in self._modules.items():
+            yield from module.named_parameters(prefix=f"{prefix}{name}.")
+
+    def parameters(self):
+        """Every :class:`Parameter`, in the order of :meth:`named_parameters`."""
+        for _, parameter in self.named_parameters():
+            yield parameter
+
+    def zero_grad(self):
+        """Reset every parameter's gradient to ``None`` (PyTorch's default)."""
+        for parameter in self.parameters():
+            parameter.grad = None
+
+    def reset_parameters(self, generator=None):
+        """Draw every parameter again from its initial distribution (see :mod:`npconv.nn.init`).
+
+        Parameters
+        ----------
+        generator : numpy.random.Generator, optional
+            Where the numbers come from; default the generator of
+            :func:`npconv.nn.init.manual_seed`.  Sub-modules draw from it in registration
+            order, so one seeded generator makes a whole network reproducible.
+        """
+        for module in self.children():
+            module.reset_parameters(generator)
+        return self
+
+    def to(self, dtype):
+        """Convert every parameter (and gradient) to ``dtype`` in place; return ``self``."""
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"dtype={dtype} must be a floating type such as float32 or float64")
+        for parameter in self.parameters():
+            parameter.data = parameter.data.astype(dtype)
+            if parameter.grad is not None:
+                parameter.grad = parameter.grad.astype(dtype)
+        return self
+
+    def double(self):
+        """Parameters as float64 (``to(np.float64)``); return ``self``."""
+        return self.to(np.float64)
+
+    def float(self):
+        """Parameters as float32, PyTorch's default (``to(np.float32)``); return ``self``."""
+        return self.to(np.float32)
+
+    # ---- state_dict ------------------------------------------------------------------------
+
+    def state_dict(self):
+        """A new dict of copies of every parameter's values, keyed as in PyTorch.
+
+        ``torch_model.load_state_dict({k: torch.from_numpy(v) for k, v in
+        model.state_dict().items()})`` loads them into the same architecture in PyTorch.
+        """
+        return {name: parameter.data.copy() for name, parameter in self.named_parameters()}
+
+    def load_state_dict(self, state_dict):
+        """Copy the values of ``state_dict`` into the parameters (each keeps its dtype).
+
+        Accepts anything ``np.asarray`` reads, PyTorch's CPU tensors included.
+
+        Raises
+        ------
+        ValueError
+            If a key is missing or unexpected, or a shape differs; the message names them.
+        """
+        parameters = dict(self.named_parameters())
+        missing = [key for key in parameters if key not in state_dict]
+        unexpected = [key for key in state_dict if key not in parameters]
+        if missing or unexpected:
+            raise ValueError(f"load_state_dict: missing keys {missing}, unexpected keys "
+                             f"{unexpected}")
+        for key, parameter in parameters.items():
+            value = np.asarray(state_dict[key])
+            if value.shape != parameter.data.shape:
+                raise ValueError(f"load_state_dict: {key!r} has shape {value.shape}, but the "
+                                 f"parameter has shape {parameter.data.shape}")
+        for key, parameter in parameters.items():
+            parameter.data = np.array(state_dict[key], dtype=parameter.data.dtype)
+
+    # ---- printing --------------------------------------------------------------------------
+
+    def extra_repr(self):
+        """The arguments shown between the parentheses of ``repr``; set by each layer."""
+        return ""
+
+    def __repr__(self):
+        children = [f"  ({name}): " + repr(module).replace("\n", "\n  ")
+                    for name, module in self._modules.items()]
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        return f"{type(self).__name__}(\n" + "\n".join(children) + "\n)"
+
+
+class Sequential(Module):
+    """Layers applied one after the other; backward runs them in reverse.
+
+    The layers are registered as ``"0"``, ``"1"``, ..., so their parameters have PyTorch's
+    keys ``"0.weight"``, ``"0.bias"``, ...  Indexing gives a layer, a slice a new
+    ``Sequential`` of the same layer objects under their original keys (as PyTorch does).
+
+    Parameters
+    ----------
+    *layers : Module
+
+    Examples
+    --------
+    >>> from npconv import nn
+    >>> model = nn.Sequential(nn.Flatten(), nn.Tanh())
+    >>> model(np.zeros((2, 1, 3))).shape
+    (2, 3)
+    >>> model.backward(np.ones((2, 3))).shape
+    (2, 1, 3)
+    >>> model[-1], len(model[1:])
+    (Tanh(), 1)
+    """
+
+    def __init__(self, *layers):
+        super().__init__()
+        for index, layer in enumerate(layers):
+            self.add_module(str(index), layer)
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __getitem__(self, index):
+        items = list(self._modules.items())
+        if isinstance(index, slice):
+            part = Sequential()
+            for name, layer in items[index]:
+                part.add_module(name, layer)
+            return part
+        return items[index][1]
+
+    def forward(self, input):
+        output = input
+        for layer in self:
+            output = layer(output)
+        return output
+
+    def backward(self, grad_output):
+        grad = grad_output
+        for layer in reversed(list(self)):
+            grad = layer.backward(grad)
+        return grad
+
+
+_SPATIAL_LETTERS = {1: "L", 2: "H, W", 3: "D, H, W"}
+
+
+def check_input_rank(module, input, spatial_dims):
+    """``input`` as an ndarray of shape (N, C, *spatial) with ``spatial_dims`` spatial axes.
+
+    Raises a ``ValueError`` naming the layer and the shape it expects otherwise.
+
+    Examples
+    --------
+    >>> from npconv import nn
+    >>> check_input_rank(nn.MaxPool2d(2), np.zeros((3, 4, 4)), 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: MaxPool2d expects input of shape (N, C, H, W), got shape (3, 4, 4); for one sample add the batch axis: x[np.newaxis]
+    """
+    x = np.asarray(input)
+    if x.ndim != spatial_dims + 2:
+        letters = _SPATIAL_LETTERS.get(spatial_dims, "*spatial")
+        raise ValueError(f"{type(module).__name__} expects input of shape (N, C, {letters}), "
+                         f"got shape {x.shape}; for one sample add the batch axis: "
+                         f"x[np.newaxis]")
+    return x
+
+
+def check_method(method):
+    """``method`` if it names a variant of the ops (``"loops"`` or ``"im2col"``)."""
+    if method not in METHODS:
+        raise ValueError(f"method={method!r} is not one of {METHODS}")
+    return method
