@@ -10,8 +10,13 @@ module            what it does (and the ``npconv`` subcommand that prints it)
 ``show``          the window of an op drawn frame by frame in text (``npconv show``)
 ``gradcheck``     finite-difference checks of every op and both methods (``npconv gradcheck``)
 ``bench``         timings against PyTorch, when it is installed (``npconv bench``)
+``parity``        a trained network against the same network in PyTorch (``npconv bench
+                  --training``)
+``digits``        scikit-learn's handwritten digits and the fixed, seeded split
+``train``         two networks trained end to end on the digits (``npconv train``)
 ================  ==========================================================================
 
-They import the core (:mod:`npconv.api`, :mod:`npconv.shapes`, :mod:`npconv.padding`) and
-each other, never :mod:`npconv.cli`; the command line only parses and prints what they return.
+They import the core (:mod:`npconv.api`, :mod:`npconv.shapes`, :mod:`npconv.padding`), the
+layers (:mod:`npconv.nn`, :mod:`npconv.optim`) and each other, never :mod:`npconv.cli`; the
+command line only parses and prints what they return.
 """
