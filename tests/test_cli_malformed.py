@@ -492,11 +492,23 @@ MALFORMED_FAMILY = [
      "--norm-type is not an option of max_pool"),
     ("shape conv2d --input 1x3x8x8 --out-channels 2 --kernel 3 --output-size 6",
      "--output-size is not an option of conv"),
+    (["summary", "input(1x3x8x8) lppool(0,k=2)"],
+     "'lppool(0,k=2)' on input (1, 3, 8, 8): norm_type=0 must be a non-zero number"),
+    (["summary", "input(1x3x8x8) lppool(nan,k=2)"], "'lppool(nan,k=2)': 'nan' is not a number"),
+    (["summary", "input(1x3x8x8) lppool(2)"], "'lppool(2)' needs k="),
+    (["summary", "input(1x3x8x8) lppool(2,k=2,p=1)"], "unknown option(s) p"),
+    (["summary", "input(1x3x8x8) maxunpool(2,size=100)"],
+     "'maxunpool(2,size=100)' on input (1, 3, 8, 8): output_size=(100, 100): spatial"),
+    (["summary", "input(1x3x8x8) maxunpool(2,size=same)"], "output_size='same'"),
+    (["summary", "input(1x3x8x8) adaptivemaxpool(-1)"],
+     "'adaptivemaxpool(-1)': the output size must be one integer >= 1"),
+    (["summary", "input(1x3x8x8) flatten maxunpool(2)"], "needs (N, C, *spatial)"),
 ]
 
 
 @pytest.mark.parametrize("case, expected", MALFORMED_FAMILY,
-                         ids=[case[:60] for case, _ in MALFORMED_FAMILY])
+                         ids=[(c if isinstance(c, str) else " ".join(c))[:60]
+                              for c, _ in MALFORMED_FAMILY])
 def test_a_malformed_family_command_line_ends_in_one_clear_line(case, expected, files,
                                                                 capsys):
     argv = _argv(case, files)
