@@ -272,3 +272,11 @@ def test_lp_pool_refusals_are_the_ops(capsys):
     # floor((2 - 3) / 3) + 1 = 0 windows
     assert status == 2 and "has no valid output" in out
     assert "output size along spatial dimension 0 would be 0" in err
+
+
+def test_lp_pool_with_an_infinite_power_is_max_pooling_of_the_magnitudes(capsys):
+    status, out, _ = run(capsys, "lp_pool1d", "--input", "1x1x5", "--norm-type=-inf",
+                         "--kernel", "2")
+    # PyTorch's lp_pool: p = -inf is -max_pool(-|x|); floor((5 - 2) / 2) + 1 = 2 windows
+    assert status == 0 and "-> output 1x1x2" in out
+    assert "note: out = the window's smallest |x|" in out

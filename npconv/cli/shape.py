@@ -61,7 +61,8 @@ def add_arguments(parser):
                         help="adaptive pooling (required): the output size; max_unpool: the "
                              "size to restore, spatial or NxCx...")
     parser.add_argument("--norm-type", type=norm_type_arg, metavar="P",
-                        help="lp_pool (required): the power p, e.g. 2, 1.5 or inf")
+                        help="lp_pool (required): the power p, e.g. 2, 1.5 or inf "
+                             "(--norm-type=-inf for minus infinity)")
 
 
 def norm_type_arg(text):

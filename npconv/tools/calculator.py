@@ -743,11 +743,16 @@ def lp_pool_report(input_shape, norm_type, kernel_size, stride=None, ceil_mode=F
     kernel_text = "*".join(str(dim.kernel_size) for dim in dimensions)
     if ndim > 1:
         kernel_text += f" = {cells}"
-    notes = [f"out = (sum of x^{p} over the window)^(1/{p}), computed as PyTorch does: "
-             f"(K * mean of x^{p})^(1/{p}) with K = {kernel_text}",
-             f"p = 1 is the window's sum (avg_pool times K); p = inf its largest |x|; a "
-             f"negative cell with a non-integer p gives NaN"]
-    if ceil_mode:
+    if p in ("inf", "-inf"):
+        largest = "largest" if p == "inf" else "smallest"
+        notes = [f"out = the window's {largest} |x|: PyTorch switches to max pooling of "
+                 f"{'|x|' if p == 'inf' else '-|x|'} for p = {p}"]
+    else:
+        notes = [f"out = (sum of x^{p} over the window)^(1/{p}), computed as PyTorch does: "
+                 f"(K * mean of x^{p})^(1/{p}) with K = {kernel_text}"]
+    notes.append("p = 1 is the window's sum (avg_pool times K); p = inf its largest |x|; a "
+                 "negative cell with a non-integer p gives NaN")
+    if ceil_mode and p not in ("inf", "-inf"):
         notes.append("a ceil_mode window holding fewer than K cells has its sum scaled up "
                      "by K / cells: PyTorch averages over the cells it holds and multiplies "
                      "by the full K")
