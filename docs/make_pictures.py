@@ -39,6 +39,16 @@ PICTURES = [
     ("relationship-14.gif",           "conv_transpose", dict(input_size=(3,), kernel_size=3,
                                                              stride=2, padding=1,
                                                              output_padding=1)),
+    # the pooling page's example: windows won by 4, 6, 9 and 8, put back by max_unpool
+    ("max-unpool.gif",                "max_unpool",     dict(input_size=None, kernel_size=2,
+                                                             input=((1, 2, 0, 3),
+                                                                    (4, 0, 6, 5),
+                                                                    (0, 7, 8, 0),
+                                                                    (9, 0, 0, 0)))),
+    # the pooling page's row [1, 5, 2, 7, 3] to 3 cells: windows 0-1, 1-3, 3-4
+    ("adaptive-pool.gif",             "adaptive_avg_pool", dict(input_size=None,
+                                                                input=(1, 5, 2, 7, 3),
+                                                                output_size=3)),
 ]
 
 
@@ -48,7 +58,7 @@ def main():
     IMAGES.mkdir(exist_ok=True)
     for name, op, config in PICTURES:
         config = dict(config)
-        input_size, kernel_size = config.pop("input_size"), config.pop("kernel_size")
+        input_size, kernel_size = config.pop("input_size"), config.pop("kernel_size", 3)
         path = IMAGES / name
         frames = viz.animate(op, input_size, path, kernel_size, **config)
         print(f"{path.relative_to(IMAGES.parent)}: {frames} frame(s), "

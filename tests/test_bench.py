@@ -93,7 +93,9 @@ def test_numpy_memory_counts_temporaries_not_the_result():
 
 def test_default_cases_cover_every_op_and_the_loops_variant():
     cases = bench.default_cases()
-    assert {case.op for case in cases} == {"conv", "conv_transpose", "max_pool", "avg_pool"}
+    assert {case.op for case in cases} == {"conv", "conv_transpose", "max_pool", "avg_pool",
+                                           "max_unpool", "adaptive_avg_pool",
+                                           "adaptive_max_pool", "lp_pool"}
     assert any(case.method == "loops" for case in cases)
     loops_cells = [np.prod(case.input_shape) for case in cases if case.method == "loops"]
     assert max(loops_cells) <= 4096                     # the reference stays small
@@ -192,3 +194,50 @@ def test_command_times_the_training_step_without_torch(capsys):
     out = capsys.readouterr().out
     assert "PyTorch is not installed (or --no-torch)" in out
     assert "digits CNN" in out and "autoencoder" in out
+
+
+# --------------------------------------------------------------------------------------------
+# The rest of the pooling family
+# --------------------------------------------------------------------------------------------
+
+TINY_FAMILY = [
+    bench.Case("tiny unpool", "max_unpool", (2, 3, 3, 2), None,
+               {"kernel_size": 2, "stride": (2, 3), "padding": (1, 0)}),
+    bench.Case("tiny unpool sized", "max_unpool", (1, 2, 3), None,
+               {"kernel_size": 3, "stride": 2, "output_size": (8,)}, dtype="float64"),
+    bench.Case("tiny adaptive avg", "adaptive_avg_pool", (2, 3, 5, 5), None,
+               {"output_size": 3}),
+    bench.Case("tiny adaptive max", "adaptive_max_pool", (2, 3, 5, 7), None,
+               {"output_size": (2, 3)}),
+    bench.Case("tiny lp", "lp_pool", (2, 3, 6, 6), None,
+               {"norm_type": 2.0, "kernel_size": 3, "stride": 2}),
+]
+
+
+def test_family_cases_give_a_forward_and_a_backward_row_without_torch():
+    report = bench.run_benchmark(TINY_FAMILY, repeats=1, warmup=0, use_torch=False,
+                                 gemm_size=16)
+    assert [(row["case"], row["direction"]) for row in report["results"]] == [
+        (case.name, direction) for case in TINY_FAMILY for direction in ("forward", "backward")]
+    for row in report["results"]:
+        assert set(row) == ROW_KEYS and row["numpy_ms"] > 0 and row["gflops"] is None
+
+
+def test_unpool_indices_name_a_cell_of_their_own_window():
+    """Pooled cell i of a max pooling (kernel k, stride s, padding p) won a cell of the
+    window i*s - p ... i*s - p + k - 1 of the unpooled plane, whose size is the default
+    (in - 1)*s - 2p + k, or the case's output_size."""
+    for case in TINY_FAMILY[:2]:
+        indices = bench.unpool_indices(case)
+        assert indices.shape == case.input_shape and indices.dtype == np.int64
+        ndim = len(case.input_shape) - 2
+        p = case.params
+        kernel = bench._per_dimension(p["kernel_size"], ndim)
+        stride = bench._per_dimension(p["stride"], ndim)
+        padding = bench._per_dimension(p.get("padding", 0), ndim)
+        out = p.get("output_size") or [(n - 1) * s - 2 * q + k for n, k, s, q in
+                                       zip(case.input_shape[2:], kernel, stride, padding)]
+        for index in np.ndindex(*case.input_shape):
+            cell = np.unravel_index(indices[index], out)
+            for i, c, k, s, q in zip(index[2:], cell, kernel, stride, padding):
+                assert i * s - q <= c < i * s - q + k

@@ -251,3 +251,161 @@ def test_border_divisors_of_a_huge_layer_are_a_few_runs():
     assert runs[0].first == 0 and runs[0].first_divisor == k // 2 + 1
     assert runs[-1].last == 10 ** 8 - 1 and runs[-1].last_divisor == k // 2 + 1
     assert max(run.first_divisor for run in runs) == 10 ** 8
+
+
+# --------------------------------------------------------------------------------------------
+# The rest of the pooling family: max unpooling, adaptive pooling, power-average pooling
+# --------------------------------------------------------------------------------------------
+
+from fractions import Fraction  # noqa: E402  (this section's own imports)
+
+from npconv.tools.calculator import (  # noqa: E402
+    adaptive_pool_report, lp_pool_report, max_unpool_report)
+
+
+@st.composite
+def unpool_geometry(draw):
+    k, s = draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    p = draw(st.integers(0, 2))
+    n = draw(st.integers(1, 8))
+    return n, k, s, p
+
+
+@given(unpool_geometry(), st.integers(-3, 3))
+def test_max_unpool_report_follows_pytorchs_formula_and_range(geometry, offset):
+    n, k, s, p = geometry
+    # PyTorch's MaxUnpool documentation: (in - 1) * stride - 2 * padding + kernel_size; its
+    # check: output_size strictly between default - stride and default + stride, never < 0
+    default = (n - 1) * s - 2 * p + k
+    wanted = default + offset
+    legal = default - s < wanted < default + s and wanted >= 0
+    report = max_unpool_report((2, 3, n), k, s, p, output_size=(wanted,))
+    dim, = report.dimensions
+    assert dim.formula == f"({n} - 1)*{s} - 2*{p} + {k} = {default}"
+    assert dim.size_range == (max(default - s + 1, 0), default + s - 1)
+    assert dim.requested_size == wanted
+    if legal:              # also where the default itself is negative: PyTorch's rule
+        assert report.output_shape == (2, 3, wanted) and report.problems == ()
+        if wanted >= 1:      # index 0 lies in any non-empty plane
+            out = npconv.max_unpool(np.ones((2, 3, n)), np.zeros((2, 3, n), dtype=np.int64),
+                                    k, s, p, output_size=(wanted,))
+            assert out.shape == report.output_shape
+    else:
+        assert report.output_shape is None
+        message = op_error(lambda: npconv.max_unpool(
+            np.ones((2, 3, n)), np.zeros((2, 3, n), dtype=np.int64), k, s, p,
+            output_size=(wanted,)))
+        assert report.problems == (message,)
+
+
+def test_max_unpool_report_default_size_without_output_size():
+    report = max_unpool_report((1, 64, 56, 56), 2)
+    assert report.output_shape == (1, 64, (56 - 1) * 2 + 2, (56 - 1) * 2 + 2)
+    assert [dim.requested_size for dim in report.dimensions] == [None, None]
+    assert report.parameters == 0
+
+
+def test_max_unpool_report_takes_n_and_c_in_front_and_names_the_first_bad_dimension():
+    # default (4 - 1) * 2 + 2 = 8 per dimension, legal 7..9
+    report = max_unpool_report((1, 2, 4, 4), 2, output_size=(1, 2, 9, 7))
+    assert report.output_shape == (1, 2, 9, 7)
+    report = max_unpool_report((1, 2, 4, 4), 2, output_size=(8, 10))
+    assert len(report.problems) == 1 and "spatial dimension 1 must be from 7 to 9" in \
+        report.problems[0]
+    assert [dim.requested_size for dim in report.dimensions] == [8, 10]
+    report = max_unpool_report((1, 2, 4, 4), 2, output_size=(5, 2, 8, 8))
+    assert "N, C = (5, 2), but the input has N, C = (1, 2)" in report.problems[0]
+
+
+def adaptive_windows_written_out(n, out):
+    """PyTorch's adaptive windows: cell i pools floor(i * n / out) up to ceil((i + 1) * n /
+    out), end excluded."""
+    return [(math.floor(Fraction(i * n, out)), math.ceil(Fraction((i + 1) * n, out)))
+            for i in range(out)]
+
+
+@given(st.integers(1, 30), st.integers(0, 30), st.sampled_from(["avg", "max"]))
+def test_adaptive_pool_report_windows_widest_and_ordinary_pooling(n, out, kind):
+    report = adaptive_pool_report(kind, (1, 2, n), out)
+    assert report.output_shape == (1, 2, out) and report.problems == ()
+    dim, = report.dimensions
+    windows = adaptive_windows_written_out(n, out)
+    shown = sorted({i for i in (0, 1, out - 1) if 0 <= i < out})
+    assert [(w.index, w.taps.start, w.taps.stop) for w in dim.windows] == [
+        (i, *windows[i]) for i in shown]
+    assert dim.widest_window == max((end - start for start, end in windows), default=0)
+    if out and n % out == 0:
+        # ordinary pooling with kernel = stride = n / out has exactly these windows
+        k = n // out
+        assert dim.pooling_kernel == k
+        assert windows == [(i * k, i * k + k) for i in range(out)]
+    else:
+        assert dim.pooling_kernel is None
+    if out:
+        op = npconv.adaptive_avg_pool if kind == "avg" else npconv.adaptive_max_pool
+        assert op(np.zeros((1, 2, n)), out).shape == report.output_shape
+
+
+def test_adaptive_pool_report_takes_none_and_refuses_what_the_op_refuses():
+    assert adaptive_pool_report("avg", (1, 1, 5, 7), (3, None)).output_shape == (1, 1, 3, 7)
+    for bad in (-1, (2, 2, 2), 2.5):
+        with pytest.raises((ValueError, TypeError)) as error:
+            adaptive_pool_report("max", (1, 1, 5, 7), bad)
+        with pytest.raises(type(error.value)) as op:
+            npconv.adaptive_max_pool(np.zeros((1, 1, 5, 7)), bad)
+        assert str(error.value) == str(op.value)
+
+
+@given(conv_geometry(), st.booleans(), st.sampled_from([1, 2, 1.5, float("inf")]))
+def test_lp_pool_report_counts_unpadded_windows_and_the_cells_they_hold(geometry, ceil_mode,
+                                                                        p):
+    n, k, s, _, _ = geometry
+    # PyTorch's LPPool: avg_pool's windows with no padding, floor or ceil rounding; with
+    # ceil_mode the last window must start inside the input
+    if ceil_mode:
+        expected = math.ceil((n - k) / s) + 1
+        if (expected - 1) * s >= n:
+            expected -= 1
+    else:
+        expected = math.floor((n - k) / s) + 1
+    report = lp_pool_report((1, 1, n), p, k, s, ceil_mode)
+    if expected < 1:
+        assert report.output_shape is None
+        assert report.problems == (op_error(lambda: npconv.lp_pool(
+            np.ones((1, 1, n)), p, k, s, ceil_mode)),)
+        return
+    assert report.output_shape == (1, 1, expected)
+    assert npconv.lp_pool(np.ones((1, 1, n)), p, k, s, ceil_mode).shape == (1, 1, expected)
+    held = [sum(0 <= i * s + t < n for t in range(k)) for i in range(expected)]
+    runs = report.dimensions[0].divisors
+    if ceil_mode and held != [k] * expected:
+        assert expand(runs) == held          # PyTorch's mean divides by these
+    else:
+        assert runs == ()
+
+
+def test_lp_pool_report_numbers_and_the_ops_refusals():
+    report = lp_pool_report((1, 64, 112, 112), 2, 3, stride=2)
+    # floor((112 - 3) / 2) + 1 = 55
+    assert report.output_shape == (1, 64, 55, 55)
+    assert report.dimensions[0].formula == "floor((112 - 3) / 2) + 1 = floor(109 / 2) + 1 = 55"
+    assert any("K = 3*3 = 9" in note for note in report.notes)
+    for p in (0, float("nan")):
+        message = op_error(lambda: npconv.lp_pool(np.ones((1, 1, 5)), p, 2))
+        assert lp_pool_report((1, 1, 5), p, 2).problems == (message,)
+    with pytest.raises(TypeError, match="norm_type='2'"):
+        lp_pool_report((1, 1, 5), "2", 2)
+
+
+def test_family_reports_of_huge_layers_stay_small():
+    with finishes_quickly():
+        # in / out = 10**12 / (10**9 + 7) = 999.993...: window 1 is [999, 2000), 1001
+        # cells, and none holds more: ceil(b) - floor(a) < (b - a) + 2 = 1001.993...
+        report = adaptive_pool_report("avg", (1, 1, 10 ** 12), 10 ** 9 + 7)
+        assert report.dimensions[0].widest_window == 1001
+        assert [(w.taps.start, w.taps.stop) for w in report.dimensions[0].windows][:2] == [
+            (0, 1000), (999, 2000)]
+        report = max_unpool_report((1, 1, 10 ** 9), 10 ** 9, stride=10 ** 9)
+        assert report.output_shape == (1, 1, (10 ** 9 - 1) * 10 ** 9 + 10 ** 9)
+        report = lp_pool_report((1, 1, 10 ** 9), 2, 1, ceil_mode=True)
+        assert report.output_shape == (1, 1, 10 ** 9)

@@ -12,12 +12,14 @@ def test_passes_on_a_correct_install(capsys):
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert lines[0].split() == ["op", "method", "checks", "worst", "rel.", "error", "result"]
-    rows = [line.split() for line in lines[1:9]]
+    rows = [line.split() for line in lines[1:17]]
     assert [(row[0], row[1]) for row in rows] == [
-        (op, method) for op in ("conv", "conv_transpose", "max_pool", "avg_pool")
+        (op, method) for op in ("conv", "conv_transpose", "max_pool", "avg_pool",
+                                "max_unpool", "adaptive_avg_pool", "adaptive_max_pool",
+                                "lp_pool")
         for method in ("loops", "im2col")]
     assert all(row[2] == "4" and row[-1] == "ok" and float(row[3]) < 1e-6 for row in rows)
-    assert "32 of 32 checks passed" in out
+    assert "64 of 64 checks passed" in out
 
 
 def test_fails_with_status_1_when_a_backward_is_wrong(monkeypatch, capsys):
@@ -94,3 +96,54 @@ def test_seed_makes_it_reproducible():
     assert [r.config for r in first] == [r.config for r in second]
     different = gradcheck.run_checks(seed=6, trials=2, ops=("conv",))
     assert [r.config for r in first] != [r.config for r in different]
+
+
+def test_fails_with_status_1_when_a_family_backward_is_wrong(monkeypatch, capsys):
+    correct = gradcheck._BACKWARD["lp_pool"]
+
+    def off_by_a_bit(*args, **kwargs):
+        return correct(*args, **kwargs) * 1.01
+
+    monkeypatch.setitem(gradcheck._BACKWARD, "lp_pool", off_by_a_bit)
+    assert main(["gradcheck", "--trials", "2", "--op", "lp_pool", "--op", "max_unpool"]) == 1
+    rows = {tuple(line.split()[:2]): line.split()[-1]
+            for line in capsys.readouterr().out.splitlines()
+            if line.split()[:1] in (["lp_pool"], ["max_unpool"])}
+    assert rows == {("lp_pool", "loops"): "FAIL", ("lp_pool", "im2col"): "FAIL",
+                    ("max_unpool", "loops"): "ok", ("max_unpool", "im2col"): "ok"}
+
+
+def test_every_drawn_family_configuration_is_accepted():
+    """Unpooling: distinct indices within an output plane of a size less than one stride
+    from (in - 1) * stride - 2 * padding + kernel_size (PyTorch's rule); adaptive pooling:
+    sizes of at least 1 or None; power averages: no negative cell under a power whose
+    result would be NaN (non-integer p, or a cube root of a negative sum)."""
+    rng = np.random.default_rng(0)
+    for trial in range(300):
+        ndim = trial % 3 + 1
+        kwargs, x, weight, bias = gradcheck.random_config("max_unpool", rng, ndim=ndim)
+        assert weight is None and bias is None
+        indices = kwargs["indices"]
+        assert indices.shape == x.shape
+        out = kwargs["output_size"]
+        sizes = []
+        for dim, (n, k, s, p) in enumerate(zip(x.shape[2:], kwargs["kernel_size"],
+                                               kwargs["stride"], kwargs["padding"])):
+            default = (n - 1) * s - 2 * p + k
+            size = default if out is None else out[dim]
+            assert default - s < size < default + s and size >= 1
+            sizes.append(size)
+        planes = indices.reshape(-1, int(np.prod(x.shape[2:])))
+        assert all(len(set(plane.tolist())) == plane.size for plane in planes)
+        assert 0 <= indices.min() and indices.max() < np.prod(sizes)
+
+        for op in ("adaptive_avg_pool", "adaptive_max_pool"):
+            kwargs, x, _, _ = gradcheck.random_config(op, rng, ndim=ndim)
+            assert len(kwargs["output_size"]) == ndim
+            assert all(o is None or o >= 1 for o in kwargs["output_size"])
+
+        kwargs, x, _, _ = gradcheck.random_config("lp_pool", rng, ndim=ndim)
+        p = kwargs["norm_type"]
+        assert all(n >= k for n, k in zip(x.shape[2:], kwargs["kernel_size"]))
+        if p not in (1.0, 2.0, float("inf"), float("-inf")):
+            assert x.min() > 0

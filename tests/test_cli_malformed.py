@@ -436,3 +436,116 @@ def test_fuzzed_command_lines_answer_or_refuse_in_one_line(argv):
     else:
         assert status == 2, (argv, status, text)
         assert len(text.splitlines()) == 1 and text.startswith("npconv"), (argv, text)
+
+
+# --------------------------------------------------------------------------------------------
+# The rest of the pooling family in the calculator: max_unpool, adaptive pooling, lp_pool
+# --------------------------------------------------------------------------------------------
+
+MALFORMED_FAMILY = [
+    ("shape adaptive_avg_pool2d --input 1x3x8x8", "adaptive_avg_pool needs --output-size"),
+    ("shape adaptive_max_pool2d --input 1x3x8x8 --output-size 2 --kernel 3",
+     "--kernel is not an option of adaptive_max_pool"),
+    ("shape adaptive_avg_pool2d --input 1x3x8x8 --output-size 2 --stride 2",
+     "--stride is not an option of adaptive_avg_pool"),
+    ("shape adaptive_max_pool2d --input 1x3x8x8 --output-size -1",
+     "--output-size (-1, -1) must not be negative"),
+    ("shape adaptive_avg_pool2d --input 1x3x8x8 --output-size 2x2x2",
+     "--output-size (2, 2, 2) has 3 entries"),
+    ("shape adaptive_avg_pool2d --input 1x3x8x8 --output-size x",
+     "argument --output-size: value '' is not an integer"),
+    ("shape adaptive_avg_pool2d --input 1x3x8x8 --output-size " + HUGE,
+     ("argument --output-size: value '9999", "is too large")),
+    ("shape adaptive_avg_pool9d --input 1x3x8x8 --output-size 2",
+     "op 'adaptive_avg_pool9d' is not one of"),
+    ("shape adaptive_avg_pool3d --input 1x3x8x8 --output-size 2",
+     "adaptive_avg_pool3d needs an input of 5 sizes"),
+    ("shape max_unpool2d --input 1x3x8x8", "max_unpool needs --kernel"),
+    ("shape max_unpool2d --input 1x3x8x8 --kernel 2 --output-size 100",
+     "output_size=(100, 100): spatial dimension 0 must be from 15 to 17"),
+    ("shape max_unpool2d --input 1x3x8x8 --kernel 2 --output-size 1x1x1",
+     "output_size=(1, 1, 1) has 3 entries"),
+    ("shape max_unpool2d --input 1x3x8x8 --kernel 2 --output-size 2x3x16x16",
+     "starts with N, C = (2, 3), but the input has N, C = (1, 3)"),
+    ("shape max_unpool2d --input 1x3x8x8 --kernel 2 --dilation 2",
+     "--dilation is not an option of max_unpool"),
+    ("shape max_unpool2d --input 1x3x8x8 --kernel 2 --target 16",
+     "--target is not an option of max_unpool"),
+    ("shape max_unpool2d --input 1x3x8x8 --kernel 2 --padding same",
+     "--padding same is only for conv"),
+    ("shape max_unpool2d --input 1x3x8x8 --kernel 0", "--kernel 0 must be >= 1"),
+    ("shape lp_pool2d --input 1x3x8x8 --kernel 2", "lp_pool needs --norm-type"),
+    ("shape lp_pool2d --input 1x3x8x8 --norm-type 2", "lp_pool needs --kernel"),
+    ("shape lp_pool2d --input 1x3x8x8 --norm-type two --kernel 2",
+     "argument --norm-type: 'two' is not a number"),
+    ("shape lp_pool2d --input 1x3x8x8 --norm-type nan --kernel 2",
+     "norm_type=nan must be a non-zero number"),
+    ("shape lp_pool2d --input 1x3x8x8 --norm-type 0 --kernel 2",
+     "norm_type=0.0 must be a non-zero number"),
+    ("shape lp_pool2d --input 1x3x8x8 --norm-type 2 --kernel 2 --padding 1",
+     "--padding is not an option of lp_pool"),
+    ("shape lp_pool2d --input 1x3x8x8 --norm-type 2 --kernel 2 --dilation 2",
+     "--dilation is not an option of lp_pool"),
+    ("shape lp_pool2d --input 1x3x8x8 --norm-type 2 --kernel 9",
+     "output size along spatial dimension 0 would be 0"),
+    ("shape max_pool2d --input 1x3x8x8 --kernel 2 --norm-type 2",
+     "--norm-type is not an option of max_pool"),
+    ("shape conv2d --input 1x3x8x8 --out-channels 2 --kernel 3 --output-size 6",
+     "--output-size is not an option of conv"),
+    (["summary", "input(1x3x8x8) lppool(0,k=2)"],
+     "'lppool(0,k=2)' on input (1, 3, 8, 8): norm_type=0 must be a non-zero number"),
+    (["summary", "input(1x3x8x8) lppool(nan,k=2)"], "'lppool(nan,k=2)': 'nan' is not a number"),
+    (["summary", "input(1x3x8x8) lppool(2)"], "'lppool(2)' needs k="),
+    (["summary", "input(1x3x8x8) lppool(2,k=2,p=1)"], "unknown option(s) p"),
+    (["summary", "input(1x3x8x8) maxunpool(2,size=100)"],
+     "'maxunpool(2,size=100)' on input (1, 3, 8, 8): output_size=(100, 100): spatial"),
+    (["summary", "input(1x3x8x8) maxunpool(2,size=same)"], "output_size='same'"),
+    (["summary", "input(1x3x8x8) adaptivemaxpool(-1)"],
+     "'adaptivemaxpool(-1)': the output size must be one integer >= 1"),
+    (["summary", "input(1x3x8x8) flatten maxunpool(2)"], "needs (N, C, *spatial)"),
+]
+
+
+@pytest.mark.parametrize("case, expected", MALFORMED_FAMILY,
+                         ids=[(c if isinstance(c, str) else " ".join(c))[:60]
+                              for c, _ in MALFORMED_FAMILY])
+def test_a_malformed_family_command_line_ends_in_one_clear_line(case, expected, files,
+                                                                capsys):
+    argv = _argv(case, files)
+    status, out, err = run(argv, capsys)
+    assert_one_clear_line(argv, status, out, err, expected)
+
+
+def test_family_layers_of_astronomical_size_are_arithmetic(capsys):
+    largest = str(2 ** 63 - 1)
+    for argv in (["shape", "adaptive_avg_pool1d", "--input", f"1x1x{largest}",
+                  "--output-size", "3"],
+                 ["shape", "adaptive_max_pool2d", "--input", f"1x1x{largest}x7",
+                  "--output-size", f"{largest}x5"],
+                 ["shape", "max_unpool1d", "--input", f"1x1x{largest}", "--kernel", largest],
+                 ["shape", "lp_pool1d", "--input", f"1x1x{largest}", "--norm-type", "2",
+                  "--kernel", "1", "--ceil-mode"]):
+        status, out, err = run(argv, capsys)
+        assert status == 0 and err == "", (argv, err)
+        assert len(out) < 3000
+
+
+FAMILY_OPS = ["max_unpool", "max_unpool1d", "adaptive_avg_pool", "adaptive_max_pool2d",
+              "lp_pool", "lp_pool1d"]
+
+
+@st.composite
+def family_command_lines(draw):
+    argv = ["shape", draw(st.sampled_from(FAMILY_OPS))]
+    options = OPTIONS["shape"] + ["--output-size", "--norm-type"]
+    for _ in range(draw(st.integers(0, 5))):
+        if draw(st.booleans()):
+            argv += [draw(st.sampled_from(options)), draw(WORD)]
+        else:
+            argv.append(draw(st.sampled_from(FLAGS[:2])))
+    return argv
+
+
+@given(family_command_lines())
+def test_fuzzed_family_command_lines_answer_or_refuse_in_one_line(argv):
+    test_fuzzed_command_lines_answer_or_refuse_in_one_line.hypothesis.inner_test(argv)

@@ -172,3 +172,111 @@ def test_a_huge_ceil_mode_window_is_reported_in_a_few_short_lines(capsys):
     assert "-> output 1x1x26" in out
     assert "ceil_mode window L[25]: taps at [-499900, -499899, ..., 500100], 100 on the input" in out
     assert len(out) < 2000
+
+
+# --------------------------------------------------------------------------------------------
+# The rest of the pooling family
+# --------------------------------------------------------------------------------------------
+
+def test_max_unpool_default_size_and_legal_range(capsys):
+    status, out, err = run(capsys, "max_unpool2d", "--input", "1x64x56x56", "--kernel", "2")
+    assert status == 0 and err == ""
+    # PyTorch's MaxUnpool2d: (56 - 1) * 2 - 2 * 0 + 2 = 112; output_size strictly between
+    # 112 - 2 and 112 + 2
+    assert "max_unpool2d: input 1x64x56x56 -> output 1x64x112x112" in out
+    assert "  H: (56 - 1)*2 - 2*0 + 2 = 112" in out
+    assert "(PyTorch's rule): H 111..113, W 111..113" in out
+    assert "parameters: 0" in out
+
+
+def test_max_unpool_output_size_in_and_out_of_reach(capsys):
+    # kernel 3, stride 2, padding 1 on 3 cells: (3 - 1) * 2 - 2 + 3 = 5; legal 4..6
+    status, out, _ = run(capsys, "max_unpool1d", "--input", "1x1x3", "--kernel", "3",
+                         "--stride", "2", "--padding", "1", "--output-size", "6")
+    assert status == 0
+    assert "-> output 1x1x6" in out and "--output-size asked for: L 6 reachable" in out
+    status, out, err = run(capsys, "max_unpool2d", "--input", "1x1x3x3", "--kernel", "3",
+                           "--stride", "2", "--padding", "1", "--output-size", "1x1x4x7")
+    assert status == 2
+    assert "--output-size asked for: H 4 reachable, W 7 out of reach (4..6)" in out
+    assert err.count("\n") == 1
+    assert "spatial dimension 1 must be from 4 to 6" in err and "Traceback" not in err
+
+
+def test_max_unpool_with_no_output_explains_the_formula(capsys):
+    # (1 - 1) * 2 - 2 * 1 + 1 = -1 cells
+    status, out, err = run(capsys, "max_unpool1d", "--input", "1x1x1", "--kernel", "1",
+                           "--stride", "2", "--padding", "1")
+    assert status == 2
+    assert "has no valid output" in out and "would be -1" in err
+
+
+@pytest.mark.parametrize("op, size, window_lines, verdict", [
+    # 7 -> 1: the single window is the whole plane (global average pooling)
+    ("adaptive_avg_pool2d", "1", ["  H windows: [0, 7); widest 7 cells"],
+     "H yes, kernel = stride = 7/1 = 7; W yes, kernel = stride = 7/1 = 7"),
+    # 7 -> 3: floor(i*7/3) .. ceil((i+1)*7/3) = [0, 3), [2, 5), [4, 7)
+    ("adaptive_max_pool2d", "3x7", ["  H windows: [0, 3), [2, 5), [4, 7); widest 3 cells",
+                                    "  W windows: [0, 1), [1, 2), ..., [6, 7); widest 1 cell"],
+     "H no: 7/3 is not whole, neighbouring windows share cells; W yes, kernel = stride = "
+     "7/7 = 1"),
+])
+def test_adaptive_pool_windows_per_dimension(capsys, op, size, window_lines, verdict):
+    status, out, err = run(capsys, op, "--input", "2x512x7x7", "--output-size", size)
+    assert status == 0 and err == ""
+    sizes = (1, 1) if size == "1" else (3, 7)
+    assert f"-> output 2x512x{sizes[0]}x{sizes[1]}" in out
+    assert f"  H: floor(i*7/{sizes[0]}) to ceil((i+1)*7/{sizes[0]}), i = 0..{sizes[0] - 1}" \
+        in out
+    for line in window_lines:
+        assert line in out.splitlines()
+    assert f"ordinary pooling with kernel = stride = in/out: {verdict}" in out
+
+
+def test_adaptive_pool_to_more_cells_than_the_input_repeats_cells(capsys):
+    # 2 -> 5: floor(i*2/5) .. ceil((i+1)*2/5) = [0,1) [0,1) [0,2) [1,2) [1,2)
+    status, out, _ = run(capsys, "adaptive_avg_pool1d", "--input", "1x1x2",
+                         "--output-size", "5")
+    assert status == 0
+    assert "  L windows: [0, 1), [0, 1), ..., [1, 2); widest 2 cells" in out
+    assert "neighbouring windows repeat cells" in out
+
+
+def test_lp_pool_window_count_and_formula(capsys):
+    status, out, err = run(capsys, "lp_pool2d", "--input", "1x64x112x112", "--norm-type", "2",
+                           "--kernel", "3", "--stride", "2")
+    assert status == 0 and err == ""
+    # PyTorch's LPPool2d: floor((112 - 3) / 2) + 1 = 55, no padding
+    assert "-> output 1x64x55x55" in out
+    assert "  H: floor((112 - 3) / 2) + 1 = floor(109 / 2) + 1 = 55" in out
+    assert "(K * mean of x^2)^(1/2) with K = 3*3 = 9" in out
+
+
+def test_lp_pool_ceil_mode_rescales_a_window_cut_short(capsys):
+    status, out, _ = run(capsys, "lp_pool1d", "--input", "1x1x5", "--norm-type", "1",
+                         "--kernel", "2", "--ceil-mode")
+    assert status == 0
+    # ceil((5 - 2) / 2) + 1 = 3 windows: [0, 1], [2, 3], [4, 5]: the last holds 1 cell of 2,
+    # and PyTorch multiplies its mean by the full 2: lp_pool([1, 2, 3, 4, 5], 1, 2) = 3 7 10
+    assert "-> output 1x1x3" in out
+    assert "cells held (PyTorch's mean divides by them) along L: 2 2 1" in out
+    assert "scaled up by K / cells" in out
+
+
+def test_lp_pool_refusals_are_the_ops(capsys):
+    status, _, err = run(capsys, "lp_pool1d", "--input", "1x1x5", "--norm-type", "0",
+                         "--kernel", "2")
+    assert status == 2 and "norm_type=0.0 must be a non-zero number" in err
+    status, out, err = run(capsys, "lp_pool1d", "--input", "1x1x2", "--norm-type", "2",
+                           "--kernel", "3")
+    # floor((2 - 3) / 3) + 1 = 0 windows
+    assert status == 2 and "has no valid output" in out
+    assert "output size along spatial dimension 0 would be 0" in err
+
+
+def test_lp_pool_with_an_infinite_power_is_max_pooling_of_the_magnitudes(capsys):
+    status, out, _ = run(capsys, "lp_pool1d", "--input", "1x1x5", "--norm-type=-inf",
+                         "--kernel", "2")
+    # PyTorch's lp_pool: p = -inf is -max_pool(-|x|); floor((5 - 2) / 2) + 1 = 2 windows
+    assert status == 0 and "-> output 1x1x2" in out
+    assert "note: out = the window's smallest |x|" in out

@@ -64,3 +64,17 @@ def test_an_unknown_network_name_lists_the_shipped_ones(capsys):
     err = capsys.readouterr().err
     assert "unknown layer 'resnet18'" in err
     assert "shipped networks: vgg16, alexnet, lenet5, dcgan-generator, dilated" in err
+
+
+def test_the_pooling_family_in_a_spec(capsys):
+    spec = ("input(1x64x56x56) maxpool(2) maxunpool(2,size=56) lppool(2,k=3,s=2) "
+            "adaptivemaxpool(7) adaptiveavgpool(1) flatten linear(10)")
+    assert main(["summary", spec]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split()[1]: line.split() for line in out.splitlines()
+            if line[:1].isdigit()}
+    # 56 -> 28 -> (28 - 1)*2 + 2 = 56 -> floor((56 - 3) / 2) + 1 = 27 -> 7 -> 1
+    assert rows["maxunpool(2,size=56)"][2:6] == ["(1,", "64,", "56,", "56)"]
+    assert rows["lppool(2,k=3,s=2)"][2:6] == ["(1,", "64,", "27,", "27)"]
+    assert rows["adaptivemaxpool(7)"][2:6] == ["(1,", "64,", "7,", "7)"]
+    assert f"total parameters: {64 * 10 + 10:,}" in out

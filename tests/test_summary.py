@@ -237,3 +237,87 @@ def test_nonsense_is_refused_naming_the_token(spec, message):
     with pytest.raises(ValueError) as error:
         summarize(spec)
     assert message in str(error.value)
+
+
+# --------------------------------------------------------------------------------------------
+# The rest of the pooling family: adaptive max pooling, power-average pooling, max unpooling
+# --------------------------------------------------------------------------------------------
+
+def recursion(rows):
+    """The cheat sheet's receptive-field recursion, written out: a step of kernel k and
+    stride s sees field + (k - 1) * jump cells and moves jump * s.  Each row of the table
+    is one or more steps."""
+    field, jump, table = Fraction(1), Fraction(1), []
+    for steps in rows:
+        for kernel, stride in steps:
+            field, jump = field + (kernel - 1) * jump, jump * stride
+        table.append((str(field), str(jump)))
+    return table
+
+
+def test_family_layers_follow_pytorchs_sizes_and_the_recursion():
+    spec = "maxpool(2) maxunpool(2) lppool(2,k=3,s=2) adaptivemaxpool(5) adaptiveavgpool(1)"
+    summary = summarize(spec, input_shape=(1, 16, 64, 64))
+    sizes = [64 // 2]                                   # maxpool 2: 32
+    sizes.append((sizes[-1] - 1) * 2 - 2 * 0 + 2)       # MaxUnpool2d: (in-1)*s - 2p + k = 64
+    sizes.append((sizes[-1] - 3) // 2 + 1)              # LPPool2d: floor((64-3)/2) + 1 = 31
+    sizes += [5, 1]
+    assert [row.output_shape for row in summary.rows] == [(1, 16, n, n) for n in sizes]
+    assert all(row.parameters == 0 for row in summary.rows)
+    # adaptive 31 -> 5: windows floor(i*31/5) .. ceil((i+1)*31/5), moving 31/5 cells
+    widest = max(math.ceil(Fraction((i + 1) * 31, 5)) - math.floor(Fraction(i * 31, 5))
+                 for i in range(5))
+    assert widest == 7                                  # [0, 7), [6, 13), ..., [24, 31)
+    expected = recursion([
+        [(2, 2)],
+        [(1, Fraction(1, 2)), (2, 1)],    # unpooling: zero insertion, then a 2-wide window,
+                                          # as a transposed convolution
+        [(3, 2)],
+        [(widest, Fraction(31, 5))],
+        [(5, 5)],                         # 5 -> 1: the whole plane
+    ])
+    assert [(row.receptive_field, row.jump) for row in summary.rows] == expected
+
+
+def test_max_unpool_takes_the_size_to_restore():
+    # maxpool(3, s=2) maps 7 and 8 to 3; the default unpooling gives (3-1)*2 + 3 = 7
+    summary = summarize("maxpool(3,s=2) maxunpool(3,s=2) ", input_shape=(1, 1, 8))
+    assert summary.output_shape == (1, 1, 7)
+    summary = summarize("maxpool(3,s=2) maxunpool(3,s=2,size=8)", input_shape=(1, 1, 8))
+    assert summary.output_shape == (1, 1, 8)
+    summary = summarize("max_unpool(kernel_size=2,output_size=5x3)", input_shape=(1, 1, 2, 1))
+    assert summary.output_shape == (1, 1, 5, 3)        # 4 +- 1 and 2 +- 1 are legal
+
+
+def test_lp_pool_takes_a_decimal_or_infinite_power_and_ceil_mode():
+    summary = summarize("lppool(1.5,k=2,ceil=1) lp_pool(norm_type=inf,kernel_size=2)",
+                        input_shape=(1, 1, 5))
+    # ceil((5 - 2) / 2) + 1 = 3, then floor((3 - 2) / 2) + 1 = 1
+    assert [row.output_shape for row in summary.rows] == [(1, 1, 3), (1, 1, 1)]
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("lppool(0,k=2)", "'lppool(0,k=2)' on input (1, 3, 8, 8): norm_type=0 must be a non-zero"),
+    ("lppool(2)", "'lppool(2)' needs k= (or it as argument 2)"),
+    ("lppool(k=2)", "'lppool(k=2)' needs norm= (or it as argument 1)"),
+    ("lppool(2,k=2,p=1)", "unknown option(s) p; this layer takes norm, k, s, ceil"),
+    ("lppool(2,k=9)", "'lppool(2,k=9)' on input (1, 3, 8, 8): output size along spatial"),
+    ("lppool(two,k=2)", "'two' is not a number"),
+    ("maxunpool(2,size=100)", "output_size=(100, 100): spatial dimension 0 must be from 15 to"),
+    ("maxunpool(2,size=4x4x4)", "output_size=(4, 4, 4) has 3 entries"),
+    ("maxunpool(2,d=2)", "unknown option(s) d; this layer takes k, s, p, size"),
+    ("maxunpool(s=2)", "needs k="),
+    ("adaptivemaxpool(0)", "'adaptivemaxpool(0)': the output size must be one integer >= 1"),
+    ("adaptivemaxpool(2x2x2)", "or 2 of them joined by x, one per spatial dimension"),
+    ("conv(4,k=1.5)", "kernel_size=1.5 must be an int"),
+])
+def test_family_layers_refuse_nonsense_naming_the_token(spec, message):
+    with pytest.raises(ValueError) as error:
+        summarize(spec, input_shape=(1, 3, 8, 8))
+    assert message in str(error.value)
+
+
+def test_family_layers_need_spatial_dimensions():
+    for token in ("lppool(2,k=2)", "maxunpool(2)", "adaptivemaxpool(1)"):
+        with pytest.raises(ValueError, match=r"needs \(N, C, \*spatial\)"):
+            summarize(f"flatten {token}", input_shape=(1, 3, 8, 8))

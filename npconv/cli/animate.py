@@ -5,7 +5,10 @@ filling in cell by cell, with the numbers in the cells (small grids only) and th
 formula with this configuration's numbers.  The numbers are the op's real output.
 Needs the optional extra viz (matplotlib): pip install -e ".[viz]" in the clone.
 
-op is conv, conv_transpose, max_pool or avg_pool.  --input is the input's size, W (1-D) or
+op is conv, conv_transpose, max_pool, avg_pool, max_unpool (a max pooling, then the
+unpooling of its output with its indices: the winners back in place, zeros elsewhere),
+adaptive_avg_pool or adaptive_max_pool (with --output-size: windows of several sizes,
+the cells they share hatched).  --input is the input's size, W (1-D) or
 HxW (2-D), or its whole shape as npconv shape takes it, 1x1xW or 1x1xHxW (one image, one
 channel); every grid has at most 32 cells per side.  Sizes and hyperparameters are one
 number for every dimension or one per dimension joined by "x"; padding may also be
@@ -18,11 +21,14 @@ Example:
   npconv animate conv --input 5x5 --kernel 3 --stride 2 --padding 1 --dilation 2 -o conv.gif
   npconv animate max_pool --input 5x5 --kernel 2 --ceil-mode -o pool.png --grid
   npconv animate conv_transpose --input 2x2 --kernel 3 --stride 2 -o up.gif
+  npconv animate max_unpool --input 4x4 --kernel 2 -o unpool.gif
+  npconv animate adaptive_avg_pool --input 5 --output-size 3 -o adaptive.gif
 """
 
 import argparse
 from pathlib import Path
 
+from ..viz import OPS
 from .arguments import (add_geometry_arguments, integer, ints_arg, non_negative_int,
                         picture_input_arg, positive_int)
 
@@ -33,13 +39,14 @@ NAMES_PARAMETERS = True
 
 def add_arguments(parser):
     """The op, its configuration, and where and how to draw it."""
-    parser.add_argument("op", choices=["conv", "conv_transpose", "max_pool", "avg_pool"],
-                        help="the op to draw")
+    parser.add_argument("op", choices=OPS, help="the op to draw")
     parser.add_argument("--input", type=picture_input_arg, required=True, metavar="HxW",
                         help="input size W (1-D) or HxW (2-D), or shape 1x1xHxW")
     parser.add_argument("--kernel", type=ints_arg, default=3, metavar="K",
                         help="kernel (or pooling window) size, e.g. 3 or 3x2; default 3")
     add_geometry_arguments(parser)
+    parser.add_argument("--output-size", type=ints_arg, metavar="SIZE",
+                        help="adaptive pooling (required): the output size, e.g. 3 or 2x3")
     parser.add_argument("--view", choices=["both", "scatter", "conv"], default="both",
                         help="conv_transpose: which way to draw it; default both")
     parser.add_argument("--seed", type=non_negative_int, default=0,
@@ -109,7 +116,8 @@ def run(args):
     from .. import viz
     config = {"stride": args.stride, "padding": args.padding, "seed": args.seed}
     for name, default in (("dilation", 1), ("output_padding", 0), ("ceil_mode", False),
-                          ("count_include_pad", True), ("view", "both")):
+                          ("count_include_pad", True), ("view", "both"),
+                          ("output_size", None)):
         if getattr(args, name) != default:
             config[name] = getattr(args, name)
     try:

@@ -1,14 +1,17 @@
 """Confirm an install: finite-difference checks of every op, both methods.
 
 Draws seeded random configurations of conv, conv_transpose, max_pool and avg_pool (1-, 2-
-and 3-D; stride, padding, dilation, groups, ceil_mode and count_include_pad varied),
-compares each backward with central differences of its own forward, and checks that loops
-and im2col agree on the forward.  Prints the worst relative error per op and method; the
+and 3-D; stride, padding, dilation, groups, ceil_mode and count_include_pad varied) and of
+the rest of the pooling family, max_unpool (of a real max_pool's indices),
+adaptive_avg_pool, adaptive_max_pool and lp_pool (powers 1, 1.5, 2, 3 and +-inf), compares
+each backward with central differences of its own forward, and checks that loops and
+im2col agree on the forward.  Prints the worst relative error per op and method; the
 exit status is 1 if any check fails, or raises (the row says what it raised).
 
 Example:
   npconv gradcheck
   npconv gradcheck --seed 7 --trials 10
+  npconv gradcheck --op lp_pool --op max_unpool --verbose
 """
 
 import argparse
@@ -48,7 +51,8 @@ def add_arguments(parser):
 def run(args):
     """Print one row per op and method; 1 if any check fails or raises."""
     ops = tuple(args.op) if args.op else OPS
-    print(f"{'op':<16}{'method':<8}{'checks':>7}  {'worst rel. error':>16}  result")
+    width = max(len(op) for op in OPS) + 2
+    print(f"{'op':<{width}}{'method':<8}{'checks':>7}  {'worst rel. error':>16}  result")
     passed = total = 0
     crashed = []
     for op in ops:
@@ -58,7 +62,7 @@ def run(args):
                                      methods=(method,))
             except Exception as error:          # noqa: BLE001 - a crash is a failed check
                 crashed.append(f"{op} {method}")
-                print(f"{op:<16}{method:<8}{'-':>7}  {'-':>16}  FAIL")
+                print(f"{op:<{width}}{method:<8}{'-':>7}  {'-':>16}  FAIL")
                 print(f"    raised {type(error).__name__}: {error}")
                 print(f"    for the traceback: python -c \"from npconv.tools.gradcheck import "
                       f"run_checks; run_checks(seed={args.seed}, trials={args.trials}, "
@@ -66,7 +70,7 @@ def run(args):
                 continue
             row, = worst_errors(results)
             verdict = "ok" if row["passed"] else "FAIL"
-            print(f"{row['op']:<16}{row['method']:<8}{row['checks']:>7}  "
+            print(f"{row['op']:<{width}}{row['method']:<8}{row['checks']:>7}  "
                   f"{row['worst_error']:>16.1e}  {verdict}")
             if args.verbose or not row["passed"]:
                 print(f"    worst case: {row['worst_config']}")

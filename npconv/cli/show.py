@@ -2,7 +2,9 @@
 
 For conv (with --dilation for a dilated kernel), max_pool, avg_pool and conv_transpose
 (drawn as the convolution it equals: zeros inserted between the input cells, a border
-added, the kernel flipped).  The input holds 1, 2, 3, ... row by row; the conv kernel is
+added, the kernel flipped); max_unpool (each max-pooling window, and its winner put back in
+the unpooled grid, zeros elsewhere); adaptive_avg_pool and adaptive_max_pool (with
+--output-size: windows of several sizes that may share cells).  The input holds 1, 2, 3, ... row by row; the conv kernel is
 a checkerboard of ones and zeros.  Each frame shows the output so far and the arithmetic
 of the current cell.  Plain text marks the window with [ ]; colour is used only on a
 terminal, and never when NO_COLOR is set.
@@ -18,6 +20,8 @@ Example:
   npconv show conv --input 6 --kernel 4 --padding same
   npconv show conv_transpose --input 2x2 --kernel 3 --stride 2
   npconv show max_pool --input 5 --kernel 2 --ceil-mode
+  npconv show max_unpool --input 4x4 --kernel 2
+  npconv show adaptive_avg_pool --input 5 --output-size 3
 """
 
 import argparse
@@ -43,6 +47,8 @@ def add_arguments(parser):
     parser.add_argument("--kernel", type=ints_arg, default=3, metavar="K",
                         help="kernel (or pooling window) size, e.g. 3 or 3x2; default 3")
     add_geometry_arguments(parser)
+    parser.add_argument("--output-size", type=ints_arg, metavar="SIZE",
+                        help="adaptive pooling (required): the output size, e.g. 3 or 2x3")
     parser.add_argument("--frame", type=positive_int, metavar="N",
                         help="draw only frame N (from 1); default: all of them")
     parser.add_argument("--delay", type=delay_arg, default=0.0, metavar="SECONDS",
@@ -81,7 +87,8 @@ def use_color(stream=None, environ=None):
 def run(args):
     """Print the frames."""
     movie = frames(args.op, args.size, args.kernel, args.stride, args.padding, args.dilation,
-                   args.output_padding, args.ceil_mode, args.count_include_pad)
+                   args.output_padding, args.ceil_mode, args.count_include_pad,
+                   args.output_size)
     if args.frame is not None:
         if args.frame > len(movie):
             raise ValueError(f"--frame {args.frame}: this configuration has {len(movie)} "

@@ -7,7 +7,10 @@ a shipped network: vgg16, alexnet, lenet5, dcgan-generator, dilated.  Layer toke
   conv(C_out,k=3,s=1,p=0,d=1,g=1,bias=1)    also conv1d/conv2d/conv3d; p may be same
   convT(C_out,k=4,s=2,p=1,op=0)             transposed convolution
   maxpool(k,s=k,p=0,d=1,ceil=0)             avgpool(k,s=k,p=0,ceil=0)
-  adaptiveavgpool(7)  relu tanh sigmoid lrelu gelu softmax dropout  bn  flatten  linear(10)
+  maxunpool(k,s=k,p=0,size=)                undoes a maxpool; size: the output_size
+  lppool(norm,k,s=k,ceil=0)                 power average, norm 2, 1.5, inf, ...
+  adaptiveavgpool(7)  adaptivemaxpool(7)
+  relu tanh sigmoid lrelu gelu softmax dropout  bn  flatten  linear(10)
 
 The jump is the distance, in input cells, between neighbouring output cells (the product
 of the strides; a transposed conv divides it); the receptive field is how many input cells

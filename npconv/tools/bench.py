@@ -1,8 +1,9 @@
 """Benchmark: time every op of npconv forward and backward, beside PyTorch when it is installed.
 
 The cases are real layer sizes (ResNet-18's 3x3 layers and stem, depthwise, a DCGAN-like
-transposed convolution, ResNet's max pool) plus one small case of the readable ``loops``
-variant.  Per case and direction (forward, backward) :func:`run_benchmark` records
+transposed convolution, ResNet's max pool, its global average pool, and the rest of the
+pooling family: SegNet-like max unpooling, adaptive pooling with and without shared cells,
+power-average pooling) plus one small case of the readable ``loops`` variant.  Per case and direction (forward, backward) :func:`run_benchmark` records
 
 - the median time of npconv, and of PyTorch measured side by side (the two are interleaved,
   repeat by repeat, so a noisy shared machine slows both alike), and their ratio;
@@ -46,6 +47,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .. import api
+from ..family import api as family
+from ..shapes import max_unpool_output_size
 
 __all__ = [
     "Case",
@@ -61,8 +64,10 @@ __all__ = [
 class Case:
     """One benchmark case: an op, its input and weight shapes and its keyword arguments.
 
-    ``op`` is one of ``"conv"``, ``"conv_transpose"``, ``"max_pool"``, ``"avg_pool"``;
-    ``weight_shape`` is ``None`` for pooling.  ``params`` are the keyword arguments of the
+    ``op`` is one of ``"conv"``, ``"conv_transpose"``, ``"max_pool"``, ``"avg_pool"``, or
+    of the family's :data:`FAMILY_OPS`; ``weight_shape`` is ``None`` for pooling.  A max
+    unpooling case unpools the indices of a max pooling of random values whose output is
+    the case's input (:func:`unpool_indices`).  ``params`` are the keyword arguments of the
     npconv function, which have PyTorch's names.  ``targets`` are the ratio targets we set
     (forward, backward) against PyTorch, for the table only.
     """
@@ -105,6 +110,20 @@ def default_cases(quick=False):
              {"kernel_size": 3, "stride": 2, "padding": 1}, targets=(0.8, 2.0)),
         Case("avg pool 3x3 s2 p1 64ch 112", "avg_pool", (8, 64, 112, 112), None,
              {"kernel_size": 3, "stride": 2, "padding": 1}, targets=(2.0, 2.0)),
+        Case("max unpool 2x2 64ch 56->112", "max_unpool", (8, 64, 56, 56), None,
+             {"kernel_size": 2}),
+        Case("adaptive avg 512ch 7->1", "adaptive_avg_pool", (8, 512, 7, 7), None,
+             {"output_size": 1}),
+        Case("adaptive avg 64ch 56->7", "adaptive_avg_pool", (8, 64, 56, 56), None,
+             {"output_size": 7}),
+        Case("adaptive avg 64ch 56->5", "adaptive_avg_pool", (8, 64, 56, 56), None,
+             {"output_size": 5}),
+        Case("adaptive max 64ch 56->7", "adaptive_max_pool", (8, 64, 56, 56), None,
+             {"output_size": 7}),
+        Case("adaptive max 64ch 56->5", "adaptive_max_pool", (8, 64, 56, 56), None,
+             {"output_size": 5}),
+        Case("lp pool p2 3x3 s2 64ch 112", "lp_pool", (8, 64, 112, 112), None,
+             {"norm_type": 2.0, "kernel_size": 3, "stride": 2}),
         Case("f64 3x3 64ch 56x56", "conv", (8, 64, 56, 56), (64, 64, 3, 3), same3,
              dtype="float64", targets=(1.0, 1.1)),
         Case("f64 3x3 256ch 14x14", "conv", (8, 256, 14, 14), (256, 256, 3, 3), same3,
@@ -134,16 +153,64 @@ def _npconv_calls(case, x, weight, grad_output):
     if case.op == "avg_pool":
         return (lambda: api.avg_pool(x, method=m, **p),
                 lambda: api.avg_pool_backward(grad_output, x, method=m, **p))
-    raise ValueError(f"op={case.op!r} is not one of conv, conv_transpose, max_pool, avg_pool")
+    if case.op in FAMILY_OPS:
+        return _family_calls(case, x, grad_output)
+    raise ValueError(f"op={case.op!r} is not one of conv, conv_transpose, max_pool, avg_pool, "
+                     f"{', '.join(FAMILY_OPS)}")
+
+
+FAMILY_OPS = ("max_unpool", "adaptive_avg_pool", "adaptive_max_pool", "lp_pool")
+"""The rest of the pooling family, benchmarked beside PyTorch's functions of the same names."""
+
+
+def _family_calls(case, x, grad_output):
+    """``(forward, backward)`` of a family op; adaptive max pooling, like max pooling, also
+    returns its indices, and its backward finds the winners again."""
+    p, m = case.params, case.method
+    if case.op == "max_unpool":
+        indices = unpool_indices(case)
+        return (lambda: family.max_unpool(x, indices, method=m, **p),
+                lambda: family.max_unpool_backward(grad_output, x, indices, method=m, **p))
+    if case.op == "adaptive_max_pool":
+        return (lambda: family.adaptive_max_pool(x, return_indices=True, method=m, **p),
+                lambda: family.adaptive_max_pool_backward(grad_output, x, method=m, **p))
+    forward, backward = {"adaptive_avg_pool": (family.adaptive_avg_pool,
+                                               family.adaptive_avg_pool_backward),
+                         "lp_pool": (family.lp_pool, family.lp_pool_backward)}[case.op]
+    return (lambda: forward(x, method=m, **p),
+            lambda: backward(grad_output, x, method=m, **p))
+
+
+def unpool_indices(case):
+    """The indices a max unpooling case unpools: those of a max pooling (of seeded random
+    values, with the case's kernel_size, stride and padding) whose output has the case's
+    input shape, so each lies in its own window of the unpooled plane."""
+    p = case.params
+    N, C, *in_size = case.input_shape
+    ndim = len(in_size)
+    kernel = _per_dimension(p["kernel_size"], ndim)
+    stride = _per_dimension(p.get("stride") or p["kernel_size"], ndim)
+    padding = _per_dimension(p.get("padding", 0), ndim)
+    out_size = p.get("output_size") or [max_unpool_output_size(n, k, s, (pad, pad))
+                                        for n, k, s, pad in zip(in_size, kernel, stride,
+                                                                padding)]
+    source = np.random.default_rng(1).standard_normal((N, C, *out_size[-ndim:]))
+    _, indices = api.max_pool(source.astype(case.dtype), kernel, stride, padding,
+                              return_indices=True)
+    return indices
+
+
+def _per_dimension(value, ndim):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * ndim
 
 
 def _torch_calls(torch, case, x, weight, grad_output):
     """``(forward, backward)`` in PyTorch, or ``None`` for an op it cannot mirror.
 
     Backward is ``torch.autograd.grad`` of a recorded forward (input and weight gradients,
-    as npconv's backward computes).  Max pooling's backward is timed as forward plus
-    backward, because npconv's ``max_pool_backward`` takes the input and finds the winners
-    again rather than receiving PyTorch's saved indices.
+    as npconv's backward computes).  Max pooling's and adaptive max pooling's backward is
+    timed as forward plus backward, because npconv's backward takes the input and finds the
+    winners again rather than receiving PyTorch's saved indices.
     """
     F = torch.nn.functional
     nd = len(case.input_shape) - 2
@@ -163,8 +230,21 @@ def _torch_calls(torch, case, x, weight, grad_output):
 
         def forward(x_in=xt):
             return fn(x_in, return_indices=True, **p)[0]
-    else:
-        fn = getattr(F, f"avg_pool{nd}d")
+    elif case.op == "max_unpool":
+        fn = getattr(F, f"max_unpool{nd}d")
+        indices = torch.from_numpy(unpool_indices(case))
+        inputs = (xt,)
+
+        def forward(x_in=xt):
+            return fn(x_in, indices, **p)
+    elif case.op == "adaptive_max_pool":
+        fn = getattr(F, f"adaptive_max_pool{nd}d")
+        inputs = (xt,)
+
+        def forward(x_in=xt):
+            return fn(x_in, return_indices=True, **p)[0]
+    else:                       # avg_pool, adaptive_avg_pool, lp_pool: the same names
+        fn = getattr(F, f"{case.op}{nd}d")
         inputs = (xt,)
 
         def forward(x_in=xt):
@@ -178,7 +258,7 @@ def _torch_calls(torch, case, x, weight, grad_output):
     recorded = forward()
 
     def backward():
-        if case.op == "max_pool":
+        if case.op in ("max_pool", "adaptive_max_pool"):
             return torch.autograd.grad(forward(), inputs, gt)
         return torch.autograd.grad(recorded, inputs, gt, retain_graph=True)
 
@@ -469,9 +549,9 @@ def format_table(report):
                f"after {report['warmup']} warm-up")
     lines = [format_header(report), summary, TABLE_HEADER]
     lines += [format_row(row) for row in report["results"]]
-    lines.append("ratio = npconv time / torch time (lower is better); max pool bwd is "
-                 "compared with torch forward+backward; mem = peak extra memory of one call "
-                 "beyond input and output")
+    lines.append("ratio = npconv time / torch time (lower is better); max pool and adaptive "
+                 "max bwd are compared with torch forward+backward; mem = peak extra memory "
+                 "of one call beyond input and output")
     return "\n".join(lines)
 
 

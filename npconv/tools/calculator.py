@@ -1,19 +1,23 @@
 """The shape calculator: every number of a layer's geometry, with the formula that gives it.
 
 Cheat sheet: "Calculate output's dimension", "Padding", "Dilated Convolution", "Transposed
-Convolution" and the parameter count.  Each function here takes one layer's hyperparameters
-and an input shape ``(N, C, *spatial)`` and returns a :class:`ShapeReport`: the output
-shape, and per spatial dimension the output-size formula with the numbers substituted, the
-effective (dilated) kernel, and what "same" padding, a target size or ``ceil_mode`` would
-need.  Nothing here computes an array; every formula comes from :mod:`npconv.shapes`.
-``npconv shape`` prints these reports.
+Convolution" and the parameter count, and the rest of PyTorch's pooling family (max
+unpooling, adaptive pooling, power-average pooling).  Each function here takes one layer's
+hyperparameters and an input shape ``(N, C, *spatial)`` and returns a :class:`ShapeReport`:
+the output shape, and per spatial dimension the output-size formula with the numbers
+substituted, the effective (dilated) kernel, and what "same" padding, a target size or
+``ceil_mode`` would need; for the family, the legal ``output_size`` range of unpooling and
+the windows of adaptive pooling.  Nothing here computes an array; every formula comes from
+:mod:`npconv.shapes`.  ``npconv shape`` prints these reports.
 
 A configuration with no valid output is not an error here: the report lists, per
 dimension, why (``report.problems``), so that a caller can explain all of them at once.  The
 rules are the core's (:mod:`npconv.shapes`: ``check_groups``, ``check_output_padding``,
 ``check_pool_padding``, ``check_window_holds_input``), called one by one, so a problem reads
-as the op's own error does.  A report holds a few numbers per dimension, however large the
-layer: no list of windows or of divisors per output cell.
+as the op's own error does.  The family's validators (``max_unpool_geometry``,
+``lp_pool_geometry``) stop at the first problem, so their reports carry that one, in the op's
+words, and show every dimension's numbers beside it.  A report holds a few numbers per
+dimension, however large the layer: no list of windows or of divisors per output cell.
 
 Examples
 --------
@@ -25,9 +29,12 @@ Examples
 floor((32 + 2*1 - 2*(3-1) - 1) / 2) + 1 = floor(29 / 2) + 1 = 15
 """
 
+import math
 from typing import NamedTuple
 
 from ..shapes import (
+    adaptive_pool_geometry,
+    adaptive_pool_window,
     ceil_div,
     ceil_mode_window_counts,
     check_groups,
@@ -41,6 +48,10 @@ from ..shapes import (
     effective_kernel_size,
     int_tuple,
     is_int,
+    lp_pool_geometry,
+    max_unpool_geometry,
+    max_unpool_output_size,
+    max_unpool_size_range,
     output_padding_for,
     padding_pairs,
     pool_output_size,
@@ -54,9 +65,12 @@ __all__ = [
     "DivisorRun",
     "ShapeReport",
     "Window",
+    "adaptive_pool_report",
     "conv_report",
     "conv_transpose_report",
     "dimension_names",
+    "lp_pool_report",
+    "max_unpool_report",
     "pool_report",
 ]
 
@@ -109,13 +123,16 @@ class DimensionReport(NamedTuple):
     name: str
     """``"L"`` (1-D), ``"H"``, ``"W"`` (2-D) or ``"D"``, ``"H"``, ``"W"`` (3-D)."""
     in_size: int
-    kernel_size: int
-    stride: int
+    kernel_size: int | None
+    """Adaptive pooling: ``None`` (its windows come from the sizes, see ``windows``)."""
+    stride: int | None
+    """Adaptive pooling: ``None``."""
     padding: tuple
     """``(before, after)``."""
     dilation: int
-    effective_kernel: int
-    """``dilation * (kernel_size - 1) + 1``: the cells the kernel spans."""
+    effective_kernel: int | None
+    """``dilation * (kernel_size - 1) + 1``: the cells the kernel spans; ``None`` where no
+    kernel slides over the input (max unpooling, adaptive pooling)."""
     output_size: int
     """May be below 1 when the configuration has no valid output."""
     formula: str
@@ -125,10 +142,21 @@ class DimensionReport(NamedTuple):
     output_padding: int | None = None
     """Transposed convolution with a target size: the output_padding that reaches it."""
     windows: tuple = ()
-    """Pooling with ``ceil_mode``: the window beyond the floor-mode output, kept or not."""
+    """Pooling with ``ceil_mode``: the window beyond the floor-mode output, kept or not.
+    Adaptive pooling: its first two windows and its last (the rest follow the formula)."""
     divisors: tuple = ()
     """Average pooling: the windows' divisors along this dimension, as :class:`DivisorRun`
-    s (``" ".join(map(str, divisors))`` prints them)."""
+    s (``" ".join(map(str, divisors))`` prints them).  Power-average pooling with
+    ``ceil_mode``: the cells each window holds, which PyTorch averages over."""
+    size_range: tuple | None = None
+    """Max unpooling: ``(low, high)``, the ``output_size`` values PyTorch accepts."""
+    requested_size: int | None = None
+    """Max unpooling: the ``output_size`` asked for along this dimension, if any."""
+    widest_window: int | None = None
+    """Adaptive pooling: the most cells one window holds."""
+    pooling_kernel: int | None = None
+    """Adaptive pooling: ``in / out`` when ``out`` divides ``in``: the windows are then
+    ordinary pooling's with kernel = stride = this; ``None`` otherwise."""
 
 
 class ShapeReport(NamedTuple):
@@ -510,3 +538,232 @@ def _finish(op, input_shape, leading, dimensions, size_formula, parameters, para
     output_shape = (*leading, *(dim.output_size for dim in dimensions)) if valid else None
     return ShapeReport(op, input_shape, output_shape, tuple(dimensions), parameters,
                        parameter_formula, tuple(problems), tuple(notes), size_formula)
+
+
+# --------------------------------------------------------------------------------------------
+# The rest of PyTorch's pooling family: max unpooling, adaptive pooling, power-average pooling
+# --------------------------------------------------------------------------------------------
+
+_UNPOOL_SIZE_FORMULA = "(in - 1)*stride - 2*padding + kernel_size"
+
+
+def max_unpool_report(input_shape, kernel_size, stride=None, padding=0, output_size=None):
+    """Shapes and formulas of a max unpooling layer (no parameters).
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(N, C, *in_size)``: the max pooling's output, which the indices share.
+    kernel_size : int or tuple of int
+    stride : int or tuple of int, optional
+        Defaults to ``kernel_size``.
+    padding : int, tuple of int, or tuple of (before, after) pairs
+        The max pooling's.
+    output_size : sequence of int, optional
+        The spatial output size, or ``(N, C, *spatial)`` with the input's ``N`` and ``C``;
+        each dimension must be less than one stride from the default (PyTorch's rule).
+
+    Returns
+    -------
+    ShapeReport
+        Each dimension carries the legal ``size_range`` and the ``requested_size``.  A size
+        out of range is a problem in the op's own words (the first such dimension, as the
+        op names it).
+
+    Examples
+    --------
+    >>> report = max_unpool_report((1, 64, 56, 56), 2)
+    >>> report.output_shape, report.dimensions[0].size_range
+    ((1, 64, 112, 112), (111, 113))
+    >>> print(report.dimensions[0].formula)
+    (56 - 1)*2 - 2*0 + 2 = 112
+    >>> print(*max_unpool_report((1, 1, 2, 2), 2, output_size=(6, 5)).problems)
+    output_size=(6, 5): spatial dimension 0 must be from 3 to 5, less than one stride (2)
+    from the default size (in - 1)*stride - before - after + kernel_size
+    = (2 - 1)*2 - 0 - 0 + 2 = 4 (PyTorch's rule)
+    """
+    input_shape, ndim = _split_input(input_shape)
+    N, C, *in_size = input_shape
+    kernel_size = int_tuple(kernel_size, ndim, "kernel_size", minimum=1)
+    stride = kernel_size if stride is None else int_tuple(stride, ndim, "stride", minimum=1)
+    pairs = padding_pairs(padding, ndim)
+    problems = []
+    _passes(problems, "", max_unpool_geometry, tuple(in_size), kernel_size, stride, pairs,
+            output_size, (N, C))
+    requested = _spatial_request(output_size, ndim)
+    dimensions = []
+    for name, n, k, s, pair, wanted in zip(dimension_names(ndim), in_size, kernel_size,
+                                           stride, pairs, requested):
+        default = max_unpool_output_size(n, k, s, pair)
+        formula = f"({n} - 1)*{s} - {_padding_text(pair)} + {k} = {default}"
+        dimensions.append(DimensionReport(
+            name, n, k, s, pair, 1, None, default if wanted is None else wanted, formula,
+            size_range=max_unpool_size_range(n, k, s, pair), requested_size=wanted))
+    notes = ["the indices are max_pool(..., return_indices=True)'s with the same kernel_size, "
+             "stride and padding; each names a cell of its (n, c) plane of the output"]
+    if any(s > 1 for s in stride):
+        notes.append("max pooling maps up to `stride` input sizes to one output size; "
+                     "output_size says which to restore (below the default: sizes that "
+                     "ceil_mode pools to this one)")
+    return _finish(f"max_unpool{ndim}d", input_shape, (N, C), dimensions,
+                   _UNPOOL_SIZE_FORMULA, 0, "0 (unpooling has no weights)", problems, notes)
+
+
+def _spatial_request(output_size, ndim):
+    """Max unpooling's ``output_size`` per spatial dimension (``None`` each if not given or
+    malformed: the validator has said why)."""
+    if (isinstance(output_size, (tuple, list)) and len(output_size) in (ndim, ndim + 2)
+            and all(is_int(v) for v in output_size)):
+        return tuple(int(v) for v in output_size[-ndim:])
+    return (None,) * ndim
+
+
+def adaptive_pool_report(kind, input_shape, output_size):
+    """Shapes and windows of an adaptive average or max pooling layer (no parameters).
+
+    Parameters
+    ----------
+    kind : {"avg", "max"}
+    input_shape : tuple of int
+        ``(N, C, *in_size)``.
+    output_size : int, None, or sequence of int or None
+        As for :func:`npconv.adaptive_avg_pool`: ``None`` keeps the input's size.
+
+    Returns
+    -------
+    ShapeReport
+        Per dimension: the window formula with the numbers, the first two windows and the
+        last (``windows``), the ``widest_window`` and, when ``out`` divides ``in``, the
+        ``pooling_kernel`` of the ordinary pooling that has the same windows.
+
+    Raises
+    ------
+    ValueError, TypeError
+        The op's own message for an ``output_size`` it refuses.
+
+    Examples
+    --------
+    >>> report = adaptive_pool_report("avg", (1, 64, 56, 56), (7, 5))
+    >>> report.output_shape
+    (1, 64, 7, 5)
+    >>> [(dim.widest_window, dim.pooling_kernel) for dim in report.dimensions]
+    [(8, 8), (12, None)]
+    >>> [(window.taps.start, window.taps.stop) for window in report.dimensions[1].windows]
+    [(0, 12), (11, 23), (44, 56)]
+    """
+    if kind not in ("max", "avg"):
+        raise ValueError(f"kind={kind!r} must be 'max' or 'avg'")
+    input_shape, ndim = _split_input(input_shape)
+    N, C, *in_size = input_shape
+    geometry = adaptive_pool_geometry(tuple(in_size), output_size)
+    dimensions = []
+    for name, n, out, widest in zip(dimension_names(ndim), in_size, geometry.out_size,
+                                    geometry.widest_window):
+        shown = sorted({i for i in (0, 1, out - 1) if 0 <= i < out})
+        windows = tuple(Window(i, range(*adaptive_pool_window(i, n, out)),
+                               len(range(*adaptive_pool_window(i, n, out))), 0, True)
+                        for i in shown)
+        formula = (f"floor(i*{n}/{out}) to ceil((i+1)*{n}/{out}), i = 0..{out - 1}"
+                   if out else f"no windows: output size 0")
+        dimensions.append(DimensionReport(
+            name, n, None, None, (0, 0), 1, None, out, formula, windows=windows,
+            widest_window=widest,
+            pooling_kernel=n // out if out and n % out == 0 else None))
+    if kind == "avg":
+        notes = ["each average divides by its own window's cells (the widest window's "
+                 "count, or fewer)"]
+    else:
+        notes = ["the indices (return_indices=True) are flat positions in the input's (n, c) "
+                 "plane, as max_pool's"]
+    return _finish(f"adaptive_{kind}_pool{ndim}d", input_shape, (N, C), dimensions,
+                   "cell i pools the input cells floor(i*in/out) to ceil((i+1)*in/out), "
+                   "the end excluded", 0, "0 (pooling has no weights)", [], notes)
+
+
+def lp_pool_report(input_shape, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Shapes and formulas of a power-average pooling layer (no parameters).
+
+    The windows are average pooling's with no padding and no dilation; each is summarised
+    as PyTorch does, ``(K * mean(x ** p)) ** (1 / p)`` with ``K = prod(kernel_size)``.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(N, C, *in_size)``.
+    norm_type : float
+        The power ``p``, as for :func:`npconv.lp_pool`.
+    kernel_size : int or tuple of int
+    stride : int or tuple of int, optional
+        Defaults to ``kernel_size``.
+    ceil_mode : bool
+        Round up; each dimension then lists the extra window and, in ``divisors``, the
+        cells each window holds: PyTorch averages over them and multiplies by the full
+        ``K``, so a window cut short has its sum scaled up by ``K / cells``.
+
+    Returns
+    -------
+    ShapeReport
+        A refused ``norm_type`` or an empty output is a problem in the op's own words.
+
+    Examples
+    --------
+    >>> report = lp_pool_report((1, 64, 112, 112), 2, 3, stride=2)
+    >>> report.output_shape
+    (1, 64, 55, 55)
+    >>> print(report.dimensions[0].formula)
+    floor((112 - 3) / 2) + 1 = floor(109 / 2) + 1 = 55
+    >>> report = lp_pool_report((1, 1, 5), 1, 2, ceil_mode=True)
+    >>> report.output_shape
+    (1, 1, 3)
+    >>> print(*report.dimensions[0].divisors)        # the last window holds 1 cell of 2
+    2 2 1
+    """
+    input_shape, ndim = _split_input(input_shape)
+    problems = []
+    _passes(problems, "", lp_pool_geometry, input_shape[2:], norm_type, kernel_size, stride,
+            ceil_mode)
+    # The windows, kept or dropped, and the cells each holds: average pooling's, unpadded.
+    windows = pool_report("avg", input_shape, kernel_size, stride, 0, 1, ceil_mode)
+    rounding = "ceil" if ceil_mode else "floor"
+    dimensions = []
+    for dim in windows.dimensions:
+        n, k, s, out = dim.in_size, dim.kernel_size, dim.stride, dim.output_size
+        rounded = ceil_div(n - k, s) + 1 if ceil_mode else out
+        formula = (f"{rounding}(({n} - {k}) / {s}) + 1 = {rounding}({n - k} / {s}) + 1 = "
+                   f"{rounded}")
+        if rounded != out:
+            formula += (f", minus the last window, which would start at {(rounded - 1) * s}, "
+                        f"past the input: {out}")
+        cut_short = ceil_mode and any(run.first_divisor != k or run.last_divisor != k
+                                      for run in dim.divisors)
+        dimensions.append(dim._replace(formula=formula,
+                                       divisors=dim.divisors if cut_short else ()))
+    p = _power_text(norm_type)
+    cells = math.prod(dim.kernel_size for dim in dimensions)
+    kernel_text = "*".join(str(dim.kernel_size) for dim in dimensions)
+    if ndim > 1:
+        kernel_text += f" = {cells}"
+    if p in ("inf", "-inf"):
+        largest = "largest" if p == "inf" else "smallest"
+        notes = [f"out = the window's {largest} |x|: PyTorch switches to max pooling of "
+                 f"{'|x|' if p == 'inf' else '-|x|'} for p = {p}"]
+    else:
+        notes = [f"out = (sum of x^{p} over the window)^(1/{p}), computed as PyTorch does: "
+                 f"(K * mean of x^{p})^(1/{p}) with K = {kernel_text}"]
+    notes.append("p = 1 is the window's sum (avg_pool times K); p = inf its largest |x|; a "
+                 "negative cell with a non-integer p gives NaN")
+    if ceil_mode and p not in ("inf", "-inf"):
+        notes.append("a ceil_mode window holding fewer than K cells has its sum scaled up "
+                     "by K / cells: PyTorch averages over the cells it holds and multiplies "
+                     "by the full K")
+    return _finish(f"lp_pool{ndim}d", input_shape, input_shape[:2], dimensions,
+                   f"{rounding}((in - kernel) / stride) + 1 (no padding, no dilation)", 0,
+                   "0 (pooling has no weights)", problems, notes)
+
+
+def _power_text(norm_type):
+    """The power ``p`` short: ``2``, ``1.5``, ``inf``; as given if it is not a number."""
+    try:
+        return f"{float(norm_type):g}"
+    except (TypeError, ValueError):
+        return repr(norm_type)

@@ -7,8 +7,9 @@ The same check also confirms that the two methods compute the same forward.
 
 :func:`check` checks one configuration you give it; :func:`run_checks` draws seeded random
 configurations of every op (1-, 2- and 3-D, stride, padding and dilation above their
-defaults) and :func:`worst_errors` reduces them to one row per op and method, the table that
-``npconv gradcheck`` prints.
+defaults), the core's and the rest of the pooling family's (max unpooling, adaptive average
+and max pooling, power-average pooling), and :func:`worst_errors` reduces them to one row
+per op and method, the table that ``npconv gradcheck`` prints.
 
 Examples
 --------
@@ -25,7 +26,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import api
-from ..shapes import conv_transpose_output_size, effective_kernel_size
+from ..family import api as family
+from ..shapes import conv_transpose_output_size, effective_kernel_size, max_unpool_output_size
 
 __all__ = [
     "METHODS",
@@ -40,15 +42,22 @@ __all__ = [
     "worst_errors",
 ]
 
-OPS = ("conv", "conv_transpose", "max_pool", "avg_pool")
+OPS = ("conv", "conv_transpose", "max_pool", "avg_pool", "max_unpool", "adaptive_avg_pool",
+       "adaptive_max_pool", "lp_pool")
 METHODS = ("loops", "im2col")
 TOLERANCE = 1e-6
 """Largest relative error that passes; float64 central differences reach about 1e-9."""
 
 _FORWARD = {"conv": api.conv, "conv_transpose": api.conv_transpose,
-            "max_pool": api.max_pool, "avg_pool": api.avg_pool}
+            "max_pool": api.max_pool, "avg_pool": api.avg_pool,
+            "max_unpool": family.max_unpool, "adaptive_avg_pool": family.adaptive_avg_pool,
+            "adaptive_max_pool": family.adaptive_max_pool, "lp_pool": family.lp_pool}
 _BACKWARD = {"conv": api.conv_backward, "conv_transpose": api.conv_transpose_backward,
-             "max_pool": api.max_pool_backward, "avg_pool": api.avg_pool_backward}
+             "max_pool": api.max_pool_backward, "avg_pool": api.avg_pool_backward,
+             "max_unpool": family.max_unpool_backward,
+             "adaptive_avg_pool": family.adaptive_avg_pool_backward,
+             "adaptive_max_pool": family.adaptive_max_pool_backward,
+             "lp_pool": family.lp_pool_backward}
 
 
 class CheckResult(NamedTuple):
@@ -112,10 +121,11 @@ def check(op, kwargs, x, weight=None, bias=None, method="im2col", rng=None,
 
     Parameters
     ----------
-    op : {"conv", "conv_transpose", "max_pool", "avg_pool"}
+    op : one of :data:`OPS`
     kwargs : dict
-        Keyword arguments of the op besides the arrays (``stride``, ``padding``, ...);
-        pooling needs ``kernel_size``.
+        Keyword arguments of the op besides the input and weights (``stride``,
+        ``padding``, ...); pooling needs ``kernel_size``, max unpooling ``indices``,
+        adaptive pooling ``output_size``, power-average pooling ``norm_type``.
     x : ndarray, shape (N, C, *in_size)
     weight, bias : ndarray, optional
         Only for ``conv`` and ``conv_transpose``.
@@ -172,7 +182,8 @@ def check(op, kwargs, x, weight=None, bias=None, method="im2col", rng=None,
 
 def _describe(x, params, kwargs):
     shapes = [f"input {x.shape}"] + [f"{name} {array.shape}" for name, array in params.items()]
-    options = [f"{key}={value!r}" for key, value in kwargs.items()]
+    options = [f"{key}=<{value.dtype} array {value.shape}>" if isinstance(value, np.ndarray)
+               else f"{key}={value!r}" for key, value in kwargs.items()]
     return ", ".join(shapes + options)
 
 
@@ -184,6 +195,7 @@ def random_config(op, rng, ndim=None):
     from them so that the output is never empty and every pooling window holds an input
     cell: the core accepts every configuration drawn here.  Spatial sizes stay small (3-D is
     kept smallest) so that the loop variant and the finite differences take milliseconds.
+    The family's ops are drawn as :func:`_family_config` says, also only as they accept.
 
     Returns
     -------
@@ -198,6 +210,9 @@ def random_config(op, rng, ndim=None):
     ['dilation', 'groups', 'output_padding', 'padding', 'stride']
     """
     ndim = int(rng.integers(1, 4)) if ndim is None else ndim
+    if op in _FAMILY_CONFIGS:
+        kwargs, x = _FAMILY_CONFIGS[op](rng, ndim)
+        return kwargs, x, None, None
     N = int(rng.integers(1, 3))
     kernel = tuple(int(k) for k in rng.integers(1, 4 if ndim < 3 else 3, size=ndim))
     stride = tuple(int(s) for s in rng.integers(1, 3, size=ndim))
@@ -241,6 +256,74 @@ def random_config(op, rng, ndim=None):
     return kwargs, x, None, None
 
 
+def _max_unpool_config(rng, ndim):
+    """Max unpooling of a real max pooling's output and indices.
+
+    Stride at least the kernel, so that no two windows share a cell and every index is
+    distinct (a repeated index keeps only the last value, whose forward has no derivative
+    for the others); the unpooled size is the pooled input's, which lies within one stride
+    of the default, as PyTorch requires, so that every index lies in the output.
+    """
+    N, C = int(rng.integers(1, 3)), int(rng.integers(1, 3))
+    kernel = tuple(int(k) for k in rng.integers(1, 4 if ndim < 3 else 3, size=ndim))
+    stride = tuple(k + int(rng.integers(0, 2)) for k in kernel)
+    padding = tuple(int(rng.integers(0, k // 2 + 1)) for k in kernel)
+    pooled = tuple(int(o) for o in rng.integers(1, 4 if ndim < 3 else 3, size=ndim))
+    in_size = []
+    for o, k, s, p in zip(pooled, kernel, stride, padding):
+        default = max_unpool_output_size(o, k, s, (p, p))       # at least 0: p <= k // 2
+        in_size.append(default + int(rng.integers(max(1 - default, 0), s)))
+    source = rng.standard_normal((N, C, *in_size))
+    _, indices = api.max_pool(source, kernel, stride, padding, return_indices=True)
+    default_size = [max_unpool_output_size(o, k, s, (p, p))
+                    for o, k, s, p in zip(pooled, kernel, stride, padding)]
+    output_size = None if in_size == default_size and rng.integers(0, 2) else tuple(in_size)
+    kwargs = {"indices": indices, "kernel_size": kernel, "stride": stride,
+              "padding": padding, "output_size": output_size}
+    return kwargs, rng.standard_normal(indices.shape)
+
+
+def _adaptive_config(rng, ndim):
+    """Adaptive pooling to any size from 1 to two more than the input (windows that share
+    or repeat cells included), one entry sometimes ``None`` (keep the input's size)."""
+    N, C = int(rng.integers(1, 3)), int(rng.integers(1, 3))
+    in_size = [int(n) for n in rng.integers(1, 6 if ndim < 3 else 4, size=ndim)]
+    output_size = [int(rng.integers(1, n + 3)) for n in in_size]
+    if rng.integers(0, 3) == 0:
+        output_size[int(rng.integers(0, ndim))] = None
+    return {"output_size": tuple(output_size)}, rng.standard_normal((N, C, *in_size))
+
+
+_POWERS = (1.0, 2.0, 3.0, 1.5, float("inf"), float("-inf"))
+
+
+def _lp_pool_config(rng, ndim):
+    """Power-average pooling, ``ceil_mode`` either way, a power among :data:`_POWERS`.
+
+    The input holds positive cells for a power other than 1, 2 and infinity: a negative
+    cell to a non-integer power, or a negative sum under a cube root, is NaN, as in
+    PyTorch, and has no derivative to check.
+    """
+    N, C = int(rng.integers(1, 3)), int(rng.integers(1, 3))
+    kernel = tuple(int(k) for k in rng.integers(1, 4 if ndim < 3 else 3, size=ndim))
+    stride = tuple(int(s) for s in rng.integers(1, 3, size=ndim))
+    in_size = [k + int(e) for k, e in zip(kernel, rng.integers(0, 3 if ndim < 3 else 2,
+                                                               size=ndim))]
+    norm_type = _POWERS[int(rng.integers(0, len(_POWERS)))]
+    if norm_type in (1.0, 2.0) or abs(norm_type) == float("inf"):
+        x = rng.standard_normal((N, C, *in_size))
+    else:
+        x = rng.uniform(0.5, 2.0, size=(N, C, *in_size))
+    kwargs = {"norm_type": norm_type, "kernel_size": kernel, "stride": stride,
+              "ceil_mode": bool(rng.integers(0, 2))}
+    return kwargs, x
+
+
+_FAMILY_CONFIGS = {"max_unpool": _max_unpool_config, "adaptive_avg_pool": _adaptive_config,
+                   "adaptive_max_pool": _adaptive_config, "lp_pool": _lp_pool_config}
+"""How :func:`random_config` draws each op of the pooling family: ``(kwargs, x)``."""
+
+
 def run_checks(seed=0, trials=3, ops=OPS, methods=METHODS):
     """Finite-difference checks of ``trials`` random configurations per op and method.
 
@@ -257,7 +340,7 @@ def run_checks(seed=0, trials=3, ops=OPS, methods=METHODS):
     --------
     >>> results = run_checks(seed=0, trials=1)
     >>> len(results), all(r.passed for r in results)
-    (8, True)
+    (16, True)
     """
     results = []
     for op in ops:

@@ -1,7 +1,9 @@
 """The window, drawn in text: which input cells each output cell reads, frame by frame.
 
 Cheat sheet: "Convolution operation" (the sliding kernel), "Pooling operation", "Padding",
-"Dilated Convolution" and "Transposed Convolution".  :func:`frames` computes, for a small
+"Dilated Convolution" and "Transposed Convolution"; and the rest of the pooling family: max
+unpooling (each window's winner put back where it was) and adaptive pooling (windows of
+several sizes).  :func:`frames` computes, for a small
 2-D (or 1-D) example, one :class:`Frame` per output cell: the grid the window moves over
 (the input with its padding, or for a transposed convolution the input with zeros inserted
 and a border added), the window's taps on it, the output so far, and the arithmetic of the
@@ -36,6 +38,7 @@ from ..viz.stories import (
     INSERTED,
     OVERHANG,
     PADDING,
+    adaptive_pool_story,
     arithmetic,
     check_size,
     conv_story,
@@ -44,11 +47,14 @@ from ..viz.stories import (
     refuse_foreign,
     size_tuple,
     transposed_as_conv_story,
+    unpool_arithmetic,
+    unpool_story,
 )
 
 __all__ = ["INPUT", "INSERTED", "OPS", "OUTSIDE", "PADDING", "Frame", "frames", "render"]
 
-OPS = ("conv", "max_pool", "avg_pool", "conv_transpose")
+OPS = ("conv", "max_pool", "avg_pool", "conv_transpose", "max_unpool", "adaptive_avg_pool",
+       "adaptive_max_pool")
 OUTSIDE = OVERHANG
 """What a grid cell is (the pictures' kinds, :mod:`npconv.viz.stories`): :data:`INPUT`,
 :data:`PADDING`, :data:`INSERTED` (a zero inserted by a transposed convolution's stride), or
@@ -87,16 +93,17 @@ class Frame(NamedTuple):
 
 
 def frames(op, size, kernel_size=3, stride=None, padding=0, dilation=1, output_padding=0,
-           ceil_mode=False, count_include_pad=True):
+           ceil_mode=False, count_include_pad=True, output_size=None):
     """All frames of ``op`` on a ``size`` input (one or two spatial dimensions).
 
     The frames render the data of the pictures (:mod:`npconv.viz.stories`) on an input of
     ``1, 2, 3, ...``, with a checkerboard kernel for conv and ``1, 2, 3, ...`` for
-    conv_transpose.
+    conv_transpose.  ``max_unpool`` shows one max-pooling window per frame and, as the
+    output, the unpooled grid: zeros, and the winners put back so far.
 
     Parameters
     ----------
-    op : {"conv", "max_pool", "avg_pool", "conv_transpose"}
+    op : one of :data:`OPS`
     size : int or tuple of int
         The spatial size of the input: ``(H, W)`` or ``(W,)``.
     kernel_size, stride, dilation, output_padding : int or tuple of int
@@ -104,6 +111,8 @@ def frames(op, size, kernel_size=3, stride=None, padding=0, dilation=1, output_p
     padding : int, tuple of int, tuple of (before, after) pairs, or (conv) "same"/"valid"
     ceil_mode, count_include_pad : bool
         Pooling only.
+    output_size : int or tuple of int
+        Adaptive pooling only (required there).
 
     Returns
     -------
@@ -126,11 +135,17 @@ def frames(op, size, kernel_size=3, stride=None, padding=0, dilation=1, output_p
     >>> frame = frames("conv_transpose", (2,), kernel_size=2, stride=2)[1]
     >>> frame.grid, frame.window
     (array([[0., 1., 0., 2., 0.]]), array([[False,  True,  True, False, False]]))
+    >>> print(frames("max_unpool", (4,), kernel_size=2)[1].caption)
+    pooled[1] = max(3, 4) = 4 at index 3 -> unpooled[3] = 4
+    >>> print(frames("adaptive_avg_pool", (5,), output_size=3)[1].caption)
+    out[1] = (2 + 3 + 4) / 3 = 3
     """
     if op not in OPS:
         raise ValueError(f"op={op!r} is not one of {', '.join(OPS)}")
     refuse_foreign(op, dilation=(dilation, 1), output_padding=(output_padding, 0),
-                   ceil_mode=(ceil_mode, False), count_include_pad=(count_include_pad, True))
+                   ceil_mode=(ceil_mode, False), count_include_pad=(count_include_pad, True),
+                   kernel_size=(kernel_size, 3), stride=(stride, None), padding=(padding, 0),
+                   output_size=(output_size, None))
     size = size_tuple(size, "size")
     kernel_size = size_tuple(kernel_size, "kernel_size", len(size))
     check_size(size, "size=", _MAX_CELLS)
@@ -146,19 +161,42 @@ def frames(op, size, kernel_size=3, stride=None, padding=0, dilation=1, output_p
         story = transposed_as_conv_story(x, weight, 1 if stride is None else stride, padding,
                                          output_padding, dilation, max_side=_MAX_CELLS)
         kernel_label = "flipped kernel"
+    elif op == "max_unpool":
+        return _unpool_frames(unpool_story(x, kernel_size, stride, padding,
+                                           max_side=_MAX_CELLS), size)
+    elif op.startswith("adaptive"):
+        if output_size is None:
+            raise ValueError(f"{op} needs output_size=... (the size of its output)")
+        story = adaptive_pool_story(op.split("_")[1], x, output_size, max_side=_MAX_CELLS)
     else:
         story = pool_story(op.split("_")[0], x, kernel_size, stride, padding, dilation,
                            ceil_mode, count_include_pad, max_side=_MAX_CELLS)
     title = _title(op, size, story)
-    kernel = None if op in ("max_pool", "avg_pool") else story.kernel
+    kernel = story.kernel if op in ("conv", "conv_transpose") else None
     movie = []
     for number, step in enumerate(story.steps):
-        in_window = np.zeros(story.grid.shape, dtype=bool)
-        in_window[np.ix_(step.rows, step.cols)] = True
         movie.append(Frame(number, len(story.steps), step.index[2 - len(size):], story.grid,
-                           story.kinds, in_window, story.output_after(number),
-                           arithmetic(story, step), title, kernel, kernel_label))
+                           story.kinds, _window_mask(story.grid, step),
+                           story.output_after(number), arithmetic(story, step), title, kernel,
+                           kernel_label))
     return movie
+
+
+def _window_mask(grid, step):
+    """The grid cells a step's window reads."""
+    in_window = np.zeros(grid.shape, dtype=bool)
+    in_window[np.ix_(step.rows, step.cols)] = True
+    return in_window
+
+
+def _unpool_frames(story, size):
+    """Max unpooling: each frame a max-pooling window, and the unpooled grid so far, whose
+    current cell is where that window's winner lands."""
+    title = _title("max_pool", size, story.pool)
+    return [Frame(number, len(story.steps), story.landings[number][2 - len(size):],
+                  story.pool.grid, story.pool.kinds, _window_mask(story.pool.grid, step),
+                  story.output_after(number), unpool_arithmetic(story, number), title, None)
+            for number, step in enumerate(story.steps)]
 
 
 def _title(op, size, story):

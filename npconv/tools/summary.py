@@ -12,7 +12,13 @@ spec, one token per layer, separated by spaces or newlines (``#`` starts a comme
 - ``convT(C_out, k=, s=1, p=0, op=0, d=1, g=1, bias=1)``: transposed convolution (also
   ``conv_transpose``, ``deconv``);
 - ``maxpool(k, s=k, p=0, d=1, ceil=0)`` and ``avgpool(k, s=k, p=0, ceil=0)``: pooling;
-- ``adaptiveavgpool(size)``: PyTorch's AdaptiveAvgPool to ``size``;
+- ``adaptiveavgpool(size)`` and ``adaptivemaxpool(size)``: PyTorch's AdaptiveAvgPool and
+  AdaptiveMaxPool to ``size``;
+- ``lppool(norm, k, s=k, ceil=0)``: PyTorch's LPPool, the power ``norm`` (``2``, ``1.5``,
+  ``inf``) of windows of ``k``;
+- ``maxunpool(k, s=k, p=0, size=)``: PyTorch's MaxUnpool, undoing a ``maxpool(k, s, p)``
+  (the indices are the pooling's); ``size`` is the ``output_size`` to restore, default
+  ``(in - 1) * s - 2 * p + k``;
 - ``relu``, ``lrelu``, ``tanh``, ``sigmoid``, ``gelu``, ``softmax``, ``dropout``: same
   shape, no parameters;
 - ``bn``: batch norm, same shape, ``2 * C`` parameters (scale and shift);
@@ -20,9 +26,10 @@ spec, one token per layer, separated by spaces or newlines (``#`` starts a comme
 - ``linear(out_features, bias=1)``: acts on the last axis (also ``fc``).
 
 Sizes with several values are joined by ``x`` (``k=3x5``), a padding may be
-``before:after`` pairs (``p=0:1x1:1``), and flags (``bias``, ``ceil``) are ``0``, ``1``,
-``true`` or ``false``.  The long PyTorch names work as keys too (``kernel_size``,
-``stride``, ``padding``, ``dilation``, ``groups``, ``output_padding``, ``ceil_mode``).
+``before:after`` pairs (``p=0:1x1:1``), flags (``bias``, ``ceil``) are ``0``, ``1``,
+``true`` or ``false``, and a power may be a decimal number.  The long PyTorch names work
+as keys too (``kernel_size``, ``stride``, ``padding``, ``dilation``, ``groups``,
+``output_padding``, ``ceil_mode``, ``norm_type``, ``output_size``).
 Integers are at most ``2**63 - 1``, an input shape has at most :data:`MAX_SIZES` sizes, and
 a spec at most :data:`MAX_SPEC_CHARS` characters.
 
@@ -31,7 +38,9 @@ its output (the product of the strides so far); its *receptive field* is how man
 cells one of its output cells sees (:func:`npconv.shapes.receptive_field`).  A transposed
 convolution with stride ``s`` divides the jump by ``s`` (it is zero insertion, a layer of
 stride ``1/s``, followed by a stride-1 convolution), so in a generator both can be
-fractions.  After ``flatten`` every cell sees the whole input.
+fractions; max unpooling with stride ``s`` does the same.  An adaptive pooling moves
+``in / out`` cells from window to window and sees its widest window.  After ``flatten``
+every cell sees the whole input.
 
 Examples
 --------
@@ -48,8 +57,9 @@ import re
 from fractions import Fraction
 from typing import NamedTuple
 
-from .calculator import conv_report, conv_transpose_report, pool_report
-from ..shapes import adaptive_pool_widest_window, receptive_field
+from .calculator import (adaptive_pool_report, conv_report, conv_transpose_report,
+                         lp_pool_report, max_unpool_report, pool_report)
+from ..shapes import receptive_field
 
 __all__ = ["MAX_SIZES", "MAX_SPEC_CHARS", "Layer", "Row", "Summary", "format_summary",
            "parse_spec", "summarize"]
@@ -66,7 +76,8 @@ class Layer(NamedTuple):
 
     kind: str
     """Canonical kind: ``conv``, ``conv_transpose``, ``max_pool``, ``avg_pool``,
-    ``adaptive_avg_pool``, ``activation``, ``batch_norm``, ``flatten``, ``linear``."""
+    ``adaptive_avg_pool``, ``adaptive_max_pool``, ``lp_pool``, ``max_unpool``,
+    ``activation``, ``batch_norm``, ``flatten``, ``linear``."""
     text: str
     """The token as written, for the table."""
     rank: object
@@ -104,23 +115,30 @@ _KINDS = {
     "conv": "conv", "conv_transpose": "conv_transpose", "convt": "conv_transpose",
     "deconv": "conv_transpose", "maxpool": "max_pool", "max_pool": "max_pool",
     "avgpool": "avg_pool", "avg_pool": "avg_pool", "adaptiveavgpool": "adaptive_avg_pool",
-    "adaptive_avg_pool": "adaptive_avg_pool", "relu": "activation", "lrelu": "activation",
+    "adaptive_avg_pool": "adaptive_avg_pool", "adaptivemaxpool": "adaptive_max_pool",
+    "adaptive_max_pool": "adaptive_max_pool", "lppool": "lp_pool", "lp_pool": "lp_pool",
+    "maxunpool": "max_unpool", "max_unpool": "max_unpool",
+    "relu": "activation", "lrelu": "activation",
     "leakyrelu": "activation", "tanh": "activation", "sigmoid": "activation",
     "gelu": "activation", "softmax": "activation", "dropout": "activation",
     "bn": "batch_norm", "batchnorm": "batch_norm", "flatten": "flatten", "linear": "linear",
     "fc": "linear", "input": "input",
 }
 _LONG_NAMES = {"kernel_size": "k", "stride": "s", "padding": "p", "dilation": "d",
-               "groups": "g", "output_padding": "op", "ceil_mode": "ceil"}
+               "groups": "g", "output_padding": "op", "ceil_mode": "ceil",
+               "norm_type": "norm", "output_size": "size"}
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*(\(([^()]*)\))?")
 _SPACE = re.compile(r"\s*")
 _WORD = re.compile(r"\S*")
 _RANK = re.compile(r"^(.*?)([123])d$")
 _DECIMAL = re.compile(r"[+-]?[0-9]+")
+_REAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?inf",
+                   re.IGNORECASE)
 _POSITIONAL = {"conv": ("out_channels", "k", "s", "p"), "conv_transpose": ("out_channels", "k",
                "s", "p"), "max_pool": ("k", "s", "p"), "avg_pool": ("k", "s", "p"),
-               "adaptive_avg_pool": ("size",), "linear": ("out_features",), "activation": (),
-               "batch_norm": (), "flatten": ()}
+               "adaptive_avg_pool": ("size",), "adaptive_max_pool": ("size",),
+               "lp_pool": ("norm", "k", "s"), "max_unpool": ("k", "s", "p"),
+               "linear": ("out_features",), "activation": (), "batch_norm": (), "flatten": ()}
 """Per kind, what its positional arguments are, in order (``input`` takes its sizes)."""
 
 
@@ -135,11 +153,14 @@ def _value(text, token):
         return text.lower() == "true"
     if text in ("same", "valid"):
         return text
+    if not _DECIMAL.fullmatch(text) and _REAL.fullmatch(text):
+        return float(text)                      # a power: lppool(1.5, k=2), lppool(inf, k=2)
     parts = [part.split(":") for part in text.split("x")]
     if not all(1 <= len(part) <= 2 and all(_DECIMAL.fullmatch(side.strip()) for side in part)
                for part in parts):
         raise ValueError(f"{_short(token)!r}: {_short(text)!r} is not a number, sizes like "
-                         f"3x5, pairs like 0:1, a flag (0, 1, true, false), 'same' or 'valid'")
+                         f"3x5, pairs like 0:1, a flag (0, 1, true, false), 'same' or 'valid'"
+                         f" (or a power such as 1.5 or inf)")
     digits = len(str(_LARGEST))                 # a longer number is too large: never parsed
     if any(len(side.strip().lstrip("+-").lstrip("0")) > digits or abs(int(side)) > _LARGEST
            for part in parts for side in part):
@@ -195,8 +216,8 @@ def parse_spec(text):
         kind = _KINDS.get(base)
         if kind is None:
             known = ("conv, conv_transpose, convT, deconv, maxpool, avgpool, adaptiveavgpool, "
-                     "relu, lrelu, tanh, sigmoid, gelu, softmax, dropout, bn, flatten, linear, "
-                     "fc, input")
+                     "adaptivemaxpool, lppool, maxunpool, relu, lrelu, tanh, sigmoid, gelu, "
+                     "softmax, dropout, bn, flatten, linear, fc, input")
             raise ValueError(f"unknown layer {_short(token)!r} (token {number}); expected "
                              f"one of {known}")
         args, options = _arguments(arguments, token, kind)
@@ -329,20 +350,18 @@ def _layer_output(layer, shape):
                              _option(layer, "k", 0, None, required=True),
                              _option(layer, "s", 1, None), _option(layer, "p", 2, 0),
                              ceil_mode=_flag(layer, "ceil", False), **extra)
-    else:
-        report = None
-    if report is not None:
-        if report.problems:
-            raise ValueError(f"{_short(layer.text)!r} on input {shape}: "
-                             + "; ".join(report.problems))
-        if layer.kind == "conv_transpose":      # zero insertion (stride 1/s), then a conv
-            triples = [[(1, Fraction(1, dim.stride), 1), (dim.kernel_size, 1, dim.dilation)]
-                       for dim in report.dimensions]
-        else:
-            triples = [[(dim.kernel_size, dim.stride, dim.dilation)]
-                       for dim in report.dimensions]
-        return report.output_shape, report.parameters, triples
-    if layer.kind == "adaptive_avg_pool":
+    elif layer.kind == "lp_pool":
+        _check_options(layer, ["norm", "k", "s", "ceil"])
+        report = lp_pool_report(shape, _option(layer, "norm", 0, None, required=True),
+                                _option(layer, "k", 1, None, required=True),
+                                _option(layer, "s", 2, None), _flag(layer, "ceil", False))
+    elif layer.kind == "max_unpool":
+        _check_options(layer, ["k", "s", "p", "size"])
+        size = _option(layer, "size", None, None)
+        report = max_unpool_report(shape, _option(layer, "k", 0, None, required=True),
+                                   _option(layer, "s", 1, None), _option(layer, "p", 2, 0),
+                                   (size,) * ndim if _is_int(size) else size)
+    elif layer.kind in ("adaptive_avg_pool", "adaptive_max_pool"):
         _check_options(layer, ["size"])
         size = _option(layer, "size", 0, None, required=True)
         sizes = size if isinstance(size, tuple) else (size,) * ndim
@@ -350,11 +369,27 @@ def _layer_output(layer, shape):
             raise ValueError(f"{_short(layer.text)!r}: the output size must be one integer "
                              f">= 1 or {ndim} of them joined by x, one per spatial dimension "
                              f"of the input {shape}")
-        # Each output cell averages a window of about n / out cells, moving n / out cells
-        # at a time: a stride of n / out (a fraction), and the widest window as the kernel.
-        triples = [[(adaptive_pool_widest_window(n, out), Fraction(n, out), 1)]
-                   for n, out in zip(shape[2:], sizes)]
-        return (*shape[:2], *sizes), 0, triples
+        report = adaptive_pool_report(layer.kind.split("_")[1], shape, sizes)
+    else:
+        report = None
+    if report is not None:
+        if report.problems:
+            raise ValueError(f"{_short(layer.text)!r} on input {shape}: "
+                             + "; ".join(report.problems))
+        if layer.kind in ("conv_transpose", "max_unpool"):
+            # zero insertion (stride 1/s), then a stride-1 window: unpooling puts each cell
+            # where one of its pooling windows was, as a transposed convolution scatters
+            triples = [[(1, Fraction(1, dim.stride), 1), (dim.kernel_size, 1, dim.dilation)]
+                       for dim in report.dimensions]
+        elif layer.kind in ("adaptive_avg_pool", "adaptive_max_pool"):
+            # Each output cell pools a window of about n / out cells, moving n / out cells
+            # at a time: a stride of n / out (a fraction), and the widest window as the kernel.
+            triples = [[(dim.widest_window, Fraction(dim.in_size, dim.output_size), 1)]
+                       for dim in report.dimensions]
+        else:
+            triples = [[(dim.kernel_size, dim.stride, dim.dilation)]
+                       for dim in report.dimensions]
+        return report.output_shape, report.parameters, triples
     if layer.kind in ("activation", "batch_norm", "flatten"):
         _check_options(layer, [])
     if layer.kind == "activation":
@@ -369,6 +404,11 @@ def _layer_output(layer, shape):
         bias = _flag(layer, "bias", True)
         return (*shape[:-1], features), shape[-1] * features + (features if bias else 0), None
     raise ValueError(f"{_short(layer.text)!r}: unknown layer kind {layer.kind!r}")
+
+
+_SPATIAL_KINDS = {"conv", "conv_transpose", "max_pool", "avg_pool", "adaptive_avg_pool",
+                  "adaptive_max_pool", "lp_pool", "max_unpool"}
+"""The layers that need spatial dimensions to slide over."""
 
 
 def summarize(spec, input_shape=None):
@@ -416,8 +456,7 @@ def summarize(spec, input_shape=None):
     spatial = len(shape) > 2
     rows, total = [], 0
     for index, layer in enumerate(layers, start=1):
-        if len(shape) < 3 and layer.kind in ("conv", "conv_transpose", "max_pool", "avg_pool",
-                                             "adaptive_avg_pool"):
+        if len(shape) < 3 and layer.kind in _SPATIAL_KINDS:
             raise ValueError(f"{_short(layer.text)!r} (layer {index}) needs (N, C, *spatial), "
                              f"got shape {shape}")
         try:

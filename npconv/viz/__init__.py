@@ -13,32 +13,41 @@ Examples
 (['conv'], (2, 2))
 >>> [story.op for story in stories_for("conv_transpose", input_size=(2, 2), kernel_size=3)]
 ['conv_transpose', 'conv_transpose as conv']
+>>> story, = stories_for("adaptive_avg_pool", input_size=5, output_size=3)
+>>> [step.cols for step in story.steps]                  # windows that share cells 1 and 3
+[(0, 1), (1, 2, 3), (3, 4)]
 """
 
 import numpy as np
 
-from .stories import (MAX_SIDE, ConvStory, PoolStory, ScatterStory, Step, check_size,
-                      conv_story, pool_story, refuse_foreign, sample_values, scatter_story,
-                      size_tuple, transposed_as_conv_story)
+from .stories import (MAX_SIDE, AdaptivePoolStory, ConvStory, PoolStory, ScatterStory, Step,
+                      UnpoolStory, adaptive_pool_story, check_size, conv_story, pool_story,
+                      refuse_foreign, sample_values, scatter_story, size_tuple,
+                      transposed_as_conv_story, unpool_story)
 
 __all__ = [
     "OPS", "VIEWS", "MAX_SIDE", "stories_for", "animate",
-    "Step", "ConvStory", "PoolStory", "ScatterStory",
-    "conv_story", "pool_story", "scatter_story", "transposed_as_conv_story", "sample_values",
+    "Step", "ConvStory", "PoolStory", "ScatterStory", "UnpoolStory", "AdaptivePoolStory",
+    "conv_story", "pool_story", "scatter_story", "transposed_as_conv_story", "unpool_story",
+    "adaptive_pool_story", "sample_values",
 ]
 
-OPS = ("conv", "conv_transpose", "max_pool", "avg_pool")
+OPS = ("conv", "conv_transpose", "max_pool", "avg_pool", "max_unpool", "adaptive_avg_pool",
+       "adaptive_max_pool")
 VIEWS = ("both", "scatter", "conv")
 
 
 def stories_for(op, input_size=None, kernel_size=3, stride=None, padding=0, dilation=1,
                 output_padding=0, ceil_mode=False, count_include_pad=True, view="both",
-                seed=0, input=None, kernel=None):
+                seed=0, input=None, kernel=None, output_size=None):
     """The stories (data behind the picture) of one op and configuration.
 
     Parameters
     ----------
-    op : {"conv", "conv_transpose", "max_pool", "avg_pool"}
+    op : one of :data:`OPS`
+        ``max_unpool`` draws a max pooling and the unpooling of its output with its
+        indices, back to the input's size; the adaptive pools take ``output_size`` and no
+        kernel, stride or padding.
     input_size : int or tuple of int
         ``(W,)`` or ``(H, W)``: a 1-D or 2-D single-channel input.  Not needed when
         ``input`` is given.
@@ -55,6 +64,8 @@ def stories_for(op, input_size=None, kernel_size=3, stride=None, padding=0, dila
         Seeds the small integer values of the input and kernel.
     input, kernel : array_like, optional
         Explicit values instead of random ones (their shapes then set the sizes).
+    output_size : int or tuple of int, optional
+        Adaptive pooling only (required there).
 
     Returns
     -------
@@ -73,7 +84,8 @@ def stories_for(op, input_size=None, kernel_size=3, stride=None, padding=0, dila
         raise ValueError(f"view={view!r} is not one of {VIEWS}")
     refuse_foreign(op, dilation=(dilation, 1), output_padding=(output_padding, 0),
                    ceil_mode=(ceil_mode, False), count_include_pad=(count_include_pad, True),
-                   view=(view, "both"))
+                   view=(view, "both"), kernel_size=(kernel_size, 3), stride=(stride, None),
+                   padding=(padding, 0), output_size=(output_size, None))
     if input is not None:
         input_size = tuple(int(n) for n in np.shape(input))
     elif input_size is None:
@@ -86,7 +98,13 @@ def stories_for(op, input_size=None, kernel_size=3, stride=None, padding=0, dila
     check_size(input_size, "input_size=")
     check_size(kernel_size, "kernel_size=")
     if input is None:
-        input = sample_values(input_size, seed, high=10 if op == "max_pool" else 4)
+        input = sample_values(input_size, seed, high=10 if "max" in op else 4)
+    if op.startswith("adaptive"):
+        if output_size is None:
+            raise ValueError(f"{op} needs output_size=... (the size of its output)")
+        return [adaptive_pool_story(op.split("_")[1], input, output_size)]
+    if op == "max_unpool":
+        return [unpool_story(input, kernel_size, stride, padding)]
     if op in ("max_pool", "avg_pool"):
         mode = op.split("_")[0]
         return [pool_story(mode, input, kernel_size, stride, padding, dilation, ceil_mode,

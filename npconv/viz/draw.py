@@ -18,8 +18,8 @@ from matplotlib.collections import PolyCollection
 from matplotlib.patches import Rectangle
 from PIL import Image
 
-from .stories import (CROPPED, EXTRA, INPUT, INSERTED, OVERHANG, PADDING, PoolStory,
-                      ScatterStory, arithmetic)
+from .stories import (CROPPED, EXTRA, INPUT, INSERTED, OVERHANG, PADDING, AdaptivePoolStory,
+                      PoolStory, ScatterStory, UnpoolStory, arithmetic, unpool_arithmetic)
 
 __all__ = ["render_frames", "save", "frame_count", "NUMBERS_UP_TO"]
 
@@ -44,6 +44,9 @@ COLOURS = {
     "window": "#e6550d",
     "pool window": "#fdbe85",
     "winner": "#b2182b",
+    "shared": "#6baed6",
+    "indices": "#ffffb2",
+    "zero": "#f2f2f2",
 }
 KIND_STYLE = {                # kind -> (colour, hatch, legend label)
     INPUT: ("input", None, "input"),
@@ -91,6 +94,7 @@ class _Panel:
         self.window = []          # cells with the window's orange overlay
         self.outline = None       # (row0, col0, rows, cols): the window's dashed bounding box
         self.winner = None        # one cell with a dark red edge
+        self.winners = []         # more such cells (max unpooling: every winner so far)
 
     @property
     def shape(self):
@@ -134,8 +138,7 @@ def _draw_panel(ax, panel, x0, top):
         r0, c0, height, width = panel.outline
         ax.add_patch(Rectangle((x0 + c0, top - r0 - height), width, height, fill=False,
                                edgecolor=COLOURS["window"], linewidth=1.5, linestyle="--"))
-    if panel.winner is not None:
-        r, c = panel.winner
+    for r, c in panel.winners + ([panel.winner] if panel.winner is not None else []):
         ax.add_patch(Rectangle((x0 + c + 0.06, top - r - 0.94), 0.88, 0.88, fill=False,
                                edgecolor=COLOURS["winner"], linewidth=2.5))
 
@@ -160,8 +163,14 @@ def _conv_row(story, step_number, numbers):
                   else "input + padding" if np.any(story.kinds != INPUT) else "input")
     grid = _grid_panel(grid_title, story.grid, story.kinds, show)
     _set_window(grid, step)
+    adaptive = isinstance(story, AdaptivePoolStory)
+    if adaptive:                              # the cells that neighbouring windows share
+        grid.colours[story.in_windows > 1] = COLOURS["shared"]
+        grid.hatches[story.in_windows > 1] = ".."
 
-    if pooling:
+    if adaptive:
+        kernel = None                         # its windows differ in size: none to draw
+    elif pooling:
         kernel = _Panel("window", np.full(story.kernel.shape, np.nan),
                         np.full(story.kernel.shape, COLOURS["pool window"], dtype=object),
                         numbers=False)
@@ -175,9 +184,10 @@ def _conv_row(story, step_number, numbers):
     output = _Panel("output", partial, out_colours.astype(object), numbers=show)
     output.window = [step.index]
 
-    if story.op == "max_pool":
+    if story.op.endswith("max_pool"):
         grid.winner = step.winner
-    return [grid, kernel, output], _conv_sentence(story, step)
+    panels = [grid, output] if kernel is None else [grid, kernel, output]
+    return panels, _conv_sentence(story, step)
 
 
 def _conv_sentence(story, step):
@@ -186,6 +196,46 @@ def _conv_sentence(story, step):
     if step.ceil_only:
         sentence += "   (a window that only ceil_mode keeps)"
     return sentence
+
+
+def _unpool_row(story, step_number, numbers):
+    """Max pooling, then unpooling: the input with this window and every winner so far, the
+    pooled values and their indices so far, and the unpooled grid, zeros but for the winners
+    put back."""
+    step = story.steps[step_number]
+    pool = story.pool
+    show = numbers if numbers is not None else max(pool.grid.shape) <= NUMBERS_UP_TO
+    grid = _grid_panel("input + padding" if np.any(pool.kinds != INPUT) else "input",
+                       pool.grid, pool.kinds, show)
+    _set_window(grid, step)
+    grid.winners = [done.winner for done in story.steps[:step_number + 1]]
+
+    def so_far(title, values, colour):
+        partial = pool.output_after(step_number) if values is None else np.where(
+            np.isnan(pool.output_after(step_number)), np.nan, values)
+        colours = np.where(np.isnan(partial), COLOURS["pending"], COLOURS[colour])
+        panel = _Panel(title, partial, colours.astype(object), numbers=show)
+        panel.window = [step.index]
+        return panel
+
+    pooled = so_far("max_pool", None, "output")
+    indices = so_far("indices", story.indices.astype(np.float64), "indices")
+    unpooled = story.output_after(step_number)
+    placed = story.landings[:step_number + 1]
+    colours = np.full(unpooled.shape, COLOURS["zero"], dtype=object)
+    for cell in placed:
+        colours[cell] = COLOURS["output"]
+    output = _Panel("max_unpool", unpooled, colours, numbers=show)
+    output.window = [story.landings[step_number]]
+    output.winners = list(placed)
+    return [grid, pooled, indices, output], _sentence(story, step_number)
+
+
+def _sentence(story, step_number):
+    """The text under a row at ``step_number``."""
+    if isinstance(story, UnpoolStory):
+        return unpool_arithmetic(story, step_number, times="×", max_terms=SUM_TERMS_UP_TO)
+    return _conv_sentence(story, story.steps[step_number])
 
 
 def _scatter_row(story, step_number, numbers):
@@ -215,6 +265,13 @@ def _legend(stories):
     """Legend entries (colour, hatch, label) for the cell kinds the stories use."""
     entries = []
     for story in stories:
+        if isinstance(story, UnpoolStory):
+            for kind, (colour, hatch, label) in KIND_STYLE.items():
+                if np.any(story.pool.kinds == kind):
+                    entries.append((colour, hatch, label))
+            entries += [("output", None, "pooled, and put back"), ("indices", None, "index"),
+                        ("zero", None, "zero")]
+            continue
         if isinstance(story, ScatterStory):
             entries += [("input", None, "input"), ("kernel", None, "kernel"),
                         ("output", None, "output")]
@@ -226,11 +283,14 @@ def _legend(stories):
         for kind, (colour, hatch, label) in KIND_STYLE.items():
             if np.any(story.kinds == kind):
                 entries.append((colour, hatch, label))
+        if isinstance(story, AdaptivePoolStory) and np.any(story.in_windows > 1):
+            entries.append(("shared", "..", "in two windows or more"))
         if not isinstance(story, PoolStory):
             entries.append(("kernel", None, "kernel"))
         entries.append(("output", None, "output"))
     entries.append(("window", None, "current window"))
-    if any(isinstance(story, PoolStory) and story.op == "max_pool" for story in stories):
+    if any(story.op.endswith("max_pool") or isinstance(story, UnpoolStory)
+           for story in stories):
         entries.append(("winner", None, "max"))
     unique = []
     for entry in entries:
@@ -241,6 +301,19 @@ def _legend(stories):
 
 def _title(story):
     dims = story.spatial_dims
+    if isinstance(story, UnpoolStory):
+        pool = story.pool
+        return (f"max_pool, then max_unpool: input {_size_text(pool.in_size, dims)}, window "
+                f"{_size_text(pool.kernel.shape, dims)}, stride "
+                f"{_geometry_text(pool.stride, 1, dims)}, padding "
+                f"{_geometry_text(pool.padding, (0, 0), dims)} → pooled "
+                f"{_size_text(story.pooled.shape, dims)} → unpooled "
+                f"{_size_text(story.output.shape, dims)}")
+    if isinstance(story, AdaptivePoolStory):
+        cells = sorted({len(step.rows) * len(step.cols) for step in story.steps})
+        sizes = f"{cells[0]}" if len(cells) == 1 else f"{cells[0]} to {cells[-1]}"
+        return (f"{story.op}: input {_size_text(story.in_size, dims)} → output "
+                f"{_size_text(story.output.shape, dims)}, windows of {sizes} cells")
     if isinstance(story, ScatterStory):
         parts = [f"input {_size_text(story.input.shape, dims)}",
                  f"kernel {_size_text(story.kernel.shape, dims)}",
@@ -281,6 +354,8 @@ def _rows_at(stories, frame, numbers):
         step_number = frame * len(story.steps) // total
         if isinstance(story, ScatterStory):
             rows.append(_scatter_row(story, step_number, numbers))
+        elif isinstance(story, UnpoolStory):
+            rows.append(_unpool_row(story, step_number, numbers))
         else:
             rows.append(_conv_row(story, step_number, numbers))
     return rows
@@ -293,8 +368,8 @@ def _layout(stories, numbers):
                 for panels, _ in rows)
     heights = [max(p.shape[0] for p in panels) for panels, _ in rows]
     formula = [line for story in stories for line in story.formula]
-    sentences = [_conv_sentence(story, step) for story in stories
-                 if not isinstance(story, ScatterStory) for step in story.steps]
+    sentences = [_sentence(story, number) for story in stories
+                 if not isinstance(story, ScatterStory) for number in range(len(story.steps))]
     labels = LABEL_ROOM * len(stories) if len(stories) > 1 else 0
     height = 1.6 + sum(h + 3.0 for h in heights) + labels + 0.7 * len(formula) + 1.4
     text_width = max([0.26 * len(_title(stories[0])) + 4]

@@ -11,11 +11,16 @@ computed from the op's real output:
 - :func:`scatter_story`: transposed convolution as each input cell adding a scaled copy of
   the kernel into the (uncropped) output, one step per input cell;
 - :func:`transposed_as_conv_story`: the same transposed convolution as zero insertion, padding
-  and an ordinary convolution with the flipped kernel.
+  and an ordinary convolution with the flipped kernel;
+- :func:`unpool_story`: max pooling, then max unpooling of its output with its indices, one
+  step per window: its winner, its index, and where unpooling puts it back;
+- :func:`adaptive_pool_story`: adaptive average or max pooling, windows of several sizes
+  from ``floor(i * in / out)`` to ``ceil((i + 1) * in / out)``, and the cells they share.
 
 Every story takes its geometry from the core's validators (:func:`npconv.shapes.conv_geometry`,
-:func:`~npconv.shapes.conv_transpose_geometry`, :func:`~npconv.shapes.pool_geometry`: the
-checks the ops run), so a configuration the op refuses raises the op's own ``ValueError``
+:func:`~npconv.shapes.conv_transpose_geometry`, :func:`~npconv.shapes.pool_geometry`,
+:func:`~npconv.shapes.max_unpool_geometry`, :func:`~npconv.shapes.adaptive_pool_geometry`:
+the checks the ops run), so a configuration the op refuses raises the op's own ``ValueError``
 here too, and ``padding="same"`` is resolved where the ops resolve it.  Then it checks that
 every grid it draws has at most ``max_side`` cells per side (:data:`MAX_SIDE` for a
 picture), before building anything: a huge size, stride or padding costs nothing.  The
@@ -46,12 +51,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import api
+from ..family import api as family
 from ..padding import pad
 from ..shapes import (
+    adaptive_pool_cells,
+    adaptive_pool_geometry,
+    adaptive_pool_window,
     avg_pool_divisors,
     conv_geometry,
     conv_transpose_geometry,
     effective_kernel_size,
+    max_unpool_geometry,
     pool_geometry,
     pool_output_size,
     transposed_conv_as_conv_padding,
@@ -60,8 +70,9 @@ from ..shapes import (
 )
 
 __all__ = [
-    "Step", "ConvStory", "PoolStory", "ScatterStory",
-    "conv_story", "pool_story", "scatter_story", "transposed_as_conv_story", "sample_values",
+    "Step", "ConvStory", "PoolStory", "ScatterStory", "UnpoolStory", "AdaptivePoolStory",
+    "conv_story", "pool_story", "scatter_story", "transposed_as_conv_story", "unpool_story",
+    "adaptive_pool_story", "sample_values", "unpool_arithmetic",
     "arithmetic", "number_text", "size_tuple", "check_size", "refuse_foreign", "MAX_SIDE",
     "INPUT", "PADDING", "INSERTED", "OVERHANG", "CROPPED", "EXTRA",
 ]
@@ -150,6 +161,50 @@ class PoolStory(ConvStory):
 
     floor_size: tuple = ()
     count_include_pad: bool = True
+
+
+@dataclass
+class AdaptivePoolStory(PoolStory):
+    """Adaptive average or max pooling: a :class:`PoolStory` whose windows differ in size.
+
+    ``kernel`` holds ones of the widest window's shape; ``in_windows`` counts, per input
+    cell, the windows that hold it (two or more where neighbouring windows share it).
+    """
+
+    in_windows: np.ndarray = None
+
+
+@dataclass
+class UnpoolStory:
+    """Max pooling, then max unpooling of its output with its indices.
+
+    ``pool`` is the max pooling's :class:`PoolStory` (one step per window, with its winner);
+    ``pooled`` and ``indices`` are its output and the winners' flat positions in the input
+    plane, as drawn grids; ``output`` is :func:`npconv.max_unpool`'s result, unpooled to the
+    input's size, and ``landings`` the cell where each step's value lands in it.
+    """
+
+    op: str
+    pool: PoolStory
+    pooled: np.ndarray
+    indices: np.ndarray
+    output: np.ndarray
+    landings: list
+    formula: list = field(default_factory=list)
+    spatial_dims: int = 2
+
+    @property
+    def steps(self):
+        """One step per pooling window, as the pooling story's."""
+        return self.pool.steps
+
+    def output_after(self, step_number):
+        """The unpooled grid after ``step_number`` steps: zeros, and each value placed so
+        far at its index (a later one at the same index overwrites, as in the op)."""
+        partial = np.zeros(self.output.shape)
+        for step, landing in zip(self.steps[:step_number + 1], self.landings):
+            partial[landing] = step.value
+        return partial
 
 
 @dataclass
@@ -245,11 +300,15 @@ def check_size(sizes, what, max_side=MAX_SIDE):
                          f"picture draws")
 
 
+_WINDOW = {"kernel_size", "stride", "padding"}
 _TAKES = {
-    "conv": {"dilation"},
-    "conv_transpose": {"dilation", "output_padding", "view"},
-    "max_pool": {"dilation", "ceil_mode"},
-    "avg_pool": {"ceil_mode", "count_include_pad"},
+    "conv": _WINDOW | {"dilation"},
+    "conv_transpose": _WINDOW | {"dilation", "output_padding", "view"},
+    "max_pool": _WINDOW | {"dilation", "ceil_mode"},
+    "avg_pool": _WINDOW | {"ceil_mode", "count_include_pad"},
+    "max_unpool": _WINDOW,
+    "adaptive_avg_pool": {"output_size"},
+    "adaptive_max_pool": {"output_size"},
 }
 
 
@@ -495,6 +554,139 @@ def pool_story(mode, input, kernel_size, stride=None, padding=0, dilation=1, cei
 
 
 # --------------------------------------------------------------------------------------------
+# The rest of the pooling family: max unpooling, adaptive pooling
+# --------------------------------------------------------------------------------------------
+
+def unpool_story(input, kernel_size, stride=None, padding=0, *, max_side=MAX_SIDE):
+    """Max pooling, then :func:`npconv.max_unpool` of its output with its indices.
+
+    One step per pooling window: its winner (from ``max_pool``'s ``return_indices``), the
+    winner's flat index, and the cell where unpooling puts it back.  The unpooling restores
+    the input's size (``output_size``), so every winner lands where it was and every other
+    cell is 0.
+
+    Examples
+    --------
+    >>> story = unpool_story(np.array([[1., 2., 0., 3.], [4., 0., 6., 5.]]), 2)
+    >>> story.pooled, story.indices
+    (array([[4., 6.]]), array([[4, 6]]))
+    >>> story.landings
+    [(1, 0), (1, 2)]
+    >>> story.output
+    array([[0., 0., 0., 0.],
+           [4., 0., 6., 0.]])
+    """
+    x = np.asarray(input, dtype=np.float64)
+    ndim = _spatial_dims(x)
+    pool = pool_story("max", x, kernel_size, stride, padding, max_side=max_side)
+    pooled, indices = api.max_pool(x[None, None], kernel_size, stride, padding,
+                                   return_indices=True, method="loops")
+    geometry = max_unpool_geometry(pooled.shape[2:], kernel_size, stride, padding,
+                                   output_size=x.shape)
+    output = family.max_unpool(pooled, indices, kernel_size, stride, padding,
+                               output_size=x.shape, method="loops")[0, 0]
+    drawn_indices = _as_grid(indices[0, 0], ndim)
+    landings = [_lift(tuple(int(p) for p in np.unravel_index(int(flat), x.shape)), ndim, 0)
+                for flat in drawn_indices.ravel()]
+    sizes = [f"(in−1)·s − before − after + k = ({o}−1)·{s} − {before} − {after} + {k} = "
+             f"{default}" + (f"; output_size {n}, within a stride" if n != default else "")
+             for o, s, (before, after), k, default, n in zip(
+                 pooled.shape[2:], geometry.stride, geometry.padding, geometry.kernel_size,
+                 geometry.default_size, x.shape)]
+    names = ("H", "W")[2 - ndim:]
+    if len(set(sizes)) == 1:                    # one line when both dimensions agree
+        names, sizes = [" = ".join(names)], sizes[:1]
+    formula = pool.formula + [f"unpooled {name} = {size}" for name, size in zip(names, sizes)]
+    return UnpoolStory("max_unpool", pool, _as_grid(pooled[0, 0], ndim), drawn_indices,
+                       _as_grid(output, ndim), landings, formula, ndim)
+
+
+def unpool_arithmetic(story, step_number, times="*", max_terms=None):
+    """A step of an :class:`UnpoolStory` as text: the window's max, its index, where it lands.
+
+    Examples
+    --------
+    >>> story = unpool_story(np.array([[1., 2., 0., 3.], [4., 0., 6., 5.]]), 2)
+    >>> unpool_arithmetic(story, 1)
+    'pooled[0, 1] = max(0, 3, 6, 5) = 6 at index 6 -> unpooled[1, 2] = 6'
+    """
+    step = story.steps[step_number]
+    landing = story.landings[step_number][2 - story.spatial_dims:]
+    where = ", ".join(str(i) for i in landing)
+    index = int(story.indices[step.index])
+    return (f"{arithmetic(story.pool, step, times, max_terms, label='pooled')} at index "
+            f"{index} -> unpooled[{where}] = {number_text(step.value)}")
+
+
+def adaptive_pool_story(mode, input, output_size, *, max_side=MAX_SIDE):
+    """The steps of :func:`npconv.adaptive_avg_pool` (``mode="avg"``) or
+    :func:`npconv.adaptive_max_pool`.
+
+    Output cell ``i`` pools the input cells from ``floor(i * in / out)`` to
+    ``ceil((i + 1) * in / out)``, end excluded, per dimension: windows of several sizes,
+    which share a cell where ``in / out`` is not whole.  Max steps carry the winner (the
+    op's ``return_indices``), average steps the window's cell count as the divisor.
+
+    Examples
+    --------
+    >>> story = adaptive_pool_story("avg", np.array([1., 5., 2., 7., 3.]), 3)
+    >>> [step.cols for step in story.steps]
+    [(0, 1), (1, 2, 3), (3, 4)]
+    >>> story.output, story.in_windows
+    (array([[3.        , 4.66666667, 5.        ]]), array([[1, 2, 1, 2, 1]]))
+    """
+    if mode not in ("max", "avg"):
+        raise ValueError(f"mode={mode!r} is not one of ('max', 'avg')")
+    op = f"adaptive_{mode}_pool"
+    x = np.asarray(input, dtype=np.float64)
+    ndim = _spatial_dims(x)
+    out_size = adaptive_pool_geometry(x.shape, output_size).out_size
+    check_size(out_size, "the output", max_side)
+    if 0 in out_size:
+        raise ValueError(f"output_size={output_size!r} gives an empty output; a picture needs "
+                         f"at least one output cell")
+    if mode == "max":
+        output, indices = family.adaptive_max_pool(x[None, None], out_size,
+                                                   return_indices=True, method="loops")
+        indices = indices[0, 0]
+    else:
+        output = family.adaptive_avg_pool(x[None, None], out_size, method="loops")
+    drawn_input = _as_grid(x, ndim)
+    drawn_output = _as_grid(output[0, 0], ndim)
+    in_windows = np.zeros(drawn_input.shape, dtype=int)
+    steps = []
+    for out_index in np.ndindex(*drawn_output.shape):
+        rows, cols = (tuple(range(cells.start, cells.stop)) for cells in
+                      adaptive_pool_cells(out_index, drawn_input.shape, drawn_output.shape))
+        in_windows[np.ix_(rows, cols)] += 1
+        step = Step(out_index, rows, cols, float(drawn_output[out_index]))
+        if mode == "max":
+            flat = int(indices[out_index[2 - ndim:]])
+            step.winner = _lift(tuple(int(p) for p in np.unravel_index(flat, x.shape)), ndim,
+                                0)
+        else:
+            step.divisor = len(rows) * len(cols)
+        steps.append(step)
+    widest = (max(len(step.rows) for step in steps), max(len(step.cols) for step in steps))
+    formula = _merge_dims([_adaptive_formula(name, n, o) for name, n, o in
+                           zip(("H", "W")[2 - ndim:], x.shape, out_size)])
+    kinds = np.full(drawn_input.shape, INPUT)
+    return AdaptivePoolStory(op, drawn_input, kinds, np.ones(widest), drawn_output, steps,
+                             (1, 1), (1, 1), ((0, 0), (0, 0)), drawn_input.shape, formula,
+                             ndim, floor_size=drawn_output.shape, in_windows=in_windows)
+
+
+def _adaptive_formula(name, n, out):
+    """One dimension's adaptive windows, with the numbers, the first and the last."""
+    windows = [adaptive_pool_window(i, n, out) for i in range(out)]
+    shown = [f"[{start}, {end})" for start, end in windows]
+    if len(shown) > 4:
+        shown = shown[:2] + ["…"] + shown[-1:]
+    return (f"{name}: window i = ⌊i·{n}/{out}⌋ … ⌈(i+1)·{n}/{out}⌉, end excluded: "
+            f"{' '.join(shown)}")
+
+
+# --------------------------------------------------------------------------------------------
 # Transposed convolution, both ways
 # --------------------------------------------------------------------------------------------
 
@@ -661,13 +853,14 @@ def number_text(value):
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}".rstrip("0")
 
 
-def arithmetic(story, step, times="*", max_terms=None):
+def arithmetic(story, step, times="*", max_terms=None, label="out"):
     """The arithmetic of one step of a conv or pool story, e.g. ``out[0] = max(1, 2) = 2``.
 
     A convolution lists one product per tap, zeros of the padding included; max pooling
     the window's input cells (padding never wins); average pooling the cells its divisor
     counts (the padding's zeros too when ``count_include_pad``; never the ``ceil_mode``
-    overhang), over the divisor.  A window with more than ``max_terms`` taps is summarised.
+    overhang), over the divisor; adaptive pooling likewise.  A window with more than
+    ``max_terms`` taps is summarised.  ``label`` names the output (``out``).
 
     Examples
     --------
@@ -675,21 +868,22 @@ def arithmetic(story, step, times="*", max_terms=None):
     >>> arithmetic(story, story.steps[0]), arithmetic(story, story.steps[0], max_terms=2)
     ('out[0] = (0 + 1 + 2) / 3 = 1', 'out[0] = sum of 3 cells / 3 = 1')
     """
-    name = "out[" + ", ".join(str(i) for i in step.index[2 - story.spatial_dims:]) + "]"
+    name = f"{label}[" + ", ".join(str(i) for i in step.index[2 - story.spatial_dims:]) + "]"
     taps = story.grid[np.ix_(step.rows, step.cols)].ravel()
     kinds = story.kinds[np.ix_(step.rows, step.cols)].ravel()
     value = number_text(step.value)
-    if story.op in ("max_pool", "avg_pool"):
+    if isinstance(story, PoolStory):
+        is_max = story.op.endswith("max_pool")
         counted = kinds == INPUT
-        if story.op == "avg_pool" and story.count_include_pad:
+        if not is_max and story.count_include_pad:
             counted |= kinds == PADDING
         terms = [number_text(v) if k == INPUT else "0" for v, k in zip(taps[counted],
                                                                     kinds[counted])]
         if max_terms is not None and len(terms) > max_terms:
-            if story.op == "max_pool":
+            if is_max:
                 return f"{name} = max of {len(terms)} cells = {value}"
             return f"{name} = sum of {len(terms)} cells / {step.divisor} = {value}"
-        if story.op == "max_pool":
+        if is_max:
             return f"{name} = max({', '.join(terms)}) = {value}"
         return f"{name} = ({' + '.join(terms)}) / {step.divisor} = {value}"
     if max_terms is not None and taps.size > max_terms:
