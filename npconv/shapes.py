@@ -38,6 +38,7 @@ __all__ = [
     "pool_output_size",
     "same_padding",
     "output_padding_for",
+    "conv_transpose_size_range",
     "conv_parameter_count",
     "receptive_field",
     "pool_window_counts",
@@ -239,6 +240,28 @@ def output_padding_for(target_size, in_size, kernel_size, stride=1, padding=(0, 
             f"{limit - 1} a transposed convolution of this input gives sizes "
             f"{smallest} to {smallest + limit - 1}")
     return output_padding
+
+
+def conv_transpose_size_range(in_size, kernel_size, stride=1, padding=(0, 0), dilation=1):
+    """The sizes PyTorch's ``ConvTranspose*d.forward(input, output_size)`` accepts: ``(low, high)``.
+
+    ``low`` is the size with ``output_padding=0`` (:func:`conv_transpose_output_size`) and
+    ``high = low + stride - 1``, both included: PyTorch counts the stride only, so with a
+    dilation larger than the stride an explicit ``output_padding`` reaches sizes (up to
+    ``low + max(stride, dilation) - 1``, :func:`output_padding_limit`) that ``output_size``
+    may not ask for.  Sizes below 1 are in the range but no transposed convolution gives
+    them; the validator (:func:`conv_transpose_geometry`) refuses them.
+
+    Examples
+    --------
+    Input 4, kernel 3, stride 2, dilation 3 (PyTorch: "valid sizes range from [13] to
+    [14]", though ``output_padding=2`` gives 15):
+
+    >>> conv_transpose_size_range(4, kernel_size=3, stride=2, dilation=3)
+    (13, 14)
+    """
+    low = conv_transpose_output_size(in_size, kernel_size, stride, padding, 0, dilation)
+    return low, low + stride - 1
 
 
 def output_padding_limit(stride, dilation):
@@ -850,15 +873,30 @@ def conv_padding(padding, in_size, kernel_size, stride, dilation):
 
 
 def conv_transpose_geometry(in_size, kernel_size, stride=1, padding=0, output_padding=0,
-                            dilation=1):
+                            dilation=1, output_size=None, batch_and_channels=None):
     """Check and normalise a transposed convolution's hyperparameters.
 
     ``output_padding`` must be below ``max(stride, dilation)`` in every dimension
-    (:func:`check_output_padding`).
+    (:func:`check_output_padding`).  An ``output_size`` picks the ``output_padding`` that
+    reaches it instead, as PyTorch's ``ConvTranspose*d.forward(input, output_size)`` does:
+    each spatial entry within :func:`conv_transpose_size_range` (and at least 1).
+
+    Parameters
+    ----------
+    in_size, kernel_size : tuple of int
+    stride, padding, output_padding, dilation
+        As for :func:`npconv.conv_transpose`.
+    output_size : sequence of int, optional
+        The output's spatial size, or ``(N, C, *spatial)``.  With it, ``output_padding``
+        must be 0 (the default) or the one ``output_size`` asks for.
+    batch_and_channels : (int, int), optional
+        The output's ``N`` and ``C``; an ``output_size`` that starts with other values is
+        refused (PyTorch ignores them).
 
     Returns
     -------
     ConvTransposeGeometry
+        With the ``output_padding`` that ``output_size`` asked for, if given.
 
     Raises
     ------
@@ -869,6 +907,16 @@ def conv_transpose_geometry(in_size, kernel_size, stride=1, padding=0, output_pa
     --------
     >>> conv_transpose_geometry((3,), (3,), stride=2, padding=1, output_padding=1)
     ConvTransposeGeometry(stride=(2,), padding=((1, 1),), output_padding=(1,), dilation=(1,), out_size=(6,))
+    >>> conv_transpose_geometry((3,), (3,), stride=2, padding=1, output_size=(1, 8, 6))
+    ConvTransposeGeometry(stride=(2,), padding=((1, 1),), output_padding=(1,), dilation=(1,), out_size=(6,))
+    >>> conv_transpose_geometry((4,), (3,), stride=2, dilation=3, output_size=(15,))
+    Traceback (most recent call last):
+    ...
+    ValueError: output_size=(15,): spatial dimension 0 must be from 13 to 14: PyTorch takes
+    from the size with output_padding 0, (in - 1)*stride - before - after
+    + dilation*(kernel_size-1) + 1 = (4 - 1)*2 - 0 - 0 + 3*(3-1) + 1 = 13, up to stride - 1
+    = 1 more; an explicit output_padding reaches 15 (it need only be below max(stride,
+    dilation) = 3), but PyTorch's output_size rule counts the stride only
     """
     ndim = len(in_size)
     stride = int_tuple(stride, ndim, "stride", minimum=1)
@@ -878,9 +926,57 @@ def conv_transpose_geometry(in_size, kernel_size, stride=1, padding=0, output_pa
     output_padding = int_tuple(output_padding, ndim, "output_padding", minimum=0)
     for dim, (extra, s, d) in enumerate(zip(output_padding, stride, dilation)):
         check_output_padding(extra, s, d, dim)
+    if output_size is not None:
+        output_padding = _output_padding_from_output_size(
+            output_size, in_size, kernel_size, stride, padding, dilation, output_padding,
+            batch_and_channels)
     out_size = conv_transpose_output_shape(in_size, kernel_size, stride, padding,
                                            output_padding, dilation)
     return ConvTransposeGeometry(stride, padding, output_padding, dilation, out_size)
+
+
+def _output_padding_from_output_size(output_size, in_size, kernel_size, stride, padding,
+                                     dilation, output_padding, batch_and_channels):
+    """The ``output_padding`` that reaches ``output_size``, per dimension (PyTorch's rule).
+
+    Each spatial entry lies in :func:`conv_transpose_size_range` and is at least 1; the
+    ``output_padding`` is then :func:`output_padding_for` it.  A non-zero ``output_padding``
+    given as well must be the same (PyTorch's layers would silently ignore it).
+    """
+    sizes = _output_size_entries(output_size, len(in_size), batch_and_channels)
+    chosen = []
+    for dim, (size, n, k, s, (before, after), d) in enumerate(zip(
+            sizes, in_size, kernel_size, stride, padding, dilation)):
+        low, high = conv_transpose_size_range(n, k, s, (before, after), d)
+        lowest = max(low, 1)
+        if lowest <= size <= high:
+            chosen.append(output_padding_for(size, n, k, s, (before, after), d))
+            continue
+        formula = (f"(in - 1)*stride - before - after + dilation*(kernel_size-1) + 1 = "
+                   f"({n} - 1)*{s} - {before} - {after} + {d}*({k}-1) + 1 = {low}")
+        if high < 1:
+            raise ValueError(
+                f"output_size={output_size!r}: spatial dimension {dim} has no reachable size: "
+                f"PyTorch takes from the size with output_padding 0, {formula}, up to stride "
+                f"- 1 = {s - 1} more, and all of them are below 1 (the padding crops too "
+                f"much)")
+        below = " (sizes below 1 excepted)" if low < 1 else ""
+        explicit = ""
+        if d > s:
+            explicit = (f"; an explicit output_padding reaches {low + max(s, d) - 1} (it need "
+                        f"only be below max(stride, dilation) = {max(s, d)}), but PyTorch's "
+                        f"output_size rule counts the stride only")
+        raise ValueError(
+            f"output_size={output_size!r}: spatial dimension {dim} must be from {lowest} to "
+            f"{high}: PyTorch takes from the size with output_padding 0, {formula}, up to "
+            f"stride - 1 = {s - 1} more{below}{explicit}")
+    chosen = tuple(chosen)
+    if any(output_padding) and chosen != tuple(output_padding):
+        raise ValueError(
+            f"output_padding={tuple(output_padding)} and output_size={output_size!r} disagree: "
+            f"output_size asks for output_padding={chosen}; give only one of them (PyTorch's "
+            f"ConvTranspose layers ignore their output_padding when given an output_size)")
+    return chosen
 
 
 def pool_geometry(in_size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -1465,7 +1561,7 @@ def max_unpool_geometry(in_size, kernel_size, stride=None, padding=0, output_siz
                 raise ValueError(f"output size along spatial dimension {dim} would be {size}, "
                                  f"but must be at least 0: {formula}")
         return MaxUnpoolGeometry(kernel_size, stride, padding, default_size, default_size)
-    out_size = _unpool_output_size_entries(output_size, ndim, batch_and_channels)
+    out_size = _output_size_entries(output_size, ndim, batch_and_channels)
     for dim, (size, n, k, s, pad, formula) in enumerate(zip(out_size, in_size, kernel_size,
                                                            stride, padding, formulas)):
         low, high = max_unpool_size_range(n, k, s, pad)
@@ -1477,8 +1573,9 @@ def max_unpool_geometry(in_size, kernel_size, stride=None, padding=0, output_siz
     return MaxUnpoolGeometry(kernel_size, stride, padding, default_size, out_size)
 
 
-def _unpool_output_size_entries(output_size, ndim, batch_and_channels):
-    """The spatial entries of max unpooling's ``output_size``, type- and length-checked."""
+def _output_size_entries(output_size, ndim, batch_and_channels):
+    """The spatial entries of an ``output_size`` (max unpooling's, the transposed
+    convolution's), type- and length-checked; ``N`` and ``C`` in front must be the output's."""
     expected = (f"a sequence of {ndim} ints (the spatial size) or {ndim + 2} ints (N, C and "
                 f"the spatial size)")
     if not isinstance(output_size, (tuple, list)) or not all(is_int(v) for v in output_size):
@@ -1490,9 +1587,9 @@ def _unpool_output_size_entries(output_size, ndim, batch_and_channels):
     if len(values) == ndim + 2:
         if batch_and_channels is not None and values[:2] != tuple(batch_and_channels):
             raise ValueError(
-                f"output_size={output_size!r} starts with N, C = {values[:2]}, but the input "
+                f"output_size={output_size!r} starts with N, C = {values[:2]}, but the output "
                 f"has N, C = {tuple(batch_and_channels)}; give the spatial size only, or the "
-                f"input's N and C")
+                f"output's N and C")
         values = values[2:]
     return values
 
