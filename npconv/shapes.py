@@ -535,8 +535,13 @@ def avg_pool_divisors(in_size, kernel_size, stride, padding, out_size, count_inc
 # Whole shapes, and the validation that explains what went wrong
 # --------------------------------------------------------------------------------------------
 
-def conv_output_shape(in_size, kernel_size, stride, padding, dilation):
-    """:func:`conv_output_size` for each spatial dimension, checked to be at least 1."""
+def conv_output_shape(in_size, kernel_size, stride, padding, dilation, quantity="output size",
+                      padded="input"):
+    """:func:`conv_output_size` for each spatial dimension, checked to be at least 1.
+
+    ``quantity`` and ``padded`` name, in the error message, what is counted and what is
+    padded: for :func:`unfold_geometry` the windows, and for fold its ``output_size``.
+    """
     out = []
     for dim, (n, k, s, pad, d) in enumerate(zip(in_size, kernel_size, stride, padding,
                                                 dilation)):
@@ -545,7 +550,7 @@ def conv_output_shape(in_size, kernel_size, stride, padding, dilation):
             f"floor((in + before + after - dilation*(kernel_size-1) - 1) / stride) + 1 = "
             f"floor(({n} + {pad[0]} + {pad[1]} - {d}*({k}-1) - 1) / {s}) + 1 = {size}; "
             f"the dilated kernel spans {effective_kernel_size(k, d)} cells but the padded "
-            f"input has {n + pad[0] + pad[1]}"))
+            f"{padded} has {n + pad[0] + pad[1]}"), quantity)
         out.append(size)
     return tuple(out)
 
@@ -579,11 +584,11 @@ def pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode
     return tuple(out)
 
 
-def check_output_size(size, dim, formula):
+def check_output_size(size, dim, formula, quantity="output size"):
     """Raise ``ValueError`` naming the dimension and the formula if ``size < 1``."""
     if size < 1:
         raise ValueError(
-            f"output size along spatial dimension {dim} would be {size}, but must be at "
+            f"{quantity} along spatial dimension {dim} would be {size}, but must be at "
             f"least 1: {formula}")
 
 
@@ -1681,3 +1686,184 @@ def _check_input_cells(in_size, op_name):
         if n < 1:
             raise ValueError(f"input has size {n} along spatial dimension {dim}; {op_name} "
                              f"needs at least one cell there (as PyTorch does)")
+
+
+# --------------------------------------------------------------------------------------------
+# Unfold and fold: the windows of a convolution as columns, and back.  The spatial rank they
+# work in, the geometry both share, and one validator each.
+# --------------------------------------------------------------------------------------------
+
+__all__ += [
+    "unfold_spatial_dims",
+    "UnfoldGeometry",
+    "unfold_geometry",
+    "fold_geometry",
+]
+
+
+def unfold_spatial_dims(size, name):
+    """How many spatial dimensions unfold and fold work in, read off ``size``.
+
+    ``size`` is unfold's ``kernel_size`` or fold's ``output_size``: a sequence has one
+    entry per spatial dimension (so ``(3,)`` means 1-D, not "3 in every dimension"), and an
+    int means 2-D, as in PyTorch, whose ``F.unfold`` and ``F.fold`` work on images only.
+
+    Examples
+    --------
+    >>> unfold_spatial_dims(3, "kernel_size"), unfold_spatial_dims((3,), "kernel_size")
+    (2, 1)
+    >>> unfold_spatial_dims((2, 3, 3), "kernel_size")
+    3
+    >>> unfold_spatial_dims((), "output_size")
+    Traceback (most recent call last):
+    ...
+    ValueError: output_size=() must have at least one entry: one per spatial dimension
+    """
+    if is_int(size):
+        return 2
+    if not is_sequence(size):
+        raise TypeError(f"{name}={short_repr(size)} must be an int (a 2-D size, as in "
+                        f"PyTorch) or a sequence of ints, one per spatial dimension")
+    if len(size) == 0:
+        raise ValueError(f"{name}={size!r} must have at least one entry: one per spatial "
+                         f"dimension")
+    return len(size)
+
+
+class UnfoldGeometry(NamedTuple):
+    """Unfold's (and fold's) geometry, normalised: one entry per spatial dimension."""
+
+    kernel_size: tuple
+    dilation: tuple
+    padding: tuple
+    """``(before, after)`` pairs."""
+    stride: tuple
+    window_counts: tuple
+    """Window positions per dimension, :func:`conv_output_size`; ``L`` is their product."""
+
+    @property
+    def taps(self):
+        """``K = prod(kernel_size)``: the rows one channel takes in the column matrix."""
+        return math.prod(self.kernel_size)
+
+    @property
+    def windows(self):
+        """``L = prod(window_counts)``: the columns."""
+        return math.prod(self.window_counts)
+
+
+def unfold_geometry(in_size, kernel_size, dilation=1, padding=0, stride=1, padded="input"):
+    """Check and normalise unfold's hyperparameters for an input of spatial size ``in_size``.
+
+    The windows are a convolution's: per dimension
+    ``floor((in + before + after - dilation * (kernel_size - 1) - 1) / stride) + 1`` of
+    them, which must be at least 1 (PyTorch's rule too: it refuses a padding that leaves no
+    window, rather than unfolding nothing).  Padding is an int, one per dimension, or
+    ``(before, after)`` pairs (PyTorch: symmetric only).
+
+    Parameters
+    ----------
+    in_size : tuple of int
+        The spatial size of the array unfolded (for fold, of its output).
+    kernel_size, dilation, padding, stride
+        PyTorch's argument order.  ``kernel_size`` has ``len(in_size)`` entries, or one
+        for all of them, or is an int.
+    padded : str
+        What the error message calls the array whose padding the windows do not fit.
+
+    Returns
+    -------
+    UnfoldGeometry
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the parameter, the value and what was expected.
+
+    Examples
+    --------
+    >>> unfold_geometry((5, 6), (2, 3), padding=1, stride=(2, 1))
+    UnfoldGeometry(kernel_size=(2, 3), dilation=(1, 1), padding=((1, 1), (1, 1)),
+                   stride=(2, 1), window_counts=(3, 6))
+    >>> unfold_geometry((5, 6), (6, 3))
+    Traceback (most recent call last):
+    ...
+    ValueError: window positions along spatial dimension 0 would be 0, but must be at least
+    1: floor((in + before + after - dilation*(kernel_size-1) - 1) / stride) + 1 = floor((5 + 0
+    + 0 - 1*(6-1) - 1) / 1) + 1 = 0; the dilated kernel spans 6 cells but the padded input
+    has 5
+    """
+    ndim = len(in_size)
+    kernel_size = int_tuple(kernel_size, ndim, "kernel_size", minimum=1)
+    dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
+    _reject_padding_string(padding, "unfold and fold")
+    padding = padding_pairs(padding, ndim)
+    stride = int_tuple(stride, ndim, "stride", minimum=1)
+    window_counts = conv_output_shape(in_size, kernel_size, stride, padding, dilation,
+                                      quantity="window positions", padded=padded)
+    return UnfoldGeometry(kernel_size, dilation, padding, stride, window_counts)
+
+
+def fold_geometry(columns_shape, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Check and normalise fold's arguments for columns of shape ``(C * K, L)``.
+
+    The columns must be what :func:`npconv.unfold` makes of an array of spatial size
+    ``output_size``: ``C * K`` rows, a whole number of channels of ``K = prod(kernel_size)``
+    kernel taps each, and ``L`` columns, one per window position
+    (:func:`unfold_geometry` of ``output_size``).
+
+    Parameters
+    ----------
+    columns_shape : (int, int)
+        ``(C * K, L)``: the shape of fold's input without its batch axis.
+    output_size : int or sequence of int
+        The spatial size of fold's output; its length fixes the spatial rank
+        (:func:`unfold_spatial_dims`).  Sizes may be 0 if the padding leaves windows.
+    kernel_size, dilation, padding, stride
+        As for :func:`unfold_geometry`.
+
+    Returns
+    -------
+    out_size : tuple of int
+    geometry : UnfoldGeometry
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the parameter, the value and what was expected.
+
+    Examples
+    --------
+    >>> fold_geometry((12, 9), (4, 4), 2)
+    ((4, 4), UnfoldGeometry(kernel_size=(2, 2), dilation=(1, 1), padding=((0, 0), (0, 0)),
+                            stride=(1, 1), window_counts=(3, 3)))
+    >>> fold_geometry((12, 8), (4, 4), 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: input has L = 8 columns (its last axis), but output_size=(4, 4) holds
+    3 * 3 = 9 window positions of kernel_size=(2, 2) with dilation=(1, 1),
+    padding=((0, 0), (0, 0)), stride=(1, 1): one column per window
+    >>> fold_geometry((13, 9), (4, 4), 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: input has 13 rows (the axis before its last), which must be divisible by
+    K = prod(kernel_size=(2, 2)) = 4: the rows are C channels of K kernel taps each
+    """
+    ndim = unfold_spatial_dims(output_size, "output_size")
+    out_size = int_tuple(output_size, ndim, "output_size", minimum=0)
+    geometry = unfold_geometry(out_size, kernel_size, dilation, padding, stride,
+                               padded=f"output_size={out_size}")
+    rows, columns = columns_shape
+    if rows % geometry.taps:
+        raise ValueError(
+            f"input has {rows} rows (the axis before its last), which must be divisible by "
+            f"K = prod(kernel_size={geometry.kernel_size}) = {geometry.taps}: the rows are C "
+            f"channels of K kernel taps each")
+    if columns != geometry.windows:
+        counts = " * ".join(str(count) for count in geometry.window_counts)
+        raise ValueError(
+            f"input has L = {columns} columns (its last axis), but output_size={out_size} "
+            f"holds {counts} = {geometry.windows} window positions of kernel_size="
+            f"{geometry.kernel_size} with dilation={geometry.dilation}, padding="
+            f"{geometry.padding}, stride={geometry.stride}: one column per window")
+    return out_size, geometry
