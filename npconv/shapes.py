@@ -1847,7 +1847,8 @@ def fold_geometry(columns_shape, output_size, kernel_size, dilation=1, padding=0
     Traceback (most recent call last):
     ...
     ValueError: input has 13 rows (the axis before its last), which must be divisible by
-    K = prod(kernel_size=(2, 2)) = 4: the rows are C channels of K kernel taps each
+    K = prod(kernel_size=(2, 2)) = 4: the rows are C channels of K kernel taps each (2-D, as
+    output_size=(4, 4))
     """
     ndim = unfold_spatial_dims(output_size, "output_size")
     out_size = int_tuple(output_size, ndim, "output_size", minimum=0)
@@ -1858,7 +1859,7 @@ def fold_geometry(columns_shape, output_size, kernel_size, dilation=1, padding=0
         raise ValueError(
             f"input has {rows} rows (the axis before its last), which must be divisible by "
             f"K = prod(kernel_size={geometry.kernel_size}) = {geometry.taps}: the rows are C "
-            f"channels of K kernel taps each")
+            f"channels of K kernel taps each ({ndim}-D, as output_size={out_size})")
     if columns != geometry.windows:
         counts = " * ".join(str(count) for count in geometry.window_counts)
         raise ValueError(
