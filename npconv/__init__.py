@@ -13,9 +13,9 @@ from . import im2col, loops      # the two variants, as modules: npconv.loops.co
 from .family import (adaptive_avg_pool, adaptive_avg_pool1d, adaptive_avg_pool2d,
                      adaptive_avg_pool3d, adaptive_avg_pool_backward, adaptive_max_pool,
                      adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d,
-                     adaptive_max_pool_backward, lp_pool, lp_pool1d, lp_pool2d, lp_pool3d,
-                     lp_pool_backward, max_unpool, max_unpool1d, max_unpool2d, max_unpool3d,
-                     max_unpool_backward)
+                     adaptive_max_pool_backward, fold, fold_backward, lp_pool, lp_pool1d,
+                     lp_pool2d, lp_pool3d, lp_pool_backward, max_unpool, max_unpool1d,
+                     max_unpool2d, max_unpool3d, max_unpool_backward, unfold, unfold_backward)
 from .padding import insert_zeros, pad
 from .shapes import (conv_output_size, conv_parameter_count, conv_transpose_output_size,
                      effective_kernel_size, output_padding_for, pool_output_size,
@@ -29,6 +29,7 @@ __all__ = [
     "max_pool", "max_pool_backward", "avg_pool", "avg_pool_backward",
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
     "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
+    "unfold", "unfold_backward", "fold", "fold_backward",
     "max_unpool", "max_unpool_backward", "adaptive_avg_pool", "adaptive_avg_pool_backward",
     "adaptive_max_pool", "adaptive_max_pool_backward", "lp_pool", "lp_pool_backward",
     "max_unpool1d", "max_unpool2d", "max_unpool3d", "adaptive_avg_pool1d",

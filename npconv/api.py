@@ -256,7 +256,8 @@ def _conv_cause(x, weight, geometry):
 
 def conv_transpose(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None,
                    stride: Size = 1, padding: Padding = 0, output_padding: Size = 0,
-                   groups: int = 1, dilation: Size = 1, *, method: Method = "im2col",
+                   groups: int = 1, dilation: Size = 1, *,
+                   output_size: Optional[Sequence[int]] = None, method: Method = "im2col",
                    workspace_bytes: Optional[int] = None) -> FloatArray:
     """N-d transposed convolution, as ``torch.nn.functional.conv_transpose{1,2,3}d``.
 
@@ -278,6 +279,11 @@ def conv_transpose(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike
         dilation.  It picks one of the several output sizes that a strided conv maps to the
         same input size.
     groups : int, default 1
+    output_size : sequence of int, optional
+        The output's spatial size, or ``(N, C_out, *spatial)``, as PyTorch's
+        ``ConvTranspose*d.forward(input, output_size)`` takes it: the ``output_padding``
+        that reaches it is chosen.  Per dimension from the size with ``output_padding=0``
+        to ``stride - 1`` more (:func:`npconv.shapes.conv_transpose_size_range`).
     method : {"im2col", "loops"}
     workspace_bytes : int, optional
         Upper bound on the im2col column buffer, as for :func:`conv`.
@@ -286,14 +292,16 @@ def conv_transpose(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike
     -------
     ndarray, shape (N, C_out, *out_size)
         ``out = (in - 1) * stride - before - after + dilation * (kernel_size - 1)
-        + output_padding + 1``.
+        + output_padding + 1``, or ``output_size``.
 
     Raises
     ------
     ValueError
         If a shape, channel count or hyperparameter does not fit (``output_padding`` must be
-        below ``max(stride, dilation)``), or if the output would exceed
-        :data:`npconv.shapes.MAX_ARRAY_BYTES` (16 GiB); the message names it.
+        below ``max(stride, dilation)``), ``output_size`` is out of reach (the message
+        names the legal range) or disagrees with a non-zero ``output_padding``, or if the
+        output would exceed :data:`npconv.shapes.MAX_ARRAY_BYTES` (16 GiB); the message
+        names it.
     TypeError
         If an argument has the wrong type.
 
@@ -308,6 +316,14 @@ def conv_transpose(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike
     between the input cells, pad by ``dilation * (kernel_size - 1) - before`` (and ``- after``
     plus ``output_padding``), and run an ordinary convolution with the flipped kernel.
 
+    ``output_size`` follows PyTorch's layers, quirk included: the sizes it may ask for run
+    up to ``stride - 1`` cells past the smallest, whereas ``output_padding`` itself may go
+    up to ``max(stride, dilation) - 1``; with a dilation above the stride some sizes are
+    reachable by ``output_padding`` only.  npconv differs in two points: ``N`` and ``C_out``
+    in front of ``output_size`` must be the output's (PyTorch ignores them), and a non-zero
+    ``output_padding`` given with ``output_size`` must be the one it asks for (PyTorch's
+    layers ignore their ``output_padding`` then).
+
     Examples
     --------
     >>> import numpy as np
@@ -320,10 +336,16 @@ def conv_transpose(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike
     >>> conv_transpose(np.ones((1, 1, 3, 3)), np.ones((1, 1, 3, 3)), stride=2, padding=1,
     ...                output_padding=1).shape
     (1, 1, 6, 6)
+
+    Or ask for the size: stride 2 makes 5 and 6 reachable, and ``output_size`` picks.
+
+    >>> conv_transpose(np.ones((1, 1, 3, 3)), np.ones((1, 1, 3, 3)), stride=2, padding=1,
+    ...                output_size=(6, 5)).shape
+    (1, 1, 6, 5)
     """
     x, weight, bias = _floating(input=input, weight=weight, bias=bias)
     geometry, groups = _conv_transpose_geometry(x, weight, bias, stride, padding,
-                                                output_padding, groups, dilation)
+                                                output_padding, groups, dilation, output_size)
     _check_results(x.dtype, _conv_cause(x, weight, geometry),
                    output=(x.shape[0], weight.shape[1] * groups, *geometry.out_size))
     return _variant(method).conv_transpose(x, weight, bias, geometry.stride, geometry.padding,
@@ -333,7 +355,9 @@ def conv_transpose(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike
 
 def conv_transpose_backward(grad_output: ArrayLike, input: ArrayLike, weight: ArrayLike,
                             stride: Size = 1, padding: Padding = 0, output_padding: Size = 0,
-                            groups: int = 1, dilation: Size = 1, *, method: Method = "im2col",
+                            groups: int = 1, dilation: Size = 1, *,
+                            output_size: Optional[Sequence[int]] = None,
+                            method: Method = "im2col",
                             workspace_bytes: Optional[int] = None) -> Gradients:
     """Gradients of :func:`conv_transpose` with respect to its input, weight and bias.
 
@@ -343,7 +367,9 @@ def conv_transpose_backward(grad_output: ArrayLike, input: ArrayLike, weight: Ar
     ----------
     grad_output : array_like, shape (N, C_out, *out_size)
         Gradient of the loss with respect to ``conv_transpose``'s output.
-    input, weight, stride, padding, output_padding, groups, dilation, method, workspace_bytes
+    input, weight, stride, padding, output_padding, groups, dilation, output_size
+        As given to :func:`conv_transpose`.
+    method, workspace_bytes
         As given to :func:`conv_transpose`.
 
     Returns
@@ -380,7 +406,7 @@ def conv_transpose_backward(grad_output: ArrayLike, input: ArrayLike, weight: Ar
     """
     grad_output, x, weight = _floating(grad_output=grad_output, input=input, weight=weight)
     geometry, groups = _conv_transpose_geometry(x, weight, None, stride, padding,
-                                                output_padding, groups, dilation)
+                                                output_padding, groups, dilation, output_size)
     _check_grad_output(grad_output, (x.shape[0], weight.shape[1] * groups, *geometry.out_size))
     _check_results(x.dtype, _conv_cause(x, weight, geometry), grad_input=x.shape,
                    grad_weight=weight.shape)
@@ -391,7 +417,7 @@ def conv_transpose_backward(grad_output: ArrayLike, input: ArrayLike, weight: Ar
 
 
 def _conv_transpose_geometry(x, weight, bias, stride, padding, output_padding, groups,
-                             dilation):
+                             dilation, output_size):
     """Check a transposed convolution's arrays and arguments; return geometry and groups."""
     _check_input_and_weight(x, weight)
     N, C_in, *in_size = x.shape
@@ -404,7 +430,7 @@ def _conv_transpose_geometry(x, weight, bias, stride, padding, output_padding, g
             f"(C_in, C_out // groups, *kernel_size))")
     _check_bias(bias, C_out_per_group * groups)
     geometry = conv_transpose_geometry(in_size, kernel_size, stride, padding, output_padding,
-                                       dilation)
+                                       dilation, output_size, (N, C_out_per_group * groups))
     return geometry, groups
 
 
@@ -821,6 +847,34 @@ def _with_rank(op, spatial_dims, name, input, *args, **kwargs):
                      f"shape {x.shape}")
 
 
+def _conv_transpose_with_rank(spatial_dims, name, input, *args, output_size, **kwargs):
+    """:func:`conv_transpose` through :func:`_with_rank`, with PyTorch's unbatched
+    ``output_size``.
+
+    For an unbatched input ``(C_in, *spatial)`` PyTorch's ``ConvTranspose*d`` takes an
+    ``output_size`` of the spatial sizes or of ``(C_out, *spatial)`` (not ``(N, C_out,
+    ...)``): the ``C_out`` is taken off here and checked against the output.
+    """
+    x = _as_array(input, "input")
+    channels = None
+    if x.ndim == spatial_dims + 1 and isinstance(output_size, (tuple, list)):
+        if len(output_size) == spatial_dims + 2:
+            raise ValueError(f"output_size={output_size!r} has {len(output_size)} entries; "
+                             f"for an unbatched input {name} takes {spatial_dims} (the spatial "
+                             f"size) or {spatial_dims + 1} (C_out and the spatial size)")
+        if len(output_size) == spatial_dims + 1:
+            channels, output_size = output_size[0], tuple(output_size[1:])
+            if not is_int(channels):
+                raise TypeError(f"output_size={(channels, *output_size)!r} must hold ints")
+    out = _with_rank(conv_transpose, spatial_dims, name, x, *args, output_size=output_size,
+                     **kwargs)
+    if channels is not None and channels != out.shape[0]:
+        raise ValueError(f"output_size={(channels, *output_size)!r} starts with C = "
+                         f"{channels}, but the output has C = {out.shape[0]}; give the "
+                         f"spatial size only, or the output's C")
+    return out
+
+
 def conv1d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None,
            stride: Size = 1, padding: ConvPadding = 0, dilation: Size = 1, groups: int = 1, *,
            padding_mode: PaddingMode = "zeros", method: Method = "im2col",
@@ -943,7 +997,8 @@ def conv3d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None
 
 def conv_transpose1d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None,
                      stride: Size = 1, padding: Padding = 0, output_padding: Size = 0,
-                     groups: int = 1, dilation: Size = 1, *, method: Method = "im2col",
+                     groups: int = 1, dilation: Size = 1, *,
+                     output_size: Optional[Sequence[int]] = None, method: Method = "im2col",
                      workspace_bytes: Optional[int] = None) -> FloatArray:
     """1-D transposed convolution, as ``torch.nn.functional.conv_transpose1d``.
 
@@ -955,6 +1010,15 @@ def conv_transpose1d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLi
     weight : array_like, shape (C_in, C_out // groups, kernel_size)
     bias, stride, padding, output_padding, groups, dilation, method, workspace_bytes
         As for :func:`conv_transpose`.
+    output_size : sequence of int, optional
+        As for :func:`conv_transpose`; for an unbatched input also ``(C_out, *spatial)``,
+        as PyTorch's ``ConvTranspose3d`` takes it.
+    output_size : sequence of int, optional
+        As for :func:`conv_transpose`; for an unbatched input also ``(C_out, *spatial)``,
+        as PyTorch's ``ConvTranspose2d`` takes it.
+    output_size : sequence of int, optional
+        As for :func:`conv_transpose`; for an unbatched input also ``(C_out, *spatial)``,
+        as PyTorch's ``ConvTranspose1d`` takes it.
 
     Returns
     -------
@@ -979,14 +1043,16 @@ def conv_transpose1d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLi
     >>> conv_transpose1d(np.array([[1., 2.]]), np.array([[[1., 10.]]]), stride=3)
     array([[ 1., 10.,  0.,  2., 20.]])
     """
-    return _with_rank(conv_transpose, 1, "conv_transpose1d", input, weight, bias, stride,
-                      padding, output_padding, groups, dilation, method=method,
-                      workspace_bytes=workspace_bytes)
+    return _conv_transpose_with_rank(1, "conv_transpose1d", input, weight, bias, stride,
+                                     padding, output_padding, groups, dilation,
+                                     output_size=output_size, method=method,
+                                     workspace_bytes=workspace_bytes)
 
 
 def conv_transpose2d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None,
                      stride: Size = 1, padding: Padding = 0, output_padding: Size = 0,
-                     groups: int = 1, dilation: Size = 1, *, method: Method = "im2col",
+                     groups: int = 1, dilation: Size = 1, *,
+                     output_size: Optional[Sequence[int]] = None, method: Method = "im2col",
                      workspace_bytes: Optional[int] = None) -> FloatArray:
     """2-D transposed convolution, as ``torch.nn.functional.conv_transpose2d``.
 
@@ -1023,14 +1089,16 @@ def conv_transpose2d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLi
     ...                  padding=1).shape
     (1, 3, 8, 8)
     """
-    return _with_rank(conv_transpose, 2, "conv_transpose2d", input, weight, bias, stride,
-                      padding, output_padding, groups, dilation, method=method,
-                      workspace_bytes=workspace_bytes)
+    return _conv_transpose_with_rank(2, "conv_transpose2d", input, weight, bias, stride,
+                                     padding, output_padding, groups, dilation,
+                                     output_size=output_size, method=method,
+                                     workspace_bytes=workspace_bytes)
 
 
 def conv_transpose3d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None,
                      stride: Size = 1, padding: Padding = 0, output_padding: Size = 0,
-                     groups: int = 1, dilation: Size = 1, *, method: Method = "im2col",
+                     groups: int = 1, dilation: Size = 1, *,
+                     output_size: Optional[Sequence[int]] = None, method: Method = "im2col",
                      workspace_bytes: Optional[int] = None) -> FloatArray:
     """3-D transposed convolution, as ``torch.nn.functional.conv_transpose3d``.
 
@@ -1067,9 +1135,10 @@ def conv_transpose3d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLi
     ...                  output_padding=(1, 0, 1)).shape
     (1, 6, 5, 6)
     """
-    return _with_rank(conv_transpose, 3, "conv_transpose3d", input, weight, bias, stride,
-                      padding, output_padding, groups, dilation, method=method,
-                      workspace_bytes=workspace_bytes)
+    return _conv_transpose_with_rank(3, "conv_transpose3d", input, weight, bias, stride,
+                                     padding, output_padding, groups, dilation,
+                                     output_size=output_size, method=method,
+                                     workspace_bytes=workspace_bytes)
 
 
 def max_pool1d(input: ArrayLike, kernel_size: Size, stride: Optional[Size] = None,

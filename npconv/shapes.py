@@ -38,6 +38,7 @@ __all__ = [
     "pool_output_size",
     "same_padding",
     "output_padding_for",
+    "conv_transpose_size_range",
     "conv_parameter_count",
     "receptive_field",
     "pool_window_counts",
@@ -239,6 +240,28 @@ def output_padding_for(target_size, in_size, kernel_size, stride=1, padding=(0, 
             f"{limit - 1} a transposed convolution of this input gives sizes "
             f"{smallest} to {smallest + limit - 1}")
     return output_padding
+
+
+def conv_transpose_size_range(in_size, kernel_size, stride=1, padding=(0, 0), dilation=1):
+    """The sizes PyTorch's ``ConvTranspose*d.forward(input, output_size)`` accepts: ``(low, high)``.
+
+    ``low`` is the size with ``output_padding=0`` (:func:`conv_transpose_output_size`) and
+    ``high = low + stride - 1``, both included: PyTorch counts the stride only, so with a
+    dilation larger than the stride an explicit ``output_padding`` reaches sizes (up to
+    ``low + max(stride, dilation) - 1``, :func:`output_padding_limit`) that ``output_size``
+    may not ask for.  Sizes below 1 are in the range but no transposed convolution gives
+    them; the validator (:func:`conv_transpose_geometry`) refuses them.
+
+    Examples
+    --------
+    Input 4, kernel 3, stride 2, dilation 3 (PyTorch: "valid sizes range from [13] to
+    [14]", though ``output_padding=2`` gives 15):
+
+    >>> conv_transpose_size_range(4, kernel_size=3, stride=2, dilation=3)
+    (13, 14)
+    """
+    low = conv_transpose_output_size(in_size, kernel_size, stride, padding, 0, dilation)
+    return low, low + stride - 1
 
 
 def output_padding_limit(stride, dilation):
@@ -512,8 +535,13 @@ def avg_pool_divisors(in_size, kernel_size, stride, padding, out_size, count_inc
 # Whole shapes, and the validation that explains what went wrong
 # --------------------------------------------------------------------------------------------
 
-def conv_output_shape(in_size, kernel_size, stride, padding, dilation):
-    """:func:`conv_output_size` for each spatial dimension, checked to be at least 1."""
+def conv_output_shape(in_size, kernel_size, stride, padding, dilation, quantity="output size",
+                      padded="input"):
+    """:func:`conv_output_size` for each spatial dimension, checked to be at least 1.
+
+    ``quantity`` and ``padded`` name, in the error message, what is counted and what is
+    padded: for :func:`unfold_geometry` the windows, and for fold its ``output_size``.
+    """
     out = []
     for dim, (n, k, s, pad, d) in enumerate(zip(in_size, kernel_size, stride, padding,
                                                 dilation)):
@@ -522,7 +550,7 @@ def conv_output_shape(in_size, kernel_size, stride, padding, dilation):
             f"floor((in + before + after - dilation*(kernel_size-1) - 1) / stride) + 1 = "
             f"floor(({n} + {pad[0]} + {pad[1]} - {d}*({k}-1) - 1) / {s}) + 1 = {size}; "
             f"the dilated kernel spans {effective_kernel_size(k, d)} cells but the padded "
-            f"input has {n + pad[0] + pad[1]}"))
+            f"{padded} has {n + pad[0] + pad[1]}"), quantity)
         out.append(size)
     return tuple(out)
 
@@ -556,11 +584,11 @@ def pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode
     return tuple(out)
 
 
-def check_output_size(size, dim, formula):
+def check_output_size(size, dim, formula, quantity="output size"):
     """Raise ``ValueError`` naming the dimension and the formula if ``size < 1``."""
     if size < 1:
         raise ValueError(
-            f"output size along spatial dimension {dim} would be {size}, but must be at "
+            f"{quantity} along spatial dimension {dim} would be {size}, but must be at "
             f"least 1: {formula}")
 
 
@@ -850,15 +878,30 @@ def conv_padding(padding, in_size, kernel_size, stride, dilation):
 
 
 def conv_transpose_geometry(in_size, kernel_size, stride=1, padding=0, output_padding=0,
-                            dilation=1):
+                            dilation=1, output_size=None, batch_and_channels=None):
     """Check and normalise a transposed convolution's hyperparameters.
 
     ``output_padding`` must be below ``max(stride, dilation)`` in every dimension
-    (:func:`check_output_padding`).
+    (:func:`check_output_padding`).  An ``output_size`` picks the ``output_padding`` that
+    reaches it instead, as PyTorch's ``ConvTranspose*d.forward(input, output_size)`` does:
+    each spatial entry within :func:`conv_transpose_size_range` (and at least 1).
+
+    Parameters
+    ----------
+    in_size, kernel_size : tuple of int
+    stride, padding, output_padding, dilation
+        As for :func:`npconv.conv_transpose`.
+    output_size : sequence of int, optional
+        The output's spatial size, or ``(N, C, *spatial)``.  With it, ``output_padding``
+        must be 0 (the default) or the one ``output_size`` asks for.
+    batch_and_channels : (int, int), optional
+        The output's ``N`` and ``C``; an ``output_size`` that starts with other values is
+        refused (PyTorch ignores them).
 
     Returns
     -------
     ConvTransposeGeometry
+        With the ``output_padding`` that ``output_size`` asked for, if given.
 
     Raises
     ------
@@ -869,6 +912,16 @@ def conv_transpose_geometry(in_size, kernel_size, stride=1, padding=0, output_pa
     --------
     >>> conv_transpose_geometry((3,), (3,), stride=2, padding=1, output_padding=1)
     ConvTransposeGeometry(stride=(2,), padding=((1, 1),), output_padding=(1,), dilation=(1,), out_size=(6,))
+    >>> conv_transpose_geometry((3,), (3,), stride=2, padding=1, output_size=(1, 8, 6))
+    ConvTransposeGeometry(stride=(2,), padding=((1, 1),), output_padding=(1,), dilation=(1,), out_size=(6,))
+    >>> conv_transpose_geometry((4,), (3,), stride=2, dilation=3, output_size=(15,))
+    Traceback (most recent call last):
+    ...
+    ValueError: output_size=(15,): spatial dimension 0 must be from 13 to 14: PyTorch takes
+    from the size with output_padding 0, (in - 1)*stride - before - after
+    + dilation*(kernel_size-1) + 1 = (4 - 1)*2 - 0 - 0 + 3*(3-1) + 1 = 13, up to stride - 1
+    = 1 more; an explicit output_padding reaches 15 (it need only be below max(stride,
+    dilation) = 3), but PyTorch's output_size rule counts the stride only
     """
     ndim = len(in_size)
     stride = int_tuple(stride, ndim, "stride", minimum=1)
@@ -878,9 +931,57 @@ def conv_transpose_geometry(in_size, kernel_size, stride=1, padding=0, output_pa
     output_padding = int_tuple(output_padding, ndim, "output_padding", minimum=0)
     for dim, (extra, s, d) in enumerate(zip(output_padding, stride, dilation)):
         check_output_padding(extra, s, d, dim)
+    if output_size is not None:
+        output_padding = _output_padding_from_output_size(
+            output_size, in_size, kernel_size, stride, padding, dilation, output_padding,
+            batch_and_channels)
     out_size = conv_transpose_output_shape(in_size, kernel_size, stride, padding,
                                            output_padding, dilation)
     return ConvTransposeGeometry(stride, padding, output_padding, dilation, out_size)
+
+
+def _output_padding_from_output_size(output_size, in_size, kernel_size, stride, padding,
+                                     dilation, output_padding, batch_and_channels):
+    """The ``output_padding`` that reaches ``output_size``, per dimension (PyTorch's rule).
+
+    Each spatial entry lies in :func:`conv_transpose_size_range` and is at least 1; the
+    ``output_padding`` is then :func:`output_padding_for` it.  A non-zero ``output_padding``
+    given as well must be the same (PyTorch's layers would silently ignore it).
+    """
+    sizes = _output_size_entries(output_size, len(in_size), batch_and_channels)
+    chosen = []
+    for dim, (size, n, k, s, (before, after), d) in enumerate(zip(
+            sizes, in_size, kernel_size, stride, padding, dilation)):
+        low, high = conv_transpose_size_range(n, k, s, (before, after), d)
+        lowest = max(low, 1)
+        if lowest <= size <= high:
+            chosen.append(output_padding_for(size, n, k, s, (before, after), d))
+            continue
+        formula = (f"(in - 1)*stride - before - after + dilation*(kernel_size-1) + 1 = "
+                   f"({n} - 1)*{s} - {before} - {after} + {d}*({k}-1) + 1 = {low}")
+        if high < 1:
+            raise ValueError(
+                f"output_size={output_size!r}: spatial dimension {dim} has no reachable size: "
+                f"PyTorch takes from the size with output_padding 0, {formula}, up to stride "
+                f"- 1 = {s - 1} more, and all of them are below 1 (the padding crops too "
+                f"much)")
+        below = " (sizes below 1 excepted)" if low < 1 else ""
+        explicit = ""
+        if d > s:
+            explicit = (f"; an explicit output_padding reaches {low + max(s, d) - 1} (it need "
+                        f"only be below max(stride, dilation) = {max(s, d)}), but PyTorch's "
+                        f"output_size rule counts the stride only")
+        raise ValueError(
+            f"output_size={output_size!r}: spatial dimension {dim} must be from {lowest} to "
+            f"{high}: PyTorch takes from the size with output_padding 0, {formula}, up to "
+            f"stride - 1 = {s - 1} more{below}{explicit}")
+    chosen = tuple(chosen)
+    if any(output_padding) and chosen != tuple(output_padding):
+        raise ValueError(
+            f"output_padding={tuple(output_padding)} and output_size={output_size!r} disagree: "
+            f"output_size asks for output_padding={chosen}; give only one of them (PyTorch's "
+            f"ConvTranspose layers ignore their output_padding when given an output_size)")
+    return chosen
 
 
 def pool_geometry(in_size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -1465,7 +1566,7 @@ def max_unpool_geometry(in_size, kernel_size, stride=None, padding=0, output_siz
                 raise ValueError(f"output size along spatial dimension {dim} would be {size}, "
                                  f"but must be at least 0: {formula}")
         return MaxUnpoolGeometry(kernel_size, stride, padding, default_size, default_size)
-    out_size = _unpool_output_size_entries(output_size, ndim, batch_and_channels)
+    out_size = _output_size_entries(output_size, ndim, batch_and_channels)
     for dim, (size, n, k, s, pad, formula) in enumerate(zip(out_size, in_size, kernel_size,
                                                            stride, padding, formulas)):
         low, high = max_unpool_size_range(n, k, s, pad)
@@ -1477,8 +1578,9 @@ def max_unpool_geometry(in_size, kernel_size, stride=None, padding=0, output_siz
     return MaxUnpoolGeometry(kernel_size, stride, padding, default_size, out_size)
 
 
-def _unpool_output_size_entries(output_size, ndim, batch_and_channels):
-    """The spatial entries of max unpooling's ``output_size``, type- and length-checked."""
+def _output_size_entries(output_size, ndim, batch_and_channels):
+    """The spatial entries of an ``output_size`` (max unpooling's, the transposed
+    convolution's), type- and length-checked; ``N`` and ``C`` in front must be the output's."""
     expected = (f"a sequence of {ndim} ints (the spatial size) or {ndim + 2} ints (N, C and "
                 f"the spatial size)")
     if not isinstance(output_size, (tuple, list)) or not all(is_int(v) for v in output_size):
@@ -1490,9 +1592,9 @@ def _unpool_output_size_entries(output_size, ndim, batch_and_channels):
     if len(values) == ndim + 2:
         if batch_and_channels is not None and values[:2] != tuple(batch_and_channels):
             raise ValueError(
-                f"output_size={output_size!r} starts with N, C = {values[:2]}, but the input "
+                f"output_size={output_size!r} starts with N, C = {values[:2]}, but the output "
                 f"has N, C = {tuple(batch_and_channels)}; give the spatial size only, or the "
-                f"input's N and C")
+                f"output's N and C")
         values = values[2:]
     return values
 
@@ -1584,3 +1686,185 @@ def _check_input_cells(in_size, op_name):
         if n < 1:
             raise ValueError(f"input has size {n} along spatial dimension {dim}; {op_name} "
                              f"needs at least one cell there (as PyTorch does)")
+
+
+# --------------------------------------------------------------------------------------------
+# Unfold and fold: the windows of a convolution as columns, and back.  The spatial rank they
+# work in, the geometry both share, and one validator each.
+# --------------------------------------------------------------------------------------------
+
+__all__ += [
+    "unfold_spatial_dims",
+    "UnfoldGeometry",
+    "unfold_geometry",
+    "fold_geometry",
+]
+
+
+def unfold_spatial_dims(size, name):
+    """How many spatial dimensions unfold and fold work in, read off ``size``.
+
+    ``size`` is unfold's ``kernel_size`` or fold's ``output_size``: a sequence has one
+    entry per spatial dimension (so ``(3,)`` means 1-D, not "3 in every dimension"), and an
+    int means 2-D, as in PyTorch, whose ``F.unfold`` and ``F.fold`` work on images only.
+
+    Examples
+    --------
+    >>> unfold_spatial_dims(3, "kernel_size"), unfold_spatial_dims((3,), "kernel_size")
+    (2, 1)
+    >>> unfold_spatial_dims((2, 3, 3), "kernel_size")
+    3
+    >>> unfold_spatial_dims((), "output_size")
+    Traceback (most recent call last):
+    ...
+    ValueError: output_size=() must have at least one entry: one per spatial dimension
+    """
+    if is_int(size):
+        return 2
+    if not is_sequence(size):
+        raise TypeError(f"{name}={short_repr(size)} must be an int (a 2-D size, as in "
+                        f"PyTorch) or a sequence of ints, one per spatial dimension")
+    if len(size) == 0:
+        raise ValueError(f"{name}={size!r} must have at least one entry: one per spatial "
+                         f"dimension")
+    return len(size)
+
+
+class UnfoldGeometry(NamedTuple):
+    """Unfold's (and fold's) geometry, normalised: one entry per spatial dimension."""
+
+    kernel_size: tuple
+    dilation: tuple
+    padding: tuple
+    """``(before, after)`` pairs."""
+    stride: tuple
+    window_counts: tuple
+    """Window positions per dimension, :func:`conv_output_size`; ``L`` is their product."""
+
+    @property
+    def taps(self):
+        """``K = prod(kernel_size)``: the rows one channel takes in the column matrix."""
+        return math.prod(self.kernel_size)
+
+    @property
+    def windows(self):
+        """``L = prod(window_counts)``: the columns."""
+        return math.prod(self.window_counts)
+
+
+def unfold_geometry(in_size, kernel_size, dilation=1, padding=0, stride=1, padded="input"):
+    """Check and normalise unfold's hyperparameters for an input of spatial size ``in_size``.
+
+    The windows are a convolution's: per dimension
+    ``floor((in + before + after - dilation * (kernel_size - 1) - 1) / stride) + 1`` of
+    them, which must be at least 1 (PyTorch's rule too: it refuses a padding that leaves no
+    window, rather than unfolding nothing).  Padding is an int, one per dimension, or
+    ``(before, after)`` pairs (PyTorch: symmetric only).
+
+    Parameters
+    ----------
+    in_size : tuple of int
+        The spatial size of the array unfolded (for fold, of its output).
+    kernel_size, dilation, padding, stride
+        PyTorch's argument order.  ``kernel_size`` has ``len(in_size)`` entries, or one
+        for all of them, or is an int.
+    padded : str
+        What the error message calls the array whose padding the windows do not fit.
+
+    Returns
+    -------
+    UnfoldGeometry
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the parameter, the value and what was expected.
+
+    Examples
+    --------
+    >>> unfold_geometry((5, 6), (2, 3), padding=1, stride=(2, 1))
+    UnfoldGeometry(kernel_size=(2, 3), dilation=(1, 1), padding=((1, 1), (1, 1)),
+                   stride=(2, 1), window_counts=(3, 6))
+    >>> unfold_geometry((5, 6), (6, 3))
+    Traceback (most recent call last):
+    ...
+    ValueError: window positions along spatial dimension 0 would be 0, but must be at least
+    1: floor((in + before + after - dilation*(kernel_size-1) - 1) / stride) + 1 = floor((5 + 0
+    + 0 - 1*(6-1) - 1) / 1) + 1 = 0; the dilated kernel spans 6 cells but the padded input
+    has 5
+    """
+    ndim = len(in_size)
+    kernel_size = int_tuple(kernel_size, ndim, "kernel_size", minimum=1)
+    dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
+    _reject_padding_string(padding, "unfold and fold")
+    padding = padding_pairs(padding, ndim)
+    stride = int_tuple(stride, ndim, "stride", minimum=1)
+    window_counts = conv_output_shape(in_size, kernel_size, stride, padding, dilation,
+                                      quantity="window positions", padded=padded)
+    return UnfoldGeometry(kernel_size, dilation, padding, stride, window_counts)
+
+
+def fold_geometry(columns_shape, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Check and normalise fold's arguments for columns of shape ``(C * K, L)``.
+
+    The columns must be what :func:`npconv.unfold` makes of an array of spatial size
+    ``output_size``: ``C * K`` rows, a whole number of channels of ``K = prod(kernel_size)``
+    kernel taps each, and ``L`` columns, one per window position
+    (:func:`unfold_geometry` of ``output_size``).
+
+    Parameters
+    ----------
+    columns_shape : (int, int)
+        ``(C * K, L)``: the shape of fold's input without its batch axis.
+    output_size : int or sequence of int
+        The spatial size of fold's output; its length fixes the spatial rank
+        (:func:`unfold_spatial_dims`).  Sizes may be 0 if the padding leaves windows.
+    kernel_size, dilation, padding, stride
+        As for :func:`unfold_geometry`.
+
+    Returns
+    -------
+    out_size : tuple of int
+    geometry : UnfoldGeometry
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the parameter, the value and what was expected.
+
+    Examples
+    --------
+    >>> fold_geometry((12, 9), (4, 4), 2)
+    ((4, 4), UnfoldGeometry(kernel_size=(2, 2), dilation=(1, 1), padding=((0, 0), (0, 0)),
+                            stride=(1, 1), window_counts=(3, 3)))
+    >>> fold_geometry((12, 8), (4, 4), 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: input has L = 8 columns (its last axis), but output_size=(4, 4) holds
+    3 * 3 = 9 window positions of kernel_size=(2, 2) with dilation=(1, 1),
+    padding=((0, 0), (0, 0)), stride=(1, 1): one column per window
+    >>> fold_geometry((13, 9), (4, 4), 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: input has 13 rows (the axis before its last), which must be divisible by
+    K = prod(kernel_size=(2, 2)) = 4: the rows are C channels of K kernel taps each (2-D, as
+    output_size=(4, 4))
+    """
+    ndim = unfold_spatial_dims(output_size, "output_size")
+    out_size = int_tuple(output_size, ndim, "output_size", minimum=0)
+    geometry = unfold_geometry(out_size, kernel_size, dilation, padding, stride,
+                               padded=f"output_size={out_size}")
+    rows, columns = columns_shape
+    if rows % geometry.taps:
+        raise ValueError(
+            f"input has {rows} rows (the axis before its last), which must be divisible by "
+            f"K = prod(kernel_size={geometry.kernel_size}) = {geometry.taps}: the rows are C "
+            f"channels of K kernel taps each ({ndim}-D, as output_size={out_size})")
+    if columns != geometry.windows:
+        counts = " * ".join(str(count) for count in geometry.window_counts)
+        raise ValueError(
+            f"input has L = {columns} columns (its last axis), but output_size={out_size} "
+            f"holds {counts} = {geometry.windows} window positions of kernel_size="
+            f"{geometry.kernel_size} with dilation={geometry.dilation}, padding="
+            f"{geometry.padding}, stride={geometry.stride}: one column per window")
+    return out_size, geometry

@@ -351,13 +351,23 @@ def conv_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, g
     return grad_x, grad_w, grad_bias
 
 
-def conv_transpose_geometry(x, weight, stride, padding, output_padding, dilation):
-    """Per dimension: strides, pairs, output paddings, dilations and output sizes."""
+def conv_transpose_geometry(x, weight, stride, padding, output_padding, dilation,
+                            output_size=None):
+    """Per dimension: strides, pairs, output paddings, dilations and output sizes.
+
+    An ``output_size`` (its last entries are the spatial sizes) sets the output padding to
+    the size less the one with output padding 0, as PyTorch's ConvTranspose layers do.
+    """
     in_size, kernel_size = x.shape[2:], weight.shape[2:]
     ndim = len(in_size)
     stride, dilation = per_dimension(stride, ndim), per_dimension(dilation, ndim)
     output_padding = per_dimension(output_padding, ndim)
     pairs = padding_pairs(padding, ndim)
+    if output_size is not None:
+        output_padding = tuple(
+            size - conv_transpose_output_size(n, k, s, b, a, 0, d)
+            for size, n, k, s, (b, a), d in zip(tuple(output_size)[-ndim:], in_size,
+                                                kernel_size, stride, pairs, dilation))
     out_size = tuple(conv_transpose_output_size(n, k, s, b, a, op, d)
                      for n, k, s, (b, a), op, d in zip(in_size, kernel_size, stride, pairs,
                                                        output_padding, dilation))
@@ -381,12 +391,12 @@ def conv_transpose_targets(in_index, kernel_size, stride, pairs, dilation, out_s
 
 
 def conv_transpose(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                   dilation=1):
+                   dilation=1, output_size=None):
     """Each input cell adds ``x * w[tap]`` to the output cell each tap lands on; cropped
     cells are dropped."""
     x = input
     stride, pairs, output_padding, dilation, out_size = conv_transpose_geometry(
-        x, weight, stride, padding, output_padding, dilation)
+        x, weight, stride, padding, output_padding, dilation, output_size)
     N, C_in, *in_size = x.shape
     _, C_out_per_group, *kernel_size = weight.shape
     C_in_per_group = C_in // groups
@@ -408,13 +418,13 @@ def conv_transpose(input, weight, bias=None, stride=1, padding=0, output_padding
 
 
 def conv_transpose_backward(grad_output, input, weight, stride=1, padding=0, output_padding=0,
-                            groups=1, dilation=1):
+                            groups=1, dilation=1, output_size=None):
     """``(grad_input, grad_weight, grad_bias)`` of :func:`conv_transpose`: each input cell
     gathers ``g * w[tap]`` from the cells its taps landed on, a cropped cell counting as a
     zero gradient (a term ``0 * w``)."""
     x = input
     stride, pairs, output_padding, dilation, out_size = conv_transpose_geometry(
-        x, weight, stride, padding, output_padding, dilation)
+        x, weight, stride, padding, output_padding, dilation, output_size)
     N, C_in, *in_size = x.shape
     _, C_out_per_group, *kernel_size = weight.shape
     C_in_per_group = C_in // groups

@@ -314,7 +314,7 @@ def test_max_unpool_report_takes_n_and_c_in_front_and_names_the_first_bad_dimens
         report.problems[0]
     assert [dim.requested_size for dim in report.dimensions] == [8, 10]
     report = max_unpool_report((1, 2, 4, 4), 2, output_size=(5, 2, 8, 8))
-    assert "N, C = (5, 2), but the input has N, C = (1, 2)" in report.problems[0]
+    assert "N, C = (5, 2), but the output has N, C = (1, 2)" in report.problems[0]
 
 
 def adaptive_windows_written_out(n, out):

@@ -466,7 +466,7 @@ MALFORMED_FAMILY = [
     ("shape max_unpool2d --input 1x3x8x8 --kernel 2 --output-size 1x1x1",
      "output_size=(1, 1, 1) has 3 entries"),
     ("shape max_unpool2d --input 1x3x8x8 --kernel 2 --output-size 2x3x16x16",
-     "starts with N, C = (2, 3), but the input has N, C = (1, 3)"),
+     "starts with N, C = (2, 3), but the output has N, C = (1, 3)"),
     ("shape max_unpool2d --input 1x3x8x8 --kernel 2 --dilation 2",
      "--dilation is not an option of max_unpool"),
     ("shape max_unpool2d --input 1x3x8x8 --kernel 2 --target 16",

@@ -28,7 +28,7 @@ def matrices(section):
 
 
 SECTION_NAMES = ["convolution", "padding", "pooling", "output-size", "parameters",
-                 "dilation", "transposed"]
+                 "dilation", "transposed", "matrix-multiply"]
 
 
 def test_whole_tour_runs_every_section_and_every_proof_passes(capsys):
@@ -208,3 +208,38 @@ def test_padding_section_shows_its_kernel_and_names_outputs_by_their_size():
     valid = [[x[i:i + 3, j:j + 3].sum() for j in range(3)] for i in range(3)]
     np.testing.assert_array_equal(shown["same output 5x5"], same)
     np.testing.assert_array_equal(shown["valid output 3x3"], valid)
+
+
+def test_matrix_multiply_section_is_the_convolution_sections_example_as_a_product():
+    """The cheat sheet's feature map again, from the columns; each column is a window cut
+    out here by slicing, and the folded kernels are the scatter definition written here."""
+    section = tour.matrix_multiply()
+    assert all(proof.passed for proof in section.proofs)
+    shown = matrices(section)
+    x, row = shown["input 5x5"], shown["kernel as a 1x9 row"]
+    windows = [x[i:i + 3, j:j + 3].ravel() for i in range(3) for j in range(3)]
+    np.testing.assert_array_equal(shown["unfold(x): 9 taps x 9 windows"],
+                                  np.stack(windows, axis=1))
+    np.testing.assert_array_equal(shown["row @ columns, as 3x3"],
+                                  [[4, 3, 4], [2, 4, 3], [2, 3, 4]])
+    stamps = np.zeros((5, 5))
+    for i in range(3):
+        for j in range(3):
+            stamps[i:i + 3, j:j + 3] += row.reshape(3, 3)     # a gradient of 1 per window
+    np.testing.assert_array_equal(shown["kernel^T @ gradient, folded"], stamps)
+
+
+def test_matrix_multiply_section_fails_when_the_fast_unfold_is_wrong(monkeypatch, capsys):
+    family_im2col = importlib.import_module("npconv.family.im2col")
+    correct = family_im2col.unfold
+
+    def one_tap_off(*args, **kwargs):
+        cols = correct(*args, **kwargs)
+        cols[:, 0] += 1e-3
+        return cols
+
+    monkeypatch.setattr(family_im2col, "unfold", one_tap_off)
+    assert main(["tour", "--section", "matrix-multiply"]) == 1
+    lines = proof_lines(capsys.readouterr().out)
+    assert any(line.startswith("[FAIL] unfold and fold: loops and im2col give the same output")
+               for line in lines)

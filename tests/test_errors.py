@@ -1235,3 +1235,56 @@ def test_an_unbatched_input_gives_the_batched_result_without_its_batch_axis(alia
         arguments = (2,)
     expected = op(x[np.newaxis], *arguments, method=method)[0]
     np.testing.assert_array_equal(alias(x, *arguments, method=method), expected)
+
+
+# --------------------------------------------------------------------------------------------
+# conv_transpose's output_size (the base call: input 3x3, kernel 2, stride 1, so the one
+# reachable size is (3 - 1)*1 + 1*(2 - 1) + 1 = 4 per dimension, with C_out = 3)
+# --------------------------------------------------------------------------------------------
+
+CONV_TRANSPOSE_CALLS = [call_conv_transpose, call_conv_transpose_backward]
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("call", CONV_TRANSPOSE_CALLS)
+@pytest.mark.parametrize("output_size", [4, (4.0, 4.0), "4x4", np.array([4, 4]), (4, True)])
+def test_conv_transpose_output_size_of_the_wrong_type_is_a_type_error(call, method,
+                                                                      output_size):
+    with pytest.raises(TypeError, match=re.escape(f"output_size={output_size!r} must be None "
+                                                  f"or a sequence of 2 ints")):
+        call(output_size=output_size, method=method)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("call", CONV_TRANSPOSE_CALLS)
+@pytest.mark.parametrize("output_size", [(4,), (3, 4, 4), (1, 1, 3, 4, 4), ()])
+def test_conv_transpose_output_size_with_the_wrong_number_of_entries_is_refused(call, method,
+                                                                              output_size):
+    with pytest.raises(ValueError, match=re.escape(f"output_size={output_size!r} has "
+                                                   f"{len(output_size)} entries")):
+        call(output_size=output_size, method=method)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("call", CONV_TRANSPOSE_CALLS)
+@pytest.mark.parametrize("front", [(2, 3), (1, 2), (0, 0)])
+def test_conv_transpose_output_size_must_carry_the_outputs_batch_and_channels(call, method,
+                                                                            front):
+    with pytest.raises(ValueError, match=re.escape(f"starts with N, C = {front}, but the "
+                                                   f"output has N, C = (1, 3)")):
+        call(output_size=front + (4, 4), method=method)
+    result = call(output_size=(1, 3, 4, 4), method=method)        # the output's N and C
+    if call is call_conv_transpose:
+        assert result.shape == (1, 3, 4, 4)
+    else:
+        assert result.grad_input.shape == (1, 2, 3, 3)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("call", CONV_TRANSPOSE_CALLS)
+@pytest.mark.parametrize("output_size", [(5, 4), (4, 3), (4, -1), (4, 2**63)])
+def test_an_unreachable_conv_transpose_output_size_names_the_range(call, method, output_size):
+    dim = 0 if output_size[0] != 4 else 1
+    with pytest.raises(ValueError, match=re.escape(
+            f"output_size={output_size!r}: spatial dimension {dim} must be from 4 to 4")):
+        call(output_size=output_size, method=method)

@@ -86,6 +86,7 @@ OPTIONAL_INT = "optional int"   # divisor_override, workspace_bytes
 FLAG = "flag"                   # ceil_mode, return_indices, count_include_pad
 PADDING_MODE = "padding mode"
 METHOD = "method"
+OUTPUT_SIZE = "output size"     # None, or the spatial size (or N, C and it)
 
 
 class Op(NamedTuple):
@@ -149,10 +150,10 @@ def conv_transpose_ops(spatial_dims, suffix=""):
     x = integers((1, 2) + (3,) * spatial_dims, 5)
     weight = integers((2, 3) + (2,) * spatial_dims, 6)
     geometry = {"stride": 2, "padding": 1, "output_padding": 1, "groups": 1, "dilation": 1,
-                "workspace_bytes": None}
+                "output_size": None, "workspace_bytes": None}
     kinds = {"input": ARRAY, "weight": ARRAY, "stride": INTS, "padding": PADDING,
              "output_padding": INTS, "groups": INT, "dilation": INTS,
-             "workspace_bytes": OPTIONAL_INT}
+             "output_size": OUTPUT_SIZE, "workspace_bytes": OPTIONAL_INT}
     forward = Op(f"conv_transpose{suffix}", {"input": x, "weight": weight,
                                              "bias": integers(3, 7), **geometry},
                  {**kinds, "bias": OPTIONAL_ARRAY}, "conv_transpose")
@@ -289,6 +290,14 @@ def nearly_right(kind, value, ndim):
     if kind in (INT, OPTIONAL_INT):
         return st.sampled_from([None, 1, 2, 4, np.int64(1), np.uint8(2), np.int8(-1),
                                 np.array(1), 0, -1, 1.0, 10**400, 2**63])
+    if kind == OUTPUT_SIZE:          # conv_transpose's baseline reaches 5 (or 4) per dimension
+        sizes = st.integers(-1, 7)
+        return st.one_of(st.none(), st.tuples(*[sizes] * ndim), st.lists(sizes, min_size=ndim,
+                                                                          max_size=ndim),
+                         st.tuples(st.integers(0, 4), st.integers(0, 4), *[sizes] * ndim),
+                         st.tuples(*[sizes] * (ndim + 1)), st.just((5,) * ndim),
+                         st.just((np.int64(5),) * ndim), st.just(np.array([5] * ndim)),
+                         st.just(()), st.just((2**63,) * ndim))
     raise AssertionError(f"no values for kind {kind!r}")
 
 

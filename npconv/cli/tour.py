@@ -2,7 +2,8 @@
 
 Sections, in the cheat sheet's order: convolution (a kernel sliding over the image),
 padding (valid vs same), pooling (max and average), output-size (the formula with numbers),
-parameters (conv layer vs pooling layer), dilation, transposed (transposed convolution).
+parameters (conv layer vs pooling layer), dilation, transposed (transposed convolution);
+then matrix-multiply (the convolution as unfold, one matrix product, and fold).
 Each ends with the module and function to open to step through it, and with proofs run
 live on its arrays: loops and im2col agree, and the gradients match finite differences.
 The exit status is 1 if a proof fails.

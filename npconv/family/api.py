@@ -20,19 +20,24 @@ from typing import Optional, Union
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..api import FloatArray, Method, Size, _as_array, _check_grad_output, _flag, _floating
+from ..api import (FloatArray, Method, Padding, Size, _as_array, _check_grad_output, _flag,
+                   _floating)
 from ..api import _variant as _core_variant
 from ..api import _with_rank
 from ..shapes import (
     adaptive_pool_geometry,
     check_array_bytes,
+    fold_geometry,
     lp_pool_geometry,
     lp_pool_sign,
     max_unpool_geometry,
+    unfold_geometry,
+    unfold_spatial_dims,
 )
 from . import im2col, loops
 
 __all__ = [
+    "unfold", "unfold_backward", "fold", "fold_backward",
     "max_unpool", "max_unpool_backward",
     "adaptive_avg_pool", "adaptive_avg_pool_backward",
     "adaptive_max_pool", "adaptive_max_pool_backward",
@@ -42,6 +47,338 @@ __all__ = [
     "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d",
     "lp_pool1d", "lp_pool2d", "lp_pool3d",
 ]
+
+
+# --------------------------------------------------------------------------------------------
+# Unfold and fold
+# --------------------------------------------------------------------------------------------
+
+def unfold(input: ArrayLike, kernel_size: Size, dilation: Size = 1, padding: Padding = 0,
+           stride: Size = 1, *, method: Method = "im2col") -> FloatArray:
+    """Every window of a convolution as one column, as ``torch.nn.functional.unfold``.
+
+    Cheat sheet: "Convolution operation", as one matrix multiply: this is im2col under
+    PyTorch's name.  Each window a kernel of ``kernel_size`` would slide over is copied into
+    one column, so that a convolution becomes the weight, reshaped to ``(C_out, C * K)``,
+    times these columns.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C, *in_size), or unbatched (C, *in_size)
+    kernel_size : int or sequence of int
+        One entry per spatial dimension: its length says how many there are.  An int is a
+        square 2-D kernel, as in PyTorch (so a 3-D input is then an unbatched image).
+    dilation, stride : int or sequence of int, default 1
+        One for every spatial dimension, or one per dimension.
+    padding : int, sequence of int or of (before, after) pairs, default 0
+        Zeros read around the input (never built).
+    method : {"im2col", "loops"}
+
+    Returns
+    -------
+    ndarray, shape (N, C * K, L), or (C * K, L) for an unbatched input
+        ``K = prod(kernel_size)`` and ``L = prod(out_size)``, per dimension
+        ``out = floor((in + before + after - dilation * (kernel_size - 1) - 1) / stride) + 1``
+        window positions.  Row ``c * K + tap`` of column ``l`` holds the cell that kernel
+        tap ``tap`` (row-major over ``kernel_size``) of channel ``c`` reads in window ``l``
+        (row-major over the window positions).
+
+    Raises
+    ------
+    ValueError
+        If the input's rank does not fit ``kernel_size``, a hyperparameter is out of range,
+        no window fits along a dimension (PyTorch refuses that too), or the result would
+        exceed :data:`npconv.shapes.MAX_ARRAY_BYTES`; the message names it.
+    TypeError
+        If an argument has the wrong type.
+
+    See Also
+    --------
+    fold, unfold_backward, npconv.conv, npconv.family.loops.unfold,
+    npconv.family.im2col.unfold
+
+    Notes
+    -----
+    PyTorch's ``F.unfold`` takes images only, ``(N, C, H, W)`` or ``(C, H, W)``; npconv
+    takes any number of spatial dimensions, told by the length of ``kernel_size``.  It also
+    takes ``(before, after)`` padding pairs, and inputs with zero channels or an empty
+    spatial axis (whose windows then read padding only), which PyTorch refuses.
+
+    Examples
+    --------
+    A 3x3 image, 2x2 windows: four windows of four taps each, one window per column.
+
+    >>> import numpy as np
+    >>> x = np.arange(9.).reshape(1, 1, 3, 3)
+    >>> unfold(x, 2)
+    array([[[0., 1., 3., 4.],
+            [1., 2., 4., 5.],
+            [3., 4., 6., 7.],
+            [4., 5., 7., 8.]]])
+
+    A convolution is the weight as a matrix times these columns:
+
+    >>> import npconv
+    >>> w = np.array([[[[1., 2.], [3., 4.]]]])                 # (C_out, C, 2, 2)
+    >>> (w.reshape(1, -1) @ unfold(x, 2)[0]).reshape(1, 1, 2, 2)
+    array([[[[27., 37.],
+             [57., 67.]]]])
+    >>> npconv.conv(x, w)
+    array([[[[27., 37.],
+             [57., 67.]]]])
+
+    Any number of spatial dimensions: a 1-D signal, kernel 3, stride 2.
+
+    >>> unfold(np.arange(5.).reshape(1, 5), (3,), stride=2)      # unbatched (C, L)
+    array([[0., 2.],
+           [1., 3.],
+           [2., 4.]])
+    """
+    x, = _floating(input=input)
+    images, geometry, batched = _unfold_input(x, kernel_size, dilation, padding, stride)
+    N, C = images.shape[:2]
+    shape = (N, C * geometry.taps, geometry.windows)
+    _check_bytes(shape, images, geometry, "the output")
+    cols = _unless_empty(shape, images.dtype, _variant(method).unfold, images,
+                         *_arguments(geometry))
+    return cols if batched else cols[0]
+
+
+def unfold_backward(grad_output: ArrayLike, input: ArrayLike, kernel_size: Size,
+                    dilation: Size = 1, padding: Padding = 0, stride: Size = 1, *,
+                    method: Method = "im2col") -> FloatArray:
+    """Gradient of :func:`unfold` with respect to its input: :func:`fold` of ``grad_output``.
+
+    Cheat sheet: "Convolution operation", run backwards.  Unfold copies cells, so each input
+    cell collects the gradients of all the column cells that copied it: as many as windows
+    cover it.
+
+    Parameters
+    ----------
+    grad_output : array_like, shape (N, C * K, L), or (C * K, L) for an unbatched input
+        Gradient of the loss with respect to ``unfold``'s output.
+    input, kernel_size, dilation, padding, stride, method
+        As given to :func:`unfold`.
+
+    Returns
+    -------
+    ndarray, shape of ``input``
+        The gradient with respect to ``input``.
+
+    Raises
+    ------
+    ValueError
+        If ``grad_output``'s shape is not the forward's output shape, or as :func:`unfold`.
+    TypeError
+        As :func:`unfold`.
+
+    See Also
+    --------
+    unfold, fold, npconv.family.loops.unfold_backward, npconv.family.im2col.unfold_backward
+
+    Examples
+    --------
+    Windows 0-2 and 2-4 of five cells: the middle cell is in both.
+
+    >>> import numpy as np
+    >>> unfold_backward(np.ones((1, 3, 2)), np.zeros((1, 1, 5)), (3,), stride=2)
+    array([[[1., 1., 2., 1., 1.]]])
+    """
+    grad_output, x = _floating(grad_output=grad_output, input=input)
+    images, geometry, batched = _unfold_input(x, kernel_size, dilation, padding, stride)
+    N, C = images.shape[:2]
+    expected = (N, C * geometry.taps, geometry.windows)
+    _check_grad_output(grad_output, expected if batched else expected[1:])
+    grad = grad_output if batched else grad_output[np.newaxis]
+    _check_bytes(images.shape, grad, geometry, "grad_input")
+    grad_x = _unless_empty(images.shape, images.dtype, _variant(method).unfold_backward, grad,
+                           images, *_arguments(geometry))
+    return grad_x if batched else grad_x[0]
+
+
+def fold(input: ArrayLike, output_size: Size, kernel_size: Size, dilation: Size = 1,
+         padding: Padding = 0, stride: Size = 1, *, method: Method = "im2col") -> FloatArray:
+    """Columns added back onto their windows, as ``torch.nn.functional.fold``.
+
+    Cheat sheet: "Convolution operation" run backwards, and "Transposed Convolution": the
+    adjoint of :func:`unfold`, ``<unfold(x), y> == <x, fold(y)>``.  Where windows overlap,
+    their values add up; cells on the padding are dropped.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C * K, L), or unbatched (C * K, L)
+        Columns in :func:`unfold`'s layout, ``K = prod(kernel_size)``.
+    output_size : int or sequence of int
+        The output's spatial size, one entry per spatial dimension (its length says how
+        many there are); an int is a square 2-D size, as in PyTorch.
+    kernel_size, dilation, padding, stride
+        As for :func:`unfold`.
+    method : {"im2col", "loops"}
+
+    Returns
+    -------
+    ndarray, shape (N, C, *output_size), or (C, *output_size) for an unbatched input
+
+    Raises
+    ------
+    ValueError
+        If the input's rows are not a whole number of channels of ``K`` taps, its ``L``
+        is not the number of window positions in ``output_size`` (per dimension
+        ``floor((out + before + after - dilation * (kernel_size - 1) - 1) / stride) + 1``,
+        which must be at least 1), a hyperparameter is out of range, or the result would
+        exceed :data:`npconv.shapes.MAX_ARRAY_BYTES`; the message names it and the number
+        expected.
+    TypeError
+        If an argument has the wrong type.
+
+    See Also
+    --------
+    unfold, fold_backward, npconv.conv_transpose, npconv.family.loops.fold,
+    npconv.family.im2col.fold
+
+    Notes
+    -----
+    Fold inverts unfold only where windows do not overlap and cover every cell: in general
+    ``fold(unfold(x))`` is ``x`` times the number of windows that cover each cell.
+    PyTorch's ``F.fold`` makes images only; npconv any number of spatial dimensions, told
+    by the length of ``output_size``.  It also takes ``(before, after)`` padding pairs, zero
+    channels, and an ``output_size`` of 0 where the padding leaves windows (folding them
+    gives an empty output, the adjoint of unfolding an empty input), which PyTorch refuses.
+
+    Examples
+    --------
+    Four 2x2 windows of a 3x3 image, each column a window of ones: the centre is covered
+    four times, the corners once.
+
+    >>> import numpy as np
+    >>> fold(np.ones((1, 4, 4)), (3, 3), 2)
+    array([[[[1., 2., 1.],
+             [2., 4., 2.],
+             [1., 2., 1.]]]])
+    >>> fold(np.ones((4, 3)), (3, 3), 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: input has L = 3 columns (its last axis), but output_size=(3, 3) holds
+    2 * 2 = 4 window positions of kernel_size=(2, 2) with dilation=(1, 1),
+    padding=((0, 0), (0, 0)), stride=(1, 1): one column per window
+    """
+    cols, = _floating(input=input)
+    batch, out_size, geometry, batched = _fold_input(cols, output_size, kernel_size, dilation,
+                                                     padding, stride)
+    N, rows, _ = batch.shape
+    shape = (N, rows // geometry.taps, *out_size)
+    _check_bytes(shape, batch, geometry, "the output")
+    out = _unless_empty(shape, batch.dtype, _variant(method).fold, batch, out_size,
+                        *_arguments(geometry))
+    return out if batched else out[0]
+
+
+def fold_backward(grad_output: ArrayLike, input: ArrayLike, output_size: Size,
+                  kernel_size: Size, dilation: Size = 1, padding: Padding = 0, stride: Size = 1,
+                  *, method: Method = "im2col") -> FloatArray:
+    """Gradient of :func:`fold` with respect to its input: :func:`unfold` of ``grad_output``.
+
+    Cheat sheet: "Convolution operation".  Fold adds each column cell onto one output cell,
+    so each column cell's gradient is the output gradient of that cell (0 where it fell on
+    the padding).
+
+    Parameters
+    ----------
+    grad_output : array_like, shape (N, C, *output_size), or (C, *output_size) unbatched
+        Gradient of the loss with respect to ``fold``'s output.
+    input, output_size, kernel_size, dilation, padding, stride, method
+        As given to :func:`fold`.
+
+    Returns
+    -------
+    ndarray, shape of ``input``
+        The gradient with respect to ``input``.
+
+    Raises
+    ------
+    ValueError
+        If ``grad_output``'s shape is not the forward's output shape, or as :func:`fold`.
+    TypeError
+        As :func:`fold`.
+
+    See Also
+    --------
+    fold, unfold, npconv.family.loops.fold_backward, npconv.family.im2col.fold_backward
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fold_backward(np.arange(5.).reshape(1, 1, 5), np.zeros((1, 3, 2)), (5,), (3,),
+    ...               stride=2)
+    array([[[0., 2.],
+            [1., 3.],
+            [2., 4.]]])
+    """
+    grad_output, cols = _floating(grad_output=grad_output, input=input)
+    batch, out_size, geometry, batched = _fold_input(cols, output_size, kernel_size, dilation,
+                                                     padding, stride)
+    N, rows, _ = batch.shape
+    expected = (N, rows // geometry.taps, *out_size)
+    _check_grad_output(grad_output, expected if batched else expected[1:])
+    grad = grad_output if batched else grad_output[np.newaxis]
+    _check_bytes(batch.shape, batch, geometry, "grad_input")
+    grad_cols = _unless_empty(batch.shape, batch.dtype, _variant(method).fold_backward, grad,
+                              batch, out_size, *_arguments(geometry))
+    return grad_cols if batched else grad_cols[0]
+
+
+def _unfold_input(x, kernel_size, dilation, padding, stride):
+    """Check unfold's input and arguments: ``(x with a batch axis, geometry, batched?)``.
+
+    The spatial rank comes from ``kernel_size`` (:func:`npconv.shapes.unfold_spatial_dims`);
+    an input with one axis fewer than ``(N, C, *spatial)`` is unbatched.
+    """
+    spatial_dims = unfold_spatial_dims(kernel_size, "kernel_size")
+    if x.ndim not in (spatial_dims + 1, spatial_dims + 2):
+        raise ValueError(
+            f"input must have shape (N, C, *spatial) or (C, *spatial) with {spatial_dims} "
+            f"spatial dimensions, as kernel_size={kernel_size!r} has (an int kernel_size "
+            f"is 2-D, as in PyTorch); got shape {x.shape}")
+    batched = x.ndim == spatial_dims + 2
+    images = x if batched else x[np.newaxis]
+    geometry = unfold_geometry(images.shape[2:], kernel_size, dilation, padding, stride)
+    return images, geometry, batched
+
+
+def _fold_input(cols, output_size, kernel_size, dilation, padding, stride):
+    """Check fold's input and arguments: ``(columns with a batch axis, out_size, geometry,
+    batched?)``."""
+    if cols.ndim not in (2, 3):
+        raise ValueError(f"input must have shape (N, C * K, L) or (C * K, L), columns as "
+                         f"unfold makes them, got shape {cols.shape}")
+    batched = cols.ndim == 3
+    batch = cols if batched else cols[np.newaxis]
+    out_size, geometry = fold_geometry(batch.shape[1:], output_size, kernel_size, dilation,
+                                       padding, stride)
+    return batch, out_size, geometry, batched
+
+
+def _arguments(geometry):
+    """The geometry as the variants take it: kernel_size, dilation, padding, stride."""
+    return geometry.kernel_size, geometry.dilation, geometry.padding, geometry.stride
+
+
+def _check_bytes(shape, array, geometry, what):
+    """Refuse a result of ``shape`` larger than the memory bound, naming what makes it so."""
+    cause = ", ".join(f"{name}={value}" for name, value in geometry._asdict().items())
+    check_array_bytes(shape, array.itemsize, what,
+                      f"an array of shape {array.shape} with {cause}")
+
+
+def _unless_empty(shape, dtype, variant_function, *arguments):
+    """``variant_function(*arguments)``, or zeros if the result, of ``shape``, has no cells.
+
+    An empty result needs no work: without the shortcut the variants would still visit
+    every kernel tap, and a kernel_size of 10**6 x 10**6 over zero channels has 10**12.
+    """
+    if 0 in shape:
+        return np.zeros(shape, dtype=dtype)
+    return variant_function(*arguments)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The family's fast variant: whole-array scatters, gathers and window reductions.
 
 The same ops as :mod:`npconv.family.loops`, with the same numbers; only the order of the
-arithmetic differs.  No op here needs a column matrix: max unpooling is one scatter (and
+arithmetic differs.  Unfold and fold are the core's :func:`npconv.im2col.im2col` and
+:func:`npconv.im2col.col2im` themselves (one strided copy, or ``+=``, per kernel tap, over
+all windows at once).  No other op here needs a column matrix: max unpooling is one scatter (and
 its backward one gather); adaptive pooling is separable, so it pools one spatial dimension
 at a time, the windows of an axis cut out by one reshape or gather (or, when they are
 ordinary pooling's, handed to the core's pooling); power-average pooling raises the input
@@ -25,6 +27,7 @@ from ..shapes import (
 )
 
 __all__ = [
+    "unfold", "unfold_backward", "fold", "fold_backward",
     "max_unpool", "max_unpool_backward",
     "adaptive_avg_pool", "adaptive_avg_pool_backward",
     "adaptive_max_pool", "adaptive_max_pool_backward",
@@ -208,6 +211,66 @@ def _adaptive_argmax(x, out_size):
         starts, _ = adaptive_pool_window(np.arange(o), n, o)
         found.insert(0, _along(starts, axis, values.ndim) + winner)
     return values, np.ravel_multi_index(found, in_size).astype(np.int64, copy=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Unfold and fold: the core's im2col and col2im
+# --------------------------------------------------------------------------------------------
+
+def unfold(x, kernel_size, dilation, padding, stride):
+    """Unfold as the core's :func:`npconv.im2col.im2col`: every window as a column.
+
+    Why it is fast: for one kernel tap, the cells it reads in all windows are one strided
+    slice of the unpadded input, so the whole matrix is filled by one copy per tap.
+
+    Examples
+    --------
+    >>> unfold(np.arange(5.).reshape(1, 1, 5), (3,), (1,), ((0, 0),), (2,))
+    array([[[0., 2.],
+            [1., 3.],
+            [2., 4.]]])
+    """
+    return core.im2col(x, kernel_size, stride, padding, dilation)    # (N, C * K, L)
+
+
+def fold(cols, out_size, kernel_size, dilation, padding, stride):
+    """Fold as the core's :func:`npconv.im2col.col2im`: every column added back onto its window.
+
+    Why it is fast: one strided ``+=`` per kernel tap, as :func:`unfold` copies.
+
+    Examples
+    --------
+    >>> fold(np.ones((1, 3, 2)), (5,), (3,), (1,), ((0, 0),), (2,))
+    array([[[1., 1., 2., 1., 1.]]])
+    """
+    N, rows_per_image, _ = cols.shape
+    C = rows_per_image // math.prod(kernel_size)
+    return core.col2im(cols, (N, C, *out_size), kernel_size, stride, padding, dilation)
+
+
+def unfold_backward(grad_output, x, kernel_size, dilation, padding, stride):
+    """Gradient of :func:`unfold`: :func:`fold` of ``grad_output`` onto the input's shape.
+
+    Examples
+    --------
+    >>> unfold_backward(np.ones((1, 3, 2)), np.zeros((1, 1, 5)), (3,), (1,), ((0, 0),), (2,))
+    array([[[1., 1., 2., 1., 1.]]])
+    """
+    return fold(grad_output, x.shape[2:], kernel_size, dilation, padding, stride)
+
+
+def fold_backward(grad_output, cols, out_size, kernel_size, dilation, padding, stride):
+    """Gradient of :func:`fold`: :func:`unfold` of ``grad_output``, in the columns' shape.
+
+    Examples
+    --------
+    >>> fold_backward(np.arange(5.).reshape(1, 1, 5), np.zeros((1, 3, 2)), (5,), (3,), (1,),
+    ...               ((0, 0),), (2,))
+    array([[[0., 2.],
+            [1., 3.],
+            [2., 4.]]])
+    """
+    return unfold(grad_output, kernel_size, dilation, padding, stride)
 
 
 # --------------------------------------------------------------------------------------------

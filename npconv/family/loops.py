@@ -1,10 +1,12 @@
 """The family's reference: one plain loop nest per op, forward and backward.
 
-Max unpooling, adaptive average and max pooling, and power-average pooling, each written
-the way :mod:`npconv.loops` writes the core ops: one output cell (or, for unpooling, one
-input cell) per line of Python, to be read beside the formulas and stepped through in a
-debugger.  Each backward has the same loop headers as its forward; only the body changes,
-from "gather" to "scatter with +=" (or, for unpooling, the other way round).
+Unfold and fold, max unpooling, adaptive average and max pooling, and power-average
+pooling, each written the way :mod:`npconv.loops` writes the core ops: one output cell (or,
+for unpooling, one input cell; for unfold and fold, one window) per line of Python, to be
+read beside the formulas and stepped through in a debugger.  Each backward has the same
+loop headers as its forward; only the body changes, from "gather" to "scatter with +=" (or,
+for unpooling, the other way round).  Fold is unfold's sibling in that sense, and each is
+the other's backward.
 
 The functions take the geometry already checked and normalised by :mod:`npconv.family.api`
 (call ``npconv.max_unpool(..., method="loops")`` for the friendly signature).  Shapes use
@@ -16,10 +18,12 @@ import math
 
 import numpy as np
 
+from ..padding import gather_window, scatter_window
 from ..shapes import (
     adaptive_pool_cells,
     avg_pool_divisors,
     clipped_window,
+    conv_output_shape,
     lp_pool_mean_gradient,
     lp_pool_power,
     pool_output_shape,
@@ -27,11 +31,179 @@ from ..shapes import (
 )
 
 __all__ = [
+    "unfold", "unfold_backward", "fold", "fold_backward",
     "max_unpool", "max_unpool_backward",
     "adaptive_avg_pool", "adaptive_avg_pool_backward",
     "adaptive_max_pool", "adaptive_max_pool_backward",
     "lp_pool", "lp_pool_backward",
 ]
+
+
+# --------------------------------------------------------------------------------------------
+# Unfold and fold: every window of the input as one column, and the columns added back
+# --------------------------------------------------------------------------------------------
+
+def unfold(x, kernel_size, dilation, padding, stride):
+    """Unfold (im2col): window ``l`` of channel ``c`` becomes rows ``c*K .. c*K + K - 1`` of column ``l``.
+
+    Cheat sheet: "Convolution operation".  Each window a kernel would slide over is copied,
+    its taps in row-major order, into one column; a convolution is then one matrix product
+    of the weights, reshaped to ``(C_out, C * K)``, with these columns.  ``K =
+    prod(kernel_size)`` and the windows ``l`` run over the window positions in row-major
+    order, ``L`` of them; the window of position ``i`` starts at ``start = i*stride -
+    before`` in input coordinates, and taps on the padding read 0.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, *in_size)
+    kernel_size, dilation, stride : tuple of int, one per spatial dimension
+    padding : tuple of (before, after) pairs, one per spatial dimension
+
+    Returns
+    -------
+    ndarray, shape (N, C * K, L)
+        ``L = prod(out_size)``, per dimension
+        ``out = floor((in + before + after - dilation * (kernel_size - 1) - 1) / stride) + 1``.
+
+    See Also
+    --------
+    fold : the sibling that adds the columns back.
+    npconv.family.im2col.unfold : the same numbers, one strided copy per kernel tap.
+    npconv.unfold : the checked public entry point.
+
+    Examples
+    --------
+    >>> unfold(np.arange(5.).reshape(1, 1, 5), (3,), (1,), ((0, 0),), (2,))
+    array([[[0., 2.],
+            [1., 3.],
+            [2., 4.]]])
+    """
+    N, C, *in_size = x.shape
+    out_size = conv_output_shape(in_size, kernel_size, stride, padding, dilation)
+    K, L = math.prod(kernel_size), math.prod(out_size)
+    before = [b for b, _ in padding]              # padding cells ahead of input cell 0
+
+    cols = np.zeros((N, C * K, L), dtype=x.dtype)
+    for n in range(N):
+        for c in range(C):
+            rows = slice(c * K, (c + 1) * K)      # channel c's K taps
+            for l, out_index in enumerate(np.ndindex(*out_size)):
+                start = tuple(i * s - b for i, s, b in zip(out_index, stride, before))
+                window = gather_window(x[n, c], start, kernel_size, dilation)  # (*kernel_size)
+                cols[n, rows, l] = window.ravel()
+    return cols
+
+
+def fold(cols, out_size, kernel_size, dilation, padding, stride):
+    """Fold (col2im): column ``l`` is added back onto the window it came from; overlaps sum.
+
+    The same loops as :func:`unfold`, with the body turned round: the rows of channel ``c``
+    in column ``l``, reshaped to the kernel, are added onto window ``l`` of the output
+    (taps on the padding are dropped).  This makes fold the adjoint of unfold,
+    ``<unfold(x), cols> == <x, fold(cols)>``, and each the other's backward.
+
+    Parameters
+    ----------
+    cols : ndarray, shape (N, C * K, L)
+    out_size : tuple of int
+        The output's spatial size (unfold's ``in_size``).
+    kernel_size, dilation, padding, stride
+        As for :func:`unfold`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *out_size)
+
+    See Also
+    --------
+    unfold : the sibling that cut the windows out.
+    npconv.family.im2col.fold : the same numbers, one strided ``+=`` per kernel tap.
+    npconv.fold : the checked public entry point.
+
+    Examples
+    --------
+    Columns of ones count the windows that cover each cell:
+
+    >>> fold(np.ones((1, 3, 2)), (5,), (3,), (1,), ((0, 0),), (2,))
+    array([[[1., 1., 2., 1., 1.]]])
+    """
+    N, rows_per_image, L = cols.shape
+    K = math.prod(kernel_size)
+    C = rows_per_image // K
+    windows = conv_output_shape(out_size, kernel_size, stride, padding, dilation)
+    before = [b for b, _ in padding]              # padding cells ahead of output cell 0
+
+    out = np.zeros((N, C, *out_size), dtype=cols.dtype)
+    for n in range(N):
+        for c in range(C):
+            rows = slice(c * K, (c + 1) * K)      # channel c's K taps
+            for l, out_index in enumerate(np.ndindex(*windows)):
+                start = tuple(i * s - b for i, s, b in zip(out_index, stride, before))
+                window = cols[n, rows, l].reshape(kernel_size)
+                scatter_window(out[n, c], start, dilation, window)
+    return out
+
+
+def unfold_backward(grad_output, x, kernel_size, dilation, padding, stride):
+    """Gradient of :func:`unfold`: every cell collects the gradients of the column cells that copied it.
+
+    Unfold only copies cells, so its gradient adds each column cell's gradient back onto
+    the input cell it copied: that is :func:`fold` of ``grad_output``.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C * K, L)
+    x, kernel_size, dilation, padding, stride
+        As for :func:`unfold`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *in_size)
+
+    See Also
+    --------
+    npconv.family.im2col.unfold_backward : the same numbers.
+    npconv.unfold_backward : the checked public entry point.
+
+    Examples
+    --------
+    >>> unfold_backward(np.ones((1, 3, 2)), np.zeros((1, 1, 5)), (3,), (1,), ((0, 0),), (2,))
+    array([[[1., 1., 2., 1., 1.]]])
+    """
+    return fold(grad_output, x.shape[2:], kernel_size, dilation, padding, stride)
+
+
+def fold_backward(grad_output, cols, out_size, kernel_size, dilation, padding, stride):
+    """Gradient of :func:`fold`: every column cell reads the gradient of the cell it was added to.
+
+    Fold only adds column cells onto output cells, so its gradient copies the output
+    gradient under each window into that window's column: :func:`unfold` of
+    ``grad_output``.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *out_size)
+    cols, out_size, kernel_size, dilation, padding, stride
+        As for :func:`fold`.
+
+    Returns
+    -------
+    ndarray, shape (N, C * K, L)
+
+    See Also
+    --------
+    npconv.family.im2col.fold_backward : the same numbers.
+    npconv.fold_backward : the checked public entry point.
+
+    Examples
+    --------
+    >>> fold_backward(np.arange(5.).reshape(1, 1, 5), np.zeros((1, 3, 2)), (5,), (3,), (1,),
+    ...               ((0, 0),), (2,))
+    array([[[0., 2.],
+            [1., 3.],
+            [2., 4.]]])
+    """
+    return unfold(grad_output, kernel_size, dilation, padding, stride)
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,7 +8,9 @@ an ordinary convolution with the flipped kernel).
 
 The sections follow the cheat sheet: :func:`convolution`, :func:`padding`,
 :func:`pooling`, :func:`output_size`, :func:`parameters`, :func:`dilation`,
-:func:`transposed`.  :data:`SECTIONS` maps their names to them; :func:`tour` runs them.
+:func:`transposed`; then :func:`matrix_multiply`, the convolution again as the fast variant
+computes it (unfold, one matrix product, fold).  :data:`SECTIONS` maps their names to them;
+:func:`tour` runs them.
 
 Examples
 --------
@@ -25,9 +27,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import api
+from .. import api, family
 from .calculator import conv_report, conv_transpose_report
-from .gradcheck import check
+from .gradcheck import check, numerical_gradient, relative_error
 from ..padding import insert_zeros, pad
 from ..shapes import (
     conv_output_size,
@@ -45,6 +47,7 @@ __all__ = [
     "Section",
     "convolution",
     "dilation",
+    "matrix_multiply",
     "output_size",
     "padding",
     "parameters",
@@ -99,6 +102,19 @@ def _image(rows):
     return np.array(rows, dtype=np.float64)[None, None]
 
 
+def _cheat_sheet_example():
+    """The cheat sheet's convolution example (UFLDL's): a 5x5 binary image, a 3x3 kernel."""
+    x = _image([[1, 1, 1, 0, 0],
+                [0, 1, 1, 1, 0],
+                [0, 0, 1, 1, 1],
+                [0, 0, 1, 1, 0],
+                [0, 1, 1, 0, 0]])
+    w = _image([[1, 0, 1],
+                [0, 1, 0],
+                [1, 0, 1]])
+    return x, w
+
+
 def _live_proofs(op, kwargs, x, weight=None, bias=None):
     """Loops agree with im2col, and both backwards match finite differences."""
     rng = np.random.default_rng(0)
@@ -126,14 +142,7 @@ def convolution():
            [2., 4., 3.],
            [2., 3., 4.]])
     """
-    x = _image([[1, 1, 1, 0, 0],
-                [0, 1, 1, 1, 0],
-                [0, 0, 1, 1, 1],
-                [0, 0, 1, 1, 0],
-                [0, 1, 1, 0, 0]])
-    w = _image([[1, 0, 1],
-                [0, 1, 0],
-                [1, 0, 1]])
+    x, w = _cheat_sheet_example()
     out = api.conv(x, w, method="loops")
     patch = _plane(x)[0:3, 1:4]
     terms = " + ".join(f"{a:g}*{b:g}" for a, b in zip(patch.ravel(), _plane(w).ravel()))
@@ -381,10 +390,106 @@ def transposed():
                    tuple(proofs))
 
 
+def _columns_proofs(x, cols_shape, kwargs):
+    """unfold and fold: loops agree with im2col, and both backwards match finite differences.
+
+    The checks of :func:`_live_proofs`, written for ops that have no weight: the loss is
+    ``sum(op(a) * R)`` for a random ``R``, and its central differences
+    (:func:`npconv.tools.gradcheck.numerical_gradient`) are held to the backward.
+    """
+    rng = np.random.default_rng(0)
+    out_size = x.shape[2:]
+    cols = rng.standard_normal(cols_shape)
+    ops = {"unfold": (lambda a, method: family.unfold(a, **kwargs, method=method),
+                      lambda g, method: family.unfold_backward(g, x, **kwargs, method=method),
+                      x.copy()),
+           "fold": (lambda a, method: family.fold(a, out_size, **kwargs, method=method),
+                    lambda g, method: family.fold_backward(g, cols, out_size, **kwargs,
+                                                           method=method),
+                    cols.copy())}
+    difference, proofs = 0.0, []
+    for name, (forward, backward, a) in ops.items():
+        difference = max(difference, float(np.max(np.abs(forward(a, "loops")
+                                                          - forward(a, "im2col")))))
+        probe = rng.standard_normal(forward(a, "loops").shape)
+        errors = {}
+        for method in ("loops", "im2col"):
+            numeric = numerical_gradient(lambda: float(np.sum(forward(a, method) * probe)), a)
+            errors[method] = relative_error(backward(probe, method), numeric)
+        proofs.append(Proof(f"{name}_backward matches finite differences",
+                            max(errors.values()) <= 1e-6,
+                            "worst relative error: "
+                            + ", ".join(f"{m} {e:.1e}" for m, e in errors.items())))
+    agree = Proof("unfold and fold: loops and im2col give the same output", difference <= 1e-10,
+                  f"max |loops - im2col| = {difference:.1e}")     # fold's sums, in two orders
+    return [agree, *proofs]
+
+
+def matrix_multiply():
+    """Convolution as one matrix multiply: unfold the image, multiply by the kernel's row,
+    fold gradients back, on the convolution section's 5x5 image and 3x3 kernel.
+
+    Examples
+    --------
+    >>> section = matrix_multiply()
+    >>> section.matrices()["row @ columns, as 3x3"]
+    array([[4., 3., 4.],
+           [2., 4., 3.],
+           [2., 3., 4.]])
+    >>> [proof.passed for proof in section.proofs]
+    [True, True, True, True, True, True]
+    """
+    x, w = _cheat_sheet_example()
+    cols = family.unfold(x, 3)[0]                        # (C * K, L) = (9, 9)
+    row = w.reshape(1, -1)                               # (C_out, C * K) = (1, 9)
+    product = row @ cols                                 # (C_out, L) = (1, 9)
+    feature_map = product.reshape(3, 3)
+    grad = np.ones((1, 1, 3, 3))
+    grad_cols = row.T @ grad.reshape(1, -1)              # (C * K, L): one kernel per window
+    folded = family.fold(grad_cols, (5, 5), 3)[0]        # (C, 5, 5) -> the plane
+    body = (
+        "The fast variant turns the sliding window into one matrix product.  Unfold (im2col,",
+        "PyTorch's F.unfold) copies every window the kernel visits into a column: the 5x5",
+        "image of the convolution section has 3x3 = 9 windows of 3x3 = 9 cells.",
+        Matrices((("input 5x5", _plane(x)), ("unfold(x): 9 taps x 9 windows", cols))),
+        "Column 1 is the window at row 0, column 1; row 4 is the kernel's centre tap.  The",
+        "kernel flattened to one row of 9 weights, times the columns, gives every window's",
+        "sum at once: the feature map, in one product instead of nine.",
+        Matrices((("kernel as a 1x9 row", row), ("row @ columns", product),
+                  ("row @ columns, as 3x3", feature_map))),
+        "A layer with C_out kernels on C_in channels is a (C_out, C_in*k*k) matrix; unfold",
+        "makes the (C_in*k*k, windows) one.  Back the other way, fold adds each column onto",
+        "its window, overlaps summing: kernel^T times an output gradient of ones, folded, is",
+        "the input gradient (and a transposed convolution).",
+        Matrices((("kernel^T @ gradient, folded", folded),)),
+    )
+    proofs = _columns_proofs(x, cols[np.newaxis].shape, {"kernel_size": 3})
+    conv = api.conv(x, w)
+    proofs.append(Proof("kernel row @ unfold(x), reshaped = conv(x, w)",
+                        bool(np.array_equal(feature_map, _plane(conv))),
+                        f"max difference {np.max(np.abs(feature_map - _plane(conv))):.1e}"))
+    grad_input = _plane(api.conv_backward(grad, x, w).grad_input)
+    transposed = _plane(api.conv_transpose(grad, w))
+    proofs.append(Proof("fold(kernel^T @ gradient) = conv_backward's grad_input = "
+                        "conv_transpose(gradient, w)",
+                        bool(np.allclose(folded, grad_input) and np.allclose(folded, transposed)),
+                        f"max difference {np.max(np.abs(folded - grad_input)):.1e} and "
+                        f"{np.max(np.abs(folded - transposed)):.1e}"))
+    y = np.random.default_rng(1).standard_normal(cols.shape)
+    left, right = float(np.sum(cols * y)), float(np.sum(x * family.fold(y, (5, 5), 3)))
+    proofs.append(Proof("fold is unfold's adjoint: <unfold(x), y> = <x, fold(y)>",
+                        bool(np.isclose(left, right)), f"{left:.6f} and {right:.6f}"))
+    return Section("matrix-multiply", "Convolution as one matrix multiply: unfold, multiply, "
+                   "fold back", body,
+                   ("npconv/family/loops.py: unfold", "npconv/family/loops.py: fold",
+                    "npconv/im2col.py: im2col"), tuple(proofs))
+
+
 SECTIONS = {"convolution": convolution, "padding": padding, "pooling": pooling,
             "output-size": output_size, "parameters": parameters, "dilation": dilation,
-            "transposed": transposed}
-"""Section name -> the function that builds it, in the cheat sheet's order."""
+            "transposed": transposed, "matrix-multiply": matrix_multiply}
+"""Section name -> the function that builds it, in the cheat sheet's order, and then the
+convolution as the fast variant computes it."""
 
 
 def tour(names=None):
