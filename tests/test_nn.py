@@ -5,6 +5,7 @@ from formulas written out here (fan-in, softmax, the derivatives), never from th
 code under test.
 """
 
+import inspect
 import math
 
 import numpy as np
@@ -31,6 +32,24 @@ class Reshape(nn.Module):
         return grad_output.reshape(self.input_shape)
 
 
+class PoolThenUnpool(nn.Module):
+    """A test-only layer: max pooling with its indices, then max unpooling back to the input's
+    size, the way a module passes indices from one layer to the next."""
+
+    def __init__(self, spatial_dims, method):
+        super().__init__()
+        self.pool = getattr(nn, f"MaxPool{spatial_dims}d")(2, return_indices=True,
+                                                           method=method)
+        self.unpool = getattr(nn, f"MaxUnpool{spatial_dims}d")(2, method=method)
+
+    def forward(self, input):
+        output, indices = self.pool(input)
+        return self.unpool(output, indices, output_size=input.shape[2:])
+
+    def backward(self, grad_output):
+        return self.pool.backward(self.unpool.backward(grad_output))
+
+
 def every_layer_network(method="im2col"):
     """A float64 network with every layer type of npconv.nn, in 3-D, then 2-D, then 1-D."""
     m = {"method": method}
@@ -39,22 +58,36 @@ def every_layer_network(method="im2col"):
         nn.Conv3d(1, 2, 2, padding=1, **m),                          # (2, 2, 5, 5, 5)
         nn.LeakyReLU(0.1),
         nn.MaxPool3d(2, stride=1, **m),                              # (2, 2, 4, 4, 4)
+        PoolThenUnpool(3, method),                                   # (2, 2, 4, 4, 4)
         nn.AvgPool3d(2, **m),                                        # (2, 2, 2, 2, 2)
         nn.ConvTranspose3d(2, 1, 2, stride=2, **m),                  # (2, 1, 4, 4, 4)
         nn.Tanh(),
+        nn.LPPool3d(2, 2, stride=1, **m),                            # (2, 1, 3, 3, 3)
+        nn.AdaptiveMaxPool3d((3, 2, 3), **m),                        # (2, 1, 3, 2, 3)
+        nn.AdaptiveAvgPool3d(4, **m),                                # (2, 1, 4, 4, 4)
         Reshape(4, 4, 4),
         # 2-D: (2, 4, 4, 4)
         nn.Conv2d(4, 2, 3, padding=1, groups=2, padding_mode="circular", **m),  # (2, 2, 4, 4)
         nn.ReLU(),
         nn.MaxPool2d(2, stride=1, **m),                              # (2, 2, 3, 3)
         nn.ConvTranspose2d(2, 2, 2, dilation=1, **m),                # (2, 2, 4, 4)
+        PoolThenUnpool(2, method),                                   # (2, 2, 4, 4)
         nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False, **m),  # (2, 2, 4, 4)
         nn.Sigmoid(),
+        nn.Unfold(3, padding=1, **m),                                # (2, 2 * 9, 4 * 4)
+        nn.Fold(6, 3, **m),                                          # (2, 2, 6, 6)
+        nn.LPPool2d(3, 2, **m),                                      # (2, 2, 3, 3)
+        nn.AdaptiveMaxPool2d((3, 2), **m),                           # (2, 2, 3, 2)
+        nn.AdaptiveAvgPool2d(4, **m),                                # (2, 2, 4, 4)
         Reshape(8, 4),
         # 1-D: (2, 8, 4)
         nn.Conv1d(8, 2, 2, padding=1, dilation=2, **m),              # (2, 2, 4)
         nn.MaxPool1d(2, stride=1, **m),                              # (2, 2, 3)
         nn.ConvTranspose1d(2, 2, 2, stride=2, padding=1, output_padding=1, **m),  # (2, 2, 5)
+        nn.LPPool1d(2, 2, stride=1, **m),                            # (2, 2, 4)
+        PoolThenUnpool(1, method),                                   # (2, 2, 4)
+        nn.AdaptiveMaxPool1d(3, **m),                                # (2, 2, 3)
+        nn.AdaptiveAvgPool1d(4, **m),                                # (2, 2, 4)
         nn.AvgPool1d(2, **m),                                        # (2, 2, 2)
         nn.Flatten(),                                                # (2, 4)
         nn.Linear(4, 3),                                             # (2, 3)
@@ -102,11 +135,13 @@ def test_whole_network_gradients_match_central_differences():
         numeric = central_difference(loss_value, parameter.data)
         assert relative_error(parameter.grad, numeric) < 1e-6, name
         checked += 1
-    layer_types = {type(layer).__name__ for layer in model}
+    layer_types = {type(layer).__name__ for layer in model.modules()}
     assert checked == 2 * 7                       # 6 convolutions and a Linear, weight + bias
-    assert {f"{kind}{d}d" for kind in ("Conv", "ConvTranspose", "MaxPool", "AvgPool")
+    assert {f"{kind}{d}d" for kind in ("Conv", "ConvTranspose", "MaxPool", "AvgPool", "LPPool",
+                                       "AdaptiveAvgPool", "AdaptiveMaxPool", "MaxUnpool")
             for d in (1, 2, 3)} <= layer_types
-    assert {"ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Flatten", "Linear"} <= layer_types
+    assert {"ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Flatten", "Linear", "Unfold",
+            "Fold"} <= layer_types
 
 
 def test_whole_network_gradients_under_mse_along_random_directions():
@@ -556,3 +591,263 @@ def test_layers_never_modify_their_input():
     model.backward(grad)
     np.testing.assert_array_equal(x, saved)
     np.testing.assert_array_equal(grad, np.ones_like(out))
+
+
+# --------------------------------------------------------------------------------------------
+# The family's layers: Unfold, Fold, LPPool*, AdaptiveAvgPool*, AdaptiveMaxPool*, MaxUnpool*
+# --------------------------------------------------------------------------------------------
+
+FAMILY_OPS = {
+    "Unfold": (npconv.unfold, npconv.unfold_backward),
+    "Fold": (npconv.fold, npconv.fold_backward),
+    "LPPool": (npconv.lp_pool, npconv.lp_pool_backward),
+    "AdaptiveAvgPool": (npconv.adaptive_avg_pool, npconv.adaptive_avg_pool_backward),
+    "AdaptiveMaxPool": (npconv.adaptive_max_pool, npconv.adaptive_max_pool_backward),
+}
+
+FAMILY_LAYERS = [
+    (nn.LPPool1d, dict(norm_type=2, kernel_size=3, stride=2, ceil_mode=True), (2, 2, 8)),
+    (nn.LPPool2d, dict(norm_type=1.5, kernel_size=(2, 3)), (1, 2, 5, 7)),
+    (nn.LPPool3d, dict(norm_type=float("inf"), kernel_size=2, stride=1), (1, 1, 3, 3, 3)),
+    (nn.AdaptiveAvgPool1d, dict(output_size=3), (2, 2, 5)),
+    (nn.AdaptiveAvgPool2d, dict(output_size=(3, None)), (1, 2, 5, 4)),
+    (nn.AdaptiveAvgPool3d, dict(output_size=(2, 1, 3)), (1, 1, 3, 4, 5)),
+    (nn.AdaptiveMaxPool1d, dict(output_size=4), (2, 2, 7)),
+    (nn.AdaptiveMaxPool2d, dict(output_size=(2, 3), return_indices=True), (1, 2, 5, 4)),
+    (nn.AdaptiveMaxPool3d, dict(output_size=2), (1, 1, 3, 4, 5)),
+    (nn.Unfold, dict(kernel_size=(2, 3), dilation=(1, 2), padding=1, stride=(2, 1)),
+     (2, 2, 5, 6)),
+    (nn.Unfold, dict(kernel_size=(3,), stride=2), (1, 3, 7)),
+    (nn.Unfold, dict(kernel_size=(2, 2, 2), padding=((0, 1), 0, 1)), (1, 1, 3, 3, 3)),
+    # output (4, 5), kernel 2, stride (2, 1), padding (1, 0): 3 * 4 = 12 windows of 4 taps
+    (nn.Fold, dict(output_size=(4, 5), kernel_size=2, stride=(2, 1), padding=(1, 0)),
+     (2, 2 * 4, 12)),
+    # 1-D: 7 - 2 * (3 - 1) - 1 + 1 = 3 windows of 3 taps
+    (nn.Fold, dict(output_size=(7,), kernel_size=(3,), dilation=(2,)), (1, 2 * 3, 3)),
+]
+
+
+def _kind(layer_class):
+    """The class name without its rank: ``"LPPool"`` for ``LPPool2d``."""
+    name = layer_class.__name__
+    return name[:-2] if name[-2:] in ("1d", "2d", "3d") else name
+
+
+@pytest.mark.parametrize("method", ["im2col", "loops"])
+@pytest.mark.parametrize("layer_class, arguments, input_shape", FAMILY_LAYERS,
+                         ids=[f"{c.__name__}-{len(s) - 2}d" for c, _, s in FAMILY_LAYERS])
+def test_family_layer_is_its_op(layer_class, arguments, input_shape, method):
+    rng = np.random.default_rng(21)
+    layer = layer_class(**arguments, method=method)
+    x = rng.random(input_shape) + 0.1                # positive: every power is defined
+    op, op_backward = FAMILY_OPS[_kind(layer_class)]
+    out = layer(x)
+    expected = op(x, **arguments, method=method)
+    if arguments.get("return_indices"):
+        np.testing.assert_array_equal(out[0], expected[0])
+        np.testing.assert_array_equal(out[1], expected[1])
+        out = out[0]
+    else:
+        np.testing.assert_array_equal(out, expected)
+    backward_arguments = {name: value for name, value in arguments.items()
+                          if name != "return_indices"}    # the backward finds the winners
+    grad_output = rng.standard_normal(out.shape)
+    np.testing.assert_array_equal(
+        layer.backward(grad_output),
+        op_backward(grad_output, x, **backward_arguments, method=method))
+    assert list(layer.parameters()) == [] and layer.state_dict() == {}
+
+
+UNPOOL_LAYERS = [
+    # pool output floor((9 + 2 - 3) / 2) + 1 = 5; unpooled (5 - 1) * 2 - 2 + 3 = 9
+    (nn.MaxUnpool1d, dict(kernel_size=3, stride=2, padding=1), (2, 2, 9), None),
+    # pool output (2, 4); the default unpooled size is (4, 6), and H may be 3 to 5
+    (nn.MaxUnpool2d, dict(kernel_size=(2, 3), stride=(2, 1)), (1, 2, 5, 6), (5, 6)),
+    (nn.MaxUnpool3d, dict(kernel_size=2, padding=(0, 1, 0)), (1, 1, 4, 4, 4), (1, 1, 4, 4, 4)),
+]
+
+
+@pytest.mark.parametrize("method", ["im2col", "loops"])
+@pytest.mark.parametrize("layer_class, arguments, input_shape, output_size", UNPOOL_LAYERS)
+def test_max_unpool_layer_is_the_op_and_takes_pytorchs_arguments(layer_class, arguments,
+                                                                   input_shape, output_size,
+                                                                   method):
+    rng = np.random.default_rng(22)
+    pooled, indices = npconv.max_pool(rng.standard_normal(input_shape), **arguments,
+                                      return_indices=True)
+    layer = layer_class(**arguments, method=method)
+    out = layer(pooled, indices, output_size=output_size)
+    np.testing.assert_array_equal(out, npconv.max_unpool(pooled, indices, **arguments,
+                                                         output_size=output_size,
+                                                         method=method))
+    grad_output = rng.standard_normal(out.shape)
+    np.testing.assert_array_equal(
+        layer.backward(grad_output),
+        npconv.max_unpool_backward(grad_output, pooled, indices, **arguments,
+                                   output_size=output_size, method=method))
+    assert list(layer.parameters()) == [] and layer.state_dict() == {}
+
+
+def _ranked(stem, required, defaults):
+    return [(getattr(nn, f"{stem}{d}d"), required, defaults) for d in (1, 2, 3)]
+
+
+# PyTorch's constructor signatures (torch 2.13), then npconv's keyword-only method="im2col"
+FAMILY_SIGNATURES = [
+    (nn.Unfold, ["kernel_size"], {"dilation": 1, "padding": 0, "stride": 1}),
+    (nn.Fold, ["output_size", "kernel_size"], {"dilation": 1, "padding": 0, "stride": 1}),
+    *_ranked("MaxUnpool", ["kernel_size"], {"stride": None, "padding": 0}),
+    *_ranked("AdaptiveAvgPool", ["output_size"], {}),
+    *_ranked("AdaptiveMaxPool", ["output_size"], {"return_indices": False}),
+    *_ranked("LPPool", ["norm_type", "kernel_size"], {"stride": None, "ceil_mode": False}),
+]
+
+
+@pytest.mark.parametrize("layer_class, required, defaults", FAMILY_SIGNATURES,
+                         ids=[c.__name__ for c, _, _ in FAMILY_SIGNATURES])
+def test_family_layer_constructor_has_pytorchs_signature_and_defaults(layer_class, required,
+                                                                       defaults):
+    parameters = list(inspect.signature(layer_class).parameters.values())
+    assert [p.name for p in parameters] == required + list(defaults) + ["method"]
+    assert all(p.default is inspect.Parameter.empty for p in parameters[:len(required)])
+    assert {p.name: p.default for p in parameters[len(required):-1]} == defaults
+    assert parameters[-1].kind is inspect.Parameter.KEYWORD_ONLY
+    assert parameters[-1].default == "im2col"
+
+
+def test_family_layers_built_with_defaults_hold_pytorchs_attributes():
+    unpool = nn.MaxUnpool2d(3)
+    assert (unpool.kernel_size, unpool.stride, unpool.padding) == ((3, 3), (3, 3), (0, 0))
+    assert nn.MaxUnpool3d(2, stride=1).stride == (1, 1, 1)
+    lp = nn.LPPool1d(2, 3)
+    assert (lp.norm_type, lp.kernel_size, lp.stride, lp.ceil_mode) == (2, 3, None, False)
+    assert nn.AdaptiveMaxPool2d(3).return_indices is False
+    unfold = nn.Unfold(2)
+    assert (unfold.dilation, unfold.padding, unfold.stride) == (1, 0, 1)
+    fold = nn.Fold(4, 2)
+    assert (fold.output_size, fold.kernel_size, fold.dilation, fold.padding, fold.stride) == (
+        4, 2, 1, 0, 1)
+    assert all(layer.method == "im2col" for layer in (unpool, lp, unfold, fold))
+
+
+def test_max_unpool_forward_takes_pytorchs_arguments():
+    parameters = inspect.signature(nn.MaxUnpool2d(2).forward).parameters
+    assert list(parameters) == ["input", "indices", "output_size"]
+    assert parameters["output_size"].default is None
+
+
+@pytest.mark.parametrize("layer, text", [
+    # each text is what torch 2.13 prints for the same constructor call
+    (nn.Unfold(2), "Unfold(kernel_size=2, dilation=1, padding=0, stride=1)"),
+    (nn.Unfold((2, 3), dilation=2, padding=1, stride=(1, 2)),
+     "Unfold(kernel_size=(2, 3), dilation=2, padding=1, stride=(1, 2))"),
+    (nn.Fold(4, 2), "Fold(output_size=4, kernel_size=2, dilation=1, padding=0, stride=1)"),
+    (nn.MaxUnpool1d(2), "MaxUnpool1d(kernel_size=(2,), stride=(2,), padding=(0,))"),
+    (nn.MaxUnpool2d((2, 3), stride=1, padding=(1, 0)),
+     "MaxUnpool2d(kernel_size=(2, 3), stride=(1, 1), padding=(1, 0))"),
+    (nn.MaxUnpool3d(2), "MaxUnpool3d(kernel_size=(2, 2, 2), stride=(2, 2, 2), padding=(0, 0, 0))"),
+    (nn.AdaptiveAvgPool2d((3, None)), "AdaptiveAvgPool2d(output_size=(3, None))"),
+    (nn.AdaptiveMaxPool1d(3, return_indices=True), "AdaptiveMaxPool1d(output_size=3)"),
+    (nn.LPPool2d(2, 3), "LPPool2d(norm_type=2, kernel_size=3, stride=None, ceil_mode=False)"),
+    (nn.LPPool3d(1.5, (2, 3, 1), stride=1, ceil_mode=True),
+     "LPPool3d(norm_type=1.5, kernel_size=(2, 3, 1), stride=1, ceil_mode=True)"),
+    # npconv's one keyword shows only when it is not the default
+    (nn.LPPool1d(2, 3, method="loops"),
+     "LPPool1d(norm_type=2, kernel_size=3, stride=None, ceil_mode=False, method='loops')"),
+    (nn.MaxPool1d(2, method="loops"),
+     "MaxPool1d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False, "
+     "method='loops')"),
+], ids=lambda value: value if isinstance(value, str) else type(value).__name__)
+def test_family_layer_repr_is_pytorchs(layer, text):
+    assert repr(layer) == text
+
+
+def test_state_dict_keys_skip_the_parameter_free_layers_as_pytorchs_do():
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.LPPool2d(2, 2),
+                          nn.Unfold(2), nn.Fold(4, 2), nn.AdaptiveMaxPool2d(2),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2, 3))
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "7.weight", "7.bias"]
+    # (1, 2, 8, 8) -> (1, 2, 4, 4) -> (1, 8, 9) -> (1, 2, 4, 4) -> (1, 2, 2, 2) -> ... -> (1, 3)
+    assert model(np.ones((1, 1, 8, 8), dtype=np.float32)).shape == (1, 3)
+
+
+def test_sequential_chains_the_single_input_family_layers():
+    rng = np.random.default_rng(23)
+    x = rng.random((2, 1, 4, 4)) + 0.1
+    model = nn.Sequential(nn.Unfold(2), nn.Fold(3, 2, padding=1, dilation=2),
+                          nn.LPPool2d(2, 2, stride=1), nn.AdaptiveAvgPool2d(3))
+    # the ops composed by hand: unfold -> fold -> lp_pool -> adaptive_avg_pool
+    columns = npconv.unfold(x, 2)                                     # (2, 4, 3 * 3)
+    image = npconv.fold(columns, 3, 2, padding=1, dilation=2)        # (2, 1, 3, 3)
+    pooled = npconv.lp_pool(image, 2, 2, stride=1)                   # (2, 1, 2, 2)
+    np.testing.assert_array_equal(model(x), npconv.adaptive_avg_pool(pooled, 3))
+    grad_output = rng.standard_normal((2, 1, 3, 3))
+    grad = npconv.adaptive_avg_pool_backward(grad_output, pooled, 3)
+    grad = npconv.lp_pool_backward(grad, image, 2, 2, stride=1)
+    grad = npconv.fold_backward(grad, columns, 3, 2, padding=1, dilation=2)
+    grad = npconv.unfold_backward(grad, x, 2)
+    np.testing.assert_array_equal(model.backward(grad_output), grad)
+
+
+def test_sequential_refuses_a_tuple_between_layers_and_returns_one_at_the_end():
+    x = np.array([[[1., 5., 2., 7.]]])
+    with pytest.raises(TypeError, match=r"layer 0 \(MaxPool1d\(kernel_size=2.*\) returns a "
+                                        r"tuple, but Sequential hands one array"):
+        nn.Sequential(nn.MaxPool1d(2, return_indices=True), nn.ReLU())(x)
+    out, indices = nn.Sequential(nn.ReLU(), nn.AdaptiveMaxPool1d(2, return_indices=True))(x)
+    np.testing.assert_array_equal(out, [[[5., 7.]]])
+    np.testing.assert_array_equal(indices, [[[1, 3]]])
+
+
+def test_modules_lists_a_module_and_everything_inside_it_parents_first():
+    layer = PoolThenUnpool(2, "im2col")
+    model = nn.Sequential(nn.ReLU(), layer)
+    assert list(model.modules()) == [model, model[0], layer, layer.pool, layer.unpool]
+
+
+@pytest.mark.parametrize("build, error, message", [
+    (lambda: nn.MaxUnpool2d(0), ValueError, r"kernel_size=0 must be >= 1"),
+    (lambda: nn.MaxUnpool3d((2, 2)), ValueError, r"kernel_size=\(2, 2\) must be an int or 3"),
+    (lambda: nn.MaxUnpool1d(2, stride=0), ValueError, r"stride=0 must be >= 1"),
+    (lambda: nn.MaxUnpool2d(2, padding=-1), ValueError, r"padding=-1 must not be negative"),
+    (lambda: nn.Unfold("3"), TypeError, r"kernel_size='3' must be an int"),
+    (lambda: nn.Unfold(()), ValueError, r"kernel_size=\(\) must have at least one entry"),
+    (lambda: nn.Fold(4, 2, method="fast"), ValueError, r"method='fast' is not one of"),
+    (lambda: nn.LPPool2d(2, 2, method="fast"), ValueError, r"method='fast' is not one of"),
+    (lambda: nn.AdaptiveAvgPool1d(2, method=None), ValueError, r"method=None is not one of"),
+])
+def test_family_layers_refuse_bad_constructor_arguments(build, error, message):
+    with pytest.raises(error, match=message):
+        build()
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: nn.Fold(4, 2)(np.zeros((4, 9))), ValueError,
+     r"Fold expects input of shape \(N, C \* K, L\), got shape \(4, 9\); for one sample add "
+     r"the batch axis"),
+    (lambda: nn.Unfold((3,))(np.zeros((2, 5))), ValueError,
+     r"Unfold expects input of shape \(N, C, L\), got shape \(2, 5\)"),
+    (lambda: nn.Unfold(3)(np.zeros((1, 5, 5))), ValueError,
+     r"Unfold expects input of shape \(N, C, H, W\)"),
+    (lambda: nn.AdaptiveMaxPool3d(2)(np.zeros((1, 2, 2, 2))), ValueError,
+     r"AdaptiveMaxPool3d expects input of shape \(N, C, D, H, W\)"),
+    (lambda: nn.MaxUnpool2d(2)(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 2, 2))), TypeError,
+     r"indices must be an array of integers"),
+    (lambda: nn.LPPool1d(0, 2)(np.zeros((1, 1, 4))), ValueError, r"norm_type"),
+    (lambda: nn.Fold(4, 2)(np.zeros((1, 4, 5))), ValueError, r"L = 5 columns"),
+])
+def test_family_layers_refuse_bad_input_with_the_layers_or_the_ops_message(call, error,
+                                                                          message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.parametrize("layer_class, required, defaults", FAMILY_SIGNATURES,
+                         ids=[c.__name__ for c, _, _ in FAMILY_SIGNATURES])
+def test_parity_table_gives_pytorch_every_constructor_argument(layer_class, required,
+                                                               defaults):
+    from npconv.tools.parity import twin_arguments
+    values = {"kernel_size": 2, "output_size": 4, "norm_type": 2}
+    layer = layer_class(*(values[name] for name in required))
+    names = [name for name in inspect.signature(layer_class).parameters if name != "method"]
+    assert twin_arguments(layer) == {name: getattr(layer, name) for name in names}

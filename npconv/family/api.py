@@ -15,7 +15,7 @@ core's, imported from :mod:`npconv.api`, so that both speak with one voice.
 from __future__ import annotations
 
 import math
-from typing import Optional, Union
+from typing import Optional, Sequence, Union
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -35,6 +35,15 @@ from ..shapes import (
     unfold_spatial_dims,
 )
 from . import im2col, loops
+
+AdaptiveSize = Union[int, None, Sequence[Optional[int]]]
+"""An adaptive pooling's ``output_size``: an int or ``None`` for every spatial dimension, or
+one entry (int or ``None``) per dimension; ``None`` keeps the input's size."""
+UnpoolSize = Optional[Sequence[int]]
+"""Max unpooling's ``output_size``: ``None`` (the default size), the spatial size, or
+``(N, C, *spatial)``."""
+MaxPoolResult = Union[FloatArray, tuple[FloatArray, NDArray[np.int64]]]
+"""The output, or ``(output, indices)`` with ``return_indices=True``."""
 
 __all__ = [
     "unfold", "unfold_backward", "fold", "fold_backward",
@@ -68,10 +77,12 @@ def unfold(input: ArrayLike, kernel_size: Size, dilation: Size = 1, padding: Pad
     kernel_size : int or sequence of int
         One entry per spatial dimension: its length says how many there are.  An int is a
         square 2-D kernel, as in PyTorch (so a 3-D input is then an unbatched image).
-    dilation, stride : int or sequence of int, default 1
+    dilation : int or sequence of int, default 1
         One for every spatial dimension, or one per dimension.
     padding : int, sequence of int or of (before, after) pairs, default 0
         Zeros read around the input (never built).
+    stride : int or sequence of int, default 1
+        As ``dilation``.
     method : {"im2col", "loops"}
 
     Returns
@@ -385,8 +396,9 @@ def _unless_empty(shape, dtype, variant_function, *arguments):
 # Max unpooling
 # --------------------------------------------------------------------------------------------
 
-def max_unpool(input, indices, kernel_size, stride=None, padding=0, output_size=None, *,
-               method="im2col"):
+def max_unpool(input: ArrayLike, indices: ArrayLike, kernel_size: Size,
+               stride: Optional[Size] = None, padding: Padding = 0,
+               output_size: UnpoolSize = None, *, method: Method = "im2col") -> FloatArray:
     """N-d max unpooling, as ``torch.nn.functional.max_unpool{1,2,3}d``.
 
     Cheat sheet: "Pooling operation", undone as far as it can be: the partner of
@@ -420,7 +432,9 @@ def max_unpool(input, indices, kernel_size, stride=None, padding=0, output_size=
     ------
     ValueError
         If ``indices`` has another shape than the input or an index lies outside the
-        output, or ``output_size`` is out of range; the message names it.
+        output, the input has no spatial dimension, ``output_size`` is out of range,
+        ``method`` is unknown, or the output would exceed
+        :data:`npconv.shapes.MAX_ARRAY_BYTES`; the message names it.
     TypeError
         If ``indices`` is not an integer array, or an argument has the wrong type.
 
@@ -470,8 +484,10 @@ def max_unpool(input, indices, kernel_size, stride=None, padding=0, output_size=
                                        geometry.out_size)
 
 
-def max_unpool_backward(grad_output, input, indices, kernel_size, stride=None, padding=0,
-                        output_size=None, *, method="im2col"):
+def max_unpool_backward(grad_output: ArrayLike, input: ArrayLike, indices: ArrayLike,
+                        kernel_size: Size, stride: Optional[Size] = None, padding: Padding = 0,
+                        output_size: UnpoolSize = None, *, method: Method = "im2col"
+                        ) -> FloatArray:
     """Gradient of :func:`max_unpool` with respect to its input.
 
     Cheat sheet: "Pooling operation", run backwards twice: max unpooling copies each input
@@ -495,6 +511,8 @@ def max_unpool_backward(grad_output, input, indices, kernel_size, stride=None, p
     ValueError
         If ``grad_output``'s shape is not the forward's output shape, or as
         :func:`max_unpool`.
+    TypeError
+        As :func:`max_unpool`.
 
     See Also
     --------
@@ -565,7 +583,8 @@ def _check_index_range(indices, out_size):
 # Adaptive pooling
 # --------------------------------------------------------------------------------------------
 
-def adaptive_avg_pool(input, output_size, *, method="im2col"):
+def adaptive_avg_pool(input: ArrayLike, output_size: AdaptiveSize, *,
+                      method: Method = "im2col") -> FloatArray:
     """N-d adaptive average pooling, as ``torch.nn.functional.adaptive_avg_pool{1,2,3}d``.
 
     Cheat sheet: "Pooling operation" (average pooling), with the output size given and the
@@ -589,9 +608,12 @@ def adaptive_avg_pool(input, output_size, *, method="im2col"):
     Raises
     ------
     ValueError
-        If an output size is negative or an input size is 0; the message names it.
+        If the input has no spatial dimension or an empty one, an output size is negative,
+        ``output_size`` has the wrong number of entries, ``method`` is unknown, or the output
+        would exceed :data:`npconv.shapes.MAX_ARRAY_BYTES`; the message names it.
     TypeError
-        If ``output_size`` is not an int, ``None`` or a sequence of them.
+        If ``output_size`` is not an int, ``None`` or a sequence of them, or ``input`` is not
+        an array of real numbers.
 
     See Also
     --------
@@ -619,7 +641,9 @@ def adaptive_avg_pool(input, output_size, *, method="im2col"):
     return _variant(method).adaptive_avg_pool(x, out_size)
 
 
-def adaptive_avg_pool_backward(grad_output, input, output_size, *, method="im2col"):
+def adaptive_avg_pool_backward(grad_output: ArrayLike, input: ArrayLike,
+                               output_size: AdaptiveSize, *, method: Method = "im2col"
+                               ) -> FloatArray:
     """Gradient of :func:`adaptive_avg_pool` with respect to its input.
 
     Cheat sheet: "Pooling operation" (average pooling), run backwards.  Each output cell's
@@ -642,6 +666,8 @@ def adaptive_avg_pool_backward(grad_output, input, output_size, *, method="im2co
     ValueError
         If ``grad_output``'s shape is not the forward's output shape, or as
         :func:`adaptive_avg_pool`.
+    TypeError
+        As :func:`adaptive_avg_pool`.
 
     See Also
     --------
@@ -663,7 +689,9 @@ def adaptive_avg_pool_backward(grad_output, input, output_size, *, method="im2co
     return _variant(method).adaptive_avg_pool_backward(grad_output, x, out_size)
 
 
-def adaptive_max_pool(input, output_size, return_indices=False, *, method="im2col"):
+def adaptive_max_pool(input: ArrayLike, output_size: AdaptiveSize,
+                      return_indices: bool = False, *, method: Method = "im2col"
+                      ) -> MaxPoolResult:
     """N-d adaptive max pooling, as ``torch.nn.functional.adaptive_max_pool{1,2,3}d``.
 
     Cheat sheet: "Pooling operation" (max pooling), with the output size given and the
@@ -717,7 +745,9 @@ def adaptive_max_pool(input, output_size, return_indices=False, *, method="im2co
     return (out, indices) if return_indices else out
 
 
-def adaptive_max_pool_backward(grad_output, input, output_size, *, method="im2col"):
+def adaptive_max_pool_backward(grad_output: ArrayLike, input: ArrayLike,
+                               output_size: AdaptiveSize, *, method: Method = "im2col"
+                               ) -> FloatArray:
     """Gradient of :func:`adaptive_max_pool` with respect to its input.
 
     Cheat sheet: "Pooling operation" (max pooling), run backwards.  Each output cell's
@@ -741,6 +771,8 @@ def adaptive_max_pool_backward(grad_output, input, output_size, *, method="im2co
     ValueError
         If ``grad_output``'s shape is not the forward's output shape, or as
         :func:`adaptive_max_pool`.
+    TypeError
+        As :func:`adaptive_max_pool`.
 
     See Also
     --------
@@ -772,7 +804,8 @@ def _adaptive_out_size(x, output_size):
 # Power-average pooling
 # --------------------------------------------------------------------------------------------
 
-def lp_pool(input, norm_type, kernel_size, stride=None, ceil_mode=False, *, method="im2col"):
+def lp_pool(input: ArrayLike, norm_type: float, kernel_size: Size, stride: Optional[Size] = None,
+            ceil_mode: bool = False, *, method: Method = "im2col") -> FloatArray:
     """N-d power-average pooling, as ``torch.nn.functional.lp_pool{1,2,3}d``.
 
     Cheat sheet: "Pooling operation", between average and max: per window
@@ -851,8 +884,9 @@ def lp_pool(input, norm_type, kernel_size, stride=None, ceil_mode=False, *, meth
     return _variant(method).lp_pool(x, p, kernel_size, stride, ceil_mode)
 
 
-def lp_pool_backward(grad_output, input, norm_type, kernel_size, stride=None, ceil_mode=False,
-                     *, method="im2col"):
+def lp_pool_backward(grad_output: ArrayLike, input: ArrayLike, norm_type: float,
+                     kernel_size: Size, stride: Optional[Size] = None, ceil_mode: bool = False,
+                     *, method: Method = "im2col") -> FloatArray:
     """Gradient of :func:`lp_pool` with respect to its input.
 
     Cheat sheet: "Pooling operation", run backwards: the derivative of
@@ -876,6 +910,8 @@ def lp_pool_backward(grad_output, input, norm_type, kernel_size, stride=None, ce
     ------
     ValueError
         If ``grad_output``'s shape is not the forward's output shape, or as :func:`lp_pool`.
+    TypeError
+        As :func:`lp_pool`.
 
     See Also
     --------
@@ -961,8 +997,8 @@ def _max_unpool_with_rank(spatial_dims, name, input, indices, *args, **kwargs):
 
 
 def max_unpool1d(input: ArrayLike, indices: ArrayLike, kernel_size: Size,
-                 stride: Optional[Size] = None, padding: Size = 0,
-                 output_size: Optional[Size] = None, *, method: Method = "im2col"
+                 stride: Optional[Size] = None, padding: Padding = 0,
+                 output_size: UnpoolSize = None, *, method: Method = "im2col"
                  ) -> FloatArray:
     """1-D max unpooling, as ``torch.nn.functional.max_unpool1d``: :func:`max_unpool`.
 
@@ -998,8 +1034,8 @@ def max_unpool1d(input: ArrayLike, indices: ArrayLike, kernel_size: Size,
 
 
 def max_unpool2d(input: ArrayLike, indices: ArrayLike, kernel_size: Size,
-                 stride: Optional[Size] = None, padding: Size = 0,
-                 output_size: Optional[Size] = None, *, method: Method = "im2col"
+                 stride: Optional[Size] = None, padding: Padding = 0,
+                 output_size: UnpoolSize = None, *, method: Method = "im2col"
                  ) -> FloatArray:
     """2-D max unpooling, as ``torch.nn.functional.max_unpool2d``: :func:`max_unpool`.
 
@@ -1022,14 +1058,28 @@ def max_unpool2d(input: ArrayLike, indices: ArrayLike, kernel_size: Size,
     See Also
     --------
     max_unpool, npconv.max_pool2d
+
+    Examples
+    --------
+    Two 2x2 windows of an unbatched (C, H, W) image; each winner goes back to its cell:
+
+    >>> import npconv
+    >>> x = np.array([[[1., 2., 0., 3.],
+    ...                [4., 0., 6., 5.]]])
+    >>> out, indices = npconv.max_pool2d(x, 2, return_indices=True)
+    >>> indices                                           # flat positions in the 2x4 plane
+    array([[[4, 6]]])
+    >>> max_unpool2d(out, indices, 2)
+    array([[[0., 0., 0., 0.],
+            [4., 0., 6., 0.]]])
     """
     return _max_unpool_with_rank(2, "max_unpool2d", input, indices, kernel_size, stride,
                                  padding, output_size, method=method)
 
 
 def max_unpool3d(input: ArrayLike, indices: ArrayLike, kernel_size: Size,
-                 stride: Optional[Size] = None, padding: Size = 0,
-                 output_size: Optional[Size] = None, *, method: Method = "im2col"
+                 stride: Optional[Size] = None, padding: Padding = 0,
+                 output_size: UnpoolSize = None, *, method: Method = "im2col"
                  ) -> FloatArray:
     """3-D max unpooling, as ``torch.nn.functional.max_unpool3d``: :func:`max_unpool`.
 
@@ -1052,12 +1102,24 @@ def max_unpool3d(input: ArrayLike, indices: ArrayLike, kernel_size: Size,
     See Also
     --------
     max_unpool, npconv.max_pool3d
+
+    Examples
+    --------
+    One cell, unbatched (C, D, H, W), back into a 2x2x2 output at flat index 7, the last
+    cell (1, 1, 1):
+
+    >>> max_unpool3d(np.array([[[[9.]]]]), np.array([[[[7]]]]), 2)
+    array([[[[0., 0.],
+             [0., 0.]],
+    <BLANKLINE>
+            [[0., 0.],
+             [0., 9.]]]])
     """
     return _max_unpool_with_rank(3, "max_unpool3d", input, indices, kernel_size, stride,
                                  padding, output_size, method=method)
 
 
-def adaptive_avg_pool1d(input: ArrayLike, output_size: Union[Size, None, tuple],
+def adaptive_avg_pool1d(input: ArrayLike, output_size: AdaptiveSize,
                         *, method: Method = "im2col") -> FloatArray:
     """1-D adaptive average pooling, as ``torch.nn.functional.adaptive_avg_pool1d``.
 
@@ -1091,7 +1153,7 @@ def adaptive_avg_pool1d(input: ArrayLike, output_size: Union[Size, None, tuple],
                       method=method)
 
 
-def adaptive_avg_pool2d(input: ArrayLike, output_size: Union[Size, None, tuple],
+def adaptive_avg_pool2d(input: ArrayLike, output_size: AdaptiveSize,
                         *, method: Method = "im2col") -> FloatArray:
     """2-D adaptive average pooling, as ``torch.nn.functional.adaptive_avg_pool2d``.
 
@@ -1115,12 +1177,20 @@ def adaptive_avg_pool2d(input: ArrayLike, output_size: Union[Size, None, tuple],
     See Also
     --------
     adaptive_avg_pool, adaptive_max_pool2d
+
+    Examples
+    --------
+    A 4x4 image to 2x1: rows 0-1 and rows 2-3, every column, averaged.
+
+    >>> adaptive_avg_pool2d(np.arange(16.).reshape(1, 4, 4), (2, 1))   # (0 + ... + 7) / 8
+    array([[[ 3.5],
+            [11.5]]])
     """
     return _with_rank(adaptive_avg_pool, 2, "adaptive_avg_pool2d", input, output_size,
                       method=method)
 
 
-def adaptive_avg_pool3d(input: ArrayLike, output_size: Union[Size, None, tuple],
+def adaptive_avg_pool3d(input: ArrayLike, output_size: AdaptiveSize,
                         *, method: Method = "im2col") -> FloatArray:
     """3-D adaptive average pooling, as ``torch.nn.functional.adaptive_avg_pool3d``.
 
@@ -1144,14 +1214,24 @@ def adaptive_avg_pool3d(input: ArrayLike, output_size: Union[Size, None, tuple],
     See Also
     --------
     adaptive_avg_pool, adaptive_max_pool3d
+
+    Examples
+    --------
+    A 2x2x2 volume to 2x1x1: each depth slice averaged, (0 + 1 + 2 + 3) / 4 and
+    (4 + 5 + 6 + 7) / 4.
+
+    >>> adaptive_avg_pool3d(np.arange(8.).reshape(1, 2, 2, 2), (2, 1, 1))
+    array([[[[1.5]],
+    <BLANKLINE>
+            [[5.5]]]])
     """
     return _with_rank(adaptive_avg_pool, 3, "adaptive_avg_pool3d", input, output_size,
                       method=method)
 
 
-def adaptive_max_pool1d(input: ArrayLike, output_size: Union[Size, None, tuple],
+def adaptive_max_pool1d(input: ArrayLike, output_size: AdaptiveSize,
                         return_indices: bool = False, *, method: Method = "im2col"
-                        ) -> Union[FloatArray, tuple[FloatArray, NDArray[np.int64]]]:
+                        ) -> MaxPoolResult:
     """1-D adaptive max pooling, as ``torch.nn.functional.adaptive_max_pool1d``.
 
     :func:`adaptive_max_pool` on exactly 1 spatial dimension.
@@ -1186,9 +1266,9 @@ def adaptive_max_pool1d(input: ArrayLike, output_size: Union[Size, None, tuple],
                       return_indices, method=method)
 
 
-def adaptive_max_pool2d(input: ArrayLike, output_size: Union[Size, None, tuple],
+def adaptive_max_pool2d(input: ArrayLike, output_size: AdaptiveSize,
                         return_indices: bool = False, *, method: Method = "im2col"
-                        ) -> Union[FloatArray, tuple[FloatArray, NDArray[np.int64]]]:
+                        ) -> MaxPoolResult:
     """2-D adaptive max pooling, as ``torch.nn.functional.adaptive_max_pool2d``.
 
     :func:`adaptive_max_pool` on exactly 2 spatial dimensions.
@@ -1213,14 +1293,24 @@ def adaptive_max_pool2d(input: ArrayLike, output_size: Union[Size, None, tuple],
     See Also
     --------
     adaptive_max_pool, adaptive_avg_pool2d
+
+    Examples
+    --------
+    A 3x3 image to 2x2: the windows are rows (and columns) 0-1 and 1-2, overlapping.  In
+    an ``arange`` each value is its own flat index:
+
+    >>> adaptive_max_pool2d(np.arange(9.).reshape(1, 3, 3), 2, return_indices=True)
+    (array([[[4., 5.],
+            [7., 8.]]]), array([[[4, 5],
+            [7, 8]]]))
     """
     return _with_rank(adaptive_max_pool, 2, "adaptive_max_pool2d", input, output_size,
                       return_indices, method=method)
 
 
-def adaptive_max_pool3d(input: ArrayLike, output_size: Union[Size, None, tuple],
+def adaptive_max_pool3d(input: ArrayLike, output_size: AdaptiveSize,
                         return_indices: bool = False, *, method: Method = "im2col"
-                        ) -> Union[FloatArray, tuple[FloatArray, NDArray[np.int64]]]:
+                        ) -> MaxPoolResult:
     """3-D adaptive max pooling, as ``torch.nn.functional.adaptive_max_pool3d``.
 
     :func:`adaptive_max_pool` on exactly 3 spatial dimensions.
@@ -1245,6 +1335,14 @@ def adaptive_max_pool3d(input: ArrayLike, output_size: Union[Size, None, tuple],
     See Also
     --------
     adaptive_max_pool, adaptive_avg_pool3d
+
+    Examples
+    --------
+    A 2x2x2 volume to 1x1x2: the largest of the cells at width 0 (0, 2, 4, 6) and at
+    width 1 (1, 3, 5, 7).
+
+    >>> adaptive_max_pool3d(np.arange(8.).reshape(1, 2, 2, 2), (1, 1, 2))
+    array([[[[6., 7.]]]])
     """
     return _with_rank(adaptive_max_pool, 3, "adaptive_max_pool3d", input, output_size,
                       return_indices, method=method)
@@ -1306,6 +1404,11 @@ def lp_pool2d(input: ArrayLike, norm_type: float, kernel_size: Size,
     See Also
     --------
     lp_pool, npconv.avg_pool2d
+
+    Examples
+    --------
+    >>> lp_pool2d(np.array([[[3., 4.], [0., 12.]]]), 2, 2)   # sqrt(9 + 16 + 0 + 144)
+    array([[[13.]]])
     """
     return _with_rank(lp_pool, 2, "lp_pool2d", input, norm_type, kernel_size, stride,
                       ceil_mode, method=method)
@@ -1334,6 +1437,15 @@ def lp_pool3d(input: ArrayLike, norm_type: float, kernel_size: Size,
     See Also
     --------
     lp_pool, npconv.avg_pool3d
+
+    Examples
+    --------
+    Two non-zero cells in a 2x2x2 window: ``sqrt(3**2 + 4**2) = 5``.
+
+    >>> x = np.zeros((1, 2, 2, 2))                       # unbatched (C, D, H, W)
+    >>> x[0, 0, 0, 0], x[0, 1, 1, 1] = 3., 4.
+    >>> lp_pool3d(x, 2, 2)
+    array([[[[5.]]]])
     """
     return _with_rank(lp_pool, 3, "lp_pool3d", input, norm_type, kernel_size, stride,
                       ceil_mode, method=method)

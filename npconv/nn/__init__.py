@@ -7,12 +7,20 @@ parameters' gradients into their ``.grad``.  A whole model runs either variant o
 with the one keyword that PyTorch's constructors do not have, ``method="loops"`` or
 ``method="im2col"`` (the default).
 
+Calls follow PyTorch's: ``MaxUnpool2d`` is called with ``(input, indices, output_size=None)``,
+and ``MaxPool*`` and ``AdaptiveMaxPool*`` built with ``return_indices=True`` return
+``(output, indices)``; every ``backward`` takes the gradient with respect to the output and
+returns the one with respect to ``input`` (see :mod:`npconv.nn.module`).
+
 ===================  =====================================================================
 module               what it holds
 ===================  =====================================================================
 ``module``           :class:`Parameter`, :class:`Module`, :class:`Sequential`
 ``conv``             ``Conv1d/2d/3d``, ``ConvTranspose1d/2d/3d``
-``pooling``          ``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``
+``pooling``          ``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``, ``LPPool1d/2d/3d``,
+                     ``AdaptiveAvgPool1d/2d/3d``, ``AdaptiveMaxPool1d/2d/3d``,
+                     ``MaxUnpool1d/2d/3d``
+``fold``             ``Unfold``, ``Fold``
 ``linear``           ``Linear``
 ``activation``       ``ReLU``, ``LeakyReLU``, ``Sigmoid``, ``Tanh``
 ``flatten``          ``Flatten``
@@ -47,16 +55,24 @@ from . import init
 from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .flatten import Flatten
+from .fold import Fold, Unfold
 from .init import manual_seed
 from .linear import Linear
 from .loss import CrossEntropyLoss, MSELoss
 from .module import Module, Parameter, Sequential
-from .pooling import AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d,
+                      AdaptiveMaxPool2d, AdaptiveMaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d,
+                      LPPool1d, LPPool2d, LPPool3d, MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool1d,
+                      MaxUnpool2d, MaxUnpool3d)
 
 __all__ = [
     "Parameter", "Module", "Sequential",
     "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
     "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
+    "LPPool1d", "LPPool2d", "LPPool3d",
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
+    "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "Unfold", "Fold",
     "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Flatten",
     "CrossEntropyLoss", "MSELoss",
     "init", "manual_seed",

@@ -22,9 +22,9 @@ Examples
 import numpy as np
 
 from ..api import conv, conv_backward, conv_transpose, conv_transpose_backward
-from ..shapes import check_groups, int_tuple, is_int, padding_pairs
+from ..shapes import check_groups, int_tuple, is_int
 from .init import reset_weight_and_bias
-from .module import Module, Parameter, check_input_rank, check_method
+from .module import Module, Parameter, check_input_rank, check_method, padding_per_dimension
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
            "ConvTranspose3d"]
@@ -51,7 +51,7 @@ class _ConvNd(Module):
         self.stride = int_tuple(stride, d, "stride", minimum=1)
         self.dilation = int_tuple(dilation, d, "dilation", minimum=1)
         self.groups = check_groups(groups, in_channels, out_channels)
-        self.padding = padding if isinstance(padding, str) else _per_dimension(padding, d)
+        self.padding = padding if isinstance(padding, str) else padding_per_dimension(padding, d)
         self.method = check_method(method)
         self.weight = Parameter(np.empty(weight_shape(self.kernel_size), dtype=np.float32))
         self.bias = Parameter(np.empty(out_channels, dtype=np.float32)) if bias else None
@@ -82,17 +82,6 @@ class _ConvNd(Module):
         if self.bias is None:
             text += ", bias=False"
         return text
-
-
-def _per_dimension(padding, spatial_dims):
-    """An int padding as one int per dimension (PyTorch's attribute); sequences as tuples.
-
-    The padding is checked here, so a bad one fails when the layer is built.
-    """
-    padding_pairs(padding, spatial_dims)
-    if is_int(padding):
-        return (int(padding),) * spatial_dims
-    return tuple(tuple(p) if isinstance(p, (tuple, list)) else int(p) for p in padding)
 
 
 class _Conv(_ConvNd):

@@ -13,6 +13,20 @@ A :class:`Module` is a layer (or a whole network) with PyTorch's interface, made
 There is no autograd: the chain rule is the sequence of ``backward`` calls, in reverse,
 that :class:`Sequential` makes.  A module remembers only its most recent forward.
 
+Layers that take or give more than one array follow PyTorch's calling convention, and
+``backward`` always takes and returns one array:
+
+- ``MaxUnpool2d()(input, indices, output_size=None)`` takes the indices (and the size) as
+  further arguments of the call; its ``backward(grad_output)`` returns the gradient with
+  respect to ``input`` only, since integer indices and sizes have none;
+- ``MaxPool2d(..., return_indices=True)`` and ``AdaptiveMaxPool2d(...,
+  return_indices=True)`` return ``(output, indices)``; their ``backward`` takes the
+  gradient with respect to ``output``.
+
+:class:`Sequential` hands one array from layer to layer, so, as in PyTorch, those layers
+go in a module of your own whose ``forward`` passes the indices on and whose ``backward``
+calls the layers' backwards in reverse (the example of :class:`MaxUnpool2d`).
+
 Examples
 --------
 >>> import numpy as np
@@ -27,8 +41,10 @@ Examples
 import numpy as np
 
 from ..api import METHODS
+from ..shapes import is_int, padding_pairs
 
-__all__ = ["Parameter", "Module", "Sequential", "check_input_rank", "check_method"]
+__all__ = ["Parameter", "Module", "Sequential", "check_input_rank", "check_method",
+           "padding_per_dimension", "method_repr"]
 
 
 class Parameter:
@@ -145,15 +161,25 @@ class Module:
 
     # ---- running ---------------------------------------------------------------------------
 
-    def __call__(self, *args):
-        return self.forward(*args)
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
 
     def forward(self, input):
-        """The layer's output; keeps what :meth:`backward` needs.  Defined by each layer."""
+        """The layer's output; keeps what :meth:`backward` needs.  Defined by each layer.
+
+        Most layers take one array; a few take more, as in PyTorch (``MaxUnpool2d``'s
+        ``forward(input, indices, output_size=None)``), and a few return
+        ``(output, indices)`` when built with ``return_indices=True``.
+        """
         raise NotImplementedError(f"{type(self).__name__} defines no forward")
 
     def backward(self, grad_output):
-        """Gradient with respect to the most recent forward's input; adds parameter grads."""
+        """Gradient with respect to the most recent forward's input; adds parameter grads.
+
+        ``grad_output`` is the gradient with respect to the forward's output (its first
+        element, if the forward returned ``(output, indices)``); the result is the gradient
+        with respect to its first argument, ``input``: indices have no gradient.
+        """
         raise NotImplementedError(f"{type(self).__name__} defines no backward")
 
     def train(self, mode=True):
@@ -172,6 +198,12 @@ class Module:
     def children(self):
         """The direct sub-modules, in registration order."""
         return iter(self._modules.values())
+
+    def modules(self):
+        """This module, then every sub-module at any depth, parents before their children."""
+        yield self
+        for module in self.children():
+            yield from module.modules()
 
     def named_children(self):
         """``(name, module)`` for every direct sub-module, in registration order."""
@@ -324,8 +356,14 @@ class Sequential(Module):
 
     def forward(self, input):
         output = input
-        for layer in self:
+        layers = list(self._modules.items())
+        for position, (name, layer) in enumerate(layers):
             output = layer(output)
+            if isinstance(output, tuple) and position < len(layers) - 1:
+                raise TypeError(
+                    f"layer {name} ({layer!r}) returns a tuple, but Sequential hands one array "
+                    f"to the next layer; build it with return_indices=False, or pass the "
+                    f"indices on in a Module of your own (see npconv.nn.MaxUnpool2d)")
         return output
 
     def backward(self, grad_output):
@@ -338,10 +376,11 @@ class Sequential(Module):
 _SPATIAL_LETTERS = {1: "L", 2: "H, W", 3: "D, H, W"}
 
 
-def check_input_rank(module, input, spatial_dims):
+def check_input_rank(module, input, spatial_dims, shape_text=None):
     """``input`` as an ndarray of shape (N, C, *spatial) with ``spatial_dims`` spatial axes.
 
-    Raises a ``ValueError`` naming the layer and the shape it expects otherwise.
+    Raises a ``ValueError`` naming the layer and the shape it expects otherwise;
+    ``shape_text`` replaces the expected shape's letters, e.g. ``"N, C * K, L"``.
 
     Examples
     --------
@@ -353,8 +392,9 @@ def check_input_rank(module, input, spatial_dims):
     """
     x = np.asarray(input)
     if x.ndim != spatial_dims + 2:
-        letters = _SPATIAL_LETTERS.get(spatial_dims, "*spatial")
-        raise ValueError(f"{type(module).__name__} expects input of shape (N, C, {letters}), "
+        if shape_text is None:
+            shape_text = "N, C, " + _SPATIAL_LETTERS.get(spatial_dims, "*spatial")
+        raise ValueError(f"{type(module).__name__} expects input of shape ({shape_text}), "
                          f"got shape {x.shape}; for one sample add the batch axis: "
                          f"x[np.newaxis]")
     return x
@@ -365,3 +405,24 @@ def check_method(method):
     if method not in METHODS:
         raise ValueError(f"method={method!r} is not one of {METHODS}")
     return method
+
+
+def padding_per_dimension(padding, spatial_dims):
+    """An int padding as one int per dimension (PyTorch's attribute); sequences as tuples.
+
+    The padding is checked here, so a bad one fails when the layer is built.
+
+    Examples
+    --------
+    >>> padding_per_dimension(1, 2), padding_per_dimension([(0, 1), 2], 2)
+    ((1, 1), ((0, 1), 2))
+    """
+    padding_pairs(padding, spatial_dims)
+    if is_int(padding):
+        return (int(padding),) * spatial_dims
+    return tuple(tuple(p) if isinstance(p, (tuple, list)) else int(p) for p in padding)
+
+
+def method_repr(method):
+    """``", method='loops'"`` for the ``repr`` of a layer that runs the loops; else nothing."""
+    return "" if method == "im2col" else f", method={method!r}"

@@ -22,6 +22,9 @@ The arguments of PyTorch's constructor for a layer's twin are read from the laye
 >>> twin_arguments(nn.MaxPool2d(2))
 {'kernel_size': 2, 'stride': 2, 'padding': 0, 'dilation': 1, 'return_indices': False,
  'ceil_mode': False}
+>>> twin_arguments(nn.MaxUnpool2d(2)), twin_arguments(nn.LPPool1d(2, 3))
+({'kernel_size': (2, 2), 'stride': (2, 2), 'padding': (0, 0)},
+ {'norm_type': 2, 'kernel_size': 3, 'stride': None, 'ceil_mode': False})
 """
 
 import statistics
@@ -33,7 +36,7 @@ from .. import nn, optim
 from .digits import load_split
 from .train import digits_autoencoder, digits_cnn
 
-__all__ = ["TOLERANCE", "STEP_TARGET", "STEPS", "twin_arguments", "torch_twin",
+__all__ = ["TOLERANCE", "STEP_TARGET", "STEPS", "twin_arguments", "twin_layer", "torch_twin",
            "relative_error", "parity_checks", "time_training_step", "format_parity",
            "format_timing"]
 
@@ -52,6 +55,12 @@ _ARGUMENTS = {
     "MaxPool": ("kernel_size", "stride", "padding", "dilation", "return_indices",
                 "ceil_mode"),
     "AvgPool": ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"),
+    "LPPool": ("norm_type", "kernel_size", "stride", "ceil_mode"),
+    "AdaptiveAvgPool": ("output_size",),
+    "AdaptiveMaxPool": ("output_size", "return_indices"),
+    "MaxUnpool": ("kernel_size", "stride", "padding"),
+    "Unfold": ("kernel_size", "dilation", "padding", "stride"),
+    "Fold": ("output_size", "kernel_size", "dilation", "padding", "stride"),
     "Linear": ("in_features", "out_features", "bias"),
     "LeakyReLU": ("negative_slope",),
     "Flatten": ("start_dim", "end_dim"),
@@ -73,21 +82,27 @@ def twin_arguments(layer):
     return arguments
 
 
+def twin_layer(torch, layer):
+    """The same layer built in PyTorch: ``torch.nn.<same name>(**twin_arguments(layer))``.
+
+    Asymmetric ``(before, after)`` paddings have no PyTorch layer and raise ``ValueError``.
+    A layer that is not a ``Sequential`` of PyTorch's layers (one whose ``forward`` passes
+    max pooling's indices to ``MaxUnpool2d``, say) is twinned layer by layer with this.
+    """
+    arguments = twin_arguments(layer)
+    padding = arguments.get("padding")
+    if isinstance(padding, tuple) and any(isinstance(p, tuple) for p in padding):
+        raise ValueError(f"{layer!r}: PyTorch's layers take no (before, after) padding")
+    return getattr(torch.nn, type(layer).__name__)(**arguments)
+
+
 def torch_twin(torch, model):
     """The same architecture as the npconv ``Sequential`` ``model``, built in PyTorch.
 
-    Every layer becomes ``torch.nn.<same name>(**twin_arguments(layer))``, so the twin
-    loads ``model.state_dict()`` as it is.  Asymmetric ``(before, after)`` paddings have
-    no PyTorch layer and raise ``ValueError``.
+    Every layer becomes its :func:`twin_layer`, so the twin loads ``model.state_dict()`` as
+    it is.
     """
-    layers = []
-    for layer in model:
-        arguments = twin_arguments(layer)
-        padding = arguments.get("padding")
-        if isinstance(padding, tuple) and any(isinstance(p, tuple) for p in padding):
-            raise ValueError(f"{layer!r}: PyTorch's layers take no (before, after) padding")
-        layers.append(getattr(torch.nn, type(layer).__name__)(**arguments))
-    return torch.nn.Sequential(*layers)
+    return torch.nn.Sequential(*(twin_layer(torch, layer) for layer in model))
 
 
 def relative_error(ours, theirs):
