@@ -271,7 +271,7 @@ def conv_transpose(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike
     weight : array_like, shape (C_in, C_out // groups, *kernel_size)
         PyTorch's ConvTranspose layout: input channels first.
     bias : array_like, shape (C_out,), optional
-    stride, dilation : int or sequence of int, default 1
+    stride : int or sequence of int, default 1
     padding : int, sequence of int or of (before, after) pairs, default 0
         Cells cropped from each end of the output (the padding of the matching conv).
     output_padding : int or sequence of int, default 0
@@ -279,6 +279,7 @@ def conv_transpose(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike
         dilation.  It picks one of the several output sizes that a strided conv maps to the
         same input size.
     groups : int, default 1
+    dilation : int or sequence of int, default 1
     output_size : sequence of int, optional
         The output's spatial size, or ``(N, C_out, *spatial)``, as PyTorch's
         ``ConvTranspose*d.forward(input, output_size)`` takes it: the ``output_padding``
@@ -1008,17 +1009,13 @@ def conv_transpose1d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLi
     ----------
     input : array_like, shape (N, C_in, L) or unbatched (C_in, L)
     weight : array_like, shape (C_in, C_out // groups, kernel_size)
-    bias, stride, padding, output_padding, groups, dilation, method, workspace_bytes
+    bias, stride, padding, output_padding, groups, dilation
         As for :func:`conv_transpose`.
     output_size : sequence of int, optional
         As for :func:`conv_transpose`; for an unbatched input also ``(C_out, *spatial)``,
-        as PyTorch's ``ConvTranspose3d`` takes it.
-    output_size : sequence of int, optional
-        As for :func:`conv_transpose`; for an unbatched input also ``(C_out, *spatial)``,
-        as PyTorch's ``ConvTranspose2d`` takes it.
-    output_size : sequence of int, optional
-        As for :func:`conv_transpose`; for an unbatched input also ``(C_out, *spatial)``,
         as PyTorch's ``ConvTranspose1d`` takes it.
+    method, workspace_bytes
+        As for :func:`conv_transpose`.
 
     Returns
     -------
@@ -1062,7 +1059,12 @@ def conv_transpose2d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLi
     ----------
     input : array_like, shape (N, C_in, H, W) or unbatched (C_in, H, W)
     weight : array_like, shape (C_in, C_out // groups, kH, kW)
-    bias, stride, padding, output_padding, groups, dilation, method, workspace_bytes
+    bias, stride, padding, output_padding, groups, dilation
+        As for :func:`conv_transpose`.
+    output_size : sequence of int, optional
+        As for :func:`conv_transpose`; for an unbatched input also ``(C_out, *spatial)``,
+        as PyTorch's ``ConvTranspose2d`` takes it.
+    method, workspace_bytes
         As for :func:`conv_transpose`.
 
     Returns
@@ -1108,7 +1110,12 @@ def conv_transpose3d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLi
     ----------
     input : array_like, shape (N, C_in, D, H, W) or unbatched (C_in, D, H, W)
     weight : array_like, shape (C_in, C_out // groups, kD, kH, kW)
-    bias, stride, padding, output_padding, groups, dilation, method, workspace_bytes
+    bias, stride, padding, output_padding, groups, dilation
+        As for :func:`conv_transpose`.
+    output_size : sequence of int, optional
+        As for :func:`conv_transpose`; for an unbatched input also ``(C_out, *spatial)``,
+        as PyTorch's ``ConvTranspose3d`` takes it.
+    method, workspace_bytes
         As for :func:`conv_transpose`.
 
     Returns
