@@ -34,11 +34,9 @@ Adding an op (unfold, fold, max_unpool, the adaptive pools, lp_pool) means addin
 :data:`SEQUENCE_VALUES`, once written, bring it into the other tests of this module.)
 """
 
-import contextlib
 import functools
 import inspect
 import re
-import signal
 import warnings
 from decimal import Decimal
 from fractions import Fraction
@@ -53,7 +51,7 @@ import npconv
 import npconv.api
 import npconv.shapes
 from tests import oracles
-from tests.conftest import capped_address_space
+from tests.guards import capped_address_space, liveness_guard
 
 METHODS = ("loops", "im2col")
 
@@ -390,29 +388,6 @@ def hostile_values(op, name):
 # Running a call: memory bound, address-space cap, liveness guard, warnings
 # --------------------------------------------------------------------------------------------
 
-class Hang(BaseException):
-    """Raised into a call that runs too long (a BaseException, so no op can swallow it)."""
-
-
-@contextlib.contextmanager
-def liveness_guard(seconds=HANG_SECONDS):
-    """Interrupt the block with :class:`Hang` after ``seconds`` (where SIGALRM exists)."""
-    if not hasattr(signal, "SIGALRM"):
-        yield
-        return
-
-    def interrupt(signum, frame):
-        raise Hang(f"still running after {seconds} s: a hang")
-
-    previous = signal.signal(signal.SIGALRM, interrupt)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 @pytest.fixture(autouse=True, scope="module")
 def small_memory_bound():
     """npconv's memory bound at 64 MiB, and the address space capped, for this module."""
@@ -428,7 +403,7 @@ FLOATING_POINT_WARNINGS = r"(invalid value|overflow|divide by zero) encountered"
 def run(function, kwargs):
     """``(result, None)`` or ``(None, exception)``.  A warning other than NumPy's
     floating-point ones counts as an exception (a silent cast would be a wrong number)."""
-    with warnings.catch_warnings(), liveness_guard():
+    with warnings.catch_warnings(), liveness_guard(HANG_SECONDS):
         warnings.simplefilter("error")
         warnings.filterwarnings("ignore", message=FLOATING_POINT_WARNINGS)
         try:

@@ -37,7 +37,7 @@ import numpy as np
 import pytest
 
 from tests import oracles
-from tests.conftest import capped_address_space
+from tests.guards import capped_address_space
 
 HANG_SECONDS = 10
 """A call on a problem of a few cells still running after this long is a hang."""
