@@ -451,24 +451,28 @@ def tolerance(dtype):
     return RELATIVE_TOLERANCE.get(np.dtype(dtype).newbyteorder("="), 1e-10)
 
 
-def assert_close(actual, expected, *, check_dtype=True, err_msg=""):
+def assert_close(actual, expected, *, check_dtype=True, err_msg="", rtol=None, scale=None):
     """Assert that two results agree, NaN-aware and dtype-aware.
 
     Tuples (a backward's gradients, ``(out, indices)``) are compared item by item.  For
-    arrays: the same shape; the same dtype up to byte order (if ``check_dtype``); NaN in
-    exactly the same cells; the same infinities, sign included; integer arrays equal; and
-    the finite cells equal up to :func:`tolerance` of the result's dtype, relative to each
-    cell and to the largest finite magnitude.
+    arrays (or NumPy scalars, such as an inner product): the same shape; the same dtype up
+    to byte order (if ``check_dtype``); NaN in exactly the same cells; the same infinities,
+    sign included; integer arrays equal; and the finite cells equal up to ``rtol`` (by
+    default :func:`tolerance` of the result's dtype; 0 asks for equality), relative to each
+    cell and to ``scale`` (by default the largest finite magnitude of ``expected``; an inner
+    product passes the sum of its terms' magnitudes).
     """
     __tracebackhide__ = True          # pytest: report the caller's line, not this one
     if isinstance(expected, tuple):
         assert isinstance(actual, tuple), f"{err_msg}: expected a tuple, got {type(actual)}"
         assert len(actual) == len(expected), f"{err_msg}: {len(actual)} != {len(expected)} items"
         for position, (a, e) in enumerate(zip(actual, expected)):
-            assert_close(a, e, check_dtype=check_dtype, err_msg=f"{err_msg}[{position}]")
+            assert_close(a, e, check_dtype=check_dtype, err_msg=f"{err_msg}[{position}]",
+                         rtol=rtol, scale=scale)
         return
-    assert isinstance(actual, np.ndarray), f"{err_msg}: expected an ndarray, got {type(actual)}"
-    expected = np.asarray(expected)
+    assert isinstance(actual, (np.ndarray, np.generic)), (
+        f"{err_msg}: expected an ndarray, got {type(actual)}")
+    actual, expected = np.asarray(actual), np.asarray(expected)
     assert actual.shape == expected.shape, f"{err_msg}: shape {actual.shape} != {expected.shape}"
     if check_dtype:
         assert actual.dtype.newbyteorder("=") == expected.dtype.newbyteorder("="), (
@@ -485,11 +489,12 @@ def assert_close(actual, expected, *, check_dtype=True, err_msg=""):
     assert np.array_equal(actual[infinite], expected[infinite]), (
         f"{err_msg}: infinities differ\nactual={actual}\nexpected={expected}")
     finite = np.isfinite(expected) & np.isfinite(actual)
-    rtol = tolerance(actual.dtype)
-    scale = max(1.0, float(np.abs(expected[finite]).max(initial=0.0)))
+    rtol = tolerance(actual.dtype) if rtol is None else rtol
+    if scale is None:
+        scale = float(np.abs(expected[finite]).max(initial=0.0))
     np.testing.assert_allclose(actual[finite].astype(np.float64),
                                expected[finite].astype(np.float64), rtol=rtol,
-                               atol=rtol * scale, err_msg=err_msg)
+                               atol=rtol * max(1.0, scale), err_msg=err_msg)
 
 
 def snapshot(value):
