@@ -20,6 +20,7 @@ with a value computed another way:
 - the cheat sheet's zero insertion and a padding that crops where it is negative
   (:func:`with_zeros_between`, :func:`pad_or_crop`);
 - central finite differences (:func:`assert_matches_finite_differences`);
+- the cheat sheet's published convolution figure (:data:`UFLDL_FEATURE_MAP`);
 - :func:`assert_close`, a comparison that is NaN-aware (NaN where the other has NaN, the
   same infinities) and dtype-aware (a float32 result is held to float32 rounding), and
   :func:`snapshot`, everything about an argument that a call could change.
@@ -637,6 +638,26 @@ def assert_matches_finite_differences(loss, point, gradient, along, rtol=1e-6):
         central = (loss(point + STEP * v) - loss(point - STEP * v)) / (2 * STEP)
         expected = float(np.vdot(gradient, v))
         assert abs(central - expected) <= rtol * max(1.0, abs(expected)), (central, expected)
+
+
+# --------------------------------------------------------------------------------------------
+# Published figures
+# --------------------------------------------------------------------------------------------
+
+UFLDL_IMAGE = np.array([[1., 1., 1., 0., 0.],
+                        [0., 1., 1., 1., 0.],
+                        [0., 0., 1., 1., 1.],
+                        [0., 0., 1., 1., 0.],
+                        [0., 1., 1., 0., 0.]])
+UFLDL_KERNEL = np.array([[1., 0., 1.],
+                         [0., 1., 0.],
+                         [1., 0., 1.]])
+UFLDL_FEATURE_MAP = np.array([[4., 3., 4.],
+                              [2., 4., 3.],
+                              [2., 3., 4.]])
+"""The cheat sheet's convolution figure ("Convolution operation"), from Stanford's UFLDL
+tutorial (Feature extraction using convolution): a 5x5 binary image, a 3x3 kernel, and the
+feature map the figure prints."""
 
 
 # --------------------------------------------------------------------------------------------

@@ -109,12 +109,10 @@ def expected_conv(config):
                       config["pairs"], config["dilation"], config["padding_mode"])
 
 
-# The cheat sheet's convolution figure (Stanford UFLDL): a 5x5 binary image, the kernel
-# [[1, 0, 1], [0, 1, 0], [1, 0, 1]]; tests/test_cheat_sheet.py pins its published values.
+# The cheat sheet's convolution figure (Stanford UFLDL); tests/test_cheat_sheet.py pins its
+# published values.
 UFLDL_CONFIG = {
-    "input": np.array([[[[1., 1., 1., 0., 0.], [0., 1., 1., 1., 0.], [0., 0., 1., 1., 1.],
-                         [0., 0., 1., 1., 0.], [0., 1., 1., 0., 0.]]]]),
-    "weight": np.array([[[[1., 0., 1.], [0., 1., 0.], [1., 0., 1.]]]]),
+    "input": oracles.UFLDL_IMAGE[None, None], "weight": oracles.UFLDL_KERNEL[None, None],
     "bias": None, "stride": (1, 1), "padding": 0, "dilation": (1, 1), "groups": 1,
     "padding_mode": "zeros", "pairs": ((0, 0), (0, 0)),
 }
