@@ -38,7 +38,7 @@ from npconv.testing.strategies import (
     pool_configs,
 )
 from tests.oracles import NUMPY_PAD_MODES, assert_close, conv_output_size, pad_or_crop
-from tests.oracles import per_dimension, with_zeros_between
+from tests.oracles import per_dimension, span, with_zeros_between
 
 METHODS = ("loops", "im2col")
 
@@ -326,8 +326,7 @@ def windows_of_padded_arrays(draw):
     for n, (before, after) in zip(x.shape[2:], pairs):
         d = draw(st.integers(1, 2))
         k = draw(st.integers(1, (before + n + after - 1) // d + 1))
-        span = d * (k - 1) + 1
-        start.append(draw(st.integers(-before, n + after - span)))
+        start.append(draw(st.integers(-before, n + after - span(k, d))))
         kernel_size.append(k)
         dilation.append(d)
     return x, mode, pairs, tuple(start), tuple(kernel_size), tuple(dilation)
@@ -339,7 +338,7 @@ def test_gather_window_is_the_window_of_numpys_padded_array(case):
     padded array: padding position p is padded index p + before."""
     x, mode, pairs, start, kernel_size, dilation = case
     padded = np.pad(x, [(0, 0), (0, 0), *pairs], mode=NUMPY_PAD_MODES[mode])
-    window = tuple(slice(s + before, s + before + d * (k - 1) + 1, d)
+    window = tuple(slice(s + before, s + before + span(k, d), d)
                    for s, (before, _), k, d in zip(start, pairs, kernel_size, dilation))
     gathered = npconv.padding.gather_window(x, start, kernel_size, dilation, mode)
     np.testing.assert_array_equal(gathered, padded[(Ellipsis,) + window])
