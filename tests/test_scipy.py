@@ -118,30 +118,34 @@ UFLDL_CONFIG = {
 }
 
 
-GEOMETRIES = {
-    # stride 1, no dilation: the sum over input channels of scipy.signal.correlate(padded
-    # plane, kernel plane, "valid"), for every padding mode ("Convolution operation",
-    # "Padding")
-    "stride 1, no dilation": {"stride": 1, "dilation": 1},
-    # stride 1: a dilated conv correlates with the kernel that has d - 1 zeros inserted
-    # between its taps ("Dilated Convolution")
-    "dilated": {"stride": 1},
-    # as drawn: a strided conv is the stride-1 correlation with only every s-th cell kept
-    # ("Calculate output's dimension": stride)
-    "strided and dilated": {},
-}
+@pytest.mark.parametrize("method", METHODS)
+@given(config=conv_configs())
+@example(config=UFLDL_CONFIG)
+def test_stride_one_conv_is_a_channel_sum_of_scipy_correlations(config, method):
+    """With stride 1 and no dilation, conv is the sum over input channels of
+    scipy.signal.correlate(padded plane, kernel plane, "valid"), for every padding mode
+    ("Convolution operation", "Padding")."""
+    config = with_geometry(first_group_only(config), stride=1, dilation=1)
+    out = npconv.conv(**op_args(config), method=method)
+    assert_close(out, expected_conv(config))
 
 
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("geometry", GEOMETRIES)
 @given(config=conv_configs())
-@example(config=UFLDL_CONFIG)
-def test_conv_is_a_channel_sum_of_scipy_correlations(config, geometry, method):
-    """An ungrouped conv is, per output channel, the sum over the input channels of
-    scipy.signal.correlate(padded plane, kernel plane with d - 1 zeros between its taps,
-    "valid"), with every s-th cell kept: first with stride 1 and no dilation, then
-    dilated, then strided as well."""
-    config = with_geometry(first_group_only(config), **GEOMETRIES[geometry])
+def test_dilated_conv_is_correlation_with_the_zero_inserted_kernel(config, method):
+    """A dilated conv (stride 1) correlates with the kernel that has d - 1 zeros inserted
+    between its taps ("Dilated Convolution")."""
+    config = with_geometry(first_group_only(config), stride=1)
+    out = npconv.conv(**op_args(config), method=method)
+    assert_close(out, expected_conv(config))
+
+
+@pytest.mark.parametrize("method", METHODS)
+@given(config=conv_configs())
+def test_strided_conv_keeps_every_stride_th_cell_of_the_stride_one_result(config, method):
+    """A strided conv is the stride-1 SciPy correlation with only every s-th cell kept
+    ("Calculate output's dimension": stride)."""
+    config = first_group_only(config)
     out = npconv.conv(**op_args(config), method=method)
     assert_close(out, expected_conv(config))
 
