@@ -8,8 +8,10 @@ with a value computed another way:
   :func:`padding_pairs`), and ``np.pad``'s names for the padding modes;
 - the output-size formulas (:func:`conv_output_size`, :func:`conv_transpose_output_size`,
   :func:`pool_output_size`, :func:`max_unpool_output_size`, :func:`adaptive_window`), one
-  spatial dimension at a time, plain ints; and the output shape of a configuration drawn by
-  the project's strategies (:func:`conv_output_shape` and its siblings);
+  spatial dimension at a time, plain ints (and the pooling windows walked one by one,
+  :func:`pool_window_count`, a second witness of the ceil rule); and the output shape of a
+  configuration drawn by the project's strategies (:func:`conv_output_shape` and its
+  siblings);
 - which input cells a window reads (:func:`padded_source`, :func:`pool_window_cells`) and
   which cell max pooling picks (:func:`max_pool_winner`);
 - reference ops, forward and backward, that visit only the cells they need: one term per
@@ -101,6 +103,21 @@ def pool_output_size(in_size, kernel_size, stride, before, after, dilation, ceil
     if (out - 1) * stride >= in_size + before:
         out -= 1
     return out
+
+
+def pool_window_count(in_size, kernel_size, stride, before, after, dilation, ceil_mode):
+    """The windows of :func:`pool_output_size` found another way, by walking them as a
+    reader would: those that fit in the padded input, and with ``ceil_mode`` one more that
+    hangs past the right padding when cells are left uncovered, if it starts on an input
+    cell or the left padding.  A second witness of the ceil rule (for small sizes only)."""
+    padded_size = before + in_size + after
+    count = 0
+    while count * stride + span(kernel_size, dilation) <= padded_size:     # windows that fit
+        count += 1
+    covered = (count - 1) * stride + span(kernel_size, dilation)   # padded cells 0 .. covered - 1
+    if ceil_mode and covered < padded_size and count * stride < before + in_size:
+        count += 1
+    return count
 
 
 def max_unpool_output_size(in_size, kernel_size, stride, before, after):

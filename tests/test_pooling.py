@@ -125,6 +125,25 @@ def test_pool_window_count_examples(method, kind, in_size, kernel_size, stride, 
     assert out.shape == (1, 1, windows)
 
 
+@pytest.mark.parametrize("method", METHODS)
+@given(config=pool_configs("max"))
+def test_max_pool_output_shape_counts_the_windows_pytorch_keeps(method, config):
+    """max_pool's output has one cell per window found by walking the windows
+    (:func:`tests.oracles.pool_window_count`; test_shapes.py checks every op's shape
+    against the formula)."""
+    x = config["input"]
+    ndim = x.ndim - 2
+    kernel_size = oracles.per_dimension(config["kernel_size"], ndim)
+    stride = kernel_size if config["stride"] is None else oracles.per_dimension(
+        config["stride"], ndim)
+    dilation = oracles.per_dimension(config.get("dilation", 1), ndim)
+    windows = tuple(oracles.pool_window_count(n, k, s, b, a, d, config["ceil_mode"])
+                    for n, k, s, (b, a), d in zip(x.shape[2:], kernel_size, stride,
+                                                  config["pairs"], dilation))
+    out = npconv.max_pool(**op_args(config), method=method)
+    assert out.shape == (*x.shape[:2], *windows)
+
+
 # --------------------------------------------------------------------------------------------
 # Max pooling: values and indices
 # --------------------------------------------------------------------------------------------
