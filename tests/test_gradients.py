@@ -127,31 +127,62 @@ def with_conv_transpose_cases(test):
 
 
 # --------------------------------------------------------------------------------------------
-# Convolution and transposed convolution: input, weight and bias
+# Convolution
 # --------------------------------------------------------------------------------------------
 
-ARGUMENTS = ("input", "weight", "bias")
-
-
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("name", ARGUMENTS)
 @with_conv_cases
 @given(config=conv_configs(), seed=seeds)
-def test_conv_gradients_match_finite_differences(method, name, config, seed):
-    """conv_backward's grad_input, grad_weight and grad_bias are dL/d(input), dL/d(weight)
-    and dL/d(bias) for L = sum(conv(...) * R) ("Convolution operation")."""
-    check_gradient(npconv.conv, npconv.conv_backward, config, name, method, seed)
+def test_conv_grad_input_matches_finite_differences(method, config, seed):
+    """conv_backward's grad_input is dL/d(input) for L = sum(conv(input) * R)."""
+    check_gradient(npconv.conv, npconv.conv_backward, config, "input", method, seed)
 
 
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("name", ARGUMENTS)
+@with_conv_cases
+@given(config=conv_configs(), seed=seeds)
+def test_conv_grad_weight_matches_finite_differences(method, config, seed):
+    """conv_backward's grad_weight is dL/d(weight) for L = sum(conv(weight) * R)."""
+    check_gradient(npconv.conv, npconv.conv_backward, config, "weight", method, seed)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@with_conv_cases
+@given(config=conv_configs(), seed=seeds)
+def test_conv_grad_bias_matches_finite_differences(method, config, seed):
+    """conv_backward's grad_bias is dL/d(bias), checked element by element."""
+    check_gradient(npconv.conv, npconv.conv_backward, config, "bias", method, seed)
+
+
+# --------------------------------------------------------------------------------------------
+# Transposed convolution
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", METHODS)
 @with_conv_transpose_cases
 @given(config=conv_transpose_configs(), seed=seeds)
-def test_conv_transpose_gradients_match_finite_differences(method, name, config, seed):
-    """conv_transpose_backward's three gradients are the derivatives of L =
-    sum(conv_transpose(...) * R) ("Transposed Convolution")."""
-    check_gradient(npconv.conv_transpose, npconv.conv_transpose_backward, config, name, method,
-                   seed)
+def test_conv_transpose_grad_input_matches_finite_differences(method, config, seed):
+    """conv_transpose_backward's grad_input is dL/d(input) for L = sum(conv_transpose * R)."""
+    check_gradient(npconv.conv_transpose, npconv.conv_transpose_backward, config, "input",
+                   method, seed)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@with_conv_transpose_cases
+@given(config=conv_transpose_configs(), seed=seeds)
+def test_conv_transpose_grad_weight_matches_finite_differences(method, config, seed):
+    """conv_transpose_backward's grad_weight is dL/d(weight)."""
+    check_gradient(npconv.conv_transpose, npconv.conv_transpose_backward, config, "weight",
+                   method, seed)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@with_conv_transpose_cases
+@given(config=conv_transpose_configs(), seed=seeds)
+def test_conv_transpose_grad_bias_matches_finite_differences(method, config, seed):
+    """conv_transpose_backward's grad_bias is dL/d(bias), checked element by element."""
+    check_gradient(npconv.conv_transpose, npconv.conv_transpose_backward, config, "bias",
+                   method, seed)
 
 
 # --------------------------------------------------------------------------------------------
