@@ -9,9 +9,9 @@ must finish within a generous liveness guard: a call on a problem of a few cells
 still running after ten seconds has hung (both guards are :mod:`tests.guards`').  The
 expected values come from the formula written out here.
 
-Where the public function's argument checks are another matter (they walk the windows of
-a huge pooling kernel), the im2col functions are called directly, with the normalised
-geometry the API would pass.
+The million-tap pooling cases call the im2col functions directly, with the normalised
+geometry the API would pass, so that only the variant's own memory is measured (the
+argument checks' cost has its own tests in test_errors.py).
 """
 
 import functools
