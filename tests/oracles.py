@@ -5,16 +5,24 @@ PyTorch's rule spelled out in plain Python, so that a test can compare what npco
 with a value computed another way:
 
 - the ceil rule and the normalisation of arguments (:func:`ceil_div`, :func:`per_dimension`,
-  :func:`padding_pairs`);
+  :func:`padding_pairs`), and ``np.pad``'s names for the padding modes;
 - the output-size formulas (:func:`conv_output_size`, :func:`conv_transpose_output_size`,
-  :func:`pool_output_size`), one spatial dimension at a time, plain ints;
+  :func:`pool_output_size`, :func:`max_unpool_output_size`, :func:`adaptive_window`), one
+  spatial dimension at a time, plain ints (and the pooling windows walked one by one,
+  :func:`pool_window_count`, a second witness of the ceil rule); and the output shape of a
+  configuration drawn by the project's strategies (:func:`conv_output_shape` and its
+  siblings);
 - which input cells a window reads (:func:`padded_source`, :func:`pool_window_cells`) and
   which cell max pooling picks (:func:`max_pool_winner`);
 - reference ops, forward and backward, that visit only the cells they need: one term per
   output cell and kernel tap (or per real cell of a pooling window), whatever the stride,
   dilation or padding.  They are slow but cheap on tiny arrays, and stay cheap for a stride
   of 10**9 or a pooling window of 10**9 taps, so they also give the expected answers of the
-  resource bombs;
+  resource bombs; and the family's (max unpooling, adaptive and power-average pooling);
+- the cheat sheet's zero insertion and a padding that crops where it is negative
+  (:func:`with_zeros_between`, :func:`pad_or_crop`);
+- central finite differences (:func:`assert_matches_finite_differences`);
+- the cheat sheet's published convolution figure (:data:`UFLDL_FEATURE_MAP`);
 - :func:`assert_close`, a comparison that is NaN-aware (NaN where the other has NaN, the
   same infinities) and dtype-aware (a float32 result is held to float32 rounding), and
   :func:`snapshot`, everything about an argument that a call could change.
@@ -60,6 +68,12 @@ def span(kernel_size, dilation):
     return dilation * (kernel_size - 1) + 1
 
 
+NUMPY_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge",
+                   "circular": "wrap"}
+"""PyTorch's padding modes by the names ``np.pad`` gives them: reflect mirrors without
+repeating the edge cell, replicate (``edge``) repeats it, circular (``wrap``) wraps around."""
+
+
 # --------------------------------------------------------------------------------------------
 # Output sizes, one spatial dimension at a time
 # --------------------------------------------------------------------------------------------
@@ -89,6 +103,59 @@ def pool_output_size(in_size, kernel_size, stride, before, after, dilation, ceil
     if (out - 1) * stride >= in_size + before:
         out -= 1
     return out
+
+
+def pool_window_count(in_size, kernel_size, stride, before, after, dilation, ceil_mode):
+    """The windows of :func:`pool_output_size` found another way, by walking them as a
+    reader would: those that fit in the padded input, and with ``ceil_mode`` one more that
+    hangs past the right padding when cells are left uncovered, if it starts on an input
+    cell or the left padding.  A second witness of the ceil rule (for small sizes only)."""
+    padded_size = before + in_size + after
+    count = 0
+    while count * stride + span(kernel_size, dilation) <= padded_size:     # windows that fit
+        count += 1
+    covered = (count - 1) * stride + span(kernel_size, dilation)   # padded cells 0 .. covered - 1
+    if ceil_mode and covered < padded_size and count * stride < before + in_size:
+        count += 1
+    return count
+
+
+def max_unpool_output_size(in_size, kernel_size, stride, before, after):
+    """Max unpooling's default size: ``(in - 1) * stride - before - after + kernel_size``."""
+    return (in_size - 1) * stride - before - after + kernel_size
+
+
+def adaptive_window(i, in_size, out_size):
+    """Adaptive pooling's window ``i``: from ``floor(i * in / out)`` to
+    ``ceil((i + 1) * in / out)``, in exact integer arithmetic."""
+    return i * in_size // out_size, ceil_div((i + 1) * in_size, out_size)
+
+
+def conv_output_shape(config):
+    """``(N, C_out, *out_size)`` of a convolution configuration: a dict of the project's
+    strategies (``input``, ``weight``, ``stride``, ``dilation`` and the resolved padding
+    ``pairs``)."""
+    x, weight = config["input"], config["weight"]
+    *_, out_size = conv_geometry(x, weight, config["stride"], config["pairs"],
+                                 config["dilation"])
+    return (x.shape[0], weight.shape[0], *out_size)
+
+
+def conv_transpose_output_shape(config):
+    """``(N, C_out, *out_size)`` of a transposed convolution configuration, with
+    ``C_out = weight.shape[1] * groups``."""
+    x, weight = config["input"], config["weight"]
+    *_, out_size = conv_transpose_geometry(x, weight, config["stride"], config["pairs"],
+                                           config["output_padding"], config["dilation"])
+    return (x.shape[0], weight.shape[1] * config["groups"], *out_size)
+
+
+def pool_output_shape(config):
+    """``(N, C, *out_size)`` of a max or average pooling configuration."""
+    x = config["input"]
+    *_, out_size = pool_geometry(x, config["kernel_size"], config["stride"], config["pairs"],
+                                 config.get("dilation", 1), config["ceil_mode"])
+    return (*x.shape[:2], *out_size)
 
 
 # --------------------------------------------------------------------------------------------
@@ -447,6 +514,180 @@ def conv_transpose_backward(grad_output, input, weight, stride=1, padding=0, out
 
 
 # --------------------------------------------------------------------------------------------
+# Zero insertion and padding (the cheat sheet's recipe for a transposed convolution)
+# --------------------------------------------------------------------------------------------
+
+
+def with_zeros_between(array, gaps):
+    """Insert ``gap - 1`` zeros between neighbouring cells along each of the trailing
+    ``len(gaps)`` axes: an axis of ``n`` cells becomes ``(n - 1) * gap + 1`` (none for 0)."""
+    leading = array.shape[:array.ndim - len(gaps)]
+    trailing = array.shape[array.ndim - len(gaps):]
+    spread = np.zeros(leading + tuple(max((n - 1) * gap + 1, 0)
+                                      for n, gap in zip(trailing, gaps)), dtype=array.dtype)
+    spread[(Ellipsis,) + tuple(slice(None, None, gap) for gap in gaps)] = array
+    return spread
+
+
+def pad_or_crop(array, widths):
+    """Zero-pad each of the trailing ``len(widths)`` axes by ``(start, end)`` cells; a
+    negative width crops that many cells instead."""
+    leading = array.ndim - len(widths)
+    padded = np.pad(array, [(0, 0)] * leading + [(max(a, 0), max(b, 0)) for a, b in widths])
+    crop = tuple(slice(max(-a, 0), padded.shape[axis] - max(-b, 0))
+                 for axis, (a, b) in enumerate(widths, start=leading))
+    return padded[(slice(None),) * leading + crop]
+
+
+# --------------------------------------------------------------------------------------------
+# The family: max unpooling, adaptive pooling, power-average pooling
+# --------------------------------------------------------------------------------------------
+
+
+def max_unpool(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Each input cell written to the flat position its index names, in row-major order (a
+    later cell with the same index overwrites an earlier one); every other cell is 0.  The
+    size is ``output_size`` (spatial, or with N and C first) or the default size."""
+    x = input
+    N, C, *in_size = x.shape
+    ndim = len(in_size)
+    if output_size is None:
+        kernel_size = per_dimension(kernel_size, ndim)
+        stride = kernel_size if stride is None else per_dimension(stride, ndim)
+        out_size = tuple(max_unpool_output_size(n, k, s, b, a) for n, k, s, (b, a)
+                         in zip(in_size, kernel_size, stride, padding_pairs(padding, ndim)))
+    else:
+        out_size = tuple(output_size)[-ndim:]
+    out = np.zeros((N, C, math.prod(out_size)), dtype=x.dtype)
+    for n, c in np.ndindex(N, C):
+        for cell in np.ndindex(*in_size):
+            out[n, c, indices[(n, c) + cell]] = x[(n, c) + cell]
+    return out.reshape(N, C, *out_size)
+
+
+def adaptive_out_size(in_size, output_size):
+    """The spatial output size: an int for every dimension, or one entry per dimension, where
+    None keeps the input's size (as does ``output_size=None``)."""
+    wanted = per_dimension(output_size, len(in_size))
+    return tuple(n if o is None else o for n, o in zip(in_size, wanted))
+
+
+def adaptive_boxes(in_size, out_size):
+    """``(out_index, cells)`` for every adaptive window: its input cells, row-major."""
+    for out_index in np.ndindex(*out_size):
+        ranges = [range(*adaptive_window(i, n, o))
+                  for i, n, o in zip(out_index, in_size, out_size)]
+        yield out_index, list(itertools.product(*ranges))
+
+
+def adaptive_avg_pool(input, output_size):
+    """The mean of each adaptive window."""
+    x = input
+    N, C, *in_size = x.shape
+    out_size = adaptive_out_size(in_size, output_size)
+    out = np.empty((N, C, *out_size), dtype=x.dtype)
+    for n, c in np.ndindex(N, C):
+        for out_index, cells in adaptive_boxes(in_size, out_size):
+            out[(n, c) + out_index] = sum(x[(n, c) + cell] for cell in cells) / len(cells)
+    return out
+
+
+def adaptive_max_pool(input, output_size, return_indices=False):
+    """The winner of each adaptive window (:func:`max_pool_winner`) and its flat index."""
+    x = input
+    N, C, *in_size = x.shape
+    out_size = adaptive_out_size(in_size, output_size)
+    out = np.empty((N, C, *out_size), dtype=x.dtype)
+    indices = np.empty((N, C, *out_size), dtype=np.int64)
+    for n, c in np.ndindex(N, C):
+        for out_index, cells in adaptive_boxes(in_size, out_size):
+            winner = cells[max_pool_winner([float(x[(n, c) + cell]) for cell in cells])]
+            out[(n, c) + out_index] = x[(n, c) + winner]
+            indices[(n, c) + out_index] = np.ravel_multi_index(winner, in_size)
+    return (out, indices) if return_indices else out
+
+
+def lp_pool(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """PyTorch's power-average pooling, ``(K * mean(x ** p)) ** (1 / p)`` over the cells a
+    window holds (``K`` the full kernel's cells; no padding, a ``ceil_mode`` window cut
+    short at the end), and for ``p = +-inf`` the largest or smallest ``|x|``."""
+    x = input
+    N, C, *in_size = x.shape
+    ndim = len(in_size)
+    kernel_size = per_dimension(kernel_size, ndim)
+    stride = kernel_size if stride is None else per_dimension(stride, ndim)
+    out_size = tuple(pool_output_size(n, k, s, 0, 0, 1, ceil_mode)
+                     for n, k, s in zip(in_size, kernel_size, stride))
+    K = math.prod(kernel_size)
+    out = np.empty((N, C, *out_size))
+    for n, c in np.ndindex(N, C):
+        for out_index in np.ndindex(*out_size):
+            box = tuple(slice(i * s, min(i * s + k, m))
+                        for i, s, k, m in zip(out_index, stride, kernel_size, in_size))
+            values = x[n, c][box].astype(np.float64)
+            with np.errstate(all="ignore"):
+                if norm_type == math.inf:
+                    result = np.max(np.abs(values))
+                elif norm_type == -math.inf:
+                    result = np.min(np.abs(values))
+                else:
+                    result = (K * np.mean(values ** norm_type)) ** (1 / norm_type)
+            out[(n, c) + out_index] = result
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Finite differences
+# --------------------------------------------------------------------------------------------
+
+STEP = 1e-6
+"""The step ``h`` of the central differences."""
+
+
+def directions(shape, seed, elementwise_up_to=16, count=2):
+    """Directions to differentiate along: every axis of an array of at most
+    ``elementwise_up_to`` cells (its whole gradient, element by element), else ``count``
+    standard-normal ones (a wrong gradient differs from the right one along almost every
+    random direction)."""
+    cells = math.prod(shape)
+    if cells <= elementwise_up_to:
+        return list(np.eye(cells).reshape(-1, *shape))
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(shape) for _ in range(count)]
+
+
+def assert_matches_finite_differences(loss, point, gradient, along, rtol=1e-6):
+    """``<gradient, v>`` equals the central difference ``(loss(point + h v) - loss(point -
+    h v)) / 2h`` along each direction ``v``, to ``rtol`` times ``max(1, |<gradient, v>|)``."""
+    __tracebackhide__ = True
+    assert gradient.shape == point.shape, (gradient.shape, point.shape)
+    for v in along:
+        central = (loss(point + STEP * v) - loss(point - STEP * v)) / (2 * STEP)
+        expected = float(np.vdot(gradient, v))
+        assert abs(central - expected) <= rtol * max(1.0, abs(expected)), (central, expected)
+
+
+# --------------------------------------------------------------------------------------------
+# Published figures
+# --------------------------------------------------------------------------------------------
+
+UFLDL_IMAGE = np.array([[1., 1., 1., 0., 0.],
+                        [0., 1., 1., 1., 0.],
+                        [0., 0., 1., 1., 1.],
+                        [0., 0., 1., 1., 0.],
+                        [0., 1., 1., 0., 0.]])
+UFLDL_KERNEL = np.array([[1., 0., 1.],
+                         [0., 1., 0.],
+                         [1., 0., 1.]])
+UFLDL_FEATURE_MAP = np.array([[4., 3., 4.],
+                              [2., 4., 3.],
+                              [2., 3., 4.]])
+"""The cheat sheet's convolution figure ("Convolution operation"), from Stanford's UFLDL
+tutorial (Feature extraction using convolution): a 5x5 binary image, a 3x3 kernel, and the
+feature map the figure prints."""
+
+
+# --------------------------------------------------------------------------------------------
 # Comparing results
 # --------------------------------------------------------------------------------------------
 
@@ -461,24 +702,28 @@ def tolerance(dtype):
     return RELATIVE_TOLERANCE.get(np.dtype(dtype).newbyteorder("="), 1e-10)
 
 
-def assert_close(actual, expected, *, check_dtype=True, err_msg=""):
+def assert_close(actual, expected, *, check_dtype=True, err_msg="", rtol=None, scale=None):
     """Assert that two results agree, NaN-aware and dtype-aware.
 
     Tuples (a backward's gradients, ``(out, indices)``) are compared item by item.  For
-    arrays: the same shape; the same dtype up to byte order (if ``check_dtype``); NaN in
-    exactly the same cells; the same infinities, sign included; integer arrays equal; and
-    the finite cells equal up to :func:`tolerance` of the result's dtype, relative to each
-    cell and to the largest finite magnitude.
+    arrays (or NumPy scalars, such as an inner product): the same shape; the same dtype up
+    to byte order (if ``check_dtype``); NaN in exactly the same cells; the same infinities,
+    sign included; integer arrays equal; and the finite cells equal up to ``rtol`` (by
+    default :func:`tolerance` of the result's dtype; 0 asks for equality), relative to each
+    cell and to ``scale`` (by default the largest finite magnitude of ``expected``; an inner
+    product passes the sum of its terms' magnitudes).
     """
     __tracebackhide__ = True          # pytest: report the caller's line, not this one
     if isinstance(expected, tuple):
         assert isinstance(actual, tuple), f"{err_msg}: expected a tuple, got {type(actual)}"
         assert len(actual) == len(expected), f"{err_msg}: {len(actual)} != {len(expected)} items"
         for position, (a, e) in enumerate(zip(actual, expected)):
-            assert_close(a, e, check_dtype=check_dtype, err_msg=f"{err_msg}[{position}]")
+            assert_close(a, e, check_dtype=check_dtype, err_msg=f"{err_msg}[{position}]",
+                         rtol=rtol, scale=scale)
         return
-    assert isinstance(actual, np.ndarray), f"{err_msg}: expected an ndarray, got {type(actual)}"
-    expected = np.asarray(expected)
+    assert isinstance(actual, (np.ndarray, np.generic)), (
+        f"{err_msg}: expected an ndarray, got {type(actual)}")
+    actual, expected = np.asarray(actual), np.asarray(expected)
     assert actual.shape == expected.shape, f"{err_msg}: shape {actual.shape} != {expected.shape}"
     if check_dtype:
         assert actual.dtype.newbyteorder("=") == expected.dtype.newbyteorder("="), (
@@ -495,11 +740,12 @@ def assert_close(actual, expected, *, check_dtype=True, err_msg=""):
     assert np.array_equal(actual[infinite], expected[infinite]), (
         f"{err_msg}: infinities differ\nactual={actual}\nexpected={expected}")
     finite = np.isfinite(expected) & np.isfinite(actual)
-    rtol = tolerance(actual.dtype)
-    scale = max(1.0, float(np.abs(expected[finite]).max(initial=0.0)))
+    rtol = tolerance(actual.dtype) if rtol is None else rtol
+    if scale is None:
+        scale = float(np.abs(expected[finite]).max(initial=0.0))
     np.testing.assert_allclose(actual[finite].astype(np.float64),
                                expected[finite].astype(np.float64), rtol=rtol,
-                               atol=rtol * scale, err_msg=err_msg)
+                               atol=rtol * max(1.0, scale), err_msg=err_msg)
 
 
 def snapshot(value):

@@ -12,20 +12,9 @@ import pytest
 import scipy.signal
 
 import npconv
+from tests.oracles import UFLDL_FEATURE_MAP, UFLDL_IMAGE, UFLDL_KERNEL
 
 METHODS = ("loops", "im2col")
-
-UFLDL_IMAGE = np.array([[1., 1., 1., 0., 0.],
-                        [0., 1., 1., 1., 0.],
-                        [0., 0., 1., 1., 1.],
-                        [0., 0., 1., 1., 0.],
-                        [0., 1., 1., 0., 0.]])
-UFLDL_KERNEL = np.array([[1., 0., 1.],
-                         [0., 1., 0.],
-                         [1., 0., 1.]])
-UFLDL_FEATURE_MAP = np.array([[4., 3., 4.],
-                              [2., 4., 3.],
-                              [2., 3., 4.]])
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -10,7 +10,7 @@ def animate(*words):
     return main(["animate", *map(str, words)])
 
 
-def test_the_issue_example_writes_an_animated_gif(tmp_path, capsys):
+def test_a_strided_dilated_conv_writes_one_gif_frame_per_output_cell(tmp_path, capsys):
     path = tmp_path / "conv.gif"
     status = animate("conv", "--input", "5x5", "--kernel", 3, "--stride", 2, "--padding", 1,
                      "--dilation", 2, "-o", path)

@@ -17,7 +17,7 @@ def run(capsys, *argv):
     return status, captured.out, captured.err
 
 
-def test_the_issues_example(capsys):
+def test_a_strided_dilated_conv2d_shows_each_size_with_its_formula(capsys):
     status, out, err = run(capsys, "conv2d", "--input", "1x3x32x32", "--out-channels", "16",
                            "--kernel", "3", "--stride", "2", "--padding", "1",
                            "--dilation", "2")

@@ -15,7 +15,7 @@ def test_alexnet_by_name(capsys):
     assert "total parameters: 61,100,840" in capsys.readouterr().out
 
 
-def test_inline_spec_from_the_issue(capsys):
+def test_an_inline_spec_of_two_convs_counts_their_parameters(capsys):
     spec = "input(1x3x32x32) conv(64,k=3,p=1) relu maxpool(2) conv(128,k=3,p=1)"
     assert main(["summary", spec]) == 0
     out = capsys.readouterr().out

@@ -23,33 +23,21 @@ from hypothesis import strategies as st
 
 import npconv
 from npconv.testing.strategies import adaptive_configs, lp_configs, op_args, unpool_configs
+from tests import oracles
 
 METHODS = ("loops", "im2col")
-STEP = 1e-6
-ELEMENTWISE_UP_TO = 16
 
 seeds = st.integers(0, 2**32 - 1)
 
 
-def directions(shape, seed):
-    """Every axis of a tiny array, else two random directions."""
-    if np.prod(shape) <= ELEMENTWISE_UP_TO:
-        return list(np.eye(int(np.prod(shape))).reshape(-1, *shape))
-    rng = np.random.default_rng(seed)
-    return [rng.standard_normal(shape) for _ in range(2)]
-
-
 def assert_matches_finite_differences(forward, backward, x, seed, rtol=1e-6):
-    """``backward(R)`` against the central differences of ``sum(forward(x) * R)``."""
+    """``backward(R)`` against the central differences of ``sum(forward(x) * R)``
+    (:func:`tests.oracles.assert_matches_finite_differences`)."""
+    __tracebackhide__ = True
     probe = np.random.default_rng(seed + 1).standard_normal(forward(x).shape)
-    grad = backward(probe)
-    assert grad.shape == x.shape
-    for v in directions(x.shape, seed):
-        difference = (np.sum(forward(x + STEP * v) * probe)
-                      - np.sum(forward(x - STEP * v) * probe)) / (2 * STEP)
-        expected = np.sum(grad * v)
-        assert abs(difference - expected) <= rtol * max(1.0, abs(expected)), (difference,
-                                                                             expected)
+    oracles.assert_matches_finite_differences(lambda a: np.sum(forward(a) * probe), x,
+                                              backward(probe), oracles.directions(x.shape, seed),
+                                              rtol)
 
 
 @pytest.mark.parametrize("method", METHODS)

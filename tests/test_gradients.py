@@ -2,10 +2,11 @@
 
 The loss is ``L = sum(out * R)`` with a random probe ``R`` of the output's shape, so
 ``dL/d(out) = R`` is the ``grad_output`` handed to the backward.  For a direction ``v`` the
-central difference ``(L(a + h v) - L(a - h v)) / 2h`` must equal ``<grad_a, v>``.  Tiny
-arguments (the bias, small kernels and inputs) are checked along every axis, i.e. element by
-element.  For larger ones a wrong gradient differs from the right one along almost every
-random ``v``, so two random directions catch it while keeping the loop variant quick.
+central difference ``(L(a + h v) - L(a - h v)) / 2h`` must equal ``<grad_a, v>``
+(:func:`tests.oracles.assert_matches_finite_differences`).  Tiny arguments (the bias, small
+kernels and inputs) are checked along every axis, i.e. element by element.  For larger ones
+a wrong gradient differs from the right one along almost every random ``v``, so two random
+directions catch it while keeping the loop variant quick.
 
 Convolution, transposed convolution and average pooling are linear in each argument, so the
 difference is exact up to rounding.  Max pooling is piecewise linear: its inputs come from
@@ -14,6 +15,8 @@ difference is exact up to rounding.  Max pooling is piecewise linear: its inputs
 Each op's backward is checked against the finite differences of the same method's forward;
 that the two methods' forwards agree with each other and with PyTorch is another file's job.
 """
+
+import math
 
 import numpy as np
 import pytest
@@ -28,48 +31,40 @@ from npconv.testing.strategies import (
     op_args,
     pool_configs,
 )
+from tests import oracles
 
 METHODS = ("loops", "im2col")
-STEP = 1e-6
-RANDOM_DIRECTIONS = 2
-ELEMENTWISE_UP_TO = 16
 
 seeds = st.integers(0, 2**32 - 1)
 
 
 # --------------------------------------------------------------------------------------------
-# Finite differences
+# Finite differences of L = sum(forward(...) * R)
 # --------------------------------------------------------------------------------------------
-
-def random_directions(shape, seed, count=RANDOM_DIRECTIONS):
-    """``count`` standard-normal directions of the given shape."""
-    rng = np.random.default_rng(seed)
-    return [rng.standard_normal(shape) for _ in range(count)]
-
-
-def axis_directions(shape):
-    """One unit vector per element: the full finite-difference gradient, for tiny arrays."""
-    return list(np.eye(int(np.prod(shape))).reshape(-1, *shape))
-
-
-def directions_for(shape, seed):
-    """Every axis for an array of at most ``ELEMENTWISE_UP_TO`` cells, else random ones."""
-    if np.prod(shape) <= ELEMENTWISE_UP_TO:
-        return axis_directions(shape)
-    return random_directions(shape, seed)
-
-
-def assert_matches_finite_differences(loss, point, gradient, directions):
-    """``<gradient, v>`` equals the central difference of ``loss`` at ``point`` along each v."""
-    assert gradient.shape == point.shape
-    for direction in directions:
-        central = (loss(point + STEP * direction) - loss(point - STEP * direction)) / (2 * STEP)
-        assert np.vdot(gradient, direction) == pytest.approx(central, rel=1e-5, abs=1e-5)
-
 
 def probe(shape, seed):
     """The random ``R`` of the loss ``sum(out * R)``: also the backward's grad_output."""
     return np.random.default_rng(seed + 1).standard_normal(shape)
+
+
+def check_gradient(forward, backward, config, name, method, seed):
+    """The backward's gradient for argument ``name`` (input, weight or bias) is dL/d(name)
+    for ``L = sum(forward(...) * R)``: along every axis of a tiny argument (the bias always),
+    else along two random directions.  A missing bias is differentiated at zeros."""
+    args = op_args(config)
+    out = forward(**args, method=method)
+    if name == "bias" and args["bias"] is None:
+        args["bias"] = np.zeros(out.shape[1])
+    R = probe(out.shape, seed)
+    grads = backward(R, **{key: value for key, value in args.items() if key != "bias"},
+                     method=method)
+    gradient = getattr(grads, f"grad_{name}") if isinstance(grads, tuple) else grads
+
+    def loss(point):
+        return np.sum(forward(**{**args, name: point}, method=method) * R)
+    along = oracles.directions(args[name].shape, seed,
+                               elementwise_up_to=math.inf if name == "bias" else 16)
+    oracles.assert_matches_finite_differences(loss, args[name], gradient, along)
 
 
 # --------------------------------------------------------------------------------------------
@@ -135,34 +130,12 @@ def with_conv_transpose_cases(test):
 # Convolution
 # --------------------------------------------------------------------------------------------
 
-def conv_loss(config, method, seed):
-    """``L(input, weight, bias) = sum(conv(...) * R)``, the probe ``R`` and conv's keywords."""
-    args = op_args(config)
-    for name in ("input", "weight", "bias"):
-        del args[name]
-    out = npconv.conv(config["input"], config["weight"], **args, method=method)
-    R = probe(out.shape, seed)
-
-    def loss(x, weight, bias):
-        return np.sum(npconv.conv(x, weight, bias, **args, method=method) * R)
-    return loss, R, args
-
-
-def bias_of(config, C_out):
-    """The config's bias, or zeros when it has none (the bias gradient needs a point)."""
-    return np.zeros(C_out) if config["bias"] is None else config["bias"]
-
-
 @pytest.mark.parametrize("method", METHODS)
 @with_conv_cases
 @given(config=conv_configs(), seed=seeds)
 def test_conv_grad_input_matches_finite_differences(method, config, seed):
     """conv_backward's grad_input is dL/d(input) for L = sum(conv(input) * R)."""
-    loss, R, args = conv_loss(config, method, seed)
-    x, weight, bias = config["input"], config["weight"], config["bias"]
-    grads = npconv.conv_backward(R, x, weight, **args, method=method)
-    assert_matches_finite_differences(lambda point: loss(point, weight, bias), x,
-                                      grads.grad_input, directions_for(x.shape, seed))
+    check_gradient(npconv.conv, npconv.conv_backward, config, "input", method, seed)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -170,11 +143,7 @@ def test_conv_grad_input_matches_finite_differences(method, config, seed):
 @given(config=conv_configs(), seed=seeds)
 def test_conv_grad_weight_matches_finite_differences(method, config, seed):
     """conv_backward's grad_weight is dL/d(weight) for L = sum(conv(weight) * R)."""
-    loss, R, args = conv_loss(config, method, seed)
-    x, weight, bias = config["input"], config["weight"], config["bias"]
-    grads = npconv.conv_backward(R, x, weight, **args, method=method)
-    assert_matches_finite_differences(lambda point: loss(x, point, bias), weight,
-                                      grads.grad_weight, directions_for(weight.shape, seed))
+    check_gradient(npconv.conv, npconv.conv_backward, config, "weight", method, seed)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -182,41 +151,20 @@ def test_conv_grad_weight_matches_finite_differences(method, config, seed):
 @given(config=conv_configs(), seed=seeds)
 def test_conv_grad_bias_matches_finite_differences(method, config, seed):
     """conv_backward's grad_bias is dL/d(bias), checked element by element."""
-    loss, R, args = conv_loss(config, method, seed)
-    x, weight = config["input"], config["weight"]
-    bias = bias_of(config, weight.shape[0])
-    grads = npconv.conv_backward(R, x, weight, **args, method=method)
-    assert_matches_finite_differences(lambda point: loss(x, weight, point), bias,
-                                      grads.grad_bias, axis_directions(bias.shape))
+    check_gradient(npconv.conv, npconv.conv_backward, config, "bias", method, seed)
 
 
 # --------------------------------------------------------------------------------------------
 # Transposed convolution
 # --------------------------------------------------------------------------------------------
 
-def conv_transpose_loss(config, method, seed):
-    """``L(input, weight, bias) = sum(conv_transpose(...) * R)``, ``R`` and the keywords."""
-    args = op_args(config)
-    for name in ("input", "weight", "bias"):
-        del args[name]
-    out = npconv.conv_transpose(config["input"], config["weight"], **args, method=method)
-    R = probe(out.shape, seed)
-
-    def loss(x, weight, bias):
-        return np.sum(npconv.conv_transpose(x, weight, bias, **args, method=method) * R)
-    return loss, R, args
-
-
 @pytest.mark.parametrize("method", METHODS)
 @with_conv_transpose_cases
 @given(config=conv_transpose_configs(), seed=seeds)
 def test_conv_transpose_grad_input_matches_finite_differences(method, config, seed):
     """conv_transpose_backward's grad_input is dL/d(input) for L = sum(conv_transpose * R)."""
-    loss, R, args = conv_transpose_loss(config, method, seed)
-    x, weight, bias = config["input"], config["weight"], config["bias"]
-    grads = npconv.conv_transpose_backward(R, x, weight, **args, method=method)
-    assert_matches_finite_differences(lambda point: loss(point, weight, bias), x,
-                                      grads.grad_input, directions_for(x.shape, seed))
+    check_gradient(npconv.conv_transpose, npconv.conv_transpose_backward, config, "input",
+                   method, seed)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -224,11 +172,8 @@ def test_conv_transpose_grad_input_matches_finite_differences(method, config, se
 @given(config=conv_transpose_configs(), seed=seeds)
 def test_conv_transpose_grad_weight_matches_finite_differences(method, config, seed):
     """conv_transpose_backward's grad_weight is dL/d(weight)."""
-    loss, R, args = conv_transpose_loss(config, method, seed)
-    x, weight, bias = config["input"], config["weight"], config["bias"]
-    grads = npconv.conv_transpose_backward(R, x, weight, **args, method=method)
-    assert_matches_finite_differences(lambda point: loss(x, point, bias), weight,
-                                      grads.grad_weight, directions_for(weight.shape, seed))
+    check_gradient(npconv.conv_transpose, npconv.conv_transpose_backward, config, "weight",
+                   method, seed)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -236,12 +181,8 @@ def test_conv_transpose_grad_weight_matches_finite_differences(method, config, s
 @given(config=conv_transpose_configs(), seed=seeds)
 def test_conv_transpose_grad_bias_matches_finite_differences(method, config, seed):
     """conv_transpose_backward's grad_bias is dL/d(bias), checked element by element."""
-    loss, R, args = conv_transpose_loss(config, method, seed)
-    x, weight = config["input"], config["weight"]
-    bias = bias_of(config, weight.shape[1] * config["groups"])
-    grads = npconv.conv_transpose_backward(R, x, weight, **args, method=method)
-    assert_matches_finite_differences(lambda point: loss(x, weight, point), bias,
-                                      grads.grad_bias, axis_directions(bias.shape))
+    check_gradient(npconv.conv_transpose, npconv.conv_transpose_backward, config, "bias",
+                   method, seed)
 
 
 # --------------------------------------------------------------------------------------------
@@ -275,14 +216,7 @@ def pool_case(in_size, kernel_size, stride, padding, ceil_mode, **extra):
 @given(config=max_pool_configs_without_kinks(), seed=seeds)
 def test_max_pool_backward_matches_finite_differences(method, config, seed):
     """max_pool_backward is dL/d(input) for L = sum(max_pool(input) * R), away from ties."""
-    args = op_args(config)
-    x = args.pop("input")
-    out = npconv.max_pool(x, **args, method=method)
-    R = probe(out.shape, seed)
-    grad = npconv.max_pool_backward(R, x, **args, method=method)
-    assert_matches_finite_differences(
-        lambda point: np.sum(npconv.max_pool(point, **args, method=method) * R), x, grad,
-        directions_for(x.shape, seed))
+    check_gradient(npconv.max_pool, npconv.max_pool_backward, config, "input", method, seed)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -295,11 +229,4 @@ def test_max_pool_backward_matches_finite_differences(method, config, seed):
 @given(config=pool_configs("avg"), seed=seeds)
 def test_avg_pool_backward_matches_finite_differences(method, config, seed):
     """avg_pool_backward is dL/d(input) for L = sum(avg_pool(input) * R)."""
-    args = op_args(config)
-    x = args.pop("input")
-    out = npconv.avg_pool(x, **args, method=method)
-    R = probe(out.shape, seed)
-    grad = npconv.avg_pool_backward(R, x, **args, method=method)
-    assert_matches_finite_differences(
-        lambda point: np.sum(npconv.avg_pool(point, **args, method=method) * R), x, grad,
-        directions_for(x.shape, seed))
+    check_gradient(npconv.avg_pool, npconv.avg_pool_backward, config, "input", method, seed)

@@ -18,8 +18,8 @@ operation".  The identities, for the same stride, padding, dilation and groups:
   bias gradient sums ``grad_output`` over all but the channel axis (both written with
   ``einsum`` here).
 
-They hold up to rounding; ``assert_close`` allows ``1e-10`` relative to the size of the
-summed terms.
+They hold up to rounding: :func:`tests.oracles.assert_close` allows ``1e-10`` relative to
+the size of the summed terms.
 """
 
 import math
@@ -30,22 +30,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import npconv
-from npconv.testing.strategies import arrays, conv_configs, conv_transpose_configs, op_args, pool_configs
+from npconv.testing.strategies import (
+    arrays,
+    conv_configs,
+    conv_transpose_configs,
+    op_args,
+    pool_configs,
+)
+from tests.oracles import NUMPY_PAD_MODES, assert_close, conv_output_size, pad_or_crop
+from tests.oracles import per_dimension, span, with_zeros_between
 
 METHODS = ("loops", "im2col")
-NUMPY_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge",
-                   "circular": "wrap"}
-
-
-def assert_close(actual, expected, scale=None):
-    """Equal up to rounding: rtol 1e-10, atol 1e-10 times ``scale`` (default: magnitude)."""
-    if scale is None:
-        scale = float(np.abs(expected).max(initial=0.0))
-    np.testing.assert_allclose(actual, expected, rtol=1e-10, atol=1e-10 * max(1.0, scale))
-
-
-def per_dimension(value, ndim):
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * ndim
 
 
 def output_padding_back_to(in_size, kernel_size, stride, pairs, dilation):
@@ -124,22 +119,6 @@ def test_conv_transpose_input_gradient_is_conv_of_grad_output(config, method, da
 # Transposed convolution by zero insertion
 # --------------------------------------------------------------------------------------------
 
-def with_zeros_between_cells(x, stride):
-    """Insert ``s - 1`` zeros between neighbouring cells of each spatial axis of (N, C, ...)."""
-    N, C, *in_size = x.shape
-    stuffed = np.zeros((N, C, *((n - 1) * s + 1 for n, s in zip(in_size, stride))))
-    stuffed[(slice(None), slice(None)) + tuple(slice(None, None, s) for s in stride)] = x
-    return stuffed
-
-
-def pad_or_crop(x, widths):
-    """Zero-pad each spatial axis by (start, end) cells; a negative width crops instead."""
-    padded = np.pad(x, [(0, 0), (0, 0), *((max(a, 0), max(b, 0)) for a, b in widths)])
-    crop = tuple(slice(max(-a, 0), padded.shape[axis] - max(-b, 0))
-                 for axis, (a, b) in enumerate(widths, start=2))
-    return padded[(slice(None), slice(None)) + crop]
-
-
 def direct_conv_weight(weight, groups):
     """conv_transpose's (C_in, C_out/g, *k) weight as conv's (C_out, C_in/g, *k): flip the
     kernel in space and swap the two channel axes within each group."""
@@ -165,7 +144,7 @@ def test_conv_transpose_is_direct_conv_over_the_zero_inserted_input(config, meth
     widths = [(d * (k - 1) - before, d * (k - 1) - after + op)
               for k, d, (before, after), op in zip(kernel_size, dilation, config["pairs"],
                                                    output_padding)]
-    emulated_input = pad_or_crop(with_zeros_between_cells(x, stride), widths)
+    emulated_input = pad_or_crop(with_zeros_between(x, stride), widths)
     expected = npconv.conv(emulated_input, direct_conv_weight(w, config["groups"]),
                            config["bias"], stride=1, padding=0, dilation=dilation,
                            groups=config["groups"], method=method)
@@ -347,8 +326,7 @@ def windows_of_padded_arrays(draw):
     for n, (before, after) in zip(x.shape[2:], pairs):
         d = draw(st.integers(1, 2))
         k = draw(st.integers(1, (before + n + after - 1) // d + 1))
-        span = d * (k - 1) + 1
-        start.append(draw(st.integers(-before, n + after - span)))
+        start.append(draw(st.integers(-before, n + after - span(k, d))))
         kernel_size.append(k)
         dilation.append(d)
     return x, mode, pairs, tuple(start), tuple(kernel_size), tuple(dilation)
@@ -360,7 +338,7 @@ def test_gather_window_is_the_window_of_numpys_padded_array(case):
     padded array: padding position p is padded index p + before."""
     x, mode, pairs, start, kernel_size, dilation = case
     padded = np.pad(x, [(0, 0), (0, 0), *pairs], mode=NUMPY_PAD_MODES[mode])
-    window = tuple(slice(s + before, s + before + d * (k - 1) + 1, d)
+    window = tuple(slice(s + before, s + before + span(k, d), d)
                    for s, (before, _), k, d in zip(start, pairs, kernel_size, dilation))
     gathered = npconv.padding.gather_window(x, start, kernel_size, dilation, mode)
     np.testing.assert_array_equal(gathered, padded[(Ellipsis,) + window])
@@ -395,7 +373,7 @@ def columns_by_hand(x, kernel_size, stride, pairs, dilation, padding_mode):
     ``l`` (windows row-major), read from the input padded by ``np.pad``."""
     padded = np.pad(x, [(0, 0), (0, 0), *pairs], mode=NUMPY_PAD_MODES[padding_mode])
     N, C = x.shape[:2]
-    out_size = [(p - d * (k - 1) - 1) // s + 1
+    out_size = [conv_output_size(p, k, s, 0, 0, d)
                 for p, k, s, d in zip(padded.shape[2:], kernel_size, stride, dilation)]
     taps = list(np.ndindex(*kernel_size))
     windows = list(np.ndindex(*out_size))
@@ -426,9 +404,8 @@ def test_col2im_is_the_adjoint_of_im2col(config, data):
     y = data.draw(arrays(npconv.im2col.im2col(x, *geometry).shape))
     folded = npconv.im2col.col2im(y, x.shape, *geometry)
     assert folded.shape == x.shape
-    left = float(np.sum(npconv.im2col.im2col(x, *geometry) * y))
-    right = float(np.sum(x * folded))
-    assert math.isclose(left, right, rel_tol=1e-10, abs_tol=1e-10 * float(np.abs(y).sum()))
+    assert_close(np.sum(x * folded), np.sum(npconv.im2col.im2col(x, *geometry) * y),
+                 scale=float(np.abs(y).sum()))
 
 
 @given(config=conv_configs(), data=st.data())
@@ -457,8 +434,7 @@ def test_im2col_and_col2im_of_row_ranges_add_up_to_the_whole(config, data):
     geometry = unfold_geometry(config)
     whole = npconv.im2col.im2col(x, *geometry)
     kernel_size, stride, pairs, dilation, _ = geometry
-    # windows along the first spatial dimension: floor((in + b + a - d*(k-1) - 1) / s) + 1
-    rows = (x.shape[2] + sum(pairs[0]) - dilation[0] * (kernel_size[0] - 1) - 1) // stride[0] + 1
+    rows = conv_output_size(x.shape[2], kernel_size[0], stride[0], *pairs[0], dilation[0])
     per_row = whole.shape[2] // rows
     cut = data.draw(st.integers(0, rows))
     y = data.draw(arrays(whole.shape))

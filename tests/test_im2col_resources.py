@@ -6,63 +6,26 @@ the workspace bound is cut into ranges of output rows, so the bound holds.  Each
 under ``tracemalloc`` (NumPy reports its arrays to it) and must stay below a small
 multiple of the bytes it returns plus a small allowance for Python's own bookkeeping, and
 must finish within a generous liveness guard: a call on a problem of a few cells that is
-still running after ten seconds has hung.  The expected values come from the formula
-written out here.
+still running after ten seconds has hung (both guards are :mod:`tests.guards`').  The
+expected values come from the formula written out here.
 
-Where the public function's argument checks are another matter (they walk the windows of
-a huge pooling kernel), the im2col functions are called directly, with the normalised
-geometry the API would pass.
+The million-tap pooling cases call the im2col functions directly, with the normalised
+geometry the API would pass, so that only the variant's own memory is measured (the
+argument checks' cost has its own tests in test_errors.py).
 """
 
-import threading
-import tracemalloc
+import functools
 
 import numpy as np
 import pytest
 
 import npconv
 from npconv import im2col, shapes
+from tests.guards import ALLOWANCE_BYTES, answer_bytes, run_bounded
+from tests.guards import assert_small as assert_small_multiple
 
-LIVENESS_SECONDS = 10
-"""A call that is still running after this long has hung (the problems have a few cells)."""
-
-ALLOWANCE_BYTES = 256 * 1024
-"""Python's own bookkeeping in one call (lists of taps, small index arrays)."""
-
-
-def run_bounded(call):
-    """Run ``call()`` in a thread under tracemalloc; return its result and the peak bytes
-    it allocated.  Fails if it has not finished within :data:`LIVENESS_SECONDS`."""
-    outcome = {}
-
-    def target():
-        tracemalloc.start()
-        try:
-            outcome["result"] = call()
-        except Exception as error:                   # handed to the test's thread below
-            outcome["error"] = error
-        outcome["peak"] = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-
-    worker = threading.Thread(target=target, daemon=True)
-    worker.start()
-    worker.join(LIVENESS_SECONDS)
-    assert not worker.is_alive(), f"still running after {LIVENESS_SECONDS} s"
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"], outcome["peak"]
-
-
-def answer_bytes(result):
-    """Bytes of the arrays an op returns (one array or a tuple of them)."""
-    arrays = result if isinstance(result, tuple) else (result,)
-    return sum(array.nbytes for array in arrays)
-
-
-def assert_small(result, peak, multiple=3):
-    """The peak stays below ``multiple`` times the answer plus the allowance."""
-    limit = multiple * answer_bytes(result) + ALLOWANCE_BYTES
-    assert peak <= limit, f"peak {peak} bytes, limit {limit} bytes"
+assert_small = functools.partial(assert_small_multiple, multiple=3)
+"""The peak stays below three times the answer's bytes plus Python's bookkeeping."""
 
 
 # --------------------------------------------------------------------------------------------

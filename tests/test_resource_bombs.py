@@ -8,8 +8,9 @@ workspace; an answer that cannot fit is refused before anything is allocated, wi
 Each call runs, forward and backward and with both methods, in a worker process that this
 module starts and can abandon:
 
-- liveness: a call still running after ``HANG_SECONDS`` (ten seconds, for a problem of a few
-  cells) is a hang; the worker is killed and the test fails instead of blocking the suite;
+- liveness: a call still running after :data:`tests.guards.LIVENESS_SECONDS` (ten seconds,
+  for a problem of a few cells) is a hang; the worker is killed and the test fails instead of
+  blocking the suite;
 - memory: the worker measures the call's peak with tracemalloc (NumPy reports its arrays to
   it), which must stay below ``CEILING_MULTIPLE`` times the answer's bytes plus
   ``CEILING_SLACK``; the worker's address space is also capped a few GiB above its start,
@@ -17,7 +18,9 @@ module starts and can abandon:
   the machine.
 
 The expected answers come from the reference ops of :mod:`tests.oracles`, which visit only
-the cells a window really reads, so they stay cheap for a stride of 10**9.
+the cells a window really reads, so they stay cheap for a stride of 10**9.  A call that must
+be refused is refused by the argument checks, before a method picks a variant, so it runs
+with the default method only; a call that answers runs with both.
 """
 
 import importlib
@@ -37,10 +40,7 @@ import numpy as np
 import pytest
 
 from tests import oracles
-from tests.conftest import capped_address_space
-
-HANG_SECONDS = 10
-"""A call on a problem of a few cells still running after this long is a hang."""
+from tests.guards import LIVENESS_SECONDS, answer_bytes, capped_address_space
 
 STARTUP_SECONDS = 120
 """How long the worker may take to import numpy and npconv (generous: the machine is shared)."""
@@ -165,14 +165,14 @@ class Worker:
             self.start()
         send(self.process.stdin, (function_name, kwargs))
         try:
-            reply = receive(self.process.stdout.fileno(), HANG_SECONDS)
+            reply = receive(self.process.stdout.fileno(), LIVENESS_SECONDS)
         except EOFError:
             self.stop()
             pytest.fail(f"{function_name} killed the worker process")
         if reply is None:
             self.stop()
             pytest.fail(f"{function_name} on a problem of a few cells was still running "
-                        f"after {HANG_SECONDS} s: a hang")
+                        f"after {LIVENESS_SECONDS} s: a hang")
         return reply
 
     def stop(self):
@@ -310,11 +310,6 @@ def backward_call(bomb):
     return {**kwargs, "grad_output": grad_output}, expected
 
 
-def answer_bytes(result):
-    parts = result if isinstance(result, tuple) else (result,)
-    return sum(part.nbytes for part in parts)
-
-
 def check(bomb, reply, expected, names, needs_bytes):
     """The reply is the expected answer (or a clear refusal naming one of ``names``, and the
     bytes if ``needs_bytes``) and its peak memory is under the ceiling."""
@@ -337,23 +332,30 @@ def check(bomb, reply, expected, names, needs_bytes):
         f"(ceiling {ceiling / 2**20:.1f} MiB)")
 
 
-@pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("bomb", BOMBS, ids=[bomb.name for bomb in BOMBS])
-def test_forward_costs_what_the_answer_costs(worker, bomb, method):
+def each_bomb(test):
+    """Parametrize over the bombs: those that answer with both methods, those refused by the
+    argument checks with the default one (``{}``: no method given)."""
+    cases = [(bomb, {"method": method} if not bomb.refused else {})
+             for bomb in BOMBS for method in (METHODS if not bomb.refused else (None,))]
+    ids = [f"{bomb.name}-{choice.get('method', 'checks')}" for bomb, choice in cases]
+    return pytest.mark.parametrize("bomb, method_keyword", cases, ids=ids)(test)
+
+
+@each_bomb
+def test_forward_costs_what_the_answer_costs(worker, bomb, method_keyword):
     """The forward answers (or refuses) in time and within the memory ceiling."""
     expected = None if bomb.refused else forward_answer(bomb)
-    reply = worker.call(f"npconv.{bomb.op}", {**bomb.kwargs, "method": method})
+    reply = worker.call(f"npconv.{bomb.op}", {**bomb.kwargs, **method_keyword})
     check(bomb, reply, expected, bomb.refused, bomb.needs_bytes)
 
 
-@pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("bomb", BOMBS, ids=[bomb.name for bomb in BOMBS])
-def test_backward_costs_what_the_answer_costs(worker, bomb, method):
+@each_bomb
+def test_backward_costs_what_the_answer_costs(worker, bomb, method_keyword):
     """The backward answers (or refuses) in time and within the memory ceiling.  A refusal
     names the parameter (with the bytes, where the output cannot fit), or it names the
     grad_output, which cannot have the shape of an impossible output."""
     kwargs, expected = backward_call(bomb)
-    reply = worker.call(f"npconv.{bomb.op}_backward", {**kwargs, "method": method})
+    reply = worker.call(f"npconv.{bomb.op}_backward", {**kwargs, **method_keyword})
     names_grad_output = reply["outcome"] == "raised" and "grad_output" in reply["message"]
     check(bomb, reply, expected, (*bomb.refused, "grad_output"),
           bomb.needs_bytes and not names_grad_output)

@@ -19,7 +19,7 @@ The references are built here from SciPy and NumPy pieces, one step per line:
 - average pooling is a correlation with a kernel of ones, divided by the correlation of a
   ones array (the cells a window counts) or by ``divisor_override``.
 
-The output sizes come from the formulas written below, not from npconv.
+The output sizes come from the formulas of :mod:`tests.oracles`, not from npconv.
 """
 
 import math
@@ -31,34 +31,23 @@ import scipy.signal
 from hypothesis import example, given
 
 import npconv
-from npconv.testing.strategies import conv_configs, conv_transpose_configs, op_args, pool_configs, same_pairs
+from npconv.testing.strategies import (
+    conv_configs,
+    conv_transpose_configs,
+    op_args,
+    pool_configs,
+    same_pairs,
+)
+from tests import oracles
+from tests.oracles import NUMPY_PAD_MODES, assert_close, per_dimension, with_zeros_between
 
 METHODS = ("loops", "im2col")
-NUMPY_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge",
-                   "circular": "wrap"}
-
-
-def assert_close(actual, expected):
-    np.testing.assert_allclose(actual, expected, rtol=1e-10,
-                               atol=1e-10 * max(1.0, float(np.abs(expected).max())))
-
-
-def per_dimension(value, ndim):
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * ndim
 
 
 def every_nth(array, steps):
     """Keep every ``step``-th cell along each trailing axis, starting at 0."""
     leading = (slice(None),) * (array.ndim - len(steps))
     return array[leading + tuple(slice(None, None, step) for step in steps)]
-
-
-def with_zeros_between(array, gaps):
-    """Insert ``gap - 1`` zeros between neighbouring cells along every axis."""
-    shape = [(n - 1) * gap + 1 for n, gap in zip(array.shape, gaps)]
-    spread = np.zeros(shape)
-    spread[tuple(slice(None, None, gap) for gap in gaps)] = array
-    return spread
 
 
 def add_bias(out, bias):
@@ -120,12 +109,10 @@ def expected_conv(config):
                       config["pairs"], config["dilation"], config["padding_mode"])
 
 
-# The cheat sheet's convolution figure (Stanford UFLDL): a 5x5 binary image, the kernel
-# [[1, 0, 1], [0, 1, 0], [1, 0, 1]]; tests/test_cheat_sheet.py pins its published values.
+# The cheat sheet's convolution figure (Stanford UFLDL); tests/test_cheat_sheet.py pins its
+# published values.
 UFLDL_CONFIG = {
-    "input": np.array([[[[1., 1., 1., 0., 0.], [0., 1., 1., 1., 0.], [0., 0., 1., 1., 1.],
-                         [0., 0., 1., 1., 0.], [0., 1., 1., 0., 0.]]]]),
-    "weight": np.array([[[[1., 0., 1.], [0., 1., 0.], [1., 0., 1.]]]]),
+    "input": oracles.UFLDL_IMAGE[None, None], "weight": oracles.UFLDL_KERNEL[None, None],
     "bias": None, "stride": (1, 1), "padding": 0, "dilation": (1, 1), "groups": 1,
     "padding_mode": "zeros", "pairs": ((0, 0), (0, 0)),
 }
@@ -226,27 +213,11 @@ def test_conv_transpose_is_scipy_full_convolution_of_the_zero_stuffed_input(conf
 # Pooling
 # --------------------------------------------------------------------------------------------
 
-def pool_size(n, k, s, before, after, d, ceil_mode):
-    """floor (or ceil) of (in + before + after - d*(k-1) - 1) / s, + 1; with ceil_mode a
-    last window starting at or past in + before is dropped."""
-    room = n + before + after - d * (k - 1) - 1
-    out = (math.ceil(room / s) if ceil_mode else math.floor(room / s)) + 1
-    if ceil_mode and (out - 1) * s >= n + before:
-        out -= 1
-    return out
-
-
 def pool_geometry(config):
-    """kernel_size, stride, pairs, dilation and output size, per dimension."""
-    in_size = config["input"].shape[2:]
-    ndim = len(in_size)
-    kernel_size = per_dimension(config["kernel_size"], ndim)
-    stride = kernel_size if config["stride"] is None else per_dimension(config["stride"], ndim)
-    dilation = per_dimension(config.get("dilation", 1), ndim)
-    pairs = config["pairs"]
-    out_size = tuple(pool_size(n, k, s, b, a, d, config["ceil_mode"]) for n, k, s, (b, a), d
-                     in zip(in_size, kernel_size, stride, pairs, dilation))
-    return kernel_size, stride, pairs, dilation, out_size
+    """kernel_size, stride, pairs, dilation and output size, per dimension (the output size
+    from the formula of :mod:`tests.oracles`, not from npconv)."""
+    return oracles.pool_geometry(config["input"], config["kernel_size"], config["stride"],
+                                 config["pairs"], config.get("dilation", 1), config["ceil_mode"])
 
 
 def extend_to_fit(plane, footprint_shape, stride, out_size, fill):
@@ -329,25 +300,17 @@ def test_avg_pool_counting_padding_is_correlation_with_a_constant_kernel(config,
 
 
 @pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("count_include_pad, divisor_rule", [(True, "padded"), (False, "input")])
 @given(config=pool_configs("avg"))
-def test_avg_pool_counting_padding_divides_by_the_cells_of_the_padded_input(config, method):
-    """With count_include_pad=True each window sum is divided by the window's cells inside
-    the padded input: kernel cells, fewer for a ceil_mode window hanging past the right
-    padding ("Pooling operation": average pooling)."""
-    config = {**config, "count_include_pad": True, "divisor_override": None}
+def test_avg_pool_divides_by_a_correlation_of_ones(config, count_include_pad, divisor_rule,
+                                                   method):
+    """Each window sum is divided by the cells the window counts, a correlation of a ones
+    array with a ones kernel: with count_include_pad=True the ones of the padded input
+    (kernel cells, fewer for a ceil_mode window hanging past the right padding), without
+    it the ones of the input, zero-padded ("Pooling operation": average pooling)."""
+    config = {**config, "count_include_pad": count_include_pad, "divisor_override": None}
     out = npconv.avg_pool(**op_args(config), method=method)
-    assert_close(out, scipy_avg_pool(config, "padded"))
-
-
-@pytest.mark.parametrize("method", METHODS)
-@given(config=pool_configs("avg"))
-def test_avg_pool_without_padding_divides_by_a_correlation_of_ones(config, method):
-    """With count_include_pad=False each window sum is divided by the number of real input
-    cells in the window: the correlation of a zero-padded ones array with a ones kernel
-    ("Pooling operation": average pooling)."""
-    config = {**config, "count_include_pad": False, "divisor_override": None}
-    out = npconv.avg_pool(**op_args(config), method=method)
-    assert_close(out, scipy_avg_pool(config, "input"))
+    assert_close(out, scipy_avg_pool(config, divisor_rule))
 
 
 @pytest.mark.parametrize("method", METHODS)

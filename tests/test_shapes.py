@@ -6,7 +6,8 @@ Cheat sheet: "Calculate output's dimension" (the output-size formula, here with 
 effective kernel and the receptive field), "Transposed Convolution" (its output size) and
 the parameter count ``k * k * C + 1`` (and zero for pooling).
 
-The formulas, per spatial dimension, with ``span = dilation * (kernel_size - 1) + 1``:
+The formulas, per spatial dimension (written out in :mod:`tests.oracles`, never taken from
+npconv), with ``span = dilation * (kernel_size - 1) + 1``:
 
 - conv:            ``floor((in + before + after - dilation * (k - 1) - 1) / stride) + 1``
 - conv_transpose:  ``(in - 1) * stride - before - after + dilation * (k - 1)
@@ -20,7 +21,6 @@ through a stack of layers, collecting every input cell it touches.
 """
 
 import inspect
-import math
 
 import numpy as np
 import pytest
@@ -30,72 +30,9 @@ from hypothesis import strategies as st
 import npconv
 from npconv.tools import calculator
 from npconv.testing.strategies import conv_configs, conv_transpose_configs, op_args, pool_configs
+from tests import oracles
 
 METHODS = ("loops", "im2col")
-
-
-# --------------------------------------------------------------------------------------------
-# The formulas, written out here (never taken from npconv)
-# --------------------------------------------------------------------------------------------
-
-def conv_formula(n, k, s, before, after, d):
-    """floor((in + before + after - d*(k-1) - 1) / s) + 1"""
-    return math.floor((n + before + after - d * (k - 1) - 1) / s) + 1
-
-
-def conv_transpose_formula(n, k, s, before, after, op, d):
-    """(in-1)*s - before - after + d*(k-1) + op + 1"""
-    return (n - 1) * s - before - after + d * (k - 1) + op + 1
-
-
-def pool_formula(n, k, s, before, after, d, ceil_mode):
-    """The conv formula, rounded up with ceil_mode and PyTorch's last-window rule."""
-    room = n + before + after - d * (k - 1) - 1
-    if not ceil_mode:
-        return math.floor(room / s) + 1
-    out = math.ceil(room / s) + 1
-    if (out - 1) * s >= n + before:          # the last window would start past the input
-        out -= 1
-    return out
-
-
-def per_dimension(value, ndim):
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * ndim
-
-
-def conv_expected_shape(config):
-    x, w = config["input"], config["weight"]
-    N, _, *in_size = x.shape
-    C_out, _, *kernel_size = w.shape
-    ndim = len(in_size)
-    stride = per_dimension(config["stride"], ndim)
-    dilation = per_dimension(config["dilation"], ndim)
-    return (N, C_out, *(conv_formula(n, k, s, b, a, d) for n, k, s, (b, a), d
-                        in zip(in_size, kernel_size, stride, config["pairs"], dilation)))
-
-
-def conv_transpose_expected_shape(config):
-    x, w = config["input"], config["weight"]
-    N, _, *in_size = x.shape
-    _, C_out_per_group, *kernel_size = w.shape
-    ndim = len(in_size)
-    stride = per_dimension(config["stride"], ndim)
-    dilation = per_dimension(config["dilation"], ndim)
-    output_padding = per_dimension(config["output_padding"], ndim)
-    return (N, C_out_per_group * config["groups"],
-            *(conv_transpose_formula(n, k, s, b, a, op, d) for n, k, s, (b, a), op, d
-              in zip(in_size, kernel_size, stride, config["pairs"], output_padding, dilation)))
-
-
-def pool_expected_shape(config):
-    x = config["input"]
-    N, C, *in_size = x.shape
-    ndim = len(in_size)
-    kernel_size = per_dimension(config["kernel_size"], ndim)
-    stride = kernel_size if config["stride"] is None else per_dimension(config["stride"], ndim)
-    dilation = per_dimension(config.get("dilation", 1), ndim)
-    return (N, C, *(pool_formula(n, k, s, b, a, d, config["ceil_mode"]) for n, k, s, (b, a), d
-                    in zip(in_size, kernel_size, stride, config["pairs"], dilation)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -108,7 +45,7 @@ def test_conv_output_shape_is_the_formula(config, method):
     """conv's output shape is floor((in + pads - d*(k-1) - 1)/s) + 1 per dimension
     ("Calculate output's dimension")."""
     out = npconv.conv(**op_args(config), method=method)
-    assert out.shape == conv_expected_shape(config)
+    assert out.shape == oracles.conv_output_shape(config)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -118,7 +55,7 @@ def test_conv_backward_gradients_have_the_argument_shapes(config, method):
     like the input, the weight and (C_out,) ("Calculate output's dimension")."""
     args = op_args(config)
     del args["bias"]
-    grad_output = np.ones(conv_expected_shape(config))
+    grad_output = np.ones(oracles.conv_output_shape(config))
     grads = npconv.conv_backward(grad_output, **args, method=method)
     assert grads.grad_input.shape == config["input"].shape
     assert grads.grad_weight.shape == config["weight"].shape
@@ -131,7 +68,7 @@ def test_conv_transpose_output_shape_is_the_formula(config, method):
     """conv_transpose's output shape is (in-1)*s - pads + d*(k-1) + op + 1 per dimension
     ("Transposed Convolution")."""
     out = npconv.conv_transpose(**op_args(config), method=method)
-    assert out.shape == conv_transpose_expected_shape(config)
+    assert out.shape == oracles.conv_transpose_output_shape(config)
 
 
 @pytest.mark.parametrize("kind", ["max", "avg"])
@@ -143,7 +80,7 @@ def test_pool_output_shape_is_the_formula(kind, method, data):
     config = data.draw(pool_configs(kind))
     pool = npconv.max_pool if kind == "max" else npconv.avg_pool
     out = pool(**op_args(config), method=method)
-    assert out.shape == pool_expected_shape(config)
+    assert out.shape == oracles.pool_output_shape(config)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -151,7 +88,7 @@ def test_pool_output_shape_is_the_formula(kind, method, data):
 def test_max_pool_indices_have_the_output_shape_and_int64(config, method):
     """max_pool's indices are int64 and shaped like its output ("Pooling operation")."""
     out, indices = npconv.max_pool(**op_args(config), return_indices=True, method=method)
-    assert indices.shape == out.shape == pool_expected_shape(config)
+    assert indices.shape == out.shape == oracles.pool_output_shape(config)
     assert indices.dtype == np.int64
 
 
@@ -162,7 +99,7 @@ def test_conv_transpose_backward_gradients_have_the_argument_shapes(config, meth
     shaped like the input, the weight and (C_out,) ("Transposed Convolution")."""
     args = op_args(config)
     del args["bias"]
-    grad_output = np.ones(conv_transpose_expected_shape(config))
+    grad_output = np.ones(oracles.conv_transpose_output_shape(config))
     grads = npconv.conv_transpose_backward(grad_output, **args, method=method)
     assert grads.grad_input.shape == config["input"].shape
     assert grads.grad_weight.shape == config["weight"].shape
@@ -177,7 +114,7 @@ def test_pool_backward_gradient_has_the_input_shape(kind, method, data):
     shaped like the input ("Pooling operation")."""
     config = data.draw(pool_configs(kind))
     backward = npconv.max_pool_backward if kind == "max" else npconv.avg_pool_backward
-    grad_input = backward(np.ones(pool_expected_shape(config)), **op_args(config),
+    grad_input = backward(np.ones(oracles.pool_output_shape(config)), **op_args(config),
                           method=method)
     assert grad_input.shape == config["input"].shape
 
@@ -200,7 +137,7 @@ pads = st.integers(0, 4)
 def test_conv_output_size_is_the_cheat_sheet_formula(n, k, s, before, after, d):
     """conv_output_size is floor((in + before + after - d*(k-1) - 1)/s) + 1
     ("Calculate output's dimension")."""
-    assert npconv.conv_output_size(n, k, s, (before, after), d) == conv_formula(
+    assert npconv.conv_output_size(n, k, s, (before, after), d) == oracles.conv_output_size(
         n, k, s, before, after, d)
 
 
@@ -222,7 +159,7 @@ def test_conv_transpose_output_size_is_the_formula(n, k, s, before, after, d, op
     ("Transposed Convolution")."""
     op = op_draw % max(s, d)                     # output_padding must be < max(s, d)
     assert npconv.conv_transpose_output_size(n, k, s, (before, after), op, d) == (
-        conv_transpose_formula(n, k, s, before, after, op, d))
+        oracles.conv_transpose_output_size(n, k, s, before, after, op, d))
 
 
 @given(n=sizes, k=kernels, s=strides, before=pads, after=pads, d=dilations,
@@ -234,8 +171,8 @@ def test_pool_output_size_is_the_formula_with_pytorchs_ceil_rule(n, k, s, before
                                                                    ceil_mode):
     """pool_output_size rounds the conv formula down, or up with ceil_mode and then drops a
     last window starting at or past in + before ("Pooling operation")."""
-    assert npconv.pool_output_size(n, k, s, (before, after), d, ceil_mode) == pool_formula(
-        n, k, s, before, after, d, ceil_mode)
+    expected = oracles.pool_output_size(n, k, s, before, after, d, ceil_mode)
+    assert npconv.pool_output_size(n, k, s, (before, after), d, ceil_mode) == expected
 
 
 def test_pool_output_size_ceil_examples():
@@ -255,10 +192,10 @@ def test_same_padding_keeps_ceil_in_over_stride_with_the_odd_cell_after(n, k, s,
     """same_padding gives an output of ceil(in / stride) cells, splits the padding evenly
     with any odd cell at the end, and pads no more than needed ("Padding": same)."""
     before, after = npconv.same_padding(n, k, s, d)
-    assert conv_formula(n, k, s, before, after, d) == math.ceil(n / s)
+    assert oracles.conv_output_size(n, k, s, before, after, d) == oracles.ceil_div(n, s)
     assert after - before in (0, 1)
     if before + after > 0:      # one cell less would lose an output cell
-        assert conv_formula(n, k, s, before, after - 1, d) < math.ceil(n / s)
+        assert oracles.conv_output_size(n, k, s, before, after - 1, d) < oracles.ceil_div(n, s)
 
 
 @given(C_in_per_group=st.integers(1, 8), C_out_per_group=st.integers(1, 8),
@@ -387,11 +324,11 @@ def test_output_padding_for_recovers_the_conv_input_size(n, k, s, before, after,
     """For a conv from n cells to m, output_padding_for(n, m, ...) is the output_padding
     with which conv_transpose maps m back to n, and lies in 0 .. max(s, d) - 1
     ("Transposed Convolution")."""
-    n = max(n, d * (k - 1) + 1 - before - after)     # the dilated kernel must fit
-    m = conv_formula(n, k, s, before, after, d)
+    n = max(n, oracles.span(k, d) - before - after)     # the dilated kernel must fit
+    m = oracles.conv_output_size(n, k, s, before, after, d)
     op = npconv.output_padding_for(n, m, k, s, (before, after), d)
     assert 0 <= op < max(s, d)
-    assert conv_transpose_formula(m, k, s, before, after, op, d) == n
+    assert oracles.conv_transpose_output_size(m, k, s, before, after, op, d) == n
 
 
 @given(m=sizes, k=kernels, s=strides, before=pads, after=pads, d=dilations,
@@ -400,7 +337,7 @@ def test_output_padding_for_rejects_unreachable_sizes(m, k, s, before, after, d,
                                                        below):
     """A target below the op=0 size or at/above it + max(s, d) raises ValueError
     ("Transposed Convolution")."""
-    smallest = conv_transpose_formula(m, k, s, before, after, 0, d)
+    smallest = oracles.conv_transpose_output_size(m, k, s, before, after, 0, d)
     target = smallest - 1 - beyond if below else smallest + max(s, d) + beyond
     with pytest.raises(ValueError):
         npconv.output_padding_for(target, m, k, s, (before, after), d)

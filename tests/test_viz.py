@@ -17,6 +17,8 @@ import npconv
 from npconv import viz
 from npconv.viz.draw import spread_frames
 from npconv.viz.stories import INPUT, INSERTED, OVERHANG, PADDING
+from tests import oracles
+from tests.guards import finishes_quickly
 
 CONV_CONFIGS = [
     dict(input_size=(5, 5), kernel_size=3, stride=2, padding=1, dilation=2),
@@ -47,9 +49,8 @@ def batched(array):
 
 def values_of(config):
     """The input and kernel a picture draws by default (seed 0 and seed 1)."""
-    size, kernel_size = config["input_size"], config["kernel_size"]
-    if isinstance(kernel_size, int):
-        kernel_size = (kernel_size,) * len(size)
+    size = config["input_size"]
+    kernel_size = oracles.per_dimension(config["kernel_size"], len(size))
     return viz.sample_values(size, 0), viz.sample_values(kernel_size, 1, high=3)
 
 
@@ -275,38 +276,29 @@ def test_the_core_never_imports_matplotlib():
 @pytest.mark.parametrize("config", TRANSPOSED_CONFIGS)
 def test_zero_inserted_grid_is_the_recipe_built_at_its_final_size(config):
     """The grid is built directly at its final size; it must equal the cheat sheet's recipe,
-    done here step by step: insert stride - 1 zeros, then pad each end by
-    dilation * (kernel - 1) - padding (plus output_padding at the end), cropping if negative."""
-    from npconv.padding import insert_zeros, pad_or_crop
-
+    done here step by step with :mod:`tests.oracles` (not npconv's padding module): insert
+    stride - 1 zeros, then pad each end by dilation * (kernel - 1) - padding (plus
+    output_padding at the end), cropping if negative."""
     _, story = viz.stories_for("conv_transpose", **config)
     x, w = values_of(config)
     ndim = x.ndim
-    per_dim = {name: np.broadcast_to(config.get(name, default), (ndim,)).tolist()
-               for name, default in (("stride", 1), ("output_padding", 0), ("dilation", 1))}
-    padding = config.get("padding", 0)
-    pairs = [(p, p) if isinstance(p, int) else tuple(p)
-             for p in (padding if isinstance(padding, tuple) else (padding,) * ndim)]
+    stride, output_padding, dilation = (oracles.per_dimension(config.get(name, default), ndim)
+                                        for name, default in (("stride", 1),
+                                                              ("output_padding", 0),
+                                                              ("dilation", 1)))
+    pairs = oracles.padding_pairs(config.get("padding", 0), ndim)
     borders = [(d * (k - 1) - before, d * (k - 1) - after + extra)
-               for k, d, (before, after), extra in zip(w.shape, per_dim["dilation"], pairs,
-                                                       per_dim["output_padding"])]
-    stretched = insert_zeros(x[None, None], per_dim["stride"], axes=tuple(range(2, 2 + ndim)))
-    expected = pad_or_crop(stretched, borders)[0, 0]
+               for k, d, (before, after), extra in zip(w.shape, dilation, pairs,
+                                                       output_padding)]
+    expected = oracles.pad_or_crop(oracles.with_zeros_between(x, stride), borders)
     assert np.array_equal(story.grid.reshape(expected.shape), expected)
 
 
 def test_a_huge_picture_is_refused_before_anything_is_built():
-    import tracemalloc
-
-    tracemalloc.start()
-    try:
+    with finishes_quickly(peak_bytes=2 ** 20):                 # not one large array made
         with pytest.raises(ValueError, match="input_size=100000x100000: more than the 32"):
             viz.stories_for("conv", (100_000, 100_000))
         with pytest.raises(ValueError, match="the padded input would be 2000000005 cells"):
             viz.stories_for("conv", (5,), padding=10 ** 9)
         with pytest.raises(ValueError, match="the uncropped output would be 2000000003"):
             viz.stories_for("conv_transpose", (3,), stride=10 ** 9)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak < 2 ** 20                                  # not one large array made
