@@ -29,7 +29,8 @@ import re
 import sys
 
 from ..tools.calculator import (adaptive_pool_report, conv_report, conv_transpose_report,
-                                lp_pool_report, max_unpool_report, pool_report)
+                                fold_report, lp_pool_report, max_unpool_report, pool_report,
+                                unfold_report)
 from ..shapes import conv_output_size, taps_text
 from .arguments import (add_geometry_arguments, integer, ints_arg, positive_int, shape_arg,
                         shorten)
@@ -100,10 +101,11 @@ def _conv(args, ndim):
 
 
 def _conv_transpose(args, ndim):
+    output_size = None if args.output_size is None else _per_dimension(args.output_size, ndim)
     return conv_transpose_report(args.input, args.out_channels, args.kernel,
                                  1 if args.stride is None else args.stride, args.padding,
                                  args.output_padding, args.dilation, args.groups, args.bias,
-                                 args.target)
+                                 args.target, output_size)
 
 
 def _pool(kind):
@@ -124,6 +126,16 @@ def _adaptive_pool(kind):
     return report
 
 
+def _unfold(args, ndim):
+    return unfold_report(args.input, args.kernel, args.dilation, args.padding,
+                         1 if args.stride is None else args.stride)
+
+
+def _fold(args, ndim):
+    return fold_report(args.input, args.output_size, args.kernel, args.dilation, args.padding,
+                       1 if args.stride is None else args.stride)
+
+
 def _lp_pool(args, ndim):
     return lp_pool_report(args.input, args.norm_type, args.kernel, args.stride,
                           args.ceil_mode)
@@ -135,7 +147,7 @@ _KINDS = {
     "conv": (_GEOMETRY | {"--out-channels", "--groups", "--no-bias", "--dilation"},
              ("--out-channels", "--kernel"), _conv),
     "conv_transpose": (_GEOMETRY | {"--out-channels", "--groups", "--no-bias", "--dilation",
-                                    "--output-padding", "--target"},
+                                    "--output-padding", "--target", "--output-size"},
                        ("--out-channels", "--kernel"), _conv_transpose),
     "max_pool": (_GEOMETRY | {"--dilation", "--ceil-mode"}, ("--kernel",), _pool("max")),
     "avg_pool": (_GEOMETRY | {"--ceil-mode", "--no-count-include-pad"}, ("--kernel",),
@@ -145,10 +157,14 @@ _KINDS = {
     "adaptive_max_pool": ({"--output-size"}, ("--output-size",), _adaptive_pool("max")),
     "lp_pool": ({"--kernel", "--stride", "--norm-type", "--ceil-mode"},
                 ("--norm-type", "--kernel"), _lp_pool),
+    "unfold": (_GEOMETRY | {"--dilation"}, ("--kernel",), _unfold),
+    "fold": (_GEOMETRY | {"--dilation", "--output-size"}, ("--output-size", "--kernel"), _fold),
 }
 """Every op the calculator knows.  A new op is one entry here and, in
 :mod:`npconv.tools.calculator`, the function that reports it."""
 _OP = re.compile(rf"^({'|'.join(_KINDS)})([123]d)?$")
+_NO_RANK_SUFFIX = {"unfold", "fold"}
+"""Kinds PyTorch names without 1d/2d/3d (its F.unfold and F.fold)."""
 
 
 def report_for(args):
@@ -158,12 +174,19 @@ def report_for(args):
         raise ValueError(f"op {args.op!r} is not one of {', '.join(_KINDS)} (optionally "
                          f"followed by 1d, 2d or 3d)")
     kind, rank = match.groups()
+    if kind in _NO_RANK_SUFFIX and rank is not None:
+        source = "the input's" if kind == "unfold" else "the length of --output-size"
+        raise ValueError(f"op {args.op!r}: {kind} takes no 1d/2d/3d (PyTorch's F.{kind} has "
+                         f"none); the spatial rank is {source}")
     takes, needs, report = _KINDS[kind]
     for option, (dest, unset) in _OPTIONS.items():
         if getattr(args, dest) != unset and option not in takes:
             raise ValueError(f"{option} is not an option of {kind}; it takes "
                              f"{', '.join(sorted(takes))}")
     ndim = len(args.input) - 2
+    if kind == "fold" and ndim != 1:
+        raise ValueError(f"--input {_shape_text(args.input)}: fold's input is the columns "
+                         f"(N, C*K, L), 3 sizes; the output's rank is --output-size's")
     if ndim < 1:
         raise ValueError(f"--input {_shape_text(args.input)} needs (N, C, *spatial): at least "
                          f"3 sizes")
@@ -208,14 +231,16 @@ def format_report(report):
                 f"{_shape_text(report.output_shape)}")
     lines = [head]
     adaptive = dims[0].widest_window is not None
-    what = "windows" if adaptive else "output size"
+    what = ("windows" if adaptive else "window positions" if dims[0].window_count is not None
+            else "output size")
     lines.append(f"{what} per dimension: {report.size_formula}")
     for dim in dims:
         lines.append(f"  {dim.name}: {dim.formula}")
     if adaptive:
         lines.extend(_adaptive_lines(dims))
+    transposed = report.op.startswith("conv_transpose")
     if dims[0].size_range is not None:
-        lines.extend(_unpool_lines(dims))
+        lines.extend(_transposed_size_lines(dims) if transposed else _unpool_lines(dims))
     if dims[0].effective_kernel is not None:
         spans = "x".join(str(dim.effective_kernel) for dim in dims)
         kernels = "x".join(str(dim.kernel_size) for dim in dims)
@@ -232,7 +257,7 @@ def format_report(report):
                                                  dim.same_padding, dim.dilation))
                             for dim in dims)
         lines.append(f"'same' padding (before, after): {pads} -> {names} {same_out}")
-    if any(dim.output_padding is not None for dim in dims):
+    if any(dim.output_padding is not None for dim in dims) and dims[0].size_range is None:
         pads = ", ".join(f"{dim.name} {dim.output_padding}" for dim in dims)
         lines.append(f"output_padding reaching --target: {pads}")
     for dim in dims if not adaptive else ():
@@ -291,5 +316,32 @@ def _unpool_lines(dims):
             inside = low <= dim.requested_size <= high
             verdicts.append(f"{dim.name} {dim.requested_size} "
                             f"{'reachable' if inside else f'out of reach ({low}..{high})'}")
+        lines.append(f"--output-size asked for: {', '.join(verdicts)}")
+    return lines
+
+
+def _transposed_size_lines(dims):
+    """The sizes a transposed convolution's --output-size may ask for (PyTorch's rule),
+    those an explicit --output-padding reaches where they differ, and the one asked for."""
+    def sizes(low, high):
+        return f"{max(low, 1)}..{high}" if high >= 1 else "none"
+
+    ranges = ", ".join(f"{dim.name} {sizes(*dim.size_range)}" for dim in dims)
+    lines = [f"--output-size may be, per dimension, from the size with output_padding 0 up to "
+             f"stride - 1 more (PyTorch's rule): {ranges}"]
+    wider = [dim for dim in dims if dim.output_padding_sizes != dim.size_range]
+    if wider:
+        reach = ", ".join(f"{dim.name} {sizes(*dim.output_padding_sizes)}" for dim in wider)
+        lines.append(f"an explicit --output-padding reaches further, up to max(stride, "
+                     f"dilation) - 1 more: {reach}")
+    if any(dim.requested_size is not None for dim in dims):
+        verdicts = []
+        for dim in dims:
+            if dim.output_padding is not None:
+                verdicts.append(f"{dim.name} {dim.requested_size} reachable with "
+                                f"output_padding {dim.output_padding}")
+            else:
+                verdicts.append(f"{dim.name} {dim.requested_size} out of reach "
+                                f"({sizes(*dim.size_range)})")
         lines.append(f"--output-size asked for: {', '.join(verdicts)}")
     return lines
