@@ -2,13 +2,17 @@ r"""The calculator: a layer's output shape, with the formula and the numbers sub
 
 Prints the output shape, the output-size formula per dimension, the effective (dilated)
 kernel, the parameter count and, for a convolution, the padding "same" would need.  For a
-transposed convolution, --target gives the output_padding that reaches a wanted size; for
+transposed convolution, --target gives the output_padding that reaches a wanted size, and
+--output-size the one PyTorch's ConvTranspose forward(input, output_size) would choose, with
+its legal range (narrower than --target's when the dilation exceeds the stride); for
 pooling with --ceil-mode, which extra windows are kept, and the average-pool divisors at
 the border.  The rest of the pooling family: max_unpool (the default size, the legal
 --output-size range, and whether the one asked for is in it), adaptive_avg_pool and
 adaptive_max_pool (--output-size: each dimension's windows, the widest, and whether they
 are ordinary pooling's), lp_pool (--norm-type p; with --ceil-mode, how PyTorch rescales a
-window cut short).  A configuration with no valid output says why (exit status 2).
+window cut short).  unfold gives (N, C*K, L) and the windows per dimension; fold takes
+those columns (--input NxC*KxL) and --output-size, whose length is its rank, and checks L
+and C*K against them.  A configuration with no valid output says why (exit status 2).
 
 Sizes and hyperparameters: one number for every dimension, or one per dimension joined by
 "x" (--kernel 3x5); padding may also be "same", "valid" or before:after pairs (0:1x1:1).
@@ -22,6 +26,10 @@ Example:
   npconv shape max_unpool2d --input 1x64x56x56 --kernel 2 --output-size 113
   npconv shape adaptive_avg_pool2d --input 1x512x7x7 --output-size 1
   npconv shape lp_pool2d --input 1x64x112x112 --norm-type 2 --kernel 3 --stride 2
+  npconv shape unfold --input 1x3x32x32 --kernel 3 --padding 1
+  npconv shape fold --input 1x27x1024 --output-size 32x32 --kernel 3 --padding 1
+  npconv shape conv_transpose1d --input 1x1x4 --out-channels 1 --kernel 3 --stride 2 \
+      --dilation 3 --output-size 14
 """
 
 import argparse
@@ -45,7 +53,8 @@ def add_arguments(parser):
     parser.add_argument("op", help=f"{', '.join(_KINDS)}, optionally with 1d/2d/3d "
                                    f"(conv2d, max_pool1d, ...)")
     parser.add_argument("--input", type=shape_arg, required=True, metavar="NxCx...",
-                        help="input shape (N, C, *spatial), e.g. 1x3x32x32")
+                        help="input shape (N, C, *spatial), e.g. 1x3x32x32; fold's is the "
+                             "columns (N, C*K, L)")
     parser.add_argument("--out-channels", type=positive_int, metavar="C_OUT",
                         help="output channels (conv and conv_transpose; required)")
     parser.add_argument("--kernel", type=ints_arg, metavar="K",
@@ -59,8 +68,11 @@ def add_arguments(parser):
                         help="conv_transpose: wanted output size; prints the output_padding "
                              "that reaches it")
     parser.add_argument("--output-size", type=ints_arg, metavar="SIZE",
-                        help="adaptive pooling (required): the output size; max_unpool: the "
-                             "size to restore, spatial or NxCx...")
+                        help="adaptive pooling and fold (required): the output size (fold: "
+                             "its length is the rank, one number a square image); "
+                             "max_unpool: the size to restore, conv_transpose: the size "
+                             "PyTorch's forward(input, output_size) asks for, spatial or "
+                             "NxCx...")
     parser.add_argument("--norm-type", type=norm_type_arg, metavar="P",
                         help="lp_pool (required): the power p, e.g. 2, 1.5 or inf "
                              "(--norm-type=-inf for minus infinity)")
