@@ -1,23 +1,27 @@
 """The shape calculator: every number of a layer's geometry, with the formula that gives it.
 
 Cheat sheet: "Calculate output's dimension", "Padding", "Dilated Convolution", "Transposed
-Convolution" and the parameter count, and the rest of PyTorch's pooling family (max
-unpooling, adaptive pooling, power-average pooling).  Each function here takes one layer's
-hyperparameters and an input shape ``(N, C, *spatial)`` and returns a :class:`ShapeReport`:
-the output shape, and per spatial dimension the output-size formula with the numbers
-substituted, the effective (dilated) kernel, and what "same" padding, a target size or
-``ceil_mode`` would need; for the family, the legal ``output_size`` range of unpooling and
-the windows of adaptive pooling.  Nothing here computes an array; every formula comes from
-:mod:`npconv.shapes`.  ``npconv shape`` prints these reports.
+Convolution" and the parameter count, the rest of PyTorch's pooling family (max unpooling,
+adaptive pooling, power-average pooling), and unfold and fold.  Each function here takes
+one layer's hyperparameters and an input shape ``(N, C, *spatial)`` (fold: the columns
+``(N, C * K, L)``) and returns a :class:`ShapeReport`: the output shape, and per spatial
+dimension the output-size formula with the numbers substituted, the effective (dilated)
+kernel, and what "same" padding, a target size, PyTorch's ``output_size`` or ``ceil_mode``
+would need; for the family, the legal ``output_size`` range of unpooling and the windows of
+adaptive pooling; for unfold and fold, the window positions.  Nothing here computes an
+array; every formula comes from :mod:`npconv.shapes`.  ``npconv shape`` prints these
+reports.
 
 A configuration with no valid output is not an error here: the report lists, per
 dimension, why (``report.problems``), so that a caller can explain all of them at once.  The
 rules are the core's (:mod:`npconv.shapes`: ``check_groups``, ``check_output_padding``,
 ``check_pool_padding``, ``check_window_holds_input``), called one by one, so a problem reads
-as the op's own error does.  The family's validators (``max_unpool_geometry``,
-``lp_pool_geometry``) stop at the first problem, so their reports carry that one, in the op's
-words, and show every dimension's numbers beside it.  A report holds a few numbers per
-dimension, however large the layer: no list of windows or of divisors per output cell.
+as the op's own error does.  The validators of the family, of unfold and fold and of a
+transposed convolution's ``output_size`` (``max_unpool_geometry``, ``lp_pool_geometry``,
+``unfold_geometry``, ``fold_geometry``, ``conv_transpose_geometry``) stop at the first
+problem, so their reports carry that one, in the op's words, and show every dimension's
+numbers beside it.  A report holds a few numbers per dimension, however large the layer: no
+list of windows or of divisors per output cell.
 
 Examples
 --------
