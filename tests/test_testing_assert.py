@@ -271,3 +271,23 @@ def test_nan_must_meet_nan_and_tolerances_apply():
     assert_matches(lambda **kw: npconv.avg_pool(**kw) + 1e-6, nudged, atol=1e-5)
     with pytest.raises(AssertionError, match="error 1e-06"):
         assert_matches(lambda **kw: npconv.avg_pool(**kw) + 1e-6, nudged)
+
+
+def test_the_message_says_which_column_cells_fold_drops_and_unfold_copies():
+    case, = edge_cases(names=["fold_padding_dropped"])
+
+    def backward_ignoring_padding(grad_output, input, **kw):
+        return np.ones_like(input)            # as if every column cell landed inside
+
+    with pytest.raises(AssertionError) as caught:
+        assert_matches((npconv.fold, backward_ignoring_padding), case)
+    message = str(caught.value)
+    # column cell (row 0, column 0) is tap 0 of window 0: position 0*1 - 1 + 0*1 = -1
+    assert "tap 0 of window 0 lands on position 0*1 - 1 + 0*1 = -1: on the padding" in message
+    case, = edge_cases(names=["unfold_padding_per_dimension"])
+    with pytest.raises(AssertionError) as caught:
+        assert_matches((npconv.unfold, lambda g, **kw: np.ones_like(kw["input"])), case)
+    # cell (0, 0) is tap (0, 0) of window (1, 0) and tap (1, 0) of window (0, 0): rows 0
+    # and 2, columns 1*2 + 0 = 2 and 0
+    assert "input cell (0, 0) of channel 0 is copied into 2 column cell(s) (row, column) " \
+           "[(2, 0), (0, 2)]" in str(caught.value)
