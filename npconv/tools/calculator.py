@@ -1023,8 +1023,7 @@ def _window_notes(dimensions, op):
     if shared:
         what = ("a cell there is copied into each window's column (the padding as zeros), "
                 "and its gradient is the sum over the copies" if op == "unfold" else
-                "fold adds up the values that land on one cell (and drops those on the "
-                "padding)")
+                "fold adds up the values that land on one cell")
         notes.append(f"windows share positions along {', '.join(shared)}: {what}")
     for dim in dimensions:
         if dim.window_count >= 2 and dim.stride > dim.effective_kernel:
