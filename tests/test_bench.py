@@ -4,6 +4,7 @@ No timing is asserted (the machine is shared and noisy); PyTorch is never requir
 """
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -95,7 +96,7 @@ def test_default_cases_cover_every_op_and_the_loops_variant():
     cases = bench.default_cases()
     assert {case.op for case in cases} == {"conv", "conv_transpose", "max_pool", "avg_pool",
                                            "max_unpool", "adaptive_avg_pool",
-                                           "adaptive_max_pool", "lp_pool"}
+                                           "adaptive_max_pool", "lp_pool", "unfold", "fold"}
     assert any(case.method == "loops" for case in cases)
     loops_cells = [np.prod(case.input_shape) for case in cases if case.method == "loops"]
     assert max(loops_cells) <= 4096                     # the reference stays small
@@ -241,3 +242,33 @@ def test_unpool_indices_name_a_cell_of_their_own_window():
             cell = np.unravel_index(indices[index], out)
             for i, c, k, s, q in zip(index[2:], cell, kernel, stride, padding):
                 assert i * s - q <= c < i * s - q + k
+
+
+TINY_UNFOLD = [
+    bench.Case("tiny unfold", "unfold", (2, 3, 6, 6), None, {"kernel_size": 3, "padding": 1}),
+    bench.Case("tiny fold", "fold", (2, 3 * 4, 3 * 3), None,
+               {"output_size": (6, 6), "kernel_size": 2, "stride": 2}, dtype="float64"),
+]
+
+
+def test_unfold_and_fold_cases_give_a_forward_and_a_backward_row_without_torch():
+    report = bench.run_benchmark(TINY_UNFOLD, repeats=1, warmup=0, use_torch=False,
+                                 gemm_size=16)
+    assert [(row["case"], row["direction"]) for row in report["results"]] == [
+        (case.name, direction) for case in TINY_UNFOLD for direction in ("forward", "backward")]
+    for row in report["results"]:
+        assert set(row) == ROW_KEYS and row["numpy_ms"] > 0 and row["gflops"] is None
+
+
+def test_fold_cases_hold_the_columns_of_their_unfold_twin():
+    """Each default fold case folds what the unfold case of the same layer makes: C * K rows
+    and L = prod(floor((size + 2 * padding - kernel) / stride) + 1) columns."""
+    cases = {case.name: case for case in bench.default_cases()}
+    for layer in ("3x3 p1 64ch 56x56", "stem 7x7 s2 p3 3ch 224"):
+        unfold, fold = cases[f"unfold {layer}"], cases[f"fold {layer}"]
+        N, C, *size = unfold.input_shape
+        k, s, p = (unfold.params.get(key, default) for key, default in
+                   (("kernel_size", None), ("stride", 1), ("padding", 0)))
+        windows = math.prod((n + 2 * p - k) // s + 1 for n in size)
+        assert fold.input_shape == (N, C * k * k, windows)
+        assert fold.params == {"output_size": tuple(size), **unfold.params}

@@ -409,3 +409,143 @@ def test_family_reports_of_huge_layers_stay_small():
         assert report.output_shape == (1, 1, (10 ** 9 - 1) * 10 ** 9 + 10 ** 9)
         report = lp_pool_report((1, 1, 10 ** 9), 2, 1, ceil_mode=True)
         assert report.output_shape == (1, 1, 10 ** 9)
+
+
+# --------------------------------------------------------------------------------------------
+# Unfold and fold; a transposed convolution's output_size
+# --------------------------------------------------------------------------------------------
+
+from npconv.tools.calculator import fold_report, unfold_report  # noqa: E402
+
+
+@st.composite
+def window_geometry(draw):
+    """One dimension of unfold or fold: size, kernel, stride, (before, after), dilation."""
+    k, s, d = draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    pair = (draw(st.integers(0, 3)), draw(st.integers(0, 3)))
+    return draw(st.integers(1, 12)), k, s, pair, d
+
+
+def window_count(n, k, s, pair, d):
+    """PyTorch's F.unfold documentation: L = prod over d of floor((size + 2*padding -
+    dilation*(kernel_size - 1) - 1) / stride) + 1 (here with before + after)."""
+    return math.floor((n + pair[0] + pair[1] - d * (k - 1) - 1) / s) + 1
+
+
+def positions(count, k, s, pair, d):
+    """Every (window, tap) position on the padded input, counted one by one."""
+    return [i * s - pair[0] + t * d for i in range(count) for t in range(k)]
+
+
+@given(window_geometry(), st.integers(1, 3))
+def test_unfold_report_counts_the_windows_as_pytorch_and_the_op_do(geometry, C):
+    n, k, s, pair, d = geometry
+    count = window_count(n, k, s, pair, d)
+    report = unfold_report((2, C, n), k, d, (pair,), s)
+    dim, = report.dimensions
+    assert dim.window_count == count
+    if count < 1:
+        assert report.output_shape is None
+        assert report.problems == (op_error(lambda: npconv.unfold(
+            np.zeros((2, C, n)), (k,), d, (pair,), s)),)
+        return
+    assert report.output_shape == (2, C * k, count) and report.problems == ()
+    assert npconv.unfold(np.zeros((2, C, n)), (k,), d, (pair,), s).shape == report.output_shape
+    # the cells past the last window, and whether two windows share a position
+    taps = positions(count, k, s, pair, d)
+    assert dim.uncovered == n - 1 - max(taps) if max(taps) < n - 1 else dim.uncovered == 0
+    shared = len(set(taps)) < len(taps)
+    assert any("windows share positions along L" in note for note in report.notes) == shared
+    apart = any("between neighbouring windows lie in none" in note for note in report.notes)
+    starts = [i * s - pair[0] for i in range(count)]
+    gaps = [b - a - (d * (k - 1) + 1) for a, b in zip(starts, starts[1:])]
+    assert apart == any(gap > 0 for gap in gaps)
+
+
+def test_unfold_report_numbers_and_rows():
+    report = unfold_report((1, 3, 32, 32), 3, padding=1)
+    # floor((32 + 2 - 2 - 1) / 1) + 1 = 32 windows per side; rows 3 channels * 9 taps
+    assert report.output_shape == (1, 3 * 9, 32 * 32)
+    assert "rows: C*K = 3 * 3*3 = 27" in report.notes[0]
+    assert report.notes[1] == "columns: L = 32*32 = 1,024, one per window position, row-major"
+    assert report.parameters == 0
+    assert not any("images only" in note for note in report.notes)
+    three = unfold_report((1, 1, 4, 4, 4), (2, 2, 2), stride=2)
+    assert three.output_shape == (1, 8, 8)
+    assert any("PyTorch's F.unfold works on images only" in note for note in three.notes)
+
+
+@given(window_geometry(), st.integers(1, 3), st.integers(-1, 1), st.integers(-1, 1))
+def test_fold_report_checks_the_rows_and_columns_as_the_op_does(geometry, C, extra_rows,
+                                                                 extra_columns):
+    n, k, s, pair, d = geometry
+    count = window_count(n, k, s, pair, d)
+    rows, columns = C * k + extra_rows, max(count, 0) + extra_columns
+    if rows < 1 or columns < 1:
+        return
+    report = fold_report((2, rows, columns), (n,), k, d, (pair,), s)
+    dim, = report.dimensions
+    assert (dim.output_size, dim.window_count) == (n, count)
+    cols = np.zeros((2, rows, columns))
+    if count >= 1 and rows % k == 0 and columns == count:     # C * K rows, L columns
+        assert report.output_shape == (2, rows // k, n) and report.problems == ()
+        assert npconv.fold(cols, (n,), (k,), d, (pair,), s).shape == report.output_shape
+    else:
+        assert report.output_shape is None
+        assert report.problems == (op_error(lambda: npconv.fold(cols, (n,), (k,), d, (pair,),
+                                                                 s)),)
+
+
+def test_fold_report_reads_its_rank_from_output_size_and_says_what_stays_zero():
+    # output_size 4, an int: 2-D as in PyTorch; kernel 1, stride 2: windows at 0 and 2
+    report = fold_report((1, 3, 4), 4, 1, stride=2)
+    assert report.output_shape == (1, 3, 4, 4)
+    assert "H: stride 2 > the kernel's span 1: 1 cell(s) between neighbouring windows lie in " \
+           "none" in report.notes
+    assert "W: the last 1 cell(s) lie past the last window: fold leaves them 0" in report.notes
+    # np.ones through fold: the cells no window reaches are exactly those zeros
+    out = npconv.fold(np.ones((1, 3, 4)), 4, 1, stride=2)[0, 0]
+    assert out.tolist() == [[1, 0, 1, 0], [0, 0, 0, 0], [1, 0, 1, 0], [0, 0, 0, 0]]
+    with pytest.raises(ValueError, match="must be \\(N, C \\* K, L\\)"):
+        fold_report((1, 3, 4, 4), 4, 1)
+    with pytest.raises(ValueError, match="kernel_size=\\(1, 1, 1\\) must be an int or 2 ints"):
+        fold_report((1, 3, 4), 4, (1, 1, 1))
+
+
+@given(conv_geometry(), st.integers(1, 3), st.integers(-3, 4))
+def test_conv_transpose_report_output_size_is_pytorchs_range(geometry, k_extra, offset):
+    n, k, s, p, d = geometry
+    # PyTorch's ConvTranspose: the smallest size (output_padding 0), and output_size may
+    # add up to stride - 1 to it (dilation does not count); the size must be at least 1
+    smallest = (n - 1) * s - 2 * p + d * (k - 1) + 1
+    wanted = smallest + offset
+    report = conv_transpose_report((1, 2, n), 3, k, s, p, dilation=d, output_size=(wanted,))
+    dim, = report.dimensions
+    assert dim.size_range == (smallest, smallest + s - 1)
+    assert dim.output_padding_sizes == (smallest, smallest + max(s, d) - 1)
+    assert dim.requested_size == wanted
+    if max(smallest, 1) <= wanted <= smallest + s - 1:
+        assert report.output_shape == (1, 3, wanted) and report.problems == ()
+        assert dim.output_padding == wanted - smallest
+        out = npconv.conv_transpose(np.zeros((1, 2, n)), np.zeros((2, 3, k)), stride=s,
+                                    padding=p, dilation=d, output_size=(wanted,))
+        assert out.shape == report.output_shape
+    else:
+        assert report.output_shape is None and dim.output_padding is None
+        assert report.problems[0] == op_error(lambda: npconv.conv_transpose(
+            np.zeros((1, 2, n)), np.zeros((2, 3, k)), stride=s, padding=p, dilation=d,
+            output_size=(wanted,)))
+
+
+def test_conv_transpose_report_output_size_with_n_and_c_and_its_refusals():
+    # (16 - 1)*2 - 2 + 2 + 1 = 31; output_size 32 asks for output_padding 1
+    report = conv_transpose_report((1, 64, 16, 16), 3, 3, 2, 1, output_size=(1, 3, 32, 31))
+    assert report.output_shape == (1, 3, 32, 31)
+    assert [dim.output_padding for dim in report.dimensions] == [1, 0]
+    report = conv_transpose_report((1, 64, 16, 16), 3, 3, 2, 1, output_size=(2, 3, 32, 32))
+    assert "starts with N, C = (2, 3), but the output has N, C = (1, 3)" in report.problems[0]
+    report = conv_transpose_report((1, 64, 16, 16), 3, 3, 2, 1, output_padding=1,
+                                   output_size=(31, 31))
+    assert "output_padding=(1, 1) and output_size=(31, 31) disagree" in report.problems[0]
+    with pytest.raises(ValueError, match="give one"):
+        conv_transpose_report((1, 64, 16, 16), 3, 3, 2, 1, target=32, output_size=(32, 32))

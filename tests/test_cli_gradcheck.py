@@ -12,14 +12,14 @@ def test_passes_on_a_correct_install(capsys):
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert lines[0].split() == ["op", "method", "checks", "worst", "rel.", "error", "result"]
-    rows = [line.split() for line in lines[1:17]]
+    rows = [line.split() for line in lines[1:21]]
     assert [(row[0], row[1]) for row in rows] == [
         (op, method) for op in ("conv", "conv_transpose", "max_pool", "avg_pool",
                                 "max_unpool", "adaptive_avg_pool", "adaptive_max_pool",
-                                "lp_pool")
+                                "lp_pool", "unfold", "fold")
         for method in ("loops", "im2col")]
     assert all(row[2] == "4" and row[-1] == "ok" and float(row[3]) < 1e-6 for row in rows)
-    assert "64 of 64 checks passed" in out
+    assert "80 of 80 checks passed" in out
 
 
 def test_fails_with_status_1_when_a_backward_is_wrong(monkeypatch, capsys):
@@ -147,3 +147,41 @@ def test_every_drawn_family_configuration_is_accepted():
         assert all(n >= k for n, k in zip(x.shape[2:], kwargs["kernel_size"]))
         if p not in (1.0, 2.0, float("inf"), float("-inf")):
             assert x.min() > 0
+
+
+def test_fails_with_status_1_when_fold_backward_is_wrong(monkeypatch, capsys):
+    correct = gradcheck._BACKWARD["fold"]
+
+    def transposed_the_wrong_way(grad_output, input, *args, **kwargs):
+        grad = correct(grad_output, input, *args, **kwargs)
+        return grad[..., ::-1]                          # the columns in reverse order
+
+    monkeypatch.setitem(gradcheck._BACKWARD, "fold", transposed_the_wrong_way)
+    assert main(["gradcheck", "--trials", "3", "--op", "fold", "--op", "unfold"]) == 1
+    rows = {tuple(line.split()[:2]): line.split()[-1]
+            for line in capsys.readouterr().out.splitlines()
+            if line.split()[:1] in (["fold"], ["unfold"])}
+    assert rows == {("fold", "loops"): "FAIL", ("fold", "im2col"): "FAIL",
+                    ("unfold", "loops"): "ok", ("unfold", "im2col"): "ok"}
+
+
+def test_every_drawn_unfold_and_fold_configuration_is_accepted():
+    """Every dimension holds at least one window, floor((n + before + after - dilation *
+    (kernel - 1) - 1) / stride) + 1 >= 1, and fold's columns are C * prod(kernel) rows by
+    the product of those counts (PyTorch's F.fold rule)."""
+    rng = np.random.default_rng(0)
+    for trial in range(300):
+        ndim = trial % 3 + 1
+        for op in ("unfold", "fold"):
+            kwargs, x, weight, bias = gradcheck.random_config(op, rng, ndim=ndim)
+            assert weight is None and bias is None
+            padding = kwargs["padding"]
+            pairs = [p if isinstance(p, tuple) else (p, p) for p in padding]
+            sizes = x.shape[2:] if op == "unfold" else kwargs["output_size"]
+            counts = [(n + b + a - d * (k - 1) - 1) // s + 1 for n, k, s, (b, a), d in zip(
+                sizes, kwargs["kernel_size"], kwargs["stride"], pairs, kwargs["dilation"])]
+            assert len(counts) == ndim and min(counts) >= 1
+            assert max(kwargs["stride"]) <= 3 and max(kwargs["dilation"]) <= 2
+            if op == "fold":
+                assert x.shape[1] % int(np.prod(kwargs["kernel_size"])) == 0
+                assert x.shape[2] == int(np.prod(counts))

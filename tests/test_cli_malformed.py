@@ -549,3 +549,93 @@ def family_command_lines(draw):
 @given(family_command_lines())
 def test_fuzzed_family_command_lines_answer_or_refuse_in_one_line(argv):
     test_fuzzed_command_lines_answer_or_refuse_in_one_line.hypothesis.inner_test(argv)
+
+
+# --------------------------------------------------------------------------------------------
+# Unfold and fold in the calculator, and conv_transpose's --output-size
+# --------------------------------------------------------------------------------------------
+
+MALFORMED_UNFOLD = [
+    ("shape unfold --input 1x3x8x8", "unfold needs --kernel"),
+    ("shape unfold2d --input 1x3x8x8 --kernel 3", ("op 'unfold2d'", "takes no 1d/2d/3d")),
+    ("shape unfold --input 1x3x8x8 --kernel 3 --output-size 6",
+     "--output-size is not an option of unfold"),
+    ("shape unfold --input 1x3x8x8 --kernel 3 --padding same", "--padding same is only for conv"),
+    ("shape unfold --input 1x3x8x8 --kernel 9",
+     "window positions along spatial dimension 0 would be 0"),
+    ("shape unfold --input 1x3x8x8 --kernel 3x3x3", "--kernel (3, 3, 3) must be an int or 2"),
+    ("shape unfold --input 1x3x8x8 --kernel 0", "--kernel 0 must be >= 1"),
+    ("shape fold --input 1x27x64 --kernel 3", "fold needs --output-size"),
+    ("shape fold --input 1x27x64 --output-size 8", "fold needs --kernel"),
+    ("shape fold1d --input 1x27x64 --output-size 8 --kernel 3",
+     ("op 'fold1d'", "the length of --output-size")),
+    ("shape fold --input 1x27x8x8 --output-size 8 --kernel 3",
+     ("--input 1x27x8x8", "(N, C*K, L), 3 sizes")),
+    ("shape fold --input 1x27x64 --output-size 8 --kernel 3",
+     "input has L = 64 columns (its last axis), but output_size=(8, 8) holds 6 * 6 = 36"),
+    ("shape fold --input 1x28x36 --output-size 8 --kernel 3",
+     "input has 28 rows (the axis before its last), which must be divisible by"),
+    ("shape fold --input 1x27x36 --output-size 8x8x8 --kernel 3x3",
+     "--kernel (3, 3) must be an int or 3 ints"),
+    ("shape fold --input 1x27x36 --output-size -1 --kernel 3",
+     "--output-size -1 must be >= 0"),
+    ("shape fold --input 1x27x36 --output-size 8 --kernel 3 --out-channels 4",
+     "--out-channels is not an option of fold"),
+    ("shape conv_transpose1d --input 1x1x4 --out-channels 1 --kernel 3 --stride 2 "
+     "--dilation 3 --output-size 15",
+     ("output_size=(15,): spatial dimension 0 must be from 13 to 14",
+      "output_size rule counts the stride only")),
+    ("shape conv_transpose2d --input 1x4x8x8 --out-channels 2 --kernel 3 --output-size 2x2x10x10",
+     "starts with N, C = (2, 2), but the output has N, C = (1, 2)"),
+    ("shape conv_transpose2d --input 1x4x8x8 --out-channels 2 --kernel 3 --output-size 10x10x10",
+     "output_size=(10, 10, 10) has 3 entries"),
+    ("shape conv_transpose2d --input 1x4x8x8 --out-channels 2 --kernel 3 --stride 2 "
+     "--output-size 17 --target 17", "give one"),
+    ("shape conv_transpose2d --input 1x4x8x8 --out-channels 2 --kernel 3 --stride 2 "
+     "--output-size 17 --output-padding 1", "output_padding=(1, 1) and output_size=(17, 17) "
+                                            "disagree"),
+    (["summary", "input(1x3x8x8) unfold(9)"], "window positions along spatial dimension 0"),
+    (["summary", "input(1x3x8x8) unfold(3) fold(8,k=2)"], "which must be divisible by"),
+    (["summary", "input(1x27x64) fold(8,k=3)"], "input has L = 64 columns"),
+    (["summary", "input(1x27x36) fold(k=3)"], "'fold(k=3)' needs size="),
+    (["summary", "input(1x3x8x8) convT(2,k=3,s=2,size=30)"],
+     "output_size=(30, 30): spatial dimension 0 must be from 17 to 18"),
+]
+
+
+@pytest.mark.parametrize("case, expected", MALFORMED_UNFOLD,
+                         ids=[(c if isinstance(c, str) else " ".join(c))[:60]
+                              for c, _ in MALFORMED_UNFOLD])
+def test_a_malformed_unfold_or_fold_command_line_ends_in_one_clear_line(case, expected, files,
+                                                                        capsys):
+    argv = _argv(case, files)
+    status, out, err = run(argv, capsys)
+    assert_one_clear_line(argv, status, out, err, expected)
+
+
+def test_unfold_and_fold_of_astronomical_size_are_arithmetic(capsys):
+    largest = str(2 ** 63 - 1)
+    for argv in (["shape", "unfold", "--input", f"1x1x{largest}", "--kernel", "3"],
+                 ["shape", "unfold", "--input", f"1x1x{largest}x{largest}", "--kernel",
+                  largest, "--stride", largest],
+                 ["shape", "fold", "--input", f"1x1x{largest}", "--output-size", largest,
+                  "--kernel", "1", "--stride", largest + "x1"],
+                 ["shape", "conv_transpose1d", "--input", f"1x1x{largest}",
+                  "--out-channels", "1", "--kernel", "1", "--output-size", largest]):
+        status, out, err = run(argv, capsys)
+        assert "Traceback" not in out + err and len(out) < 3000, (argv, err)
+        assert status in (0, 2) and len(err.splitlines()) == (0 if status == 0 else 1)
+
+
+@st.composite
+def unfold_command_lines(draw):
+    argv = ["shape", draw(st.sampled_from(["unfold", "fold", "conv_transpose", "unfold1d"]))]
+    options = OPTIONS["shape"] + ["--output-size"]
+    for _ in range(draw(st.integers(0, 5))):
+        argv += [draw(st.sampled_from(options)), draw(WORD)]
+    return argv
+
+
+@given(unfold_command_lines())
+def test_fuzzed_unfold_command_lines_answer_or_refuse_in_one_line(argv):
+    test_fuzzed_command_lines_answer_or_refuse_in_one_line.hypothesis.inner_test(argv)

@@ -280,3 +280,68 @@ def test_lp_pool_with_an_infinite_power_is_max_pooling_of_the_magnitudes(capsys)
     # PyTorch's lp_pool: p = -inf is -max_pool(-|x|); floor((5 - 2) / 2) + 1 = 2 windows
     assert status == 0 and "-> output 1x1x2" in out
     assert "note: out = the window's smallest |x|" in out
+
+
+# --------------------------------------------------------------------------------------------
+# Unfold and fold; conv_transpose's --output-size
+# --------------------------------------------------------------------------------------------
+
+def test_unfold_windows_rows_and_columns(capsys):
+    status, out, err = run(capsys, "unfold", "--input", "2x3x32x32", "--kernel", "3",
+                           "--padding", "1")
+    assert status == 0 and err == ""
+    # PyTorch's F.unfold: (N, C * prod(kernel_size), L), L = prod of floor((32 + 2 - 2 - 1)
+    # / 1) + 1 = 32 per dimension
+    assert "unfold: input 2x3x32x32 -> output 2x27x1024" in out
+    assert "  H: floor((32 + 2*1 - 1*(3-1) - 1) / 1) + 1 = floor(31 / 1) + 1 = 32" in out
+    assert "note: rows: C*K = 3 * 3*3 = 27, channel-major" in out
+    assert "note: columns: L = 32*32 = 1,024, one per window position, row-major" in out
+    assert "windows share positions along H, W" in out
+
+
+def test_unfold_in_one_dimension_says_pytorch_takes_images(capsys):
+    status, out, _ = run(capsys, "unfold", "--input", "1x2x7", "--kernel", "3", "--stride",
+                         "2", "--dilation", "2")
+    # floor((7 - 2*(3-1) - 1) / 2) + 1 = 2 windows, 2 channels * 3 taps
+    assert status == 0 and "unfold: input 1x2x7 -> output 1x6x2" in out
+    assert "works on images only" in out
+
+
+def test_fold_checks_the_columns_against_output_size(capsys):
+    status, out, err = run(capsys, "fold", "--input", "1x27x1024", "--output-size", "32",
+                           "--kernel", "3", "--padding", "1")
+    assert status == 0 and err == ""
+    assert "fold: input 1x27x1024 -> output 1x3x32x32" in out      # 27 rows / 9 taps
+    status, out, err = run(capsys, "fold", "--input", "1x27x1000", "--output-size", "32x32",
+                           "--kernel", "3", "--padding", "1")
+    assert status == 2 and "does not fit this layer" in out
+    assert "input has L = 1000 columns" in err and "32 * 32 = 1024" in err
+    assert err.count("\n") == 1
+    status, _, err = run(capsys, "fold", "--input", "1x26x1024", "--output-size", "32x32",
+                         "--kernel", "3", "--padding", "1")
+    assert status == 2 and "26 rows" in err and "divisible by" in err
+
+
+def test_conv_transpose_output_size_shows_the_range_and_the_output_padding(capsys):
+    status, out, err = run(capsys, "conv_transpose2d", "--input", "1x64x16x16",
+                           "--out-channels", "3", "--kernel", "3", "--stride", "2",
+                           "--padding", "1", "--output-size", "1x3x32x31")
+    assert status == 0 and err == ""
+    # (16 - 1)*2 - 2*1 + 1*(3-1) + 1 = 31 with output_padding 0, up to stride - 1 more
+    assert "-> output 1x3x32x31" in out
+    assert "(PyTorch's rule): H 31..32, W 31..32" in out
+    assert "--output-size asked for: H 32 reachable with output_padding 1, W 31 reachable " \
+           "with output_padding 0" in out
+    assert "an explicit --output-padding" not in out          # the same range: stride > 1
+
+
+def test_conv_transpose_output_size_stops_short_of_output_padding_when_dilated(capsys):
+    status, out, err = run(capsys, "conv_transpose1d", "--input", "1x1x4", "--out-channels",
+                           "1", "--kernel", "3", "--stride", "2", "--dilation", "3",
+                           "--output-size", "15")
+    # (4 - 1)*2 + 3*(3-1) + 1 = 13; PyTorch's output_size: up to 13 + 2 - 1 = 14; an
+    # explicit output_padding below max(2, 3) = 3 reaches 15
+    assert status == 2
+    assert "L 13..14" in out and "an explicit --output-padding reaches further" in out
+    assert "L 13..15" in out and "--output-size asked for: L 15 out of reach (13..14)" in out
+    assert "output_size=(15,): spatial dimension 0 must be from 13 to 14" in err

@@ -321,3 +321,65 @@ def test_family_layers_need_spatial_dimensions():
     for token in ("lppool(2,k=2)", "maxunpool(2)", "adaptivemaxpool(1)"):
         with pytest.raises(ValueError, match=r"needs \(N, C, \*spatial\)"):
             summarize(f"flatten {token}", input_shape=(1, 3, 8, 8))
+
+
+# --------------------------------------------------------------------------------------------
+# Unfold and fold; a transposed convolution's output size
+# --------------------------------------------------------------------------------------------
+
+def test_unfold_and_fold_follow_pytorchs_shapes():
+    summary = summarize("unfold(3,p=1) fold(32,k=3,p=1) unfold(kernel_size=2,stride=2)",
+                        input_shape=(2, 3, 32, 32))
+    # Unfold: (N, C * 3*3, L), L = (floor((32 + 2 - 2 - 1) / 1) + 1) ** 2 = 32 * 32; Fold
+    # back to (N, 27 / 9, 32, 32); then 2x2 windows, stride 2: 16 * 16 of them, 3 * 4 rows
+    assert [row.output_shape for row in summary.rows] == [
+        (2, 27, 32 * 32), (2, 3, 32, 32), (2, 12, 16 * 16)]
+    assert summary.total_parameters == 0
+    # the columns have no spatial layout: as after flatten, no jump, and every cell may mix
+    assert [(row.jump, row.receptive_field) for row in summary.rows] == [("-", "all")] * 3
+
+
+def test_unfold_positional_arguments_are_pytorchs_order():
+    # nn.Unfold(kernel_size, dilation, padding, stride): 2, 2, 1, 3 on a 9-cell signal:
+    # floor((9 + 2 - 2*(2-1) - 1) / 3) + 1 = 3 windows
+    summary = summarize("unfold(2,2,1,3)", input_shape=(1, 4, 9))
+    assert summary.output_shape == (1, 4 * 2, 3)
+    # nn.Fold(output_size, kernel_size, dilation, padding, stride) undoes it in shape
+    summary = summarize("fold(9x9,2,2,1,3)", input_shape=(1, 4 * 4, 3 * 3))
+    assert summary.output_shape == (1, 4, 9, 9)
+
+
+def test_conv_transpose_takes_the_output_size_its_forward_may_ask_for():
+    # (4 - 1)*2 - 2 + 3 = 7 with output_padding 0; PyTorch's output_size reaches 7 or 8
+    for size, expected in (("7", (7, 7)), ("8", (8, 8)), ("8x7", (8, 7)),
+                           ("1x2x8x8", (8, 8))):
+        summary = summarize(f"convT(2,k=3,s=2,p=1,size={size})", input_shape=(1, 4, 4, 4))
+        assert summary.output_shape == (1, 2, *expected)
+        assert summary.rows[0].jump == "1/2"
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("unfold(9)", "'unfold(9)' on input (1, 3, 8, 8): window positions along spatial "
+                  "dimension 0 would be 0"),
+    ("unfold()", "'unfold()' needs k= (or it as argument 1)"),
+    ("unfold2d(3)", "'unfold2d(3)' (token 1): unfold takes no 1d/2d/3d"),
+    ("unfold(3,size=2)", "unknown option(s) size; this layer takes k, d, p, s"),
+    ("unfold(3) fold(8,k=2)", "which must be divisible by"),
+    ("unfold(3) fold(7,k=3)", "input has L = 36 columns (its last axis), but output_size=(7, "
+                              "7) holds 5 * 5 = 25"),
+    ("fold(8,k=1)", "input shape (1, 3, 8, 8) must be (N, C * K, L)"),
+    ("unfold(3) fold(k=3)", "'fold(k=3)' needs size= (or it as argument 1)"),
+    ("convT(2,k=3,s=2,size=30)", "output_size=(30, 30): spatial dimension 0 must be from 17 "
+                                 "to 18"),
+    ("convT(2,k=3,s=2,op=1,size=17)", "output_padding=(1, 1) and output_size=(17, 17) disagree"),
+    ("conv(2,k=3,size=6)", "unknown option(s) size"),
+])
+def test_unfold_fold_and_output_size_refuse_nonsense_naming_the_token(spec, message):
+    with pytest.raises(ValueError) as error:
+        summarize(spec, input_shape=(1, 3, 8, 8))
+    assert message in str(error.value)
+
+
+def test_unfold_needs_spatial_dimensions():
+    with pytest.raises(ValueError, match=r"needs \(N, C, \*spatial\)"):
+        summarize("flatten unfold(2)", input_shape=(1, 3, 8, 8))

@@ -11,7 +11,8 @@ from hypothesis import find, given, settings
 import npconv
 from npconv.testing import Case, assert_matches, draw_case, edge_cases
 from npconv.testing.strategies import (avg_pool_cases, cases, conv_cases,
-                                       conv_transpose_cases, max_pool_cases)
+                                       conv_transpose_cases, fold_cases, max_pool_cases,
+                                       unfold_cases)
 
 
 def one(value):
@@ -89,6 +90,37 @@ def max_pool_backward_to_every_tie(grad_output, input, kernel_size, stride=None,
     return grad
 
 
+def unfold_taps_first(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Lays the rows out kernel tap by kernel tap, each tap's channels together (the
+    generic im2row's order before executorch fixed it), instead of channel by channel."""
+    cols = npconv.unfold(input, kernel_size, dilation, padding, stride)
+    N, rows, L = cols.shape
+    C = np.shape(input)[1]
+    return cols.reshape(N, C, rows // C, L).transpose(0, 2, 1, 3).reshape(N, rows, L)
+
+
+def fold_averaging_overlaps(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Divides each output cell by the number of column cells that landed on it."""
+    arguments = (output_size, kernel_size, dilation, padding, stride)
+    sums = npconv.fold(input, *arguments)
+    counts = npconv.fold(np.ones_like(input), *arguments)
+    return sums / np.maximum(counts, 1)
+
+
+def conv_transpose_output_size_without_dilation(input, weight, bias=None, stride=1, padding=0,
+                                                output_padding=0, groups=1, dilation=1,
+                                                output_size=None):
+    """1-D: takes output_size's output_padding from a smallest size that leaves the dilation
+    out (PyTorch's layers before they counted it), kept below its limit."""
+    if output_size is not None:
+        n, k = np.shape(input)[-1], np.shape(weight)[-1]
+        s, p, d = one(stride), one(padding), one(dilation)
+        smallest_undilated = (n - 1) * s - 2 * p + k
+        output_padding = min(max(output_size[-1] - smallest_undilated, 0), max(s, d) - 1)
+    return npconv.conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                                 dilation)
+
+
 def integers(draw, shape, dtype=np.float64):
     """Small integers: ties everywhere, and no NaN."""
     return np.random.default_rng(draw.seed()).integers(-1, 2, size=shape).astype(dtype)
@@ -118,6 +150,17 @@ PLANTED = {
         "only the first maximum gets the gradient",
         max_pool_cases(ndims=(1,), asymmetric=False, values=integers, ceil_modes=(False,),
                        return_indices=False)),
+    "unfold's kernel taps before its channels": (
+        unfold_taps_first, "unfold_layout_channel_major", "the channel first, then kernel tap",
+        unfold_cases(ndims=(1, 2))),
+    "fold averaging its overlaps": (
+        fold_averaging_overlaps, "fold_overlapping_windows_add_up",
+        "windows overlap here: their values add up", fold_cases(ndims=(1, 2))),
+    "output_size's smallest size without the dilation": (
+        conv_transpose_output_size_without_dilation,
+        "conv_transpose_output_size_largest_dilated", "up to stride - 1 more, whatever the "
+                                                      "dilation",
+        conv_transpose_cases(ndims=(1,), asymmetric=False)),
 }
 
 
@@ -149,7 +192,7 @@ def test_the_strategies_find_each_planted_bug(bug):
 
 def test_npconv_passes_against_itself_across_both_methods():
     for op in ("conv", "conv_transpose", "max_pool", "avg_pool", "max_unpool",
-               "adaptive_avg_pool", "adaptive_max_pool", "lp_pool"):
+               "adaptive_avg_pool", "adaptive_max_pool", "lp_pool", "unfold", "fold"):
         for seed in range(8):
             case = draw_case(op, seed, unbatched=seed == 7,
                              values="ties" if op.startswith(("max", "adaptive_max")) else
@@ -159,7 +202,8 @@ def test_npconv_passes_against_itself_across_both_methods():
 
 
 @settings(max_examples=12)
-@given(case=cases("conv") | cases("max_pool") | cases("lp_pool") | cases("max_unpool"))
+@given(case=cases("conv") | cases("max_pool") | cases("lp_pool") | cases("max_unpool")
+       | cases("unfold") | cases("fold") | cases("conv_transpose"))
 def test_npconv_own_functions_are_a_candidate(case):
     spec = case.spec
     compared = assert_matches((spec.forward, spec.backward), case, method="loops")
@@ -227,3 +271,23 @@ def test_nan_must_meet_nan_and_tolerances_apply():
     assert_matches(lambda **kw: npconv.avg_pool(**kw) + 1e-6, nudged, atol=1e-5)
     with pytest.raises(AssertionError, match="error 1e-06"):
         assert_matches(lambda **kw: npconv.avg_pool(**kw) + 1e-6, nudged)
+
+
+def test_the_message_says_which_column_cells_fold_drops_and_unfold_copies():
+    case, = edge_cases(names=["fold_padding_dropped"])
+
+    def backward_ignoring_padding(grad_output, input, **kw):
+        return np.ones_like(input)            # as if every column cell landed inside
+
+    with pytest.raises(AssertionError) as caught:
+        assert_matches((npconv.fold, backward_ignoring_padding), case)
+    message = str(caught.value)
+    # column cell (row 0, column 0) is tap 0 of window 0: position 0*1 - 1 + 0*1 = -1
+    assert "tap 0 of window 0 lands on position 0*1 - 1 + 0*1 = -1: on the padding" in message
+    case, = edge_cases(names=["unfold_padding_per_dimension"])
+    with pytest.raises(AssertionError) as caught:
+        assert_matches((npconv.unfold, lambda g, **kw: np.ones_like(kw["input"])), case)
+    # cell (0, 0) is tap (0, 0) of window (1, 0) and tap (1, 0) of window (0, 0): rows 0
+    # and 2, columns 1*2 + 0 = 2 and 0
+    assert "input cell (0, 0) of channel 0 is copied into 2 column cell(s) (row, column) " \
+           "[(2, 0), (0, 2)]" in str(caught.value)

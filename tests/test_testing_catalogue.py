@@ -135,6 +135,50 @@ HAND = {
         "output": a([[[1, 2, 0, 1, 2, 0, 0]]]),
         "grad_input": a([[[1 + 8, 2 + 16]]]), "grad_weight": a([[[1 + 4, 8 + 32]]]),
         "grad_bias": a([127])},
+    # x0 lands at 0, 3, 6 and x1 at 2, 5, 8 (taps 3 apart, inputs 2 apart); the smallest
+    # size is (2-1)*2 + 3*(3-1) + 1 = 9, output_size 10 adds cell 9 (the bias alone)
+    "conv_transpose_output_size_largest_dilated": {
+        "output": a([[[1, 0, 2, 10, 0, 20, 100, 0, 200, 0]]]) + 0.5,
+        # g = 2**j: x0 reads g0 + 10 g3 + 100 g6, x1 g2 + 10 g5 + 100 g8
+        "grad_input": a([[[1 + 10 * 8 + 100 * 64, 4 + 10 * 32 + 100 * 256]]]),
+        "grad_weight": a([[[1 * 1 + 2 * 4, 1 * 8 + 2 * 32, 1 * 64 + 2 * 256]]]),
+        "grad_bias": a([1023])},
+    # the smallest size (2-1)*2 + 2 = 4; (1, 1, 5): spatial 5, output_padding 1
+    "conv_transpose_output_size_with_n_and_c": {
+        "output": a([[[1, 1, 2, 2, 0]]]),
+        "grad_input": a([[[1 + 2, 4 + 8]]]), "grad_weight": a([[[1 * 1 + 2 * 4, 1 * 2 + 2 * 8]]]),
+        "grad_bias": a([31])},
+    # one 2x2 window per (row 0, column 0 or 1); rows: channel 0's taps (0,0) (0,1) (1,0)
+    # (1,1), then channel 1's; a column cell's gradient is grad_output there
+    "unfold_layout_channel_major": {
+        "output": a([[[0, 1], [1, 2], [3, 4], [4, 5], [10, 11], [11, 12], [13, 14], [14, 15]]]),
+        # cell (r, c) of a channel is tap (r, c - j) of window j
+        "grad_input": a([[[[1, 2 + 4, 8], [16, 32 + 64, 128]],
+                          [[256, 512 + 1024, 2048], [4096, 8192 + 16384, 32768]]]])},
+    # taps at columns j and j + 2 of rows i, i + 1: windows (0, 0) and (1, 0)
+    "unfold_dilation_per_dimension": {
+        "output": a([[[1, 4], [3, 6], [4, 7], [6, 9]]]),
+        "grad_input": a([[[[1, 0, 4], [16 + 2, 0, 64 + 8], [32, 0, 128]]]])},
+    # windows start at rows -1, 0, 1 and columns 0, 1; tap (a, b) of window (i, j) reads
+    # x[i - 1 + a, j + b], 0 off the input
+    "unfold_padding_per_dimension": {
+        "output": a([[[0, 0, 1, 2, 4, 5], [0, 0, 2, 3, 5, 6], [1, 2, 4, 5, 0, 0],
+                      [2, 3, 5, 6, 0, 0]]]),
+        # grad_output ones: each cell collects one per window over it (2 rows x 1-2 columns)
+        "grad_input": a([[[[2, 4, 2], [2, 4, 2]]]])},
+    # the four 2x2 windows of a 3x3 plane, each column written back and summed
+    "fold_overlapping_windows_add_up": {
+        "output": a([[[[1, 2 + 2, 3], [4 + 4, 5 * 4, 6 + 6], [7, 8 + 8, 9]]]]),
+        # the gradient of a column cell is grad_output where it lands: the unfold of 1..9
+        "grad_input": a([[[1, 2, 4, 5], [2, 3, 5, 6], [4, 5, 7, 8], [5, 6, 8, 9]]])},
+    # tap 0 of window l lands at l - 1, tap 1 at l: 1 (at -1) and 128 (at 3) are dropped
+    "fold_padding_dropped": {
+        "output": a([[[[2 + 16, 4 + 32, 8 + 64]]]]),
+        "grad_input": a([[[0, 1, 10, 100], [1, 10, 100, 0]]])},
+    # tap t of window i lands at 2i - 1 + t: rows 0, 1, 2 of columns 0, 1, 2
+    "fold_output_size_of_one": {
+        "output": a([[[[8], [64 + 2], [16], [128 + 4], [32]]]]),
+        "grad_input": a([[[0, 10, 1000], [1, 100, 10000], [10, 1000, 0]]])},
     "max_unpool_output_size_below_default": {
         "output": a([[[0, 5, 7]]]), "grad_input": a([[[2, 4]]])},
     "max_unpool_output_size_above_default": {

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 
 import npconv
@@ -49,6 +50,7 @@ def check_torch_limits(case):
         elif a["padding"] != "valid":
             assert symmetric(a["padding"])
     elif op == "conv_transpose":
+        assert "output_size" not in a                           # only the layers take it
         assert symmetric(a["padding"])
         for extra, s, d in zip(per_dim(a["output_padding"], ndim), per_dim(a["stride"], ndim),
                                per_dim(a["dilation"], ndim)):
@@ -89,6 +91,39 @@ def check_torch_limits(case):
             assert isinstance(a["kernel_size"], int)            # lp_pool1d multiplies by it
         if ndim == 3 or not a["ceil_mode"]:
             assert all(n >= k for n, k in zip(in_size, kernel))
+    elif op in ("unfold", "fold"):
+        check_unfold_fold_limits(op, a, x, ndim)
+
+
+def check_unfold_fold_limits(op, a, x, ndim):
+    """F.unfold and F.fold: images only (4-D or unbatched 3-D input to unfold; 3-D or
+    unbatched 2-D columns to fold, an output_size of one int or two), every geometry
+    argument an int or a pair, padding symmetric, at least one window per dimension, and
+    for fold "C * prod(kernel_size)" rows and L columns ("the calculated number of sliding
+    blocks")."""
+    assert ndim == 2
+    for name in ("kernel_size", "dilation", "padding", "stride"):
+        value = a.get(name, 1)
+        assert isinstance(value, int) or (len(value) == 2 and all(isinstance(v, int)
+                                                                  for v in value)), name
+    assert symmetric(a.get("padding", 0))
+    if op == "unfold":
+        assert x.ndim in (3, 4)
+        sizes = x.shape[-2:]
+    else:
+        assert x.ndim in (2, 3)
+        output_size = a["output_size"]
+        assert isinstance(output_size, int) or len(output_size) == 2
+        sizes = per_dim(output_size, 2)
+        assert min(sizes) >= 1
+    kernel, dilation = per_dim(a["kernel_size"], 2), per_dim(a.get("dilation", 1), 2)
+    padding, stride = per_dim(a.get("padding", 0), 2), per_dim(a.get("stride", 1), 2)
+    counts = [(n + 2 * p - d * (k - 1) - 1) // s + 1
+              for n, k, p, d, s in zip(sizes, kernel, padding, dilation, stride)]
+    assert min(counts) >= 1
+    if op == "fold":
+        assert x.shape[-1] == math.prod(counts)
+        assert x.shape[-2] % math.prod(kernel) == 0
 
 
 @settings(max_examples=15)
@@ -97,7 +132,8 @@ def check_torch_limits(case):
        | cases("max_unpool", torch_compatible=True)
        | cases("adaptive_avg_pool", torch_compatible=True)
        | cases("adaptive_max_pool", torch_compatible=True)
-       | cases("lp_pool", torch_compatible=True))
+       | cases("lp_pool", torch_compatible=True) | cases("unfold", torch_compatible=True)
+       | cases("fold", torch_compatible=True))
 def test_torch_compatible_strategies_stay_within_pytorch_limits(case):
     check_torch_limits(case)
 
@@ -117,7 +153,8 @@ def test_torch_compatible_seeded_draws_stay_within_pytorch_limits():
 @settings(max_examples=10)
 @given(case=cases("conv") | cases("conv_transpose") | cases("max_pool", values="ties")
        | cases("avg_pool") | cases("max_unpool") | cases("adaptive_avg_pool")
-       | cases("adaptive_max_pool", values="ties") | cases("lp_pool", values="ties"))
+       | cases("adaptive_max_pool", values="ties") | cases("lp_pool", values="ties")
+       | cases("unfold", values="ties") | cases("fold"))
 def test_every_drawn_case_is_accepted_and_its_repr_is_the_call(case):
     results = case.expected()                    # raises if npconv refused the case
     assert results["output"].shape == case.grad_output.shape
@@ -173,3 +210,75 @@ def test_the_package_imports_without_hypothesis():
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             check=True, timeout=120)
     assert 'pip install "npconv[testing]"' in result.stdout
+
+
+
+# --------------------------------------------------------------------------------------------
+# Unfold and fold; a transposed convolution's output_size
+# --------------------------------------------------------------------------------------------
+
+def window_positions(n, k, s, pair, d):
+    """PyTorch's F.unfold documentation: floor((n + 2*padding - d*(k - 1) - 1) / s) + 1."""
+    return (n + pair[0] + pair[1] - d * (k - 1) - 1) // s + 1
+
+
+def test_unfold_and_fold_cases_hold_the_windows_their_facts_say():
+    for seed in range(80):
+        unfold = draw_case("unfold", seed, unbatched=seed % 5 == 0)
+        sizes = unfold.input.shape[-unfold.rank:]
+        a = unfold.arguments
+        kernel = per_dim(a["kernel_size"], unfold.rank)
+        counts = tuple(window_positions(n, k, s, pair, d) for n, k, s, pair, d in zip(
+            sizes, kernel, a["stride"], unfold.facts["pairs"], a["dilation"]))
+        assert counts == unfold.facts["window_counts"] and min(counts) >= 1
+        C = unfold.input.shape[-unfold.rank - 1]
+        assert unfold.expected()["output"].shape[-2:] == (C * math.prod(kernel),
+                                                         math.prod(counts))
+        fold = draw_case("fold", seed, unbatched=seed % 5 == 0)
+        a = fold.arguments
+        out_size = per_dim(a["output_size"], fold.rank)
+        assert out_size == fold.facts["out_size"]
+        kernel = per_dim(a["kernel_size"], fold.rank)
+        counts = tuple(window_positions(n, k, s, pair, d) for n, k, s, pair, d in zip(
+            out_size, kernel, a["stride"], fold.facts["pairs"], a["dilation"]))
+        assert fold.input.shape[-1] == math.prod(counts)
+        assert fold.input.shape[-2] % math.prod(kernel) == 0
+        assert fold.expected()["output"].shape[-fold.rank:] == out_size
+
+
+def test_unbatched_unfold_and_fold_call_their_own_names():
+    """PyTorch's F.unfold and F.fold take unbatched input themselves: no rank in the name."""
+    for op in ("unfold", "fold"):
+        case = draw_case(op, 4, unbatched=True, ndims=(2,))
+        assert repr(case).startswith(f"npconv.{op}(") and case.rank == 2
+        results = case.expected()
+        assert results["grad_input"].shape == case.input.shape
+    with pytest.raises(ValueError, match="2-D only"):
+        draw_case("fold", 0, ndims=(1, 3), torch_compatible=True)
+
+
+def test_conv_transpose_output_size_is_within_pytorchs_range():
+    drawn = 0
+    for seed in range(120):
+        case = draw_case("conv_transpose", seed, unbatched=seed % 4 == 0)
+        a = case.arguments
+        if "output_size" not in a:
+            continue
+        drawn += 1
+        assert "output_padding" not in a
+        sizes = case.input.shape[-case.rank:]
+        kernel = np.shape(a["weight"])[2:]
+        out = tuple(a["output_size"])[-case.rank:]
+        assert out == case.facts["out_size"]
+        if len(a["output_size"]) > case.rank:           # N and C_out (C_out alone unbatched)
+            C_out = np.shape(a["weight"])[1] * a["groups"]
+            assert tuple(a["output_size"])[:-case.rank][-1] == C_out
+        for n, k, s, (before, after), d, size in zip(sizes, kernel, a["stride"],
+                                                      case.facts["pairs"], a["dilation"], out):
+            # ConvTranspose: from (n-1)*s - before - after + d*(k-1) + 1 up to s - 1 more
+            smallest = (n - 1) * s - before - after + d * (k - 1) + 1
+            assert max(smallest, 1) <= size <= smallest + s - 1
+        assert case.expected()["output"].shape[-case.rank:] == out
+    assert drawn > 30
+    assert not any("output_size" in draw_case("conv_transpose", seed, output_sizes=False)
+                   .arguments for seed in range(30))

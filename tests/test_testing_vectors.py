@@ -65,3 +65,27 @@ def test_a_default_folder_stays_small(tmp_path):
     write_vectors(tmp_path)
     size = sum(path.stat().st_size for path in tmp_path.iterdir())
     assert size < 400_000
+
+
+def test_unfold_fold_and_output_size_vectors_run_from_the_manifest_alone(tmp_path):
+    """As another language would read them: the function named in the manifest, the arrays
+    from the file and the parameters from JSON (lists where Python had tuples) give the
+    stored output; unfold and fold keep their names when unbatched (PyTorch's have no
+    rank), and the catalogue's output_size cases carry their output_size."""
+    import npconv
+    manifest = write_vectors(tmp_path, ops=["unfold", "fold", "conv_transpose"], count=6,
+                             seed=2)
+    entries = manifest["cases"]
+    assert {entry["function"] for entry in entries if entry["op"] in ("unfold", "fold")} <= {
+        "unfold", "fold"}
+    sized = [entry for entry in entries if "output_size" in entry["parameters"]
+             and entry["op"] == "conv_transpose"]
+    assert {entry["name"] for entry in sized} >= {"conv_transpose_output_size_largest_dilated",
+                                                 "conv_transpose_output_size_with_n_and_c"}
+    for entry in entries:
+        with np.load(tmp_path / entry["file"]) as data:
+            arguments = {name: data[name] if name in entry["arrays"]
+                         else entry["parameters"][name] for name in entry["arguments"]}
+            output = getattr(npconv, entry["function"])(**arguments, method="loops")
+            np.testing.assert_allclose(output, data["output"], rtol=1e-12, atol=1e-12,
+                                       err_msg=entry["file"])

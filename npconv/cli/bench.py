@@ -125,8 +125,9 @@ def run(args):
         print(bench.TABLE_HEADER)
         for row in report["results"]:
             print(bench.format_row(row))
-    print("ratio = npconv / torch time; max pool bwd vs torch fwd+bwd; mem = peak extra "
-          "memory of one call beyond input and output (npconv: tracemalloc, torch: RSS)")
+    print("ratio = npconv / torch time; max pool and adaptive max bwd vs torch fwd+bwd; "
+          "mem = peak extra memory of one call beyond input and output (npconv: tracemalloc, "
+          "torch: RSS)")
     if args.json:
         bench.write_json(report, args.json)
         print(f"wrote {args.json}")

@@ -3,7 +3,8 @@
 Draws seeded random configurations of conv, conv_transpose, max_pool and avg_pool (1-, 2-
 and 3-D; stride, padding, dilation, groups, ceil_mode and count_include_pad varied) and of
 the rest of the pooling family, max_unpool (of a real max_pool's indices),
-adaptive_avg_pool, adaptive_max_pool and lp_pool (powers 1, 1.5, 2, 3 and +-inf), compares
+adaptive_avg_pool, adaptive_max_pool and lp_pool (powers 1, 1.5, 2, 3 and +-inf), and of
+unfold and fold (stride up to 3, padding as pairs too), compares
 each backward with central differences of its own forward, and checks that loops and
 im2col agree on the forward.  Prints the worst relative error per op and method; the
 exit status is 1 if any check fails, or raises (the row says what it raised).
@@ -12,6 +13,7 @@ Example:
   npconv gradcheck
   npconv gradcheck --seed 7 --trials 10
   npconv gradcheck --op lp_pool --op max_unpool --verbose
+  npconv gradcheck --op unfold --op fold
 """
 
 import argparse

@@ -2,13 +2,17 @@ r"""The calculator: a layer's output shape, with the formula and the numbers sub
 
 Prints the output shape, the output-size formula per dimension, the effective (dilated)
 kernel, the parameter count and, for a convolution, the padding "same" would need.  For a
-transposed convolution, --target gives the output_padding that reaches a wanted size; for
+transposed convolution, --target gives the output_padding that reaches a wanted size, and
+--output-size the one PyTorch's ConvTranspose forward(input, output_size) would choose, with
+its legal range (narrower than --target's when the dilation exceeds the stride); for
 pooling with --ceil-mode, which extra windows are kept, and the average-pool divisors at
 the border.  The rest of the pooling family: max_unpool (the default size, the legal
 --output-size range, and whether the one asked for is in it), adaptive_avg_pool and
 adaptive_max_pool (--output-size: each dimension's windows, the widest, and whether they
 are ordinary pooling's), lp_pool (--norm-type p; with --ceil-mode, how PyTorch rescales a
-window cut short).  A configuration with no valid output says why (exit status 2).
+window cut short).  unfold gives (N, C*K, L) and the windows per dimension; fold takes
+those columns (--input NxC*KxL) and --output-size, whose length is its rank, and checks L
+and C*K against them.  A configuration with no valid output says why (exit status 2).
 
 Sizes and hyperparameters: one number for every dimension, or one per dimension joined by
 "x" (--kernel 3x5); padding may also be "same", "valid" or before:after pairs (0:1x1:1).
@@ -22,6 +26,10 @@ Example:
   npconv shape max_unpool2d --input 1x64x56x56 --kernel 2 --output-size 113
   npconv shape adaptive_avg_pool2d --input 1x512x7x7 --output-size 1
   npconv shape lp_pool2d --input 1x64x112x112 --norm-type 2 --kernel 3 --stride 2
+  npconv shape unfold --input 1x3x32x32 --kernel 3 --padding 1
+  npconv shape fold --input 1x27x1024 --output-size 32x32 --kernel 3 --padding 1
+  npconv shape conv_transpose1d --input 1x1x4 --out-channels 1 --kernel 3 --stride 2 \
+      --dilation 3 --output-size 14
 """
 
 import argparse
@@ -29,7 +37,8 @@ import re
 import sys
 
 from ..tools.calculator import (adaptive_pool_report, conv_report, conv_transpose_report,
-                                lp_pool_report, max_unpool_report, pool_report)
+                                fold_report, lp_pool_report, max_unpool_report, pool_report,
+                                unfold_report)
 from ..shapes import conv_output_size, taps_text
 from .arguments import (add_geometry_arguments, integer, ints_arg, positive_int, shape_arg,
                         shorten)
@@ -44,7 +53,8 @@ def add_arguments(parser):
     parser.add_argument("op", help=f"{', '.join(_KINDS)}, optionally with 1d/2d/3d "
                                    f"(conv2d, max_pool1d, ...)")
     parser.add_argument("--input", type=shape_arg, required=True, metavar="NxCx...",
-                        help="input shape (N, C, *spatial), e.g. 1x3x32x32")
+                        help="input shape (N, C, *spatial), e.g. 1x3x32x32; fold's is the "
+                             "columns (N, C*K, L)")
     parser.add_argument("--out-channels", type=positive_int, metavar="C_OUT",
                         help="output channels (conv and conv_transpose; required)")
     parser.add_argument("--kernel", type=ints_arg, metavar="K",
@@ -58,8 +68,11 @@ def add_arguments(parser):
                         help="conv_transpose: wanted output size; prints the output_padding "
                              "that reaches it")
     parser.add_argument("--output-size", type=ints_arg, metavar="SIZE",
-                        help="adaptive pooling (required): the output size; max_unpool: the "
-                             "size to restore, spatial or NxCx...")
+                        help="adaptive pooling and fold (required): the output size (fold: "
+                             "its length is the rank, one number a square image); "
+                             "max_unpool: the size to restore, conv_transpose: the size "
+                             "PyTorch's forward(input, output_size) asks for, spatial or "
+                             "NxCx...")
     parser.add_argument("--norm-type", type=norm_type_arg, metavar="P",
                         help="lp_pool (required): the power p, e.g. 2, 1.5 or inf "
                              "(--norm-type=-inf for minus infinity)")
@@ -100,10 +113,11 @@ def _conv(args, ndim):
 
 
 def _conv_transpose(args, ndim):
+    output_size = None if args.output_size is None else _per_dimension(args.output_size, ndim)
     return conv_transpose_report(args.input, args.out_channels, args.kernel,
                                  1 if args.stride is None else args.stride, args.padding,
                                  args.output_padding, args.dilation, args.groups, args.bias,
-                                 args.target)
+                                 args.target, output_size)
 
 
 def _pool(kind):
@@ -124,6 +138,16 @@ def _adaptive_pool(kind):
     return report
 
 
+def _unfold(args, ndim):
+    return unfold_report(args.input, args.kernel, args.dilation, args.padding,
+                         1 if args.stride is None else args.stride)
+
+
+def _fold(args, ndim):
+    return fold_report(args.input, args.output_size, args.kernel, args.dilation, args.padding,
+                       1 if args.stride is None else args.stride)
+
+
 def _lp_pool(args, ndim):
     return lp_pool_report(args.input, args.norm_type, args.kernel, args.stride,
                           args.ceil_mode)
@@ -135,7 +159,7 @@ _KINDS = {
     "conv": (_GEOMETRY | {"--out-channels", "--groups", "--no-bias", "--dilation"},
              ("--out-channels", "--kernel"), _conv),
     "conv_transpose": (_GEOMETRY | {"--out-channels", "--groups", "--no-bias", "--dilation",
-                                    "--output-padding", "--target"},
+                                    "--output-padding", "--target", "--output-size"},
                        ("--out-channels", "--kernel"), _conv_transpose),
     "max_pool": (_GEOMETRY | {"--dilation", "--ceil-mode"}, ("--kernel",), _pool("max")),
     "avg_pool": (_GEOMETRY | {"--ceil-mode", "--no-count-include-pad"}, ("--kernel",),
@@ -145,10 +169,14 @@ _KINDS = {
     "adaptive_max_pool": ({"--output-size"}, ("--output-size",), _adaptive_pool("max")),
     "lp_pool": ({"--kernel", "--stride", "--norm-type", "--ceil-mode"},
                 ("--norm-type", "--kernel"), _lp_pool),
+    "unfold": (_GEOMETRY | {"--dilation"}, ("--kernel",), _unfold),
+    "fold": (_GEOMETRY | {"--dilation", "--output-size"}, ("--output-size", "--kernel"), _fold),
 }
 """Every op the calculator knows.  A new op is one entry here and, in
 :mod:`npconv.tools.calculator`, the function that reports it."""
 _OP = re.compile(rf"^({'|'.join(_KINDS)})([123]d)?$")
+_NO_RANK_SUFFIX = {"unfold", "fold"}
+"""Kinds PyTorch names without 1d/2d/3d (its F.unfold and F.fold)."""
 
 
 def report_for(args):
@@ -158,12 +186,19 @@ def report_for(args):
         raise ValueError(f"op {args.op!r} is not one of {', '.join(_KINDS)} (optionally "
                          f"followed by 1d, 2d or 3d)")
     kind, rank = match.groups()
+    if kind in _NO_RANK_SUFFIX and rank is not None:
+        source = "the input's" if kind == "unfold" else "the length of --output-size"
+        raise ValueError(f"op {args.op!r}: {kind} takes no 1d/2d/3d (PyTorch's F.{kind} has "
+                         f"none); the spatial rank is {source}")
     takes, needs, report = _KINDS[kind]
     for option, (dest, unset) in _OPTIONS.items():
         if getattr(args, dest) != unset and option not in takes:
             raise ValueError(f"{option} is not an option of {kind}; it takes "
                              f"{', '.join(sorted(takes))}")
     ndim = len(args.input) - 2
+    if kind == "fold" and ndim != 1:
+        raise ValueError(f"--input {_shape_text(args.input)}: fold's input is the columns "
+                         f"(N, C*K, L), 3 sizes; the output's rank is --output-size's")
     if ndim < 1:
         raise ValueError(f"--input {_shape_text(args.input)} needs (N, C, *spatial): at least "
                          f"3 sizes")
@@ -208,14 +243,16 @@ def format_report(report):
                 f"{_shape_text(report.output_shape)}")
     lines = [head]
     adaptive = dims[0].widest_window is not None
-    what = "windows" if adaptive else "output size"
+    what = ("windows" if adaptive else "window positions" if dims[0].window_count is not None
+            else "output size")
     lines.append(f"{what} per dimension: {report.size_formula}")
     for dim in dims:
         lines.append(f"  {dim.name}: {dim.formula}")
     if adaptive:
         lines.extend(_adaptive_lines(dims))
+    transposed = report.op.startswith("conv_transpose")
     if dims[0].size_range is not None:
-        lines.extend(_unpool_lines(dims))
+        lines.extend(_transposed_size_lines(dims) if transposed else _unpool_lines(dims))
     if dims[0].effective_kernel is not None:
         spans = "x".join(str(dim.effective_kernel) for dim in dims)
         kernels = "x".join(str(dim.kernel_size) for dim in dims)
@@ -232,7 +269,7 @@ def format_report(report):
                                                  dim.same_padding, dim.dilation))
                             for dim in dims)
         lines.append(f"'same' padding (before, after): {pads} -> {names} {same_out}")
-    if any(dim.output_padding is not None for dim in dims):
+    if any(dim.output_padding is not None for dim in dims) and dims[0].size_range is None:
         pads = ", ".join(f"{dim.name} {dim.output_padding}" for dim in dims)
         lines.append(f"output_padding reaching --target: {pads}")
     for dim in dims if not adaptive else ():
@@ -291,5 +328,32 @@ def _unpool_lines(dims):
             inside = low <= dim.requested_size <= high
             verdicts.append(f"{dim.name} {dim.requested_size} "
                             f"{'reachable' if inside else f'out of reach ({low}..{high})'}")
+        lines.append(f"--output-size asked for: {', '.join(verdicts)}")
+    return lines
+
+
+def _transposed_size_lines(dims):
+    """The sizes a transposed convolution's --output-size may ask for (PyTorch's rule),
+    those an explicit --output-padding reaches where they differ, and the one asked for."""
+    def sizes(low, high):
+        return f"{max(low, 1)}..{high}" if high >= 1 else "none"
+
+    ranges = ", ".join(f"{dim.name} {sizes(*dim.size_range)}" for dim in dims)
+    lines = [f"--output-size may be, per dimension, from the size with output_padding 0 up to "
+             f"stride - 1 more (PyTorch's rule): {ranges}"]
+    wider = [dim for dim in dims if dim.output_padding_sizes != dim.size_range]
+    if wider:
+        reach = ", ".join(f"{dim.name} {sizes(*dim.output_padding_sizes)}" for dim in wider)
+        lines.append(f"an explicit --output-padding reaches further, up to max(stride, "
+                     f"dilation) - 1 more: {reach}")
+    if any(dim.requested_size is not None for dim in dims):
+        verdicts = []
+        for dim in dims:
+            if dim.output_padding is not None:
+                verdicts.append(f"{dim.name} {dim.requested_size} reachable with "
+                                f"output_padding {dim.output_padding}")
+            else:
+                verdicts.append(f"{dim.name} {dim.requested_size} out of reach "
+                                f"({sizes(*dim.size_range)})")
         lines.append(f"--output-size asked for: {', '.join(verdicts)}")
     return lines

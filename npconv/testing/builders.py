@@ -42,9 +42,10 @@ import numpy as np
 from .values import normal, values_maker
 
 __all__ = ["conv", "conv_transpose", "max_pool", "avg_pool", "max_unpool",
-           "adaptive_avg_pool", "adaptive_max_pool", "lp_pool", "PADDING_MODES", "NORM_TYPES",
-           "span", "as_pairs", "same_pairs", "fraction_window", "lp_window_count",
-           "unpool_default_size"]
+           "adaptive_avg_pool", "adaptive_max_pool", "lp_pool", "unfold", "fold",
+           "PADDING_MODES", "NORM_TYPES", "span", "as_pairs", "same_pairs", "fraction_window",
+           "lp_window_count", "unpool_default_size", "window_count",
+           "conv_transpose_smallest_size"]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -98,6 +99,18 @@ def lp_window_count(in_size, kernel_size, stride, ceil_mode):
 def unpool_default_size(in_size, kernel_size, stride, before, after):
     """Max unpooling's default size, written out: ``(in - 1) * stride - before - after + k``."""
     return (in_size - 1) * stride - before - after + kernel_size
+
+
+def conv_transpose_smallest_size(in_size, kernel_size, stride, before, after, dilation):
+    """A transposed convolution's size with ``output_padding`` 0:
+    ``(in - 1) * stride - before - after + dilation * (kernel_size - 1) + 1``."""
+    return (in_size - 1) * stride - before - after + span(kernel_size, dilation)
+
+
+def window_count(size, kernel_size, stride, before, after, dilation):
+    """Windows of a kernel along one dimension, written out as PyTorch's ``F.unfold``
+    documents them: ``floor((size + before + after - dilation * (kernel - 1) - 1) / stride) + 1``."""
+    return (size + before + after - span(kernel_size, dilation)) // stride + 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -217,11 +230,16 @@ def conv(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batch=2, min_b
 
 def conv_transpose(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batch=2,
                    min_batch=1, max_channels=2, dtype=np.float64, values=normal,
-                   asymmetric=True, max_groups=2, torch_compatible=False):
+                   asymmetric=True, max_groups=2, output_sizes=True, torch_compatible=False):
     """A valid ``npconv.conv_transpose`` call, and its padding as pairs.
 
     ``output_padding`` ranges up to its limit, ``max(stride, dilation) - 1`` (so it may exceed
-    the stride where the dilation is larger).  ``torch_compatible``: symmetric padding.
+    the stride where the dilation is larger).  With ``output_sizes`` the case sometimes
+    gives an ``output_size`` instead (the spatial size, or ``(N, C_out, *spatial)``), as
+    PyTorch's ``ConvTranspose*d.forward(input, output_size)`` takes it: anywhere from the
+    smallest size (``output_padding`` 0) to ``stride - 1`` more, and at least 1; the facts
+    then hold the spatial ``out_size``.  ``torch_compatible``: symmetric padding, and no
+    ``output_size`` (``F.conv_transpose{1,2,3}d`` takes none; only the layers' forward does).
     """
     dtype = _dtype(draw, dtype)
     make = values_maker(values)
@@ -234,6 +252,10 @@ def conv_transpose(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batc
     stride = _ints(draw, ndim, 1, 3)
     dilation = _ints(draw, ndim, 1, 2)
     output_padding = tuple(draw.integers(0, max(s, d) - 1) for s, d in zip(stride, dilation))
+    form = draw.sampled_from(["output_padding", "spatial", "with N and C"]
+                             if output_sizes and not torch_compatible else ["output_padding"])
+    if form != "output_padding":     # output_size reaches stride - 1 above the smallest size
+        output_padding = tuple(min(extra, s - 1) for extra, s in zip(output_padding, stride))
     padding = _padding_spec(draw, ndim, 2, asymmetric)
     pairs = as_pairs(padding, ndim)
     in_size = []
@@ -251,7 +273,17 @@ def conv_transpose(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batc
         "stride": stride, "padding": padding, "output_padding": output_padding,
         "groups": groups, "dilation": dilation,
     }
-    return arguments, {"pairs": pairs}
+    facts = {"pairs": pairs}
+    if form != "output_padding":
+        del arguments["output_padding"]
+        out_size = []
+        for n, k, s, (before, after), d in zip(in_size, kernel_size, stride, pairs, dilation):
+            smallest = conv_transpose_smallest_size(n, k, s, before, after, d)
+            out_size.append(draw.integers(max(smallest, 1), smallest + s - 1))
+        arguments["output_size"] = (tuple(out_size) if form == "spatial" else
+                                    (N, C_out, *out_size))
+        facts["out_size"] = tuple(out_size)
+    return arguments, facts
 
 
 # --------------------------------------------------------------------------------------------
@@ -501,3 +533,92 @@ def lp_pool(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batch=2, mi
                  "kernel_size": kernel_size[0] if one_int else kernel_size,
                  "stride": stride, "ceil_mode": ceil_mode}
     return arguments, {"spatial_stride": spatial_stride}
+
+
+# --------------------------------------------------------------------------------------------
+# Unfold and fold
+# --------------------------------------------------------------------------------------------
+
+def _windows(draw, ndims, max_kernel, max_extra, asymmetric, torch_compatible, op):
+    """What unfold and fold share: the rank, the kernel's windows, and per dimension the
+    smallest size that holds one (``span - before - after``, and at least 1).
+
+    ``kernel_size`` is one int per dimension, or, in 2-D when they are equal, sometimes one
+    int (PyTorch's square kernel).  Stride goes up to 3, beyond a small kernel's span
+    (cells no window reads); padding up to 2 per side, unbounded by the kernel.
+    """
+    if torch_compatible:
+        ndims = tuple(n for n in ndims if n == 2)
+        if not ndims:
+            raise ValueError(f"torch_compatible {op} cases are 2-D only (PyTorch's F.{op} "
+                             f"takes images), but ndims has no 2")
+        asymmetric = False
+    ndim, max_kernel, max_extra = _limits(draw, ndims, max_kernel, max_extra)
+    kernel = _ints(draw, ndim, 1, max_kernel)
+    dilation = _ints(draw, ndim, 1, 2)
+    stride = _ints(draw, ndim, 1, 3)
+    padding = _padding_spec(draw, ndim, 2, asymmetric)
+    pairs = as_pairs(padding, ndim)
+    kernel_size = kernel
+    if ndim == 2 and kernel[0] == kernel[1] and draw.booleans():
+        kernel_size = kernel[0]
+    smallest = tuple(max(span(k, d) - before - after, 1)
+                     for k, d, (before, after) in zip(kernel, dilation, pairs))
+    hyperparameters = {"kernel_size": kernel_size, "dilation": dilation, "padding": padding,
+                       "stride": stride}
+    return ndim, kernel, pairs, smallest, max_extra, hyperparameters
+
+
+def _window_counts(sizes, kernel, hyperparameters, pairs):
+    return tuple(window_count(n, k, s, before, after, d) for n, k, s, (before, after), d in zip(
+        sizes, kernel, hyperparameters["stride"], pairs, hyperparameters["dilation"]))
+
+
+def unfold(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batch=2, min_batch=1,
+           max_channels=2, dtype=np.float64, values=normal, asymmetric=True,
+           torch_compatible=False):
+    """A valid ``npconv.unfold`` call, its padding as pairs and its ``window_counts``.
+
+    The input holds at least one window per dimension (and up to ``max_extra`` cells
+    more).  ``asymmetric``: (before, after) pairs among the paddings.
+    ``torch_compatible``: 2-D only (``F.unfold`` takes images, or unbatched ``(C, H, W)``)
+    and symmetric padding.
+    """
+    dtype = _dtype(draw, dtype)
+    make = values_maker(values)
+    ndim, kernel, pairs, smallest, max_extra, hyperparameters = _windows(
+        draw, ndims, max_kernel, max_extra, asymmetric, torch_compatible, "unfold")
+    in_size = tuple(draw.integers(n, n + max_extra) for n in smallest)
+    N = _batch(draw, min_batch, max_batch)
+    C = draw.integers(1, max_channels)
+    arguments = {"input": make(draw, (N, C, *in_size), dtype), **hyperparameters}
+    return arguments, {"pairs": pairs,
+                       "window_counts": _window_counts(in_size, kernel, hyperparameters,
+                                                       pairs)}
+
+
+def fold(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batch=2, min_batch=1,
+         max_channels=2, dtype=np.float64, values=normal, asymmetric=True,
+         torch_compatible=False):
+    """A valid ``npconv.fold`` call: an ``output_size`` drawn first, then the columns
+    ``(N, C * K, L)`` that fit it, ``K = prod(kernel_size)`` and ``L`` the product of the
+    window counts (:func:`window_count`).
+
+    ``output_size`` is one int per dimension (its length is the rank), or in 2-D, when they
+    are equal, sometimes one int.  Facts: ``pairs``, ``window_counts`` and ``out_size``.
+    ``torch_compatible``: 2-D only (``F.fold`` makes images) and symmetric padding.
+    """
+    dtype = _dtype(draw, dtype)
+    make = values_maker(values)
+    ndim, kernel, pairs, smallest, max_extra, hyperparameters = _windows(
+        draw, ndims, max_kernel, max_extra, asymmetric, torch_compatible, "fold")
+    out_size = tuple(draw.integers(n, n + max_extra) for n in smallest)
+    output_size = out_size
+    if ndim == 2 and out_size[0] == out_size[1] and draw.booleans():
+        output_size = out_size[0]
+    counts = _window_counts(out_size, kernel, hyperparameters, pairs)
+    N = _batch(draw, min_batch, max_batch)
+    C = draw.integers(1, max_channels)
+    columns = make(draw, (N, C * math.prod(kernel), math.prod(counts)), dtype)
+    arguments = {"input": columns, "output_size": output_size, **hyperparameters}
+    return arguments, {"pairs": pairs, "window_counts": counts, "out_size": out_size}

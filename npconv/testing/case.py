@@ -99,12 +99,15 @@ class Case:
     @property
     def rank(self):
         """The number of spatial dimensions."""
+        if self.spec.spatial_rank is not None:
+            return self.spec.spatial_rank(self.arguments)
         return self.input.ndim - (1 if self.unbatched else 2)
 
     @property
     def function_name(self):
-        """The npconv function the case calls: the op, or its rank-checked name if unbatched."""
-        return f"{self.op}{self.rank}d" if self.unbatched else self.op
+        """The npconv function the case calls: the op, or its rank-checked name if unbatched
+        (unfold and fold take unbatched input under their own names, as in PyTorch)."""
+        return f"{self.op}{self.rank}d" if self.unbatched and self.spec.aliases else self.op
 
     @property
     def backward_arguments(self):
@@ -186,8 +189,9 @@ class Reference:
     """npconv itself as a candidate: ``forward`` and ``backward`` with one ``method``.
 
     For an unbatched case (``rank`` given) the forward is the rank-checked function, which
-    takes unbatched input, and the backward adds the batch axis and takes it off again.
-    The backward returns a tuple in the order of :attr:`OpSpec.gradients`.
+    takes unbatched input, and the backward adds the batch axis and takes it off again; an
+    op without rank-checked functions (unfold, fold) takes unbatched input itself.  The
+    backward returns a tuple in the order of :attr:`OpSpec.gradients`.
 
     Examples
     --------
@@ -202,7 +206,7 @@ class Reference:
     def __init__(self, op, method="im2col", rank=None):
         self.spec = op_spec(op)
         self.method = method
-        self.rank = rank
+        self.rank = rank if self.spec.aliases else None
 
     def forward(self, **arguments):
         function = self.spec.aliases[self.rank] if self.rank else self.spec.forward
@@ -214,6 +218,9 @@ class Reference:
             grad_output = np.asarray(grad_output)[np.newaxis]
             for name in self.spec.batched:
                 arguments[name] = np.asarray(arguments[name])[np.newaxis]
+            output_size = arguments.get("output_size")
+            if isinstance(output_size, (tuple, list)) and len(output_size) == self.rank + 1:
+                arguments["output_size"] = (1, *output_size)    # unbatched (C, ...): N = 1
         grads = self.spec.backward(grad_output, **arguments, method=self.method)
         grads = tuple(grads) if isinstance(grads, tuple) else (grads,)
         if unbatched:
@@ -236,8 +243,12 @@ def draw_case(op, draw, *, unbatched=False, **bounds):
     if unbatched:
         for name in spec.batched:
             arguments[name] = arguments[name][0]
-        if isinstance(arguments.get("output_size"), tuple) and op == "max_unpool":
-            arguments["output_size"] = arguments["output_size"][-(arguments["input"].ndim - 1):]
+        output_size = arguments.get("output_size")
+        if isinstance(output_size, tuple) and op == "max_unpool":
+            arguments["output_size"] = output_size[-(arguments["input"].ndim - 1):]
+        if (isinstance(output_size, tuple) and op == "conv_transpose"
+                and len(output_size) == arguments["input"].ndim + 1):
+            arguments["output_size"] = output_size[1:]     # PyTorch's unbatched (C_out, ...)
     return Case(op, arguments, grad_seed=draw.seed(), unbatched=unbatched, facts=facts)
 
 

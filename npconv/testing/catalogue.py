@@ -168,6 +168,58 @@ CATALOGUE = [
            "https://github.com/apple/coreai-torch/pull/79",
            input=_a([[[1, 2]]]), weight=_a([[[1, 1]]]), stride=1, dilation=3,
            output_padding=2, grad_output=_a([[[1, 2, 4, 8, 16, 32, 64]]])),
+    _entry("conv_transpose_output_size_largest_dilated", "conv_transpose",
+           "output_size reaches from the smallest size, which counts the dilation ((2-1)*2 + "
+           "3*(3-1) + 1 = 9), up to stride - 1 more: 10 picks output_padding 1; 11 is refused "
+           "though output_padding=2 (below the dilation) gives it",
+           "https://github.com/pytorch/pytorch/issues/14272",
+           input=_a([[[1, 2]]]), weight=_a([[[1, 10, 100]]]), bias=_a([0.5]), stride=2,
+           dilation=3, output_size=(10,), grad_output=_a([[[1, 2, 4, 8, 16, 32, 64, 128, 256,
+                                                           512]]])),
+    _entry("conv_transpose_output_size_with_n_and_c", "conv_transpose",
+           "an output_size of (N, C_out, L) holds the spatial size after the first two entries "
+           "(in 1-D the last two are C_out and L, not the size)",
+           "https://github.com/pytorch/pytorch/pull/904",
+           input=_a([[[1, 2]]]), weight=_a([[[1, 1]]]), stride=2, output_size=(1, 1, 5),
+           grad_output=_a([[[1, 2, 4, 8, 16]]])),
+    # ---- unfold and fold ------------------------------------------------------------------------
+    _entry("unfold_layout_channel_major", "unfold",
+           "rows are channel-major, then the kernel taps row-major (row c*K + kh*kW + kw), "
+           "columns the window positions row-major: not the taps first",
+           "https://github.com/pytorch/executorch/pull/20708",
+           input=_a([[[[0, 1, 2], [3, 4, 5]], [[10, 11, 12], [13, 14, 15]]]]), kernel_size=2,
+           grad_output=_a([[[1, 2], [4, 8], [16, 32], [64, 128], [256, 512], [1024, 2048],
+                            [4096, 8192], [16384, 32768]]])),
+    _entry("unfold_dilation_per_dimension", "unfold",
+           "dilation (1, 2) spreads the taps along the width only: the 2x2 kernel reads columns "
+           "0 and 2, and only 2 x 1 windows fit in 3x3",
+           "https://github.com/deeplearning4j/nd4j/issues/2457",
+           input=np.arange(1., 10.).reshape(1, 1, 3, 3), kernel_size=2, dilation=(1, 2),
+           grad_output=_a([[[1, 2], [4, 8], [16, 32], [64, 128]]])),
+    _entry("unfold_padding_per_dimension", "unfold",
+           "padding (1, 0) pads the height only: 3 x 2 windows (L = 6); with the sides swapped "
+           "(F.pad lists the last dimension first) it would be 1 x 4",
+           "https://github.com/meta-pytorch/opacus/pull/443",
+           input=_a([[[[1, 2, 3], [4, 5, 6]]]]), kernel_size=2, padding=(1, 0)),
+    _entry("fold_overlapping_windows_add_up", "fold",
+           "fold adds the values of overlapping windows, it does not average them: "
+           "fold(unfold(x)) is x times the number of windows over each cell",
+           "https://github.com/PaddlePaddle/Paddle/issues/44956",
+           input=_a([[[1, 2, 4, 5], [2, 3, 5, 6], [4, 5, 7, 8], [5, 6, 8, 9]]]), output_size=3,
+           kernel_size=2, grad_output=np.arange(1., 10.).reshape(1, 1, 3, 3)),
+    _entry("fold_padding_dropped", "fold",
+           "with padding, the column cells that land on the padding are dropped (here the first "
+           "and the last), and their gradient is 0",
+           "https://github.com/f-dangel/unfoldNd/issues/30",
+           input=_a([[[1, 2, 4, 8], [16, 32, 64, 128]]]), output_size=(1, 3), kernel_size=(1, 2),
+           padding=(0, 1), grad_output=_a([[[[1, 10, 100]]]])),
+    _entry("fold_output_size_of_one", "fold",
+           "a width of 1 with a kernel width of 1 holds one window: L = 3 * 1, and the height's "
+           "windows (stride 2, padding 1) overlap by a cell",
+           "https://github.com/PaddlePaddle/Paddle/issues/67985",
+           input=_a([[[1, 2, 4], [8, 16, 32], [64, 128, 256]]]), output_size=(5, 1),
+           kernel_size=(3, 1), padding=(1, 0), stride=(2, 1),
+           grad_output=_a([[[[1], [10], [100], [1000], [10000]]]])),
     # ---- the rest of the family ---------------------------------------------------------------
     _entry("max_unpool_output_size_below_default", "max_unpool",
            "output_size may be smaller than the default, down to default - stride + 1 (the "

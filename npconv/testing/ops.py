@@ -9,6 +9,7 @@ object, ``assert_matches``, the strategies and the vectors then handle it.
 from typing import Callable, NamedTuple
 
 import npconv
+from npconv.shapes import unfold_spatial_dims
 
 from . import builders, rules
 
@@ -25,7 +26,8 @@ class OpSpec(NamedTuple):
     """Its backward, called with ``grad_output`` and the forward's arguments but
     :attr:`forward_only`."""
     aliases: dict
-    """The rank-checked functions by spatial rank, which also take unbatched input."""
+    """The rank-checked functions by spatial rank, which also take unbatched input; empty
+    for an op whose own function takes unbatched input (unfold and fold, as PyTorch's)."""
     arrays: tuple
     """The arguments that are arrays, in signature order."""
     batched: tuple
@@ -40,6 +42,10 @@ class OpSpec(NamedTuple):
     """``explain(case, result, position) -> list of str``: the rules behind one cell."""
     pytorch: str
     """PyTorch's counterpart."""
+    spatial_rank: Callable = None
+    """``spatial_rank(arguments) -> int`` where the input's shape does not tell the number
+    of spatial dimensions (fold's input is columns: its ``output_size`` does); ``None``:
+    the input's axes after ``N`` and ``C``."""
 
 
 def _aliases(stem, module=npconv):
@@ -76,6 +82,12 @@ OPS = {spec.name: spec for spec in [
     OpSpec("lp_pool", npconv.lp_pool, npconv.lp_pool_backward, _aliases("lp_pool"),
            ("input",), ("input",), (), ("grad_input",),
            builders.lp_pool, rules.lp_pool, "torch.nn.functional.lp_pool{1,2,3}d"),
+    OpSpec("unfold", npconv.unfold, npconv.unfold_backward, {}, ("input",), ("input",), (),
+           ("grad_input",), builders.unfold, rules.unfold, "torch.nn.functional.unfold"),
+    OpSpec("fold", npconv.fold, npconv.fold_backward, {}, ("input",), ("input",), (),
+           ("grad_input",), builders.fold, rules.fold, "torch.nn.functional.fold",
+           spatial_rank=lambda arguments: unfold_spatial_dims(arguments["output_size"],
+                                                              "output_size")),
 ]}
 """Every op the toolkit covers, by name."""
 

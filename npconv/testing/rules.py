@@ -29,7 +29,7 @@ from .. import shapes
 from ..padding import padded_source_at
 
 __all__ = ["conv", "conv_transpose", "max_pool", "avg_pool", "max_unpool", "adaptive_pool",
-           "lp_pool"]
+           "lp_pool", "unfold", "fold"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -438,25 +438,40 @@ def _through_padding(spatial, kernel_size, geometry, in_size, mode):
 
 
 def conv_transpose(case, result, position):
-    """Transposed convolution: which input cells and taps reach an output cell."""
+    """Transposed convolution: which input cells and taps reach an output cell, and the
+    output_padding an ``output_size`` chose."""
     x = _batched(case)
     a = case.arguments
     weight = np.asarray(a["weight"])
     in_size, kernel_size = x.shape[2:], weight.shape[2:]
+    output_size = a.get("output_size")
+    if case.unbatched and output_size is not None and len(output_size) == len(in_size) + 1:
+        output_size = output_size[1:]            # unbatched: (C_out, *spatial), PyTorch's form
+    C_out = weight.shape[1] * a.get("groups", 1)
     geometry = shapes.conv_transpose_geometry(in_size, kernel_size, a.get("stride", 1),
                                               a.get("padding", 0), a.get("output_padding", 0),
-                                              a.get("dilation", 1))
-    if position is None:
-        return [f"spatial dimension {dim}: ({n} - 1)*{s} - {b} - {e} + {d}*({k}-1) + {op} + 1 "
-                f"= {o} (output_padding {op} must be below max(stride, dilation) = "
-                f"{shapes.output_padding_limit(s, d)})"
-                for dim, (n, k, s, (b, e), op, d, o) in enumerate(zip(
-                    in_size, kernel_size, *geometry))]
-    if result != "output":
-        return [f"{result} of a transposed convolution is a plain convolution of grad_output "
-                f"with the weight, over the same cells the forward scattered to"]
-    n, channel, spatial = _cell(case, position)
+                                              a.get("dilation", 1), output_size,
+                                              (x.shape[0], C_out))
     lines = []
+    if output_size is not None:
+        ranges = [shapes.conv_transpose_size_range(n, k, s, pair, d) for n, k, s, pair, d in zip(
+            in_size, kernel_size, geometry.stride, geometry.padding, geometry.dilation)]
+        lines.append(f"output_size={a['output_size']!r} asks for output_padding="
+                     f"{geometry.output_padding}: PyTorch takes, per dimension, from the size "
+                     f"with output_padding 0 up to stride - 1 more, whatever the dilation: "
+                     f"{', '.join(f'{low} to {high}' for low, high in ranges)}")
+    if position is None:
+        return lines + [
+            f"spatial dimension {dim}: ({n} - 1)*{s} - {b} - {e} + {d}*({k}-1) + {op} + 1 = {o} "
+            f"(output_padding {op} must be below max(stride, dilation) = "
+            f"{shapes.output_padding_limit(s, d)})"
+            for dim, (n, k, s, (b, e), op, d, o) in enumerate(zip(
+                in_size, kernel_size, *geometry))]
+    if result != "output":
+        return lines + [f"{result} of a transposed convolution is a plain convolution of "
+                        f"grad_output with the weight, over the same cells the forward "
+                        f"scattered to"]
+    n, channel, spatial = _cell(case, position)
     for dim, (o, size, k, s, (before, _), op, d) in enumerate(zip(
             spatial, in_size, kernel_size, geometry.stride, geometry.padding,
             geometry.output_padding, geometry.dilation)):
@@ -472,4 +487,122 @@ def conv_transpose(case, result, position):
             lines.append(f"along spatial dimension {dim}, output cell {o} is position "
                          f"{uncropped} before cropping {before}; (input cell, tap) pairs "
                          f"reaching it: {hits}")
+    return lines
+
+
+# --------------------------------------------------------------------------------------------
+# Unfold and fold
+# --------------------------------------------------------------------------------------------
+
+def _layout_lines(row, column, geometry):
+    """Which channel, kernel tap and window a column cell ``(row, column)`` is."""
+    channel, tap = divmod(row, geometry.taps)
+    tap_index = tuple(int(t) for t in np.unravel_index(tap, geometry.kernel_size))
+    window = tuple(int(i) for i in np.unravel_index(column, geometry.window_counts))
+    return channel, tap_index, window, [
+        f"row {row} = channel {channel} * K + tap {tap} with K = prod(kernel_size="
+        f"{geometry.kernel_size}) = {geometry.taps}: the channel first, then kernel tap "
+        f"{tap_index} (taps row-major)",
+        f"column {column} = window {window} of {geometry.window_counts} (windows row-major; "
+        f"L = {geometry.windows})"]
+
+
+def _tap_lines(window, tap_index, geometry, sizes, verb, outside):
+    """Per dimension, where a window's tap lands: on the array or on its padding
+    (``outside`` says what happens there)."""
+    lines = []
+    for dim, (i, t, k, s, (before, _), d, n) in enumerate(zip(
+            window, tap_index, geometry.kernel_size, geometry.stride, geometry.padding,
+            geometry.dilation, sizes)):
+        position = shapes.window_taps(i, k, s, before, d)[t]
+        where = "inside" if 0 <= position < n else f"on the padding ({outside})"
+        lines.append(f"along spatial dimension {dim}, tap {t} of window {i} {verb} position "
+                     f"{i}*{s} - {before} + {t}*{d} = {position}: {where}")
+    return lines
+
+
+def _window_count_lines(sizes, geometry, what):
+    return [f"spatial dimension {dim}: floor(({n} + {b} + {e} - {d}*({k}-1) - 1) / {s}) + 1 = "
+            f"{count} window positions over the {what}"
+            for dim, (n, k, s, (b, e), d, count) in enumerate(zip(
+                sizes, geometry.kernel_size, geometry.stride, geometry.padding,
+                geometry.dilation, geometry.window_counts))]
+
+
+def _readers(target, geometry):
+    """Every (window, tap) pair whose tap lands on ``target``, window and tap row-major."""
+    found = []
+    for window in itertools.product(*(range(count) for count in geometry.window_counts)):
+        for tap in itertools.product(*(range(k) for k in geometry.kernel_size)):
+            if all(i * s - before + t * d == p for i, t, s, (before, _), d, p in zip(
+                    window, tap, geometry.stride, geometry.padding, geometry.dilation,
+                    target)):
+                found.append((window, tap))
+    return found
+
+
+def _column_cell(geometry, channel, window, tap):
+    """``(row, column)`` of channel ``channel``'s tap ``tap`` in window ``window``."""
+    row = channel * geometry.taps + int(np.ravel_multi_index(tap, geometry.kernel_size))
+    return row, int(np.ravel_multi_index(window, geometry.window_counts))
+
+
+def _unfold_geometry(case):
+    x = _batched(case)
+    a = case.arguments
+    return x.shape[2:], shapes.unfold_geometry(x.shape[2:], a["kernel_size"],
+                                               a.get("dilation", 1), a.get("padding", 0),
+                                               a.get("stride", 1))
+
+
+def unfold(case, result, position):
+    """Unfold: which channel, tap and window a column cell holds, and where it reads."""
+    in_size, geometry = _unfold_geometry(case)
+    C = _batched(case).shape[1]
+    if position is None:
+        return _window_count_lines(in_size, geometry, "input") + [
+            f"the output is (N, C * K, L) = (N, {C} * {geometry.taps}, {geometry.windows}): "
+            f"rows channel-major, then the kernel taps; columns the window positions"]
+    if result == "output":
+        n, row, column = (0, *position) if case.unbatched else position
+        _, tap_index, window, lines = _layout_lines(int(row), int(column), geometry)
+        return lines + _tap_lines(window, tap_index, geometry, in_size, "reads",
+                                  "the column holds 0 there")
+    n, channel, spatial = _cell(case, position)
+    readers = _readers(spatial, geometry)
+    cells = [_column_cell(geometry, channel, window, tap) for window, tap in readers]
+    return [f"input cell {spatial} of channel {channel} is copied into {len(cells)} column "
+            f"cell(s) (row, column) {cells[:6]}{'...' if len(cells) > 6 else ''}: its "
+            f"gradient is the sum of grad_output over them"]
+
+
+def fold(case, result, position):
+    """Fold: which column cells add up on an output cell (the overlaps), and which fall on
+    the padding."""
+    x = _batched(case)
+    a = case.arguments
+    out_size, geometry = shapes.fold_geometry(x.shape[1:], a["output_size"], a["kernel_size"],
+                                              a.get("dilation", 1), a.get("padding", 0),
+                                              a.get("stride", 1))
+    if position is None:
+        rows = x.shape[1]
+        return _window_count_lines(out_size, geometry, f"output_size {out_size}") + [
+            f"the input must be (N, C * K, L) with K = {geometry.taps} and L = "
+            f"{geometry.windows}: here {rows} rows make C = {rows // geometry.taps}"]
+    if result == "output":
+        n, channel, spatial = _cell(case, position)
+        readers = _readers(spatial, geometry)
+        if not readers:
+            return [f"no window has a tap on output cell {spatial}: fold leaves it 0"]
+        cells = [_column_cell(geometry, channel, window, tap) for window, tap in readers]
+        overlap = (" (windows overlap here: their values add up)" if len(cells) > 1 else "")
+        return [f"output cell {spatial} of channel {channel} is the sum of {len(cells)} "
+                f"column cell(s) (row, column) {cells[:6]}{'...' if len(cells) > 6 else ''}"
+                f"{overlap}"]
+    n, row, column = (0, *position) if case.unbatched else position
+    _, tap_index, window, lines = _layout_lines(int(row), int(column), geometry)
+    lines += _tap_lines(window, tap_index, geometry, out_size, "lands on",
+                        "fold drops it")
+    lines.append("a column cell that lands on the padding is dropped by the forward: its "
+                 "gradient is 0; one that lands inside gets grad_output there")
     return lines

@@ -34,14 +34,14 @@ except ImportError as missing:                   # pragma: no cover - depends on
 
 from . import values as value_kinds
 from .builders import (NORM_TYPES, PADDING_MODES, as_pairs, fraction_window, lp_window_count,
-                       same_pairs, span, unpool_default_size)
+                       same_pairs, span, unpool_default_size, window_count)
 from .case import draw_case
 from .draw import SEED_HIGH
 from .ops import OPS
 
 __all__ = ["HypothesisDraw", "cases", "conv_cases", "conv_transpose_cases", "max_pool_cases",
            "avg_pool_cases", "max_unpool_cases", "adaptive_avg_pool_cases",
-           "adaptive_max_pool_cases", "lp_pool_cases"]
+           "adaptive_max_pool_cases", "lp_pool_cases", "unfold_cases", "fold_cases"]
 
 
 class HypothesisDraw:
@@ -109,11 +109,21 @@ def lp_pool_cases(**bounds):
     return cases("lp_pool", **bounds)
 
 
+def unfold_cases(**bounds):
+    """Cases of ``npconv.unfold`` (:func:`npconv.testing.builders.unfold`)."""
+    return cases("unfold", **bounds)
+
+
+def fold_cases(**bounds):
+    """Cases of ``npconv.fold`` (:func:`npconv.testing.builders.fold`)."""
+    return cases("fold", **bounds)
+
+
 # --------------------------------------------------------------------------------------------
 # The project's own tests: cases as dicts of the op's arguments plus the builder's facts
 # --------------------------------------------------------------------------------------------
 
-FACT_KEYS = ("pairs", "default_size", "out_size", "spatial_stride")
+FACT_KEYS = ("pairs", "default_size", "out_size", "spatial_stride", "window_counts")
 """The facts a config carries besides the op's arguments."""
 
 
@@ -133,9 +143,11 @@ def conv_configs(ndims=(1, 2, 3), padding_modes=PADDING_MODES, allow_strings=Tru
                     padding_strings=allow_strings, dtype=dtype, max_batch=max_batch)
 
 
-def conv_transpose_configs(ndims=(1, 2, 3), dtype=np.float64, max_batch=2):
-    """A valid ``npconv.conv_transpose`` call as a dict, plus ``"pairs"``."""
-    return _configs("conv_transpose", ndims=ndims, dtype=dtype, max_batch=max_batch)
+def conv_transpose_configs(ndims=(1, 2, 3), dtype=np.float64, max_batch=2, output_sizes=False):
+    """A valid ``npconv.conv_transpose`` call as a dict, plus ``"pairs"`` (and with
+    ``output_sizes``, sometimes an ``output_size`` and its spatial ``"out_size"``)."""
+    return _configs("conv_transpose", ndims=ndims, dtype=dtype, max_batch=max_batch,
+                    output_sizes=output_sizes)
 
 
 def pool_configs(kind, ndims=(1, 2, 3), dtype=np.float64, max_batch=2):
@@ -157,6 +169,16 @@ def adaptive_configs(ndims=(1, 2, 3), divisible=False, values="normal", dtype=np
     """A valid adaptive pooling call (``input`` and ``output_size``), plus ``out_size``."""
     return _configs("adaptive_avg_pool", ndims=ndims, divisible=divisible, values=values,
                     dtype=dtype, max_batch=max_batch)
+
+
+def unfold_configs(ndims=(1, 2, 3), values="normal", dtype=np.float64, max_batch=2):
+    """A valid ``npconv.unfold`` call, plus its ``"pairs"`` and ``"window_counts"``."""
+    return _configs("unfold", ndims=ndims, values=values, dtype=dtype, max_batch=max_batch)
+
+
+def fold_configs(ndims=(1, 2, 3), values="normal", dtype=np.float64, max_batch=2):
+    """A valid ``npconv.fold`` call, plus ``"pairs"``, ``"window_counts"`` and ``"out_size"``."""
+    return _configs("fold", ndims=ndims, values=values, dtype=dtype, max_batch=max_batch)
 
 
 def lp_configs(ndims=(1, 2, 3), values="normal", norm_types=NORM_TYPES,
@@ -218,7 +240,9 @@ def picture_configs(draw, ops=("conv", "max_pool", "avg_pool", "conv_transpose")
 
 
 __all__ += ["FACT_KEYS", "op_args", "conv_configs", "conv_transpose_configs", "pool_configs",
-            "unpool_configs", "adaptive_configs", "lp_configs", "arrays", "distinct_arrays",
+            "unpool_configs", "adaptive_configs", "lp_configs", "unfold_configs",
+            "fold_configs", "arrays", "distinct_arrays",
             "tie_rich_arrays", "signed_distinct_arrays", "positive_distinct_arrays",
             "picture_configs", "span", "as_pairs", "same_pairs", "fraction_window",
-            "lp_window_count", "unpool_default_size", "PADDING_MODES", "NORM_TYPES", "OPS"]
+            "lp_window_count", "unpool_default_size", "window_count", "PADDING_MODES",
+            "NORM_TYPES", "OPS"]

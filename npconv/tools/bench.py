@@ -1,9 +1,11 @@
 """Benchmark: time every op of npconv forward and backward, beside PyTorch when it is installed.
 
 The cases are real layer sizes (ResNet-18's 3x3 layers and stem, depthwise, a DCGAN-like
-transposed convolution, ResNet's max pool, its global average pool, and the rest of the
+transposed convolution, ResNet's max pool, its global average pool, the rest of the
 pooling family: SegNet-like max unpooling, adaptive pooling with and without shared cells,
-power-average pooling) plus one small case of the readable ``loops`` variant.  Per case and direction (forward, backward) :func:`run_benchmark` records
+power-average pooling; and unfold and fold on ResNet's 3x3 layer and stem) plus one small
+case of the readable ``loops`` variant.  Per case and direction (forward, backward)
+:func:`run_benchmark` records
 
 - the median time of npconv, and of PyTorch measured side by side (the two are interleaved,
   repeat by repeat, so a noisy shared machine slows both alike), and their ratio;
@@ -65,7 +67,8 @@ class Case:
     """One benchmark case: an op, its input and weight shapes and its keyword arguments.
 
     ``op`` is one of ``"conv"``, ``"conv_transpose"``, ``"max_pool"``, ``"avg_pool"``, or
-    of the family's :data:`FAMILY_OPS`; ``weight_shape`` is ``None`` for pooling.  A max
+    of the family's :data:`FAMILY_OPS`; ``weight_shape`` is ``None`` for the ops without
+    weights.  A fold case's input is the columns ``(N, C * K, L)``.  A max
     unpooling case unpools the indices of a max pooling of random values whose output is
     the case's input (:func:`unpool_indices`).  ``params`` are the keyword arguments of the
     npconv function, which have PyTorch's names.  ``targets`` are the ratio targets we set
@@ -124,6 +127,14 @@ def default_cases(quick=False):
              {"output_size": 5}),
         Case("lp pool p2 3x3 s2 64ch 112", "lp_pool", (8, 64, 112, 112), None,
              {"norm_type": 2.0, "kernel_size": 3, "stride": 2}),
+        Case("unfold 3x3 p1 64ch 56x56", "unfold", (8, 64, 56, 56), None,
+             {"kernel_size": 3, "padding": 1}),
+        Case("unfold stem 7x7 s2 p3 3ch 224", "unfold", (8, 3, 224, 224), None,
+             {"kernel_size": 7, "stride": 2, "padding": 3}),
+        Case("fold 3x3 p1 64ch 56x56", "fold", (8, 64 * 9, 56 * 56), None,
+             {"output_size": (56, 56), "kernel_size": 3, "padding": 1}),
+        Case("fold stem 7x7 s2 p3 3ch 224", "fold", (8, 3 * 49, 112 * 112), None,
+             {"output_size": (224, 224), "kernel_size": 7, "stride": 2, "padding": 3}),
         Case("f64 3x3 64ch 56x56", "conv", (8, 64, 56, 56), (64, 64, 3, 3), same3,
              dtype="float64", targets=(1.0, 1.1)),
         Case("f64 3x3 256ch 14x14", "conv", (8, 256, 14, 14), (256, 256, 3, 3), same3,
@@ -159,8 +170,10 @@ def _npconv_calls(case, x, weight, grad_output):
                      f"{', '.join(FAMILY_OPS)}")
 
 
-FAMILY_OPS = ("max_unpool", "adaptive_avg_pool", "adaptive_max_pool", "lp_pool")
-"""The rest of the pooling family, benchmarked beside PyTorch's functions of the same names."""
+FAMILY_OPS = ("max_unpool", "adaptive_avg_pool", "adaptive_max_pool", "lp_pool", "unfold",
+              "fold")
+"""The rest of the family (:mod:`npconv.family`), benchmarked beside PyTorch's functions of
+the same names (with a rank suffix but for unfold and fold)."""
 
 
 def _family_calls(case, x, grad_output):
@@ -176,7 +189,9 @@ def _family_calls(case, x, grad_output):
                 lambda: family.adaptive_max_pool_backward(grad_output, x, method=m, **p))
     forward, backward = {"adaptive_avg_pool": (family.adaptive_avg_pool,
                                                family.adaptive_avg_pool_backward),
-                         "lp_pool": (family.lp_pool, family.lp_pool_backward)}[case.op]
+                         "lp_pool": (family.lp_pool, family.lp_pool_backward),
+                         "unfold": (family.unfold, family.unfold_backward),
+                         "fold": (family.fold, family.fold_backward)}[case.op]
     return (lambda: forward(x, method=m, **p),
             lambda: backward(grad_output, x, method=m, **p))
 
@@ -243,6 +258,12 @@ def _torch_calls(torch, case, x, weight, grad_output):
 
         def forward(x_in=xt):
             return fn(x_in, return_indices=True, **p)[0]
+    elif case.op in ("unfold", "fold"):         # F.unfold and F.fold: no rank in the name
+        fn = getattr(F, case.op)
+        inputs = (xt,)
+
+        def forward(x_in=xt):
+            return fn(x_in, **p)
     else:                       # avg_pool, adaptive_avg_pool, lp_pool: the same names
         fn = getattr(F, f"{case.op}{nd}d")
         inputs = (xt,)

@@ -1,23 +1,27 @@
 """The shape calculator: every number of a layer's geometry, with the formula that gives it.
 
 Cheat sheet: "Calculate output's dimension", "Padding", "Dilated Convolution", "Transposed
-Convolution" and the parameter count, and the rest of PyTorch's pooling family (max
-unpooling, adaptive pooling, power-average pooling).  Each function here takes one layer's
-hyperparameters and an input shape ``(N, C, *spatial)`` and returns a :class:`ShapeReport`:
-the output shape, and per spatial dimension the output-size formula with the numbers
-substituted, the effective (dilated) kernel, and what "same" padding, a target size or
-``ceil_mode`` would need; for the family, the legal ``output_size`` range of unpooling and
-the windows of adaptive pooling.  Nothing here computes an array; every formula comes from
-:mod:`npconv.shapes`.  ``npconv shape`` prints these reports.
+Convolution" and the parameter count, the rest of PyTorch's pooling family (max unpooling,
+adaptive pooling, power-average pooling), and unfold and fold.  Each function here takes
+one layer's hyperparameters and an input shape ``(N, C, *spatial)`` (fold: the columns
+``(N, C * K, L)``) and returns a :class:`ShapeReport`: the output shape, and per spatial
+dimension the output-size formula with the numbers substituted, the effective (dilated)
+kernel, and what "same" padding, a target size, PyTorch's ``output_size`` or ``ceil_mode``
+would need; for the family, the legal ``output_size`` range of unpooling and the windows of
+adaptive pooling; for unfold and fold, the window positions.  Nothing here computes an
+array; every formula comes from :mod:`npconv.shapes`.  ``npconv shape`` prints these
+reports.
 
 A configuration with no valid output is not an error here: the report lists, per
 dimension, why (``report.problems``), so that a caller can explain all of them at once.  The
 rules are the core's (:mod:`npconv.shapes`: ``check_groups``, ``check_output_padding``,
 ``check_pool_padding``, ``check_window_holds_input``), called one by one, so a problem reads
-as the op's own error does.  The family's validators (``max_unpool_geometry``,
-``lp_pool_geometry``) stop at the first problem, so their reports carry that one, in the op's
-words, and show every dimension's numbers beside it.  A report holds a few numbers per
-dimension, however large the layer: no list of windows or of divisors per output cell.
+as the op's own error does.  The validators of the family, of unfold and fold and of a
+transposed convolution's ``output_size`` (``max_unpool_geometry``, ``lp_pool_geometry``,
+``unfold_geometry``, ``fold_geometry``, ``conv_transpose_geometry``) stop at the first
+problem, so their reports carry that one, in the op's words, and show every dimension's
+numbers beside it.  A report holds a few numbers per dimension, however large the layer: no
+list of windows or of divisors per output cell.
 
 Examples
 --------
@@ -44,8 +48,11 @@ from ..shapes import (
     conv_output_size,
     conv_padding,
     conv_parameter_count,
+    conv_transpose_geometry,
     conv_transpose_output_size,
+    conv_transpose_size_range,
     effective_kernel_size,
+    fold_geometry,
     int_tuple,
     is_int,
     lp_pool_geometry,
@@ -53,10 +60,13 @@ from ..shapes import (
     max_unpool_output_size,
     max_unpool_size_range,
     output_padding_for,
+    output_padding_limit,
     padding_pairs,
     pool_output_size,
     pool_window_counts,
     same_padding,
+    unfold_geometry,
+    unfold_spatial_dims,
     window_taps,
 )
 
@@ -69,9 +79,11 @@ __all__ = [
     "conv_report",
     "conv_transpose_report",
     "dimension_names",
+    "fold_report",
     "lp_pool_report",
     "max_unpool_report",
     "pool_report",
+    "unfold_report",
 ]
 
 
@@ -157,6 +169,16 @@ class DimensionReport(NamedTuple):
     pooling_kernel: int | None = None
     """Adaptive pooling: ``in / out`` when ``out`` divides ``in``: the windows are then
     ordinary pooling's with kernel = stride = this; ``None`` otherwise."""
+    output_padding_sizes: tuple | None = None
+    """Transposed convolution with an ``output_size``: ``(low, high)``, the sizes an explicit
+    ``output_padding`` reaches (``high = low + max(stride, dilation) - 1``); wider than
+    ``size_range`` when the dilation exceeds the stride."""
+    window_count: int | None = None
+    """Unfold and fold: the window positions along this dimension (``L`` is their
+    product)."""
+    uncovered: int = 0
+    """Unfold and fold: how many cells at the end lie past the last window (floor drops a
+    window that would not fit): unfold never reads them, fold leaves them 0."""
 
 
 class ShapeReport(NamedTuple):
@@ -324,7 +346,8 @@ def conv_report(input_shape, out_channels, kernel_size, stride=1, padding=0, dil
 
 
 def conv_transpose_report(input_shape, out_channels, kernel_size, stride=1, padding=0,
-                          output_padding=0, dilation=1, groups=1, bias=True, target=None):
+                          output_padding=0, dilation=1, groups=1, bias=True, target=None,
+                          output_size=None):
     """Shapes, formulas and parameter count of a transposed convolution layer.
 
     Parameters
@@ -338,7 +361,15 @@ def conv_transpose_report(input_shape, out_channels, kernel_size, stride=1, padd
     bias : bool
     target : int or tuple of int, optional
         Wanted output sizes; the report then uses, per dimension, the ``output_padding``
-        that reaches them (or says why none does).
+        that reaches them (any below ``max(stride, dilation)``), or says why none does.
+    output_size : sequence of int, optional
+        As PyTorch's ``ConvTranspose*d.forward(input, output_size)`` takes it (and
+        :func:`npconv.conv_transpose`): the spatial size, or ``(N, C_out, *spatial)``.
+        Each dimension then carries PyTorch's legal ``size_range`` (from the size with
+        ``output_padding`` 0 up to ``stride - 1`` more), the ``output_padding_sizes`` an
+        explicit ``output_padding`` reaches (wider when the dilation exceeds the stride),
+        the ``requested_size`` and the ``output_padding`` chosen.  A size out of range is
+        a problem in the op's own words.
 
     Returns
     -------
@@ -352,6 +383,22 @@ def conv_transpose_report(input_shape, out_channels, kernel_size, stride=1, padd
     ((1, 256, 8, 8), 2097408)
     >>> conv_transpose_report((1, 8, 3), 8, 3, stride=2, padding=1, target=6).output_shape
     (1, 8, 6)
+
+    With a dilation above the stride, ``output_size`` reaches fewer sizes than an explicit
+    ``output_padding`` does:
+
+    >>> report = conv_transpose_report((1, 1, 4), 1, 3, stride=2, dilation=3,
+    ...                                output_size=(14,))
+    >>> dim, = report.dimensions
+    >>> report.output_shape, dim.output_padding, dim.size_range, dim.output_padding_sizes
+    ((1, 1, 14), 1, (13, 14), (13, 15))
+    >>> print(*conv_transpose_report((1, 1, 4), 1, 3, stride=2, dilation=3,
+    ...                              output_size=(15,)).problems)
+    output_size=(15,): spatial dimension 0 must be from 13 to 14: PyTorch takes from the
+    size with output_padding 0, (in - 1)*stride - before - after + dilation*(kernel_size-1)
+    + 1 = (4 - 1)*2 - 0 - 0 + 3*(3-1) + 1 = 13, up to stride - 1 = 1 more; an explicit
+    output_padding reaches 15 (it need only be below max(stride, dilation) = 3), but
+    PyTorch's output_size rule counts the stride only
     """
     input_shape, ndim = _split_input(input_shape)
     N, C_in, *in_size = input_shape
@@ -360,12 +407,16 @@ def conv_transpose_report(input_shape, out_channels, kernel_size, stride=1, padd
     stride = int_tuple(stride, ndim, "stride", minimum=1)
     dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
     pairs = padding_pairs(padding, ndim)
+    output_padding = int_tuple(output_padding, ndim, "output_padding", minimum=0)
+    if target is not None and output_size is not None:
+        raise ValueError(f"target={target!r} and output_size={output_size!r}: give one "
+                         f"(target takes any output_padding, output_size PyTorch's range)")
     problems = []
     _passes(problems, "", check_groups, groups, C_in, out_channels)
-    if target is None:
-        output_padding = int_tuple(output_padding, ndim, "output_padding", minimum=0)
-        found = (None,) * ndim
-    else:
+    ranges = [conv_transpose_size_range(n, k, s, pair, d)
+              for n, k, s, pair, d in zip(in_size, kernel_size, stride, pairs, dilation)]
+    requested = (None,) * ndim
+    if target is not None:
         target = int_tuple(target, ndim, "target", minimum=1)
         found = []
         for name, t, n, k, s, pair, d in zip(dimension_names(ndim), target, in_size,
@@ -375,12 +426,27 @@ def conv_transpose_report(input_shape, out_channels, kernel_size, stride=1, padd
             except ValueError as error:
                 problems.append(f"{name}: {error}")
                 found.append(None)
+    elif output_size is not None:
+        # The op's rule, in its words (it stops at the first problem, and checks the
+        # output_padding given as well); each dimension then shows its own numbers.
+        _passes(problems, "", conv_transpose_geometry, tuple(in_size), kernel_size, stride,
+                pairs, output_padding, dilation, output_size, (N, out_channels))
+        requested = _spatial_request(output_size, ndim)
+        found = [wanted - low if wanted is not None and max(low, 1) <= wanted <= high
+                 else None for wanted, (low, high) in zip(requested, ranges)]
+    else:
+        found = (None,) * ndim
+    if target is not None:
         output_padding = tuple(0 if extra is None else extra for extra in found)
+    elif output_size is not None:
+        output_padding = tuple(given if extra is None else extra
+                               for given, extra in zip(output_padding, found))
     dimensions = []
-    for dim, (name, n, k, s, pair, extra, d, extra_found) in enumerate(zip(
-            dimension_names(ndim), in_size, kernel_size, stride, pairs, output_padding,
-            dilation, found)):
-        _passes(problems, f"{name}: ", check_output_padding, extra, s, d, dim)
+    for dim, (name, n, k, s, pair, extra, d, extra_found, wanted, (low, high)) in enumerate(
+            zip(dimension_names(ndim), in_size, kernel_size, stride, pairs, output_padding,
+                dilation, found, requested, ranges)):
+        if output_size is None:      # with output_size, the op's own rule has checked it
+            _passes(problems, f"{name}: ", check_output_padding, extra, s, d, dim)
         out = conv_transpose_output_size(n, k, s, pair, extra, d)
         formula = (f"({n} - 1)*{s} - {_padding_text(pair)} + {d}*({k}-1) + {extra} + 1 = "
                    f"{out}")
@@ -388,14 +454,22 @@ def conv_transpose_report(input_shape, out_channels, kernel_size, stride=1, padd
             problems.append(f"{name}: output size {out} < 1: the padding "
                             f"{pair[0]} + {pair[1]} crops more than the "
                             f"{out + pair[0] + pair[1]} cells the kernel spreads over")
+        sizes = {}
+        if output_size is not None:
+            sizes = {"size_range": (low, high), "requested_size": wanted,
+                     "output_padding_sizes": (low, low + output_padding_limit(s, d) - 1)}
         dimensions.append(DimensionReport(name, n, k, s, pair, d, effective_kernel_size(k, d),
-                                          out, formula, output_padding=extra_found))
+                                          out, formula, output_padding=extra_found, **sizes))
     parameters, parameter_formula = _parameters(C_in, out_channels, kernel_size, groups, bias)
     notes = [("the weight is (C_in, C_out // groups, *kernel_size), the count is the same as "
              "a conv's")]
-    if any(s > 1 for s in stride) and target is None:
+    if any(s > 1 for s in stride) and target is None and output_size is None:
         notes.append("a strided conv maps several sizes to the same one; output_padding "
-                     "(or --target) picks which one comes back")
+                     "(or --target, or --output-size) picks which one comes back")
+    if output_size is not None and any(d > s for s, d in zip(stride, dilation)):
+        notes.append("with a dilation above the stride an explicit output_padding may go up "
+                     "to dilation - 1, but PyTorch's output_size takes only stride - 1 more "
+                     "than the smallest size (its rule counts the stride alone)")
     return _finish(f"conv_transpose{ndim}d", input_shape, (N, out_channels), dimensions,
                    _TRANSPOSED_SIZE_FORMULA, parameters, parameter_formula, problems, notes)
 
@@ -533,9 +607,13 @@ def _divisor(i, n, k, s, pair, count_include_pad):
 
 
 def _finish(op, input_shape, leading, dimensions, size_formula, parameters, parameter_formula,
-            problems, notes):
+            problems, notes, trailing=None):
+    """The report; its output shape is ``leading`` and then ``trailing`` (by default each
+    dimension's output size), or ``None`` if there are problems."""
     valid = not problems
-    output_shape = (*leading, *(dim.output_size for dim in dimensions)) if valid else None
+    if trailing is None:
+        trailing = tuple(dim.output_size for dim in dimensions)
+    output_shape = (*leading, *trailing) if valid else None
     return ShapeReport(op, input_shape, output_shape, tuple(dimensions), parameters,
                        parameter_formula, tuple(problems), tuple(notes), size_formula)
 
@@ -767,3 +845,213 @@ def _power_text(norm_type):
         return f"{float(norm_type):g}"
     except (TypeError, ValueError):
         return repr(norm_type)
+
+
+# --------------------------------------------------------------------------------------------
+# Unfold and fold: a convolution's windows as columns, and back
+# --------------------------------------------------------------------------------------------
+
+def unfold_report(input_shape, kernel_size, dilation=1, padding=0, stride=1):
+    """Shapes and window counts of an unfold (no parameters): ``(N, C, *in_size)`` to
+    ``(N, C * K, L)``.
+
+    The windows are a convolution's: per dimension ``floor((in + before + after -
+    dilation * (kernel - 1) - 1) / stride) + 1`` of them, and ``L`` is their product;
+    ``K = prod(kernel_size)``.  The arguments are in PyTorch's order (``F.unfold``).
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(N, C, *in_size)``, any number of spatial dimensions (PyTorch: images only).
+    kernel_size, dilation, stride : int or tuple of int
+        An int stands for every spatial dimension of ``input_shape``.
+    padding : int, tuple of int, or tuple of (before, after) pairs
+
+    Returns
+    -------
+    ShapeReport
+        Each dimension carries its ``window_count`` (also its ``output_size``) and the
+        cells past its last window (``uncovered``); the notes say how the rows and columns
+        are laid out.  A dimension with no window is a problem in the op's own words.
+
+    Examples
+    --------
+    >>> report = unfold_report((1, 3, 32, 32), 3, padding=1)
+    >>> report.output_shape, [dim.window_count for dim in report.dimensions]
+    ((1, 27, 1024), [32, 32])
+    >>> print(report.dimensions[0].formula)
+    floor((32 + 2*1 - 1*(3-1) - 1) / 1) + 1 = floor(31 / 1) + 1 = 32
+    >>> print(*unfold_report((1, 1, 4), 5).problems)
+    window positions along spatial dimension 0 would be 0, but must be at least 1:
+    floor((in + before + after - dilation*(kernel_size-1) - 1) / stride) + 1 = floor((4 +
+    0 + 0 - 1*(5-1) - 1) / 1) + 1 = 0; the dilated kernel spans 5 cells but the padded
+    input has 4
+    """
+    input_shape, ndim = _split_input(input_shape)
+    N, C, *in_size = input_shape
+    kernel_size, dilation, pairs, stride = _window_hyperparameters(ndim, kernel_size,
+                                                                   dilation, padding, stride)
+    problems = []
+    _passes(problems, "", unfold_geometry, tuple(in_size), kernel_size, dilation, pairs,
+            stride)
+    dimensions = _window_dimensions(in_size, kernel_size, stride, pairs, dilation,
+                                    counts_as_output=True)
+    taps = math.prod(kernel_size)
+    windows = math.prod(dim.window_count for dim in dimensions)
+    notes = [f"rows: C*K = {C} * {_product_text(kernel_size)} = {C * taps:,}, channel-major: "
+             f"row c*K + tap holds channel c's kernel tap (the taps row-major over "
+             f"{_shape_text(kernel_size)})",
+             f"columns: {_equation('L', [dim.window_count for dim in dimensions])}, one per "
+             f"window position, row-major",
+             f"a convolution with this kernel is its weight as a (C_out, {C * taps:,}) matrix "
+             f"times these columns, the product reshaped to (N, C_out, "
+             f"{', '.join(str(dim.window_count) for dim in dimensions)})"]
+    notes += _window_notes(dimensions, "unfold")
+    return _finish("unfold", input_shape, (N, C * taps), dimensions, _size_formula("floor"),
+                   0, "0 (unfold copies cells; it has no weights)", problems, notes,
+                   trailing=(windows,))
+
+
+def fold_report(input_shape, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Shapes and window counts of a fold (no parameters): ``(N, C * K, L)`` to
+    ``(N, C, *output_size)``.
+
+    The spatial rank is ``output_size``'s (an int is 2-D, as in PyTorch's ``F.fold``).  The
+    input must be what :func:`unfold_report` gives for an array of ``output_size``: rows a
+    whole number ``C`` of channels of ``K = prod(kernel_size)`` taps, and ``L`` columns,
+    one per window position.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(N, C * K, L)``.
+    output_size : int or tuple of int
+    kernel_size, dilation, stride : int or tuple of int
+        An int stands for every spatial dimension of ``output_size``.
+    padding : int, tuple of int, or tuple of (before, after) pairs
+
+    Returns
+    -------
+    ShapeReport
+        Each dimension's ``in_size`` and ``output_size`` are its ``output_size``, with its
+        ``window_count`` and the cells past its last window (``uncovered``).  A wrong
+        ``L`` or a row count that ``K`` does not divide is a problem in the op's words.
+
+    Examples
+    --------
+    >>> report = fold_report((1, 27, 1024), (32, 32), 3, padding=1)
+    >>> report.output_shape
+    (1, 3, 32, 32)
+    >>> print(*fold_report((1, 27, 1000), 32, 3, padding=1).problems)
+    input has L = 1000 columns (its last axis), but output_size=(32, 32) holds 32 * 32 = 1024
+    window positions of kernel_size=(3, 3) with dilation=(1, 1), padding=((1, 1), (1, 1)),
+    stride=(1, 1): one column per window
+    """
+    input_shape = tuple(int(v) for v in input_shape)
+    if len(input_shape) != 3 or any(v < 1 for v in input_shape):
+        raise ValueError(f"input shape {input_shape} must be (N, C * K, L), the columns "
+                         f"unfold makes: 3 sizes, each at least 1")
+    N, rows, columns = input_shape
+    ndim = unfold_spatial_dims(output_size, "output_size")
+    out_size = int_tuple(output_size, ndim, "output_size", minimum=0)
+    kernel_size, dilation, pairs, stride = _window_hyperparameters(ndim, kernel_size,
+                                                                   dilation, padding, stride)
+    problems = []
+    _passes(problems, "", fold_geometry, (rows, columns), out_size, kernel_size, dilation,
+            pairs, stride)
+    dimensions = _window_dimensions(out_size, kernel_size, stride, pairs, dilation,
+                                    counts_as_output=False)
+    taps = math.prod(kernel_size)
+    windows = math.prod(dim.window_count for dim in dimensions)
+    notes = []
+    if rows % taps == 0:
+        notes.append(f"rows: {rows:,} = C * K with K = {_product_text(kernel_size)} = "
+                     f"{taps:,}: C = {rows // taps:,} channels")
+    if columns == windows:
+        notes.append(f"columns: {_equation('L', [dim.window_count for dim in dimensions])},"
+                     f" one per window position, row-major")
+    notes += _window_notes(dimensions, "fold")
+    if any(pair != (0, 0) for pair in pairs):
+        notes.append("column cells that land on the padding are dropped")
+    return _finish("fold", input_shape, (N, rows // taps), dimensions,
+                   "floor((out + 2*padding - dilation*(kernel-1) - 1) / stride) + 1, out "
+                   "being output_size", 0, "0 (fold adds columns up; it has no weights)",
+                   problems, notes)
+
+
+def _window_hyperparameters(ndim, kernel_size, dilation, padding, stride):
+    """Unfold's and fold's hyperparameters, one per dimension (an int for all of them)."""
+    return (int_tuple(kernel_size, ndim, "kernel_size", minimum=1),
+            int_tuple(dilation, ndim, "dilation", minimum=1), padding_pairs(padding, ndim),
+            int_tuple(stride, ndim, "stride", minimum=1))
+
+
+def _window_dimensions(sizes, kernel_size, stride, pairs, dilation, counts_as_output):
+    """Per dimension: the windows' count and formula over ``sizes`` (unfold's input, fold's
+    output), and the cells past the last window."""
+    dimensions = []
+    for name, n, k, s, pair, d in zip(dimension_names(len(sizes)), sizes, kernel_size,
+                                      stride, pairs, dilation):
+        count = conv_output_size(n, k, s, pair, d)
+        reach = (count - 1) * s - pair[0] + effective_kernel_size(k, d) if count >= 1 else 0
+        dimensions.append(DimensionReport(
+            name, n, k, s, pair, d, effective_kernel_size(k, d),
+            count if counts_as_output else n, _rounded_formula("floor", n, k, s, pair, d, count),
+            window_count=count, uncovered=max(n - reach, 0) if count >= 1 else 0))
+    return dimensions
+
+
+def _windows_overlap(count, kernel_size, stride, dilation):
+    """Whether two of ``count`` windows along one dimension have a tap on the same position
+    (of the padded input).
+
+    Window ``i``'s tap ``t`` lands on ``i * stride + t * dilation``; two windows ``a``
+    apart meet where ``a * stride = b * dilation`` for a tap gap ``b``.  The smallest such
+    pair is ``a = dilation / g``, ``b = stride / g`` with ``g = gcd(stride, dilation)``, so
+    they meet if that many windows exist and the kernel has that many taps.
+    """
+    g = math.gcd(stride, dilation)
+    return dilation // g <= count - 1 and stride // g <= kernel_size - 1
+
+
+def _window_notes(dimensions, op):
+    """Where windows share positions (and so add up), the cells between windows and past
+    the last one, and PyTorch's images-only rule."""
+    notes = []
+    shared = [dim.name for dim in dimensions if dim.window_count >= 1 and _windows_overlap(
+        dim.window_count, dim.kernel_size, dim.stride, dim.dilation)]
+    if shared:
+        what = ("a cell there is copied into each window's column (the padding as zeros), "
+                "and its gradient is the sum over the copies" if op == "unfold" else
+                "fold adds up the values that land on one cell")
+        notes.append(f"windows share positions along {', '.join(shared)}: {what}")
+    for dim in dimensions:
+        if dim.window_count >= 2 and dim.stride > dim.effective_kernel:
+            notes.append(f"{dim.name}: stride {dim.stride} > the kernel's span "
+                         f"{dim.effective_kernel}: {dim.stride - dim.effective_kernel:,} "
+                         f"cell(s) between neighbouring windows lie in none")
+        if dim.uncovered:
+            what = ("unfold never reads them (their gradient is 0)" if op == "unfold" else
+                    "fold leaves them 0")
+            notes.append(f"{dim.name}: the last {dim.uncovered:,} cell(s) lie past the last "
+                         f"window: {what}")
+    if len(dimensions) != 2:
+        notes.append(f"PyTorch's F.{op} works on images only (2 spatial dimensions); npconv "
+                     f"takes any number")
+    return notes
+
+
+def _equation(name, factors):
+    """``L = 32*32 = 1,024``, or ``L = 5`` for one factor."""
+    if len(factors) == 1:
+        return f"{name} = {factors[0]:,}"
+    return f"{name} = {_product_text(factors)} = {math.prod(factors):,}"
+
+
+def _product_text(values):
+    """``3*3 = 9``-style factors: ``"3*3"``, or the one value."""
+    return "*".join(str(v) for v in values)
+
+
+def _shape_text(sizes):
+    return "x".join(str(v) for v in sizes)

@@ -7,9 +7,9 @@ The same check also confirms that the two methods compute the same forward.
 
 :func:`check` checks one configuration you give it; :func:`run_checks` draws seeded random
 configurations of every op (1-, 2- and 3-D, stride, padding and dilation above their
-defaults), the core's and the rest of the pooling family's (max unpooling, adaptive average
-and max pooling, power-average pooling), and :func:`worst_errors` reduces them to one row
-per op and method, the table that ``npconv gradcheck`` prints.
+defaults): the core's, the rest of the pooling family's (max unpooling, adaptive average
+and max pooling, power-average pooling), and unfold and fold; :func:`worst_errors` reduces
+them to one row per op and method, the table that ``npconv gradcheck`` prints.
 
 Examples
 --------
@@ -21,13 +21,15 @@ Examples
 (True, True)
 """
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 
 from .. import api
 from ..family import api as family
-from ..shapes import conv_transpose_output_size, effective_kernel_size, max_unpool_output_size
+from ..shapes import (conv_output_size, conv_transpose_output_size, effective_kernel_size,
+                      max_unpool_output_size)
 
 __all__ = [
     "METHODS",
@@ -43,7 +45,7 @@ __all__ = [
 ]
 
 OPS = ("conv", "conv_transpose", "max_pool", "avg_pool", "max_unpool", "adaptive_avg_pool",
-       "adaptive_max_pool", "lp_pool")
+       "adaptive_max_pool", "lp_pool", "unfold", "fold")
 METHODS = ("loops", "im2col")
 TOLERANCE = 1e-6
 """Largest relative error that passes; float64 central differences reach about 1e-9."""
@@ -51,13 +53,15 @@ TOLERANCE = 1e-6
 _FORWARD = {"conv": api.conv, "conv_transpose": api.conv_transpose,
             "max_pool": api.max_pool, "avg_pool": api.avg_pool,
             "max_unpool": family.max_unpool, "adaptive_avg_pool": family.adaptive_avg_pool,
-            "adaptive_max_pool": family.adaptive_max_pool, "lp_pool": family.lp_pool}
+            "adaptive_max_pool": family.adaptive_max_pool, "lp_pool": family.lp_pool,
+            "unfold": family.unfold, "fold": family.fold}
 _BACKWARD = {"conv": api.conv_backward, "conv_transpose": api.conv_transpose_backward,
              "max_pool": api.max_pool_backward, "avg_pool": api.avg_pool_backward,
              "max_unpool": family.max_unpool_backward,
              "adaptive_avg_pool": family.adaptive_avg_pool_backward,
              "adaptive_max_pool": family.adaptive_max_pool_backward,
-             "lp_pool": family.lp_pool_backward}
+             "lp_pool": family.lp_pool_backward, "unfold": family.unfold_backward,
+             "fold": family.fold_backward}
 
 
 class CheckResult(NamedTuple):
@@ -319,9 +323,50 @@ def _lp_pool_config(rng, ndim):
     return kwargs, x
 
 
+def _windows(rng, ndim):
+    """Unfold's and fold's hyperparameters, and per dimension the smallest size that holds
+    a window: kernel 1-3, dilation 1-2, stride 1-3 (above the span: cells no window
+    reads), padding 0-1 per side, symmetric or as (before, after) pairs."""
+    kernel = tuple(int(k) for k in rng.integers(1, 4 if ndim < 3 else 3, size=ndim))
+    dilation = tuple(int(d) for d in rng.integers(1, 3, size=ndim))
+    stride = tuple(int(s) for s in rng.integers(1, 4, size=ndim))
+    pairs = [tuple(int(p) for p in rng.integers(0, 2, size=2)) for _ in range(ndim)]
+    symmetric = bool(rng.integers(0, 2))
+    padding = tuple(before for before, _ in pairs) if symmetric else tuple(pairs)
+    pairs = [(before, before) for before, _ in pairs] if symmetric else pairs
+    smallest = [max(effective_kernel_size(k, d) - before - after, 1)
+                for k, d, (before, after) in zip(kernel, dilation, pairs)]
+    kwargs = {"kernel_size": kernel, "dilation": dilation, "padding": padding,
+              "stride": stride}
+    return kwargs, smallest, pairs
+
+
+def _unfold_config(rng, ndim):
+    """Unfold of an input at least one window long per dimension (and up to two cells
+    more, one in 3-D)."""
+    kwargs, smallest, _ = _windows(rng, ndim)
+    N, C = int(rng.integers(1, 3)), int(rng.integers(1, 3))
+    in_size = [n + int(rng.integers(0, 3 if ndim < 3 else 2)) for n in smallest]
+    return kwargs, rng.standard_normal((N, C, *in_size))
+
+
+def _fold_config(rng, ndim):
+    """Fold onto an ``output_size`` at least one window long per dimension; the columns
+    are ``(N, C * K, L)`` with ``L`` its window count, from the convolution formula."""
+    kwargs, smallest, pairs = _windows(rng, ndim)
+    N, C = int(rng.integers(1, 3)), int(rng.integers(1, 3))
+    output_size = tuple(n + int(rng.integers(0, 3 if ndim < 3 else 2)) for n in smallest)
+    windows = math.prod(conv_output_size(n, k, s, pair, d) for n, k, s, pair, d in zip(
+        output_size, kwargs["kernel_size"], kwargs["stride"], pairs, kwargs["dilation"]))
+    x = rng.standard_normal((N, C * math.prod(kwargs["kernel_size"]), windows))
+    return {"output_size": output_size, **kwargs}, x
+
+
 _FAMILY_CONFIGS = {"max_unpool": _max_unpool_config, "adaptive_avg_pool": _adaptive_config,
-                   "adaptive_max_pool": _adaptive_config, "lp_pool": _lp_pool_config}
-"""How :func:`random_config` draws each op of the pooling family: ``(kwargs, x)``."""
+                   "adaptive_max_pool": _adaptive_config, "lp_pool": _lp_pool_config,
+                   "unfold": _unfold_config, "fold": _fold_config}
+"""How :func:`random_config` draws each op of the pooling family and unfold and fold:
+``(kwargs, x)``."""
 
 
 def run_checks(seed=0, trials=3, ops=OPS, methods=METHODS):
@@ -340,7 +385,7 @@ def run_checks(seed=0, trials=3, ops=OPS, methods=METHODS):
     --------
     >>> results = run_checks(seed=0, trials=1)
     >>> len(results), all(r.passed for r in results)
-    (16, True)
+    (20, True)
     """
     results = []
     for op in ops:

@@ -9,8 +9,10 @@ spec, one token per layer, separated by spaces or newlines (``#`` starts a comme
 - ``input(NxCxHxW)``: the input shape (or pass ``input_shape=``);
 - ``conv(C_out, k=, s=1, p=0, d=1, g=1, bias=1)``: convolution; ``conv1d``, ``conv2d`` and
   ``conv3d`` check the rank, plain ``conv`` takes the input's; ``p`` may be ``same``;
-- ``convT(C_out, k=, s=1, p=0, op=0, d=1, g=1, bias=1)``: transposed convolution (also
-  ``conv_transpose``, ``deconv``);
+- ``convT(C_out, k=, s=1, p=0, op=0, d=1, g=1, bias=1, size=)``: transposed convolution
+  (also ``conv_transpose``, ``deconv``); ``size`` is the ``output_size`` its PyTorch layer's
+  forward may take (one int for every dimension, or the sizes), which picks the
+  ``output_padding``;
 - ``maxpool(k, s=k, p=0, d=1, ceil=0)`` and ``avgpool(k, s=k, p=0, ceil=0)``: pooling;
 - ``adaptiveavgpool(size)`` and ``adaptivemaxpool(size)``: PyTorch's AdaptiveAvgPool and
   AdaptiveMaxPool to ``size``;
@@ -19,6 +21,12 @@ spec, one token per layer, separated by spaces or newlines (``#`` starts a comme
 - ``maxunpool(k, s=k, p=0, size=)``: PyTorch's MaxUnpool, undoing a ``maxpool(k, s, p)``
   (the indices are the pooling's); ``size`` is the ``output_size`` to restore, default
   ``(in - 1) * s - 2 * p + k``;
+- ``unfold(k, d=1, p=0, s=1)``: PyTorch's Unfold, ``(N, C, *spatial) -> (N, C * K, L)``
+  with ``K`` the kernel's taps and ``L`` its window positions; like ``flatten``, it ends
+  the spatial dimensions (the table's jump and receptive field stop there);
+- ``fold(size, k, d=1, p=0, s=1)``: PyTorch's Fold, ``(N, C * K, L) -> (N, C, *size)``:
+  ``size`` one int (a square image, as in PyTorch) or the sizes joined by ``x``; ``L``
+  must be the number of windows in ``size``;
 - ``relu``, ``lrelu``, ``tanh``, ``sigmoid``, ``gelu``, ``softmax``, ``dropout``: same
   shape, no parameters;
 - ``bn``: batch norm, same shape, ``2 * C`` parameters (scale and shift);
@@ -58,7 +66,8 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from .calculator import (adaptive_pool_report, conv_report, conv_transpose_report,
-                         lp_pool_report, max_unpool_report, pool_report)
+                         fold_report, lp_pool_report, max_unpool_report, pool_report,
+                         unfold_report)
 from ..shapes import receptive_field
 
 __all__ = ["MAX_SIZES", "MAX_SPEC_CHARS", "Layer", "Row", "Summary", "format_summary",
@@ -76,8 +85,8 @@ class Layer(NamedTuple):
 
     kind: str
     """Canonical kind: ``conv``, ``conv_transpose``, ``max_pool``, ``avg_pool``,
-    ``adaptive_avg_pool``, ``adaptive_max_pool``, ``lp_pool``, ``max_unpool``,
-    ``activation``, ``batch_norm``, ``flatten``, ``linear``."""
+    ``adaptive_avg_pool``, ``adaptive_max_pool``, ``lp_pool``, ``max_unpool``, ``unfold``,
+    ``fold``, ``activation``, ``batch_norm``, ``flatten``, ``linear``."""
     text: str
     """The token as written, for the table."""
     rank: object
@@ -97,9 +106,11 @@ class Row(NamedTuple):
     parameters: int
     jump: str
     """Distance between neighbouring output cells, in input cells (e.g. ``"4"``, ``"1/2"``);
-    one value per dimension joined by ``x`` when they differ; ``"-"`` after flatten."""
+    one value per dimension joined by ``x`` when they differ; ``"-"`` after flatten or
+    unfold."""
     receptive_field: str
-    """Input cells one output cell sees, formatted like ``jump``; ``"all"`` after flatten."""
+    """Input cells one output cell sees, formatted like ``jump``; ``"all"`` after flatten or
+    unfold."""
 
 
 class Summary(NamedTuple):
@@ -117,7 +128,7 @@ _KINDS = {
     "avgpool": "avg_pool", "avg_pool": "avg_pool", "adaptiveavgpool": "adaptive_avg_pool",
     "adaptive_avg_pool": "adaptive_avg_pool", "adaptivemaxpool": "adaptive_max_pool",
     "adaptive_max_pool": "adaptive_max_pool", "lppool": "lp_pool", "lp_pool": "lp_pool",
-    "maxunpool": "max_unpool", "max_unpool": "max_unpool",
+    "maxunpool": "max_unpool", "max_unpool": "max_unpool", "unfold": "unfold", "fold": "fold",
     "relu": "activation", "lrelu": "activation",
     "leakyrelu": "activation", "tanh": "activation", "sigmoid": "activation",
     "gelu": "activation", "softmax": "activation", "dropout": "activation",
@@ -138,6 +149,7 @@ _POSITIONAL = {"conv": ("out_channels", "k", "s", "p"), "conv_transpose": ("out_
                "s", "p"), "max_pool": ("k", "s", "p"), "avg_pool": ("k", "s", "p"),
                "adaptive_avg_pool": ("size",), "adaptive_max_pool": ("size",),
                "lp_pool": ("norm", "k", "s"), "max_unpool": ("k", "s", "p"),
+               "unfold": ("k", "d", "p", "s"), "fold": ("size", "k", "d", "p", "s"),
                "linear": ("out_features",), "activation": (), "batch_norm": (), "flatten": ()}
 """Per kind, what its positional arguments are, in order (``input`` takes its sizes)."""
 
@@ -216,10 +228,13 @@ def parse_spec(text):
         kind = _KINDS.get(base)
         if kind is None:
             known = ("conv, conv_transpose, convT, deconv, maxpool, avgpool, adaptiveavgpool, "
-                     "adaptivemaxpool, lppool, maxunpool, relu, lrelu, tanh, sigmoid, gelu, "
-                     "softmax, dropout, bn, flatten, linear, fc, input")
+                     "adaptivemaxpool, lppool, maxunpool, unfold, fold, relu, lrelu, tanh, "
+                     "sigmoid, gelu, softmax, dropout, bn, flatten, linear, fc, input")
             raise ValueError(f"unknown layer {_short(token)!r} (token {number}); expected "
                              f"one of {known}")
+        if kind in ("unfold", "fold") and rank is not None:
+            raise ValueError(f"{_short(token)!r} (token {number}): {kind} takes no 1d/2d/3d "
+                             f"(PyTorch's Unfold and Fold have none)")
         args, options = _arguments(arguments, token, kind)
         if kind == "input":
             if input_shape is not None:
@@ -324,7 +339,8 @@ def _layer_output(layer, shape):
         raise ValueError(f"{_short(layer.text)!r} needs a {layer.rank}-d input (N, C and "
                          f"{layer.rank} spatial sizes), got shape {shape}")
     if layer.kind in ("conv", "conv_transpose"):
-        allowed = ["k", "s", "p", "d", "g", "bias"] + (["op"] if layer.kind != "conv" else [])
+        allowed = ["k", "s", "p", "d", "g", "bias"] + (["op", "size"] if layer.kind != "conv"
+                                                        else [])
         _check_options(layer, allowed)
         out_channels = _count(layer, "out_channels", 0, "the number of output channels")
         kernel = _option(layer, "k", 1, None, required=True)
@@ -337,9 +353,11 @@ def _layer_output(layer, shape):
         if layer.kind == "conv":
             report = conv_report(shape, out_channels, **common)
         else:
+            size = _option(layer, "size", None, None)
             report = conv_transpose_report(shape, out_channels,
                                            output_padding=_option(layer, "op", None, 0),
-                                           **common)
+                                           output_size=(size,) * ndim if _is_int(size)
+                                           else size, **common)
     elif layer.kind in ("max_pool", "avg_pool"):
         allowed = ["k", "s", "p", "ceil"] + (["d"] if layer.kind == "max_pool" else
                                              ["count_include_pad"])
@@ -361,6 +379,17 @@ def _layer_output(layer, shape):
         report = max_unpool_report(shape, _option(layer, "k", 0, None, required=True),
                                    _option(layer, "s", 1, None), _option(layer, "p", 2, 0),
                                    (size,) * ndim if _is_int(size) else size)
+    elif layer.kind == "unfold":
+        _check_options(layer, ["k", "d", "p", "s"])
+        report = unfold_report(shape, _option(layer, "k", 0, None, required=True),
+                               _option(layer, "d", 1, 1), _option(layer, "p", 2, 0),
+                               _option(layer, "s", 3, 1))
+    elif layer.kind == "fold":
+        _check_options(layer, ["size", "k", "d", "p", "s"])
+        report = fold_report(shape, _option(layer, "size", 0, None, required=True),
+                             _option(layer, "k", 1, None, required=True),
+                             _option(layer, "d", 2, 1), _option(layer, "p", 3, 0),
+                             _option(layer, "s", 4, 1))
     elif layer.kind in ("adaptive_avg_pool", "adaptive_max_pool"):
         _check_options(layer, ["size"])
         size = _option(layer, "size", 0, None, required=True)
@@ -376,7 +405,10 @@ def _layer_output(layer, shape):
         if report.problems:
             raise ValueError(f"{_short(layer.text)!r} on input {shape}: "
                              + "; ".join(report.problems))
-        if layer.kind in ("conv_transpose", "max_unpool"):
+        if layer.kind in ("unfold", "fold"):
+            # the columns have no spatial layout: as after flatten, jump and field stop
+            triples = None
+        elif layer.kind in ("conv_transpose", "max_unpool"):
             # zero insertion (stride 1/s), then a stride-1 window: unpooling puts each cell
             # where one of its pooling windows was, as a transposed convolution scatters
             triples = [[(1, Fraction(1, dim.stride), 1), (dim.kernel_size, 1, dim.dilation)]
@@ -407,7 +439,7 @@ def _layer_output(layer, shape):
 
 
 _SPATIAL_KINDS = {"conv", "conv_transpose", "max_pool", "avg_pool", "adaptive_avg_pool",
-                  "adaptive_max_pool", "lp_pool", "max_unpool"}
+                  "adaptive_max_pool", "lp_pool", "max_unpool", "unfold"}
 """The layers that need spatial dimensions to slide over."""
 
 
