@@ -27,7 +27,13 @@ the padding, the stride or the dilation.  :func:`taps_on_input` is the arithmeti
 share: which taps of a window land on the input rather than on its padding.
 """
 
+import math
+import numbers
+from collections.abc import Sequence
+from typing import Literal
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["PADDING_MODES", "padded_source", "padded_source_at", "pad", "unpad", "pad_backward",
            "pad_or_crop", "insert_zeros", "taps_on_input", "gather_window", "scatter_window"]
@@ -134,21 +140,85 @@ def _check_pairs(padding, x, name="padding"):
                              f"{(before, after)}")
 
 
-def pad(x, padding, mode="zeros", value=0.0):
+def _is_int(value):
+    """True for Python and NumPy integers, but not for bools: the rule of
+    :func:`npconv.shapes.is_int`, which this module, below ``shapes``, cannot import."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_sequence(value):
+    """True for a tuple, list, range or an array of at least one axis, but not a string: the
+    rule of :func:`npconv.shapes.is_sequence`."""
+    if isinstance(value, np.ndarray):
+        return value.ndim >= 1
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+
+
+def _is_int_sequence(value, length=None):
+    """True for a sequence of ints (of ``length`` entries, if given)."""
+    return (_is_sequence(value) and (length is None or len(value) == length)
+            and all(_is_int(v) for v in value))
+
+
+def _check_fill_value(value, mode, dtype):
+    """``value`` must be a real number that ``mode`` uses and ``dtype`` holds exactly."""
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"value={value!r} must be a real number, not {type(value).__name__}")
+    if mode != "zeros" and value != 0:
+        raise ValueError(f"value={value!r} is the fill of mode='zeros', but mode={mode!r} "
+                         f"copies input cells into the padding and takes no value")
+    if dtype.kind in "biu":
+        lowest, highest = (0, 1) if dtype.kind == "b" else (np.iinfo(dtype).min,
+                                                            np.iinfo(dtype).max)
+        if not (lowest <= value <= highest and value == math.floor(value)):
+            raise ValueError(f"value={value!r} does not fit an array of {dtype} (integers "
+                             f"from {lowest} to {highest}): it would be stored as another "
+                             f"number; pad a float array instead")
+
+
+def pad(x: ArrayLike, padding: Sequence[tuple[int, int]],
+        mode: Literal["zeros", "reflect", "replicate", "circular"] = "zeros",
+        value: float = 0.0) -> NDArray:
     """Pad the spatial axes of ``x`` (shape ``(N, C, *spatial)``).
+
+    Cheat sheet: "Padding" (the border that lets a kernel keep the size: same padding).
 
     Parameters
     ----------
-    x : ndarray, shape (N, C, *spatial)
-    padding : sequence of (before, after) pairs, one per spatial axis
-    mode : {"zeros", "reflect", "replicate", "circular"}
-    value : float
-        The fill value in ``"zeros"`` mode (max pooling pads with ``-inf``).
+    x : array_like, shape (N, C, *spatial)
+    padding : sequence of (before, after) pairs of int
+        One pair per spatial axis, each entry at least 0.
+    mode : {"zeros", "reflect", "replicate", "circular"}, default "zeros"
+        What the added cells hold (the table in this module's docstring).
+    value : float, default 0.0
+        The fill value in ``"zeros"`` mode (max pooling pads with ``-inf``); the other modes
+        copy input cells and take none.
 
     Returns
     -------
     ndarray, shape (N, C, *(size + before + after))
-        Always a new array.
+        Always a new array, of ``x``'s dtype.
+
+    Raises
+    ------
+    TypeError
+        If ``padding`` is not a sequence of pairs of ints, or ``value`` is not a real number.
+    ValueError
+        If ``x`` has fewer than two axes, ``padding`` does not hold one pair per spatial
+        axis or is negative, ``mode`` is unknown, ``value`` is not 0 in a copying mode or
+        does not fit an integer ``x``, or a copying mode pads an empty axis.
+
+    See Also
+    --------
+    unpad, pad_backward, npconv.shapes.same_padding, npconv.conv
+
+    Notes
+    -----
+    ``pad_backward`` is this function's gradient: a cell copied into the padding sends its
+    gradient back to the input cell it copies.  A copying mode may pad wider than the axis:
+    ``"reflect"`` keeps reflecting and ``"circular"`` keeps wrapping, as ``np.pad``'s
+    ``"reflect"`` and ``"wrap"`` do; PyTorch refuses reflect padding of ``size`` or more and
+    circular padding of more than ``size``, and so does :func:`npconv.conv`.
 
     Examples
     --------
@@ -157,9 +227,23 @@ def pad(x, padding, mode="zeros", value=0.0):
     array([[[0., 0., 1., 2., 3., 0.]]])
     >>> pad(x, [(2, 1)], "reflect")
     array([[[3., 2., 1., 2., 3., 2.]]])
+    >>> pad(x, [(1, 1)], value=-np.inf)
+    array([[[-inf,   1.,   2.,   3., -inf]]])
+    >>> pad(x, 1)
+    Traceback (most recent call last):
+    ...
+    TypeError: padding=1 must be a sequence of (before, after) pairs of ints, one per spatial axis of x: 1 for shape (1, 1, 3)
     """
+    x = np.asarray(x)
+    if x.ndim < 2:
+        raise ValueError(f"x has shape {x.shape}, but pad takes (N, C, *spatial): at least "
+                         f"two axes before the spatial ones")
     _check_mode(mode)
+    if not (_is_sequence(padding) and all(_is_int_sequence(pair, length=2) for pair in padding)):
+        raise TypeError(f"padding={padding!r} must be a sequence of (before, after) pairs of "
+                        f"ints, one per spatial axis of x: {x.ndim - 2} for shape {x.shape}")
     _check_pairs(padding, x)
+    _check_fill_value(value, mode, x.dtype)
     if mode == "zeros":
         widths = [(0, 0), (0, 0), *padding]
         return np.pad(x, widths, mode="constant", constant_values=value)
@@ -249,13 +333,50 @@ def _fold_axis(grad, axis, source, before, size):
     return folded
 
 
-def insert_zeros(x, gaps, axes):
+def insert_zeros(x: ArrayLike, gaps: Sequence[int], axes: Sequence[int]) -> NDArray:
     """Insert ``gap - 1`` zeros between neighbouring cells along each of ``axes``.
 
-    This is the "holes" of the cheat sheet: a kernel with zeros inserted is the dilated
-    kernel, and an input with zeros inserted is what a transposed convolution with stride
-    convolves.  A gap of 1 inserts nothing.  A length ``n`` becomes ``(n - 1) * gap + 1``
-    (and 0 stays 0).
+    Cheat sheet: "Dilated Convolution" and "Transposed Convolution".  This is the "holes" of
+    the cheat sheet: a kernel with zeros inserted is the dilated kernel, and an input with
+    zeros inserted is what a transposed convolution with stride convolves.  A gap of 1
+    inserts nothing.  A length ``n`` becomes ``(n - 1) * gap + 1`` (and 0 stays 0).
+
+    Parameters
+    ----------
+    x : array_like
+        Any shape; only ``axes`` change.
+    gaps : sequence of int
+        The distance between neighbouring input cells in the result, each at least 1: a
+        dilation, or a transposed convolution's stride.
+    axes : sequence of int
+        The axes to spread, one per gap, each once (negative counts from the end).
+
+    Returns
+    -------
+    ndarray
+        A new array of ``x``'s dtype; ``x``'s cells are at every ``gap``-th position along
+        each of ``axes``, zeros elsewhere.
+
+    Raises
+    ------
+    TypeError
+        If ``gaps`` or ``axes`` is not a sequence of ints.
+    ValueError
+        If a gap is below 1, ``gaps`` and ``axes`` differ in length, or an axis is out of
+        range or named twice.
+
+    See Also
+    --------
+    npconv.shapes.effective_kernel_size, npconv.shapes.transposed_conv_as_conv_padding,
+    npconv.conv_transpose, npconv.conv
+
+    Notes
+    -----
+    Convolving the zero-inserted input with the flipped kernel (stride 1, bordered as
+    :func:`npconv.shapes.transposed_conv_as_conv_padding` says) is a transposed
+    convolution; convolving with the zero-inserted kernel is a dilated convolution.  Both
+    are slow ways to compute them, since most products are with zeros: the ops never build
+    these arrays, and this function is for learning and tests.
 
     Examples
     --------
@@ -266,7 +387,27 @@ def insert_zeros(x, gaps, axes):
            [0., 0.],
            [0., 0.],
            [1., 1.]])
+    >>> insert_zeros(np.ones((2, 2)), gaps=(2, 2), axes=(0,))
+    Traceback (most recent call last):
+    ...
+    ValueError: gaps=(2, 2) and axes=(0,) must have the same length: one gap per axis
     """
+    x = np.asarray(x)
+    for name, values in (("gaps", gaps), ("axes", axes)):
+        if not _is_int_sequence(values):
+            raise TypeError(f"{name}={values!r} must be a sequence of ints, one per axis to "
+                            f"spread")
+    if len(gaps) != len(axes):
+        raise ValueError(f"gaps={gaps!r} and axes={axes!r} must have the same length: one gap "
+                         f"per axis")
+    seen = set()
+    for axis in axes:
+        if not -x.ndim <= axis < x.ndim:
+            raise ValueError(f"axes={axes!r} names axis {axis}, but x has {x.ndim} axes "
+                             f"(shape {x.shape})")
+        if axis % x.ndim in seen:
+            raise ValueError(f"axes={axes!r} names axis {axis % x.ndim} twice")
+        seen.add(axis % x.ndim)
     shape = list(x.shape)
     spread = [slice(None)] * x.ndim
     for axis, gap in zip(axes, gaps):

@@ -23,7 +23,8 @@ The cheat sheet's formula for a 32-wide input, a 3-wide kernel, stride 2 and pad
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
 from typing import NamedTuple
 
 import numpy as np
@@ -90,28 +91,145 @@ def ceil_div(a, b):
     return -(-a // b)
 
 
-def effective_kernel_size(kernel_size, dilation=1):
+_SMALLEST = {
+    "in_size": (0, "it is a length, and an empty axis has length 0"),
+    "target_size": (1, "a transposed convolution gives at least one cell"),
+    "kernel_size": (1, "a kernel has at least one tap"),
+    "stride": (1, "each window starts at least one cell after the one before"),
+    "dilation": (1, "1 puts the taps side by side"),
+    "output_padding": (0, "it adds cells at the end"),
+    "in_channels": (0, "it is a count"),
+    "out_channels": (0, "it is a count"),
+    "groups": (1, "the channels split into at least one group"),
+}
+"""The public size helpers' int parameters: the smallest value each takes, and why."""
+
+
+def _size_argument(name, value, where=""):
+    """``value`` as a Python int, or an error naming ``name``, ``value`` and the smallest value
+    :data:`_SMALLEST` allows (so that a helper never computes with a float, a bool, a zero
+    stride or a negative length); ``where`` starts the message (which layer, which entry)."""
+    smallest, why = _SMALLEST[name]
+    if not is_int(value):
+        raise TypeError(f"{where}{name}={short_repr(value)} must be an int, not "
+                        f"{type(value).__name__}")
+    if value < smallest:
+        raise ValueError(f"{where}{name}={value} must be at least {smallest}: {why}")
+    return int(value)
+
+
+def _padding_pair(padding, crop=False):
+    """``padding`` as a ``(before, after)`` pair of Python ints, or an error naming it; a
+    negative entry (a crop) is an error unless ``crop``."""
+    if not (is_sequence(padding) and len(padding) == 2 and all(is_int(v) for v in padding)):
+        example = (f" (for padding {padding} on both sides, write ({padding}, {padding}))"
+                   if is_int(padding) else "")
+        raise TypeError(f"padding={short_repr(padding)} must be a (before, after) pair of "
+                        f"ints{example}")
+    before, after = (int(v) for v in padding)
+    if not crop and (before < 0 or after < 0):
+        raise ValueError(f"padding={(before, after)} must not be negative: it counts the "
+                         f"cells added before and after")
+    return before, after
+
+
+def effective_kernel_size(kernel_size: int, dilation: int = 1) -> int:
     """Span of a dilated kernel: ``dilation * (kernel_size - 1) + 1`` cells.
 
     Cheat sheet: "Dilated Convolution".  A 3-tap kernel with dilation 2 touches cells
     0, 2 and 4, so it spans 5 cells while keeping 3 weights.
 
+    Parameters
+    ----------
+    kernel_size : int
+        Taps of the kernel along one dimension, at least 1.
+    dilation : int, default 1
+        Distance between neighbouring taps, at least 1 (1: no holes).
+
+    Returns
+    -------
+    int
+        Cells from the first tap to the last, both included.
+
+    Raises
+    ------
+    TypeError
+        If ``kernel_size`` or ``dilation`` is not an int.
+    ValueError
+        If ``kernel_size`` or ``dilation`` is below 1.
+
+    See Also
+    --------
+    receptive_field, conv_output_size, npconv.conv
+
+    Notes
+    -----
+    The number of weights stays ``kernel_size``; only the span grows.  Every output-size
+    formula uses the span where the cheat sheet, without dilation, writes ``kernel_size``.
+
     Examples
     --------
     >>> effective_kernel_size(3, dilation=1), effective_kernel_size(3, dilation=2)
     (3, 5)
+    >>> effective_kernel_size(3, dilation=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: dilation=0 must be at least 1: 1 puts the taps side by side
     """
+    kernel_size = _size_argument("kernel_size", kernel_size)
+    dilation = _size_argument("dilation", dilation)
     return dilation * (kernel_size - 1) + 1
 
 
-def conv_output_size(in_size, kernel_size, stride=1, padding=(0, 0), dilation=1):
+def conv_output_size(in_size: int, kernel_size: int, stride: int = 1,
+                     padding: tuple[int, int] = (0, 0), dilation: int = 1) -> int:
     """Output length of a convolution along one dimension.
 
     ``floor((in + before + after - dilation * (kernel_size - 1) - 1) / stride) + 1``
 
     This is the cheat sheet's formula ("Calculate output's dimension") with the symmetric
-    ``2 * padding`` generalised to a ``(before, after)`` pair.  The result may be zero or
-    negative when the kernel does not fit; :func:`check_output_size` turns that into an error.
+    ``2 * padding`` generalised to a ``(before, after)`` pair.
+
+    Parameters
+    ----------
+    in_size : int
+        Length of the input along the dimension, at least 0.
+    kernel_size : int
+        Taps of the kernel, at least 1.
+    stride : int, default 1
+        Step between neighbouring windows, at least 1.
+    padding : (int, int), default (0, 0)
+        Cells added ``(before, after)`` the input: the cheat sheet's symmetric padding ``p``
+        is ``(p, p)``.  A negative entry crops that many cells instead (the fast
+        transposed convolution convolves a cropped input).
+    dilation : int, default 1
+        Distance between neighbouring taps, at least 1.
+
+    Returns
+    -------
+    int
+        The number of windows that fit.  Zero or negative when the dilated kernel is wider
+        than the padded input: the ops refuse that, with this formula in the message.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not an int, or ``padding`` is not a pair of ints (an int such as
+        ``1`` must be written ``(1, 1)``).
+    ValueError
+        If ``in_size`` is negative, or ``kernel_size``, ``stride`` or ``dilation`` is below
+        1.
+
+    See Also
+    --------
+    pool_output_size, conv_transpose_output_size, same_padding, effective_kernel_size,
+    npconv.conv
+
+    Notes
+    -----
+    The floor drops a last window that would overhang the padded input: with stride 2,
+    inputs of 6 and 7 cells give the same output, which is why a transposed convolution
+    needs ``output_padding`` to tell them apart (:func:`output_padding_for`).
 
     Examples
     --------
@@ -119,14 +237,23 @@ def conv_output_size(in_size, kernel_size, stride=1, padding=(0, 0), dilation=1)
     3
     >>> conv_output_size(5, kernel_size=3, padding=(1, 1))   # same padding keeps the size
     5
+    >>> conv_output_size(32, kernel_size=3, stride=2, padding=(1, 1))   # the cheat sheet's
+    16
+    >>> conv_output_size(5, kernel_size=3, stride=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: stride=0 must be at least 1: each window starts at least one cell after the one before
     """
-    before, after = padding
+    in_size = _size_argument("in_size", in_size)
+    stride = _size_argument("stride", stride)
+    before, after = _padding_pair(padding, crop=True)
     span = effective_kernel_size(kernel_size, dilation)
     return (in_size + before + after - span) // stride + 1
 
 
-def conv_transpose_output_size(in_size, kernel_size, stride=1, padding=(0, 0),
-                               output_padding=0, dilation=1):
+def conv_transpose_output_size(in_size: int, kernel_size: int, stride: int = 1,
+                               padding: tuple[int, int] = (0, 0), output_padding: int = 0,
+                               dilation: int = 1) -> int:
     """Output length of a transposed convolution along one dimension.
 
     ``(in - 1) * stride - before - after + dilation * (kernel_size - 1) + output_padding + 1``
@@ -136,6 +263,45 @@ def conv_transpose_output_size(in_size, kernel_size, stride=1, padding=(0, 0),
     formula floors, up to ``stride`` lengths map to the same ``in_size``; ``output_padding``
     picks one of them.
 
+    Parameters
+    ----------
+    in_size : int
+        Length of the transposed convolution's input, at least 0.
+    kernel_size : int
+        Taps of the kernel, at least 1.
+    stride : int, default 1
+        Distance between the places two neighbouring input cells are spread to, at least 1.
+    padding : (int, int), default (0, 0)
+        Cells cropped ``(before, after)`` from the output, each at least 0.
+    output_padding : int, default 0
+        Cells added at the end of the output, at least 0.
+    dilation : int, default 1
+        Distance between neighbouring taps, at least 1.
+
+    Returns
+    -------
+    int
+        The output length.  Zero or negative when the padding crops more than the kernel
+        spreads the input over: the op refuses that.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not an int, or ``padding`` is not a pair of ints.
+    ValueError
+        If ``in_size``, ``padding`` or ``output_padding`` is negative, or ``kernel_size``,
+        ``stride`` or ``dilation`` is below 1.
+
+    See Also
+    --------
+    conv_output_size, output_padding_for, npconv.conv_transpose
+
+    Notes
+    -----
+    This is the formula for any ``output_padding``; the op, as PyTorch, also requires
+    ``output_padding < max(stride, dilation)`` (:func:`output_padding_limit`), and
+    :func:`output_padding_for` finds the one that gives a length asked for.
+
     Examples
     --------
     >>> conv_transpose_output_size(3, kernel_size=3, stride=2, padding=(1, 1))
@@ -143,17 +309,66 @@ def conv_transpose_output_size(in_size, kernel_size, stride=1, padding=(0, 0),
     >>> conv_transpose_output_size(3, kernel_size=3, stride=2, padding=(1, 1), output_padding=1)
     6
     """
-    before, after = padding
+    in_size = _size_argument("in_size", in_size)
+    stride = _size_argument("stride", stride)
+    before, after = _padding_pair(padding)
+    output_padding = _size_argument("output_padding", output_padding)
     return ((in_size - 1) * stride - before - after
             + effective_kernel_size(kernel_size, dilation) + output_padding)
 
 
-def pool_output_size(in_size, kernel_size, stride, padding=(0, 0), dilation=1,
-                     ceil_mode=False):
+def pool_output_size(in_size: int, kernel_size: int, stride: int,
+                     padding: tuple[int, int] = (0, 0), dilation: int = 1,
+                     ceil_mode: bool = False) -> int:
     """Output length of max or average pooling along one dimension.
 
     The convolution formula, rounded up instead of down when ``ceil_mode`` is true; see
     :func:`ceil_mode_window_counts` for the last window that PyTorch then drops.
+
+    Cheat sheet: "Pooling operation" and "Calculate output's dimension".
+
+    Parameters
+    ----------
+    in_size : int
+        Length of the input along the dimension, at least 0.
+    kernel_size : int
+        Taps of the pooling window, at least 1.
+    stride : int
+        Step between neighbouring windows, at least 1.  No default: the ops' ``None``
+        means ``kernel_size``, which is to be passed here.
+    padding : (int, int), default (0, 0)
+        Cells added ``(before, after)`` the input, each at least 0.
+    dilation : int, default 1
+        Distance between neighbouring taps, at least 1.
+    ceil_mode : bool, default False
+        Round the number of steps up, as PyTorch's ``ceil_mode=True``.
+
+    Returns
+    -------
+    int
+        The number of windows.  Zero or negative when the window is wider than the padded
+        input: the ops refuse that.
+
+    Raises
+    ------
+    TypeError
+        If a size is not an int, ``padding`` is not a pair of ints, or ``ceil_mode`` is not
+        a bool.
+    ValueError
+        If ``in_size`` or ``padding`` is negative, or ``kernel_size``, ``stride`` or
+        ``dilation`` is below 1.
+
+    See Also
+    --------
+    conv_output_size, ceil_mode_window_counts, npconv.max_pool, npconv.avg_pool
+
+    Notes
+    -----
+    With ``ceil_mode`` a last, partial window is kept only if it starts on the input or on
+    the padding before it, ``(out - 1) * stride < in + before``; one that would start on
+    the padding after the input is dropped.  This formula does not check PyTorch's rule
+    that pooling pads at most ``kernel_size // 2`` per side (:func:`pool_padding_limit`);
+    the ops do.
 
     Examples
     --------
@@ -164,7 +379,13 @@ def pool_output_size(in_size, kernel_size, stride, padding=(0, 0), dilation=1,
     >>> pool_output_size(4, kernel_size=2, stride=2, padding=(1, 1), ceil_mode=True)
     3
     """
+    if not isinstance(ceil_mode, (bool, np.bool_)):
+        raise TypeError(f"ceil_mode={short_repr(ceil_mode)} must be a bool, not "
+                        f"{type(ceil_mode).__name__}")
+    padding = _padding_pair(padding)             # pooling pads, it never crops
     if ceil_mode:
+        in_size = _size_argument("in_size", in_size)
+        stride = _size_argument("stride", stride)
         _, kept = ceil_mode_window_counts(in_size, kernel_size, stride, padding, dilation)
         return kept
     return conv_output_size(in_size, kernel_size, stride, padding, dilation)
@@ -197,12 +418,41 @@ def ceil_mode_window_counts(in_size, kernel_size, stride, padding=(0, 0), dilati
     return rounded_up, kept
 
 
-def same_padding(in_size, kernel_size, stride=1, dilation=1):
+def same_padding(in_size: int, kernel_size: int, stride: int = 1,
+                 dilation: int = 1) -> tuple[int, int]:
     """The ``(before, after)`` padding that makes the output length ``ceil(in / stride)``.
 
-    The total is ``max((out - 1) * stride + dilation * (kernel_size - 1) + 1 - in, 0)``.  When
-    it is odd the extra cell goes at the end (TensorFlow's and ONNX's SAME_UPPER); with
-    stride 1 this is exactly PyTorch's ``padding="same"``.
+    Cheat sheet: "Padding" (same padding keeps the size).  The total is
+    ``max((out - 1) * stride + dilation * (kernel_size - 1) + 1 - in, 0)``.  When it is odd
+    the extra cell goes at the end (TensorFlow's and ONNX's SAME_UPPER); with stride 1 this
+    is exactly PyTorch's ``padding="same"``.
+
+    Parameters
+    ----------
+    in_size, kernel_size, stride, dilation : int
+        As for :func:`conv_output_size`.
+
+    Returns
+    -------
+    before, after : int
+        Cells to add before and after the input; ``after - before`` is 0 or 1.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not an int.
+    ValueError
+        If ``in_size`` is negative, or ``kernel_size``, ``stride`` or ``dilation`` is below 1.
+
+    See Also
+    --------
+    conv_output_size, npconv.conv
+
+    Notes
+    -----
+    An even kernel (or an even dilated span) cannot be centred: the padding is then one cell
+    wider after the input than before it.  PyTorch accepts ``padding="same"`` only with
+    stride 1; ``npconv.conv`` takes it with any stride and pads as this function says.
 
     Examples
     --------
@@ -212,25 +462,72 @@ def same_padding(in_size, kernel_size, stride=1, dilation=1):
     (1, 2)
     >>> same_padding(5, kernel_size=3, dilation=2)
     (2, 2)
+    >>> same_padding(7, kernel_size=3, stride=2)     # 4 = ceil(7 / 2) output cells
+    (1, 1)
     """
+    in_size = _size_argument("in_size", in_size)
+    stride = _size_argument("stride", stride)
     out = ceil_div(in_size, stride)
     total = max((out - 1) * stride + effective_kernel_size(kernel_size, dilation) - in_size, 0)
     before = total // 2
     return (before, total - before)
 
 
-def output_padding_for(target_size, in_size, kernel_size, stride=1, padding=(0, 0),
-                       dilation=1):
+def output_padding_for(target_size: int, in_size: int, kernel_size: int, stride: int = 1,
+                       padding: tuple[int, int] = (0, 0), dilation: int = 1) -> int:
     """The ``output_padding`` that makes a transposed convolution produce ``target_size``.
 
-    Raises ``ValueError`` if no allowed ``output_padding`` (``0 <= op < max(stride, dilation)``)
-    reaches the target.
+    Cheat sheet: "Transposed Convolution".  A convolution with stride ``s`` maps up to ``s``
+    input lengths to the same output length; a transposed convolution of that output picks
+    one of them with ``output_padding``, and this finds which.
+
+    Parameters
+    ----------
+    target_size : int
+        The output length wanted, at least 1.
+    in_size : int
+        Length of the transposed convolution's input, at least 0.
+    kernel_size, stride, padding, dilation
+        As for :func:`conv_transpose_output_size`.
+
+    Returns
+    -------
+    int
+        ``target_size - conv_transpose_output_size(..., output_padding=0)``, from 0 to
+        ``max(stride, dilation) - 1``.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not an int, or ``padding`` is not a pair of ints.
+    ValueError
+        If no allowed ``output_padding`` (``0 <= op < max(stride, dilation)``) reaches
+        ``target_size``, if ``target_size`` is below 1, or as
+        :func:`conv_transpose_output_size`.
+
+    See Also
+    --------
+    conv_transpose_output_size, conv_output_size, npconv.conv_transpose
+
+    Notes
+    -----
+    PyTorch's ``ConvTranspose*d`` layers do this when given ``output_size``, but count the
+    stride only: with a dilation above the stride they refuse sizes that an explicit
+    ``output_padding`` below the dilation reaches (:func:`conv_transpose_size_range`).
 
     Examples
     --------
+    A convolution with kernel 3, stride 2 and padding 1 maps 5 and 6 cells to 3; going back,
+    ``output_padding`` 1 gives the 6:
+
     >>> output_padding_for(6, in_size=3, kernel_size=3, stride=2, padding=(1, 1))
     1
+    >>> output_padding_for(7, in_size=3, kernel_size=3, stride=2, padding=(1, 1))
+    Traceback (most recent call last):
+    ...
+    ValueError: target_size=7 is out of reach: with output_padding from 0 to 1 a transposed convolution of this input gives sizes 5 to 6
     """
+    target_size = _size_argument("target_size", target_size)
     smallest = conv_transpose_output_size(in_size, kernel_size, stride, padding, 0, dilation)
     output_padding = target_size - smallest
     limit = output_padding_limit(stride, dilation)
@@ -292,7 +589,8 @@ def pool_padding_limit(kernel_size):
     return kernel_size // 2
 
 
-def conv_parameter_count(in_channels, out_channels, kernel_size, groups=1, bias=True):
+def conv_parameter_count(in_channels: int, out_channels: int, kernel_size: int | Sequence[int],
+                         groups: int = 1, bias: bool = True) -> int:
     """Number of learnable parameters of a convolution layer.
 
     ``out_channels * (in_channels / groups) * prod(kernel_size) + (out_channels if bias)``
@@ -300,6 +598,45 @@ def conv_parameter_count(in_channels, out_channels, kernel_size, groups=1, bias=
     Cheat sheet: the parameter count ``k * k * C + 1`` is the case of one output channel, no
     groups and a bias.  The same count holds for a transposed convolution.  A pooling layer
     has no parameters at all.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+        Channels of the layer's input and output, at least 0.
+    kernel_size : int or sequence of int
+        Taps along each spatial dimension, each at least 1 (an int is one dimension).
+    groups : int, default 1
+        How many groups the channels split into, at least 1; it must divide
+        ``in_channels``.
+    bias : bool, default True
+        Whether the layer has one bias per output channel.
+
+    Returns
+    -------
+    int
+        The cells of the weight, ``(out_channels, in_channels // groups, *kernel_size)``,
+        plus ``out_channels`` biases if ``bias``.
+
+    Raises
+    ------
+    TypeError
+        If a count or a kernel size is not an int, ``kernel_size`` is neither an int nor a
+        sequence, or ``bias`` is not a bool.
+    ValueError
+        If a channel count is negative, ``groups`` or a kernel size is below 1,
+        ``kernel_size`` is empty, or ``groups`` does not divide ``in_channels``.
+
+    See Also
+    --------
+    receptive_field, npconv.conv, npconv.conv_transpose
+
+    Notes
+    -----
+    Each output channel sees only its group's ``in_channels / groups`` input channels, so
+    grouping divides the weights by ``groups``: a depthwise convolution (``groups`` equal to
+    the channels) has one ``k x k`` kernel per channel.  A transposed convolution's weight
+    is ``(in_channels, out_channels // groups, *kernel_size)``: the same number of cells.
+    The ops also need ``groups`` to divide ``out_channels``; this count does not.
 
     Examples
     --------
@@ -309,32 +646,74 @@ def conv_parameter_count(in_channels, out_channels, kernel_size, groups=1, bias=
     73728
     >>> conv_parameter_count(32, 32, (3, 3), groups=32)   # depthwise
     320
+    >>> conv_parameter_count(3, 4, (3, 3), groups=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: groups=2 must divide in_channels=3: each group takes in_channels / groups input channels
     """
-    kernel_cells = math.prod(_as_tuple(kernel_size))
+    in_channels = _size_argument("in_channels", in_channels)
+    out_channels = _size_argument("out_channels", out_channels)
+    groups = _size_argument("groups", groups)
+    if in_channels % groups:
+        raise ValueError(f"groups={groups} must divide in_channels={in_channels}: each group "
+                         f"takes in_channels / groups input channels")
+    if not isinstance(bias, (bool, np.bool_)):
+        raise TypeError(f"bias={short_repr(bias)} must be a bool, not {type(bias).__name__}")
+    if is_sequence(kernel_size):
+        sizes = list(kernel_size)
+    elif is_int(kernel_size):
+        sizes = [kernel_size]
+    else:
+        raise TypeError(f"kernel_size={short_repr(kernel_size)} must be an int or a sequence "
+                        f"of ints, not {type(kernel_size).__name__}")
+    if not sizes:
+        raise ValueError(f"kernel_size={kernel_size!r} is empty: a kernel has at least one "
+                         f"spatial dimension")
+    for size in sizes:
+        _size_argument("kernel_size", size, where=f"kernel_size={short_repr(kernel_size)}: ")
+    kernel_cells = math.prod(int(size) for size in sizes)
     weights = out_channels * (in_channels // groups) * kernel_cells
     return weights + (out_channels if bias else 0)
 
 
-def receptive_field(layers):
+def receptive_field(layers: Iterable[tuple[int, int | Fraction, int]]
+                    ) -> tuple[int | Fraction, int | Fraction]:
     """Receptive field and jump of a stack of layers along one dimension.
+
+    Cheat sheet: "Dilated Convolution" (a dilated kernel sees further with as many weights).
 
     Parameters
     ----------
     layers : iterable of (kernel_size, stride, dilation)
-        One triple per layer, input side first.
+        One triple per layer, input side first: ``kernel_size`` and ``dilation`` ints of at
+        least 1, ``stride`` a positive int or :class:`fractions.Fraction` (a transposed
+        convolution with stride ``s`` moves ``Fraction(1, s)`` input cells per output cell).
+        No layers at all is a field of one cell.
 
     Returns
     -------
-    field : int
+    field : int or Fraction
         How many input cells one output cell of the last layer sees.
-    jump : int
+    jump : int or Fraction
         How far apart, in input cells, two neighbouring output cells are (the product of
-        the strides).
+        the strides).  Both are ints when every stride is.
+
+    Raises
+    ------
+    TypeError
+        If a layer is not a triple, or one of its entries has the wrong type.
+    ValueError
+        If a ``kernel_size`` or ``dilation`` is below 1, or a stride is not positive.
+
+    See Also
+    --------
+    effective_kernel_size, conv_parameter_count, npconv.conv
 
     Notes
     -----
     Each layer widens the field by ``dilation * (kernel_size - 1) * jump``, where ``jump``
-    is the product of the strides of the layers below it.
+    is the product of the strides of the layers below it.  Padding does not change the
+    field: it decides where the field sits, not how wide it is.
 
     Examples
     --------
@@ -346,11 +725,28 @@ def receptive_field(layers):
     (9, 1)
     >>> receptive_field([(7, 2, 1), (3, 2, 1)])   # ResNet's stem and its max pool
     (11, 4)
+    >>> receptive_field([(3, 1, 1), (3, 0, 1)])
+    Traceback (most recent call last):
+    ...
+    ValueError: layers[1]=(3, 0, 1): stride=0 must be positive: each window starts after the one before
     """
     field, jump = 1, 1
-    for kernel_size, stride, dilation in layers:
+    for index, layer in enumerate(layers):
+        where = f"layers[{index}]={short_repr(layer)}: "
+        if not (is_sequence(layer) and len(layer) == 3):
+            raise TypeError(f"{where}each layer must be a (kernel_size, stride, dilation) "
+                            f"triple")
+        kernel_size, stride, dilation = layer
+        kernel_size = _size_argument("kernel_size", kernel_size, where)
+        dilation = _size_argument("dilation", dilation, where)
+        if not isinstance(stride, numbers.Rational) or isinstance(stride, (bool, np.bool_)):
+            raise TypeError(f"{where}stride={short_repr(stride)} must be an int or a "
+                            f"Fraction, not {type(stride).__name__}")
+        if stride <= 0:
+            raise ValueError(f"{where}stride={stride} must be positive: each window starts "
+                             f"after the one before")
         field += dilation * (kernel_size - 1) * jump
-        jump *= stride
+        jump *= int(stride) if is_int(stride) else stride
     return field, jump
 
 
@@ -590,10 +986,6 @@ def check_output_size(size, dim, formula, quantity="output size"):
         raise ValueError(
             f"{quantity} along spatial dimension {dim} would be {size}, but must be at "
             f"least 1: {formula}")
-
-
-def _as_tuple(value):
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
 
 
 INT64_MAX = 2 ** 63 - 1

@@ -2,17 +2,21 @@
 
 What a learner reads before calling a function is its signature and its docstring.  These
 tests read both from the functions themselves and hold them to the house style: every
-public name shows its real parameters (no ``*args, **kwargs``), the ops are annotated
-(array-like in, ``NDArray`` out), their docstrings have the numpydoc sections, the names
-under See Also exist, and the errors under Raises are the ones a bad argument really
-raises (each op is called with an unknown ``method`` and with an array of strings).
+public name shows its real parameters (no ``*args, **kwargs``), every public function (the
+ops and the helpers of ``shapes`` and ``padding``) is annotated (array-like in, ``NDArray``
+out; the size helpers ints in and out), its docstring has the numpydoc sections, the names
+under See Also exist, and the errors under Raises are the ones a bad argument really raises
+(each op is called with an unknown ``method`` and with an array of strings; each helper
+with a list of bad arguments, one at a time).
 """
 
 import importlib
 import importlib.resources
 import inspect
 import re
+import types
 import typing
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -29,8 +33,16 @@ OPS = [name for name in npconv.api.__all__ + npconv.family.api.__all__
        if inspect.isfunction(getattr(npconv, name))]
 """The ops, their backwards and the rank-checked aliases: the core's and the family's."""
 
+HELPERS = [name for name in PUBLIC
+           if getattr(npconv, name).__module__ in ("npconv.shapes", "npconv.padding")]
+"""The formulas and the padding helpers re-exported beside the ops: ``conv_output_size``, ..."""
+
+FUNCTIONS = OPS + HELPERS
+
 SECTION_ORDER = ["Parameters", "Returns", "Raises", "See Also", "Notes", "Examples"]
 ARRAY_PARAMETERS = {"input", "weight", "bias", "grad_output", "indices"}
+HELPER_ARRAY_PARAMETERS = {"x"}
+"""The helpers' arrays (``conv_parameter_count``'s ``bias`` is a flag, not an array)."""
 
 
 def sections(obj):
@@ -62,7 +74,15 @@ def test_every_public_name_shows_its_real_parameters(name):
     assert not hidden, f"npconv.{name}{inspect.signature(obj)} hides its parameters"
 
 
-@pytest.mark.parametrize("name", OPS)
+def test_every_public_function_is_an_op_or_a_helper():
+    """So that none escapes the tests below, which hold OPS and HELPERS to the house style."""
+    functions = [name for name in PUBLIC if inspect.isfunction(getattr(npconv, name))]
+    assert sorted(functions) == sorted(FUNCTIONS)
+    assert len(HELPERS) == 10, HELPERS
+    assert set(PUBLIC) - set(FUNCTIONS) == {"Gradients"}     # a named tuple, not a function
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
 def test_the_parameters_sections_follow_the_signature(name):
     """Every parameter documented once, in the signature's order, as numpydoc asks."""
     function = getattr(npconv, name)
@@ -77,16 +97,26 @@ def test_the_parameter_parser_reads_grouped_and_starred_entries():
     assert entries(text) == ["input", "indices", "kernel_size", "stride", "method", "layers"]
 
 
-@pytest.mark.parametrize("name", OPS)
-def test_every_op_is_annotated_array_like_in_and_ndarray_out(name):
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_every_function_is_annotated_array_like_in_and_ndarray_out(name):
+    """An op or a padding helper takes array-likes and returns ``NDArray``; a size helper
+    takes no array and returns numbers (an int, a pair of them, or a fraction)."""
     function = getattr(npconv, name)
     hints = typing.get_type_hints(function)        # resolves every annotation, or raises
     parameters = inspect.signature(function).parameters
     assert set(parameters) | {"return"} == set(hints), (
         f"npconv.{name}: no annotation for {sorted(set(parameters) - set(hints))}")
-    for parameter in ARRAY_PARAMETERS & set(parameters):
+    arrays = (ARRAY_PARAMETERS if name in OPS else HELPER_ARRAY_PARAMETERS) & set(parameters)
+    for parameter in arrays:
         assert hints[parameter] in (ArrayLike, typing.Optional[ArrayLike]), (name, parameter)
-    assert returns_arrays(hints["return"]), (name, hints["return"])
+    if arrays:
+        assert returns_arrays(hints["return"]), (name, hints["return"])
+    else:
+        assert returns_numbers(hints["return"]), (name, hints["return"])
+
+
+UNIONS = (typing.Union, types.UnionType)
+"""``Union[a, b]`` and ``a | b``, which ``typing.get_origin`` tells apart."""
 
 
 def returns_arrays(hint):
@@ -94,9 +124,25 @@ def returns_arrays(hint):
     (a named tuple of them)."""
     if hint is npconv.Gradients or typing.get_origin(hint) is np.ndarray:
         return True
-    if typing.get_origin(hint) in (typing.Union, tuple):
+    if typing.get_origin(hint) in (*UNIONS, tuple):
         return all(returns_arrays(part) for part in typing.get_args(hint))
     return False
+
+
+def returns_numbers(hint):
+    """Whether ``hint`` is ``int`` or ``Fraction``, or a tuple or union of them."""
+    if hint in (int, Fraction):
+        return True
+    if typing.get_origin(hint) in (*UNIONS, tuple):
+        return all(returns_numbers(part) for part in typing.get_args(hint))
+    return False
+
+
+def test_the_annotation_readers_tell_arrays_from_numbers():
+    assert returns_numbers(tuple[int, int]) and returns_numbers(int | Fraction)
+    assert not returns_numbers(float) and not returns_numbers(tuple[int, float])
+    assert returns_arrays(typing.Union[np.typing.NDArray, tuple[np.typing.NDArray]])
+    assert not returns_arrays(int) and not returns_arrays(tuple[np.typing.NDArray, int])
 
 
 def test_the_package_ships_its_type_information():
@@ -107,8 +153,8 @@ def test_the_package_ships_its_type_information():
 # Docstrings
 # --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", OPS)
-def test_every_op_has_the_numpydoc_sections_in_order(name):
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_every_function_has_the_numpydoc_sections_in_order(name):
     found = list(sections(getattr(npconv, name)))
     required = ["Parameters", "Returns", "Raises", "See Also", "Examples"]
     assert [title for title in found if title in required] == required, (name, found)
@@ -125,14 +171,32 @@ def resolve(reference, function):
     return getattr(importlib.import_module(head), attribute)
 
 
-@pytest.mark.parametrize("name", OPS)
+def see_also(function):
+    """The names the See Also section of ``function`` lists."""
+    return [entry.split(" : ")[0].strip() for entry in
+            " ".join(sections(function)["See Also"].split()).split(",")]
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
 def test_every_see_also_entry_names_something_that_exists(name):
     function = getattr(npconv, name)
-    references = [entry.split(" : ")[0].strip() for entry in
-                  " ".join(sections(function)["See Also"].split()).split(",")]
+    references = see_also(function)
     assert references
     for reference in references:
         resolve(reference, function)                 # raises if the name does not exist
+
+
+@pytest.mark.parametrize("name", HELPERS)
+def test_every_helper_points_at_a_related_helper_and_at_an_op_it_serves(name):
+    function = getattr(npconv, name)
+    found = [resolve(reference, function) for reference in see_also(function)]
+    ops = [getattr(npconv, op) for op in OPS]
+    helpers = [getattr(npconv, helper) for helper in HELPERS] + [
+        getattr(module, helper) for module in (npconv.shapes, npconv.padding)
+        for helper in module.__all__]
+    assert any(any(target is op for op in ops) for target in found), (name, found)
+    assert any(any(target is helper for helper in helpers) and target is not function
+               for target in found), (name, found)
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,3 +248,83 @@ def test_raises_lists_the_errors_that_bad_arguments_raise(name):
     assert (unknown_method, strings) == ("ValueError", "TypeError")
     documented = entries(sections(function)["Raises"])
     assert {"ValueError", "TypeError"} <= set(documented), (name, documented)
+
+
+HELPER_CALLS = {
+    "effective_kernel_size": (dict(kernel_size=3, dilation=2), [
+        (dict(kernel_size=0), ValueError), (dict(dilation=0), ValueError),
+        (dict(kernel_size=3.0), TypeError), (dict(dilation=True), TypeError)]),
+    "conv_output_size": (dict(in_size=5, kernel_size=3, stride=2, padding=(1, 1), dilation=1), [
+        (dict(stride=0), ValueError), (dict(in_size=-1), ValueError),
+        (dict(kernel_size=0), ValueError), (dict(dilation=0), ValueError),
+        (dict(padding=1), TypeError), (dict(padding=(1.5, 1)), TypeError),
+        (dict(in_size=5.0), TypeError)]),
+    "conv_transpose_output_size": (dict(in_size=3, kernel_size=3, stride=2, padding=(1, 1),
+                                        output_padding=1, dilation=1), [
+        (dict(output_padding=-1), ValueError), (dict(padding=(-1, 0)), ValueError),
+        (dict(stride=0), ValueError), (dict(in_size=-1), ValueError),
+        (dict(padding=1), TypeError), (dict(output_padding=1.0), TypeError)]),
+    "pool_output_size": (dict(in_size=5, kernel_size=2, stride=2, padding=(0, 0), dilation=1,
+                              ceil_mode=True), [
+        (dict(stride=0), ValueError), (dict(stride=0, ceil_mode=False), ValueError),
+        (dict(padding=(-1, 0)), ValueError), (dict(in_size=-1), ValueError),
+        (dict(kernel_size=0), ValueError), (dict(stride=None), TypeError),
+        (dict(ceil_mode="no"), TypeError), (dict(padding=(0, 0, 0)), TypeError)]),
+    "same_padding": (dict(in_size=7, kernel_size=3, stride=2, dilation=1), [
+        (dict(stride=0), ValueError), (dict(in_size=-5), ValueError),
+        (dict(kernel_size=0), ValueError), (dict(dilation=0), ValueError),
+        (dict(kernel_size=2.5), TypeError)]),
+    "output_padding_for": (dict(target_size=6, in_size=3, kernel_size=3, stride=2,
+                                padding=(1, 1), dilation=1), [
+        (dict(target_size=7), ValueError), (dict(target_size=0), ValueError),
+        (dict(stride=0), ValueError), (dict(padding=1), TypeError),
+        (dict(target_size=6.0), TypeError)]),
+    "conv_parameter_count": (dict(in_channels=4, out_channels=8, kernel_size=(3, 3), groups=2,
+                                  bias=True), [
+        (dict(in_channels=3), ValueError), (dict(in_channels=-4), ValueError),
+        (dict(out_channels=-8), ValueError), (dict(groups=0), ValueError),
+        (dict(kernel_size=(3, 0)), ValueError), (dict(kernel_size=()), ValueError),
+        (dict(kernel_size=3.0), TypeError), (dict(kernel_size=(3, 3.0)), TypeError),
+        (dict(bias="no"), TypeError), (dict(out_channels=8.0), TypeError)]),
+    "receptive_field": (dict(layers=[(3, 1, 1), (3, 2, 2), (2, Fraction(1, 2), 1)]), [
+        (dict(layers=[(3, 0, 1)]), ValueError), (dict(layers=[(0, 1, 1)]), ValueError),
+        (dict(layers=[(3, 1, 0)]), ValueError), (dict(layers=[(3, Fraction(-1, 2), 1)]),
+                                                 ValueError),
+        (dict(layers=[(3, 1)]), TypeError), (dict(layers=[(3, 1.5, 1)]), TypeError),
+        (dict(layers=[(3.0, 1, 1)]), TypeError)]),
+    "pad": (dict(x=np.ones((1, 1, 3)), padding=[(1, 2)], mode="zeros", value=0.0), [
+        (dict(padding=[(1, 1), (1, 1)]), ValueError), (dict(padding=[(-1, 1)]), ValueError),
+        (dict(mode="edge"), ValueError), (dict(value=1.0, mode="reflect"), ValueError),
+        (dict(value=0.5, x=np.ones((1, 1, 3), dtype=int)), ValueError),
+        (dict(x=np.ones(3)), ValueError), (dict(padding=1), TypeError),
+        (dict(padding=[(1.5, 1)]), TypeError), (dict(padding=[(1,)]), TypeError),
+        (dict(value="a"), TypeError)]),
+    "insert_zeros": (dict(x=np.ones((2, 2)), gaps=(2, 3), axes=(0, 1)), [
+        (dict(gaps=(0, 1)), ValueError), (dict(gaps=(2,)), ValueError),
+        (dict(axes=(0, 0)), ValueError), (dict(axes=(0, -2)), ValueError),
+        (dict(axes=(0, 2)), ValueError), (dict(gaps=2), TypeError),
+        (dict(axes=(0.0, 1)), TypeError), (dict(gaps=(True, 2)), TypeError)]),
+}
+"""Per helper: the keyword arguments of a small valid call, and bad changes to them, each
+with the error it must raise.  The first changed argument is the one the message names."""
+
+
+def test_every_helper_has_its_calls():
+    assert sorted(HELPER_CALLS) == sorted(HELPERS)
+
+
+@pytest.mark.parametrize("name", HELPERS)
+def test_raises_lists_the_errors_that_bad_arguments_to_a_helper_raise(name):
+    """Each bad change raises its error, naming the argument; Raises lists exactly those."""
+    function = getattr(npconv, name)
+    arguments, bad_changes = HELPER_CALLS[name]
+    function(**arguments)                                      # the call itself is valid
+    kinds = set()
+    for changes, expected in bad_changes:
+        with pytest.raises((ValueError, TypeError)) as error:
+            function(**{**arguments, **changes})
+        assert error.type is expected, (name, changes, error.value)
+        named = next(iter(changes))
+        assert re.search(rf"\b{named}\b", str(error.value)), (name, changes, error.value)
+        kinds.add(expected.__name__)
+    assert set(entries(sections(function)["Raises"])) == kinds, name

@@ -463,3 +463,129 @@ def test_conv_transpose_output_shape_is_the_output_size(method, n, k, s, d, offs
     out = npconv.conv_transpose(np.ones((1, 1, n, n)), np.ones((1, 2, k, k)), stride=s,
                                 dilation=d, output_size=(size, size), method=method)
     assert out.shape == (1, 2, size, size)
+
+
+# --------------------------------------------------------------------------------------------
+# The public helpers refuse what has no size, naming the argument and its value
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("call, message", [
+    pytest.param(lambda: npconv.conv_output_size(5, 3, stride=0),
+                 r"^stride=0 must be at least 1", id="a zero stride (was ZeroDivisionError)"),
+    pytest.param(lambda: npconv.conv_output_size(-5, 3),
+                 r"^in_size=-5 must be at least 0", id="a negative length (was -7)"),
+    pytest.param(lambda: npconv.effective_kernel_size(3, 0),
+                 r"^dilation=0 must be at least 1", id="dilation 0 (was a span of 1)"),
+    pytest.param(lambda: npconv.effective_kernel_size(0),
+                 r"^kernel_size=0 must be at least 1", id="no taps (was a span of 0)"),
+    pytest.param(lambda: npconv.conv_transpose_output_size(3, 3, 2, (1, 1), -1),
+                 r"^output_padding=-1 must be at least 0", id="negative output_padding"),
+    pytest.param(lambda: npconv.conv_transpose_output_size(3, 3, 0),
+                 r"^stride=0 must be at least 1", id="a transposed stride of 0 (was 3)"),
+    pytest.param(lambda: npconv.pool_output_size(5, 2, 2, (-1, 0)),
+                 r"^padding=\(-1, 0\) must not be negative", id="negative pool padding"),
+    pytest.param(lambda: npconv.pool_output_size(5, 2, 0, ceil_mode=True),
+                 r"^stride=0 must be at least 1", id="ceil_mode with a zero stride"),
+    pytest.param(lambda: npconv.same_padding(-5, 3),
+                 r"^in_size=-5 must be at least 0", id="same padding of a negative length"),
+    pytest.param(lambda: npconv.same_padding(5, 0),
+                 r"^kernel_size=0 must be at least 1", id="same padding of no taps"),
+    pytest.param(lambda: npconv.output_padding_for(-3, 1, 1, 1, (2, 2)),
+                 r"^target_size=-3 must be at least 1", id="a negative target (was 0)"),
+    pytest.param(lambda: npconv.conv_parameter_count(3, 4, (3, 3), groups=2),
+                 r"^groups=2 must divide in_channels=3", id="groups not dividing (was 16)"),
+    pytest.param(lambda: npconv.conv_parameter_count(-3, 4, 3),
+                 r"^in_channels=-3 must be at least 0", id="negative channels (was -32)"),
+    pytest.param(lambda: npconv.conv_parameter_count(3, 4, 3, groups=0),
+                 r"^groups=0 must be at least 1", id="no groups (was ZeroDivisionError)"),
+    pytest.param(lambda: npconv.conv_parameter_count(3, 4, ()),
+                 r"^kernel_size=\(\) is empty", id="a kernel of no dimension (was 16)"),
+    pytest.param(lambda: npconv.conv_parameter_count(3, 4, (3, 0)),
+                 r"^kernel_size=\(3, 0\): kernel_size=0 must be at least 1",
+                 id="a kernel with no taps"),
+    pytest.param(lambda: npconv.receptive_field([(3, 1, 1), (3, 0, 1)]),
+                 r"^layers\[1\]=\(3, 0, 1\): stride=0 must be positive",
+                 id="a layer of stride 0 (was a jump of 0)"),
+    pytest.param(lambda: npconv.receptive_field([(3, 1, 1), (0, 1, 1)]),
+                 r"^layers\[1\]=\(0, 1, 1\): kernel_size=0 must be at least 1",
+                 id="a layer with no taps (was a field shrinking to 4)"),
+    pytest.param(lambda: npconv.insert_zeros(np.ones((2, 2)), gaps=(2, 2), axes=(0,)),
+                 r"^gaps=\(2, 2\) and axes=\(0,\) must have the same length",
+                 id="more gaps than axes (was the extra gap ignored)"),
+    pytest.param(lambda: npconv.insert_zeros(np.ones((3, 3)), gaps=(2, 3), axes=(0, -2)),
+                 r"^axes=\(0, -2\) names axis 0 twice", id="an axis twice (was gap 3 only)"),
+    pytest.param(lambda: npconv.insert_zeros(np.ones(3), gaps=(2,), axes=(1,)),
+                 r"^axes=\(1,\) names axis 1, but x has 1 axes",
+                 id="an axis out of range (was IndexError)"),
+    pytest.param(lambda: npconv.pad(np.ones((1, 1, 3)), [(1, 1)], "reflect", value=5.0),
+                 r"^value=5.0 is the fill of mode='zeros', but mode='reflect' copies",
+                 id="a fill value in a copying mode (was ignored)"),
+    pytest.param(lambda: npconv.pad(np.ones((1, 1, 3), dtype=np.int64), [(1, 1)], value=0.5),
+                 r"^value=0.5 does not fit an array of int64",
+                 id="a fill an integer array rounds (was 0)"),
+    pytest.param(lambda: npconv.pad(np.ones(3), []),
+                 r"^x has shape \(3,\), but pad takes \(N, C, \*spatial\)",
+                 id="an array without N and C (was '-1 spatial axes')"),
+])
+def test_a_helper_refuses_what_has_no_size_naming_the_argument(call, message):
+    """A public helper is an oracle too: where the formula would give a number with no
+    meaning (or a ZeroDivisionError), it raises a ValueError that names the argument and its
+    value instead ("Calculate output's dimension", "Padding", "Dilated Convolution")."""
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+@pytest.mark.parametrize("call, message", [
+    pytest.param(lambda: npconv.conv_output_size(32, 3, 2, 1),
+                 r"^padding=1 must be a \(before, after\) pair of ints \(for padding 1 on both "
+                 r"sides, write \(1, 1\)\)", id="the cheat sheet's p as an int"),
+    pytest.param(lambda: npconv.conv_output_size(5.5, 3),
+                 r"^in_size=5.5 must be an int, not float", id="a float length (was 3.0)"),
+    pytest.param(lambda: npconv.pool_output_size(5, 2, 2, ceil_mode="no"),
+                 r"^ceil_mode='no' must be a bool", id="a string flag (was read as true)"),
+    pytest.param(lambda: npconv.conv_parameter_count(3, 4, np.float64(3)),
+                 r"^kernel_size=np.float64\(3.0\) must be an int or a sequence of ints",
+                 id="a float kernel"),
+    pytest.param(lambda: npconv.pad(np.ones((1, 1, 3)), [(1.5, 1)], "reflect"),
+                 r"^padding=\[\(1.5, 1\)\] must be a sequence of \(before, after\) pairs of "
+                 r"ints", id="a half cell of reflect padding (was read as 1)"),
+    pytest.param(lambda: npconv.receptive_field([(3, 1)]),
+                 r"^layers\[0\]=\(3, 1\): each layer must be a \(kernel_size, stride, "
+                 r"dilation\) triple", id="a pair for a triple (was an unpacking error)"),
+])
+def test_a_helper_refuses_an_argument_of_the_wrong_type_naming_it(call, message):
+    """Floats, flags given as strings and a bare int for a (before, after) pair are
+    TypeErrors that name the argument, never a silent float result or a cryptic unpacking
+    error."""
+    with pytest.raises(TypeError, match=message):
+        call()
+
+
+@given(n=sizes, k=kernels, s=strides, crop=st.integers(0, 40), d=dilations)
+@example(n=5, k=3, s=1, crop=1, d=1)                      # 4 cells left: 2 windows
+def test_conv_output_size_reads_a_negative_padding_as_a_crop(n, k, s, crop, d):
+    """A negative entry crops: the windows on ``n`` cells cropped by ``c`` at the start are
+    those on ``n - c`` cells (none, or fewer than none, when the kernel no longer fits); the
+    fast transposed convolution convolves such a cropped input."""
+    crop = min(crop, n)
+    assert npconv.conv_output_size(n, k, s, (-crop, 0), d) == oracles.conv_output_size(
+        n - crop, k, s, 0, 0, d)
+
+
+def test_the_size_helpers_take_numpy_ints_and_answer_in_exact_python_ints():
+    """NumPy ints are ints, as everywhere in npconv; the answer is a Python int, exact where
+    int64 arithmetic would wrap around: (2**62 - 1) * 4 + 3 needs 65 bits."""
+    big, four = np.int64(2 ** 62), np.int64(4)
+    answers = [
+        (npconv.conv_transpose_output_size(big, np.int32(3), four), (2 ** 62 - 1) * 4 + 3),
+        (npconv.conv_output_size(np.int64(32), np.int8(3), np.uint8(2), (np.int64(1), 1)), 16),
+        (npconv.pool_output_size(np.int16(5), 2, 2, ceil_mode=np.bool_(True)), 3),
+        (npconv.effective_kernel_size(np.int64(3), np.int64(2)), 5),
+        (npconv.conv_parameter_count(np.int64(3), 1, np.array([3, 3])), 3 * 3 * 3 + 1),
+        (npconv.receptive_field([(np.int64(3), np.int64(2), 1)] * 2), (7, 4)),
+    ]
+    for answer, expected in answers:
+        assert answer == expected
+        assert all(type(value) is int for value in np.atleast_1d(answer).tolist()) and (
+            type(answer) in (int, tuple)), answer
+    assert all(type(value) is int for value in npconv.same_padding(np.int64(5), 4))
