@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import im2col, loops
+from .padding import PaddingMode
 from .shapes import (check_array_bytes, check_divisor_override, check_groups, check_int64,
                      check_padding_mode, check_window_cells, conv_geometry,
                      conv_transpose_geometry, is_int, pool_geometry, short_repr)
@@ -57,7 +58,6 @@ Padding = Union[int, Sequence[Union[int, Sequence[int]]]]
 """An int, or per spatial dimension an int or a ``(before, after)`` pair."""
 ConvPadding = Union[Padding, Literal["valid", "same"]]
 Method = Literal["im2col", "loops"]
-PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
 FloatArray = NDArray[np.floating]
 
 

@@ -36,9 +36,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["PADDING_MODES", "padded_source", "padded_source_at", "pad", "unpad", "pad_backward",
-           "pad_or_crop", "insert_zeros", "taps_on_input", "gather_window", "scatter_window"]
+           "pad_or_crop", "insert_zeros", "taps_on_input", "gather_window", "scatter_window",
+           "is_int", "is_sequence", "PaddingMode"]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
+"""The type of a ``padding_mode``: one of :data:`PADDING_MODES`."""
 
 
 def padded_source(size, before, after, mode, dim=None):
@@ -140,15 +144,22 @@ def _check_pairs(padding, x, name="padding"):
                              f"{(before, after)}")
 
 
-def _is_int(value):
-    """True for Python and NumPy integers, but not for bools: the rule of
-    :func:`npconv.shapes.is_int`, which this module, below ``shapes``, cannot import."""
+def is_int(value):
+    """True for Python and NumPy integers, but not for bools.
+
+    >>> is_int(3), is_int(np.int8(3)), is_int(True), is_int(3.0)
+    (True, True, False, False)
+    """
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
-def _is_sequence(value):
-    """True for a tuple, list, range or an array of at least one axis, but not a string: the
-    rule of :func:`npconv.shapes.is_sequence`."""
+def is_sequence(value):
+    """True for a sequence that may hold one entry per dimension: a tuple, list, range, a
+    NumPy array of at least one axis, ... but not a string.
+
+    >>> is_sequence((1, 2)), is_sequence(range(2)), is_sequence(np.array([1, 2])), is_sequence("12")
+    (True, True, True, False)
+    """
     if isinstance(value, np.ndarray):
         return value.ndim >= 1
     return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
@@ -156,8 +167,8 @@ def _is_sequence(value):
 
 def _is_int_sequence(value, length=None):
     """True for a sequence of ints (of ``length`` entries, if given)."""
-    return (_is_sequence(value) and (length is None or len(value) == length)
-            and all(_is_int(v) for v in value))
+    return (is_sequence(value) and (length is None or len(value) == length)
+            and all(is_int(v) for v in value))
 
 
 def _check_fill_value(value, mode, dtype):
@@ -177,7 +188,7 @@ def _check_fill_value(value, mode, dtype):
 
 
 def pad(x: ArrayLike, padding: Sequence[tuple[int, int]],
-        mode: Literal["zeros", "reflect", "replicate", "circular"] = "zeros",
+        mode: PaddingMode = "zeros",
         value: float = 0.0) -> NDArray:
     """Pad the spatial axes of ``x`` (shape ``(N, C, *spatial)``).
 
@@ -239,7 +250,7 @@ def pad(x: ArrayLike, padding: Sequence[tuple[int, int]],
         raise ValueError(f"x has shape {x.shape}, but pad takes (N, C, *spatial): at least "
                          f"two axes before the spatial ones")
     _check_mode(mode)
-    if not (_is_sequence(padding) and all(_is_int_sequence(pair, length=2) for pair in padding)):
+    if not (is_sequence(padding) and all(_is_int_sequence(pair, length=2) for pair in padding)):
         raise TypeError(f"padding={padding!r} must be a sequence of (before, after) pairs of "
                         f"ints, one per spatial axis of x: {x.ndim - 2} for shape {x.shape}")
     _check_pairs(padding, x)

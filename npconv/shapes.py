@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .padding import PADDING_MODES, taps_on_input
+from .padding import PADDING_MODES, is_int, is_sequence, taps_on_input
 
 __all__ = [
     "ceil_div",
@@ -995,27 +995,6 @@ It holds for every hyperparameter (kernel_size, stride, padding, dilation, outpu
 groups) and for ``divisor_override``, so that each fits the int64 arithmetic of the variants;
 geometry derived from several of them (``before + in + after``) is Python-int arithmetic here.
 """
-
-
-def is_int(value):
-    """True for Python and NumPy integers, but not for bools.
-
-    >>> is_int(3), is_int(np.int8(3)), is_int(True), is_int(3.0)
-    (True, True, False, False)
-    """
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
-
-
-def is_sequence(value):
-    """True for a sequence that may hold one entry per dimension: a tuple, list, range, a
-    NumPy array of at least one axis, ... but not a string.
-
-    >>> is_sequence((1, 2)), is_sequence(range(2)), is_sequence(np.array([1, 2])), is_sequence("12")
-    (True, True, True, False)
-    """
-    if isinstance(value, np.ndarray):
-        return value.ndim >= 1
-    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
 
 
 def check_int64(values, name, value):

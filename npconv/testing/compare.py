@@ -91,8 +91,8 @@ def assert_matches(candidate, case, *, rtol=None, atol=None, gradients=True, met
     for name in ("output", "output_indices"):
         if name in expected:
             if name not in got:
-                _fail(case, f"the case asks for return_indices=True, but the candidate "
-                            f"returned one array, not (output, indices)")
+                _fail(case, "the case asks for return_indices=True, but the candidate "
+                            "returned one array, not (output, indices)")
             _compare(case, name, got[name], expected[name], rtol, atol, method)
             compared.append(name)
     if compare_gradients:

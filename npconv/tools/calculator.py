@@ -742,7 +742,7 @@ def adaptive_pool_report(kind, input_shape, output_size):
                                len(range(*adaptive_pool_window(i, n, out))), 0, True)
                         for i in shown)
         formula = (f"floor(i*{n}/{out}) to ceil((i+1)*{n}/{out}), i = 0..{out - 1}"
-                   if out else f"no windows: output size 0")
+                   if out else "no windows: output size 0")
         dimensions.append(DimensionReport(
             name, n, None, None, (0, 0), 1, None, out, formula, windows=windows,
             widest_window=widest,
