@@ -94,14 +94,16 @@ class Op(NamedTuple):
     ``kinds`` says what each parameter takes; ``family`` is the name of the op itself, or
     of the op a rank-checked alias stands for (whose signature it shares, and whose
     reference in :mod:`tests.oracles`, if there is one, gives the expected results);
-    ``forward`` names the forward of a backward (``grad_output`` must have its output's
-    shape).
+    ``spatial_dims`` is the baseline's spatial rank (the length a per-dimension tuple must
+    have: fold's input, columns, does not show it); ``forward`` names the forward of a
+    backward (``grad_output`` must have its output's shape).
     """
 
     name: str
     baseline: dict
     kinds: dict
     family: str
+    spatial_dims: int
     forward: str = None
 
     def __repr__(self):
@@ -121,75 +123,64 @@ def integers(shape, seed):
     return np.random.default_rng(seed).integers(-3, 4, size=shape).astype(np.float64)
 
 
-def conv_ops(spatial_dims, suffix=""):
-    """conv and conv_backward: input (1, 2, 5...), weight (4, 2, 3...), stride 2, padding 1."""
-    x = integers((1, 2) + (5,) * spatial_dims, 1)
-    weight = integers((4, 2) + (3,) * spatial_dims, 2)
-    geometry = {"stride": 2, "padding": 1, "dilation": 1, "groups": 1,
-                "padding_mode": "zeros", "workspace_bytes": None}
-    kinds = {"input": ARRAY, "weight": ARRAY, "stride": INTS, "padding": CONV_PADDING,
-             "dilation": INTS, "groups": INT, "padding_mode": PADDING_MODE,
-             "workspace_bytes": OPTIONAL_INT}
-    grad_output = integers((1, 4) + (3,) * spatial_dims, 3)
-    forward = Op(f"conv{suffix}", {"input": x, "weight": weight, "bias": integers(4, 4),
-                                   **geometry},
-                 {**kinds, "bias": OPTIONAL_ARRAY}, "conv")
+def op_rows(family, spatial_dims, suffix, baseline, kinds, grad_output, forward_only=()):
+    """The op's row (a rank-checked alias's, with a ``suffix`` such as ``"2d"``) and, for
+    the op itself, its backward's: the same parameters less ``forward_only``, and
+    ``grad_output`` of the baseline's output shape in front."""
+    forward = Op(f"{family}{suffix}", baseline, kinds, family, spatial_dims)
     if suffix:
         return [forward]
-    backward = Op("conv_backward", {"grad_output": grad_output, "input": x, "weight": weight,
-                                    **geometry},
-                  {"grad_output": ARRAY, **kinds}, "conv_backward", forward="conv")
+    shared = {name: kind for name, kind in kinds.items() if name not in forward_only}
+    backward = Op(f"{family}_backward",
+                  {"grad_output": grad_output, **{name: baseline[name] for name in shared}},
+                  {"grad_output": ARRAY, **shared}, f"{family}_backward", spatial_dims,
+                  forward=family)
     return [forward, backward]
+
+
+def conv_ops(spatial_dims, suffix=""):
+    """conv and conv_backward: input (1, 2, 5...), weight (4, 2, 3...), stride 2, padding 1
+    -> output (1, 4, 3...)."""
+    baseline = {"input": integers((1, 2) + (5,) * spatial_dims, 1),
+                "weight": integers((4, 2) + (3,) * spatial_dims, 2), "bias": integers(4, 4),
+                "stride": 2, "padding": 1, "dilation": 1, "groups": 1,
+                "padding_mode": "zeros", "workspace_bytes": None}
+    kinds = {"input": ARRAY, "weight": ARRAY, "bias": OPTIONAL_ARRAY, "stride": INTS,
+             "padding": CONV_PADDING, "dilation": INTS, "groups": INT,
+             "padding_mode": PADDING_MODE, "workspace_bytes": OPTIONAL_INT}
+    return op_rows("conv", spatial_dims, suffix, baseline, kinds,
+                   integers((1, 4) + (3,) * spatial_dims, 3), forward_only=("bias",))
 
 
 def conv_transpose_ops(spatial_dims, suffix=""):
     """conv_transpose and its backward: input (1, 2, 3...), weight (2, 3, 2...), stride 2,
     padding 1, output_padding 1 -> output (1, 3, 5...)."""
-    x = integers((1, 2) + (3,) * spatial_dims, 5)
-    weight = integers((2, 3) + (2,) * spatial_dims, 6)
-    geometry = {"stride": 2, "padding": 1, "output_padding": 1, "groups": 1, "dilation": 1,
+    baseline = {"input": integers((1, 2) + (3,) * spatial_dims, 5),
+                "weight": integers((2, 3) + (2,) * spatial_dims, 6), "bias": integers(3, 7),
+                "stride": 2, "padding": 1, "output_padding": 1, "groups": 1, "dilation": 1,
                 "output_size": None, "workspace_bytes": None}
-    kinds = {"input": ARRAY, "weight": ARRAY, "stride": INTS, "padding": PADDING,
-             "output_padding": INTS, "groups": INT, "dilation": INTS,
+    kinds = {"input": ARRAY, "weight": ARRAY, "bias": OPTIONAL_ARRAY, "stride": INTS,
+             "padding": PADDING, "output_padding": INTS, "groups": INT, "dilation": INTS,
              "output_size": OUTPUT_SIZE, "workspace_bytes": OPTIONAL_INT}
-    forward = Op(f"conv_transpose{suffix}", {"input": x, "weight": weight,
-                                             "bias": integers(3, 7), **geometry},
-                 {**kinds, "bias": OPTIONAL_ARRAY}, "conv_transpose")
-    if suffix:
-        return [forward]
-    backward = Op("conv_transpose_backward",
-                  {"grad_output": integers((1, 3) + (5,) * spatial_dims, 8), "input": x,
-                   "weight": weight, **geometry},
-                  {"grad_output": ARRAY, **kinds}, "conv_transpose_backward",
-                  forward="conv_transpose")
-    return [forward, backward]
+    return op_rows("conv_transpose", spatial_dims, suffix, baseline, kinds,
+                   integers((1, 3) + (5,) * spatial_dims, 8), forward_only=("bias",))
 
 
 def pool_ops(kind, spatial_dims, suffix=""):
     """max_pool or avg_pool and its backward: input (1, 2, 5...), kernel 3, stride 2,
     padding 1 -> output (1, 2, 3...)."""
-    x = integers((1, 2) + (5,) * spatial_dims, 9)
-    geometry = {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": False}
+    baseline = {"input": integers((1, 2) + (5,) * spatial_dims, 9), "kernel_size": 3,
+                "stride": 2, "padding": 1, "ceil_mode": False}
     kinds = {"input": ARRAY, "kernel_size": INTS, "stride": POOL_STRIDE, "padding": PADDING,
              "ceil_mode": FLAG}
     if kind == "max":
-        geometry["dilation"] = 1
-        kinds["dilation"] = INTS
-        forward_only = {"return_indices": False}
+        baseline.update(dilation=1, return_indices=False)
+        kinds.update(dilation=INTS, return_indices=FLAG)
     else:
-        geometry.update(count_include_pad=True, divisor_override=None)
+        baseline.update(count_include_pad=True, divisor_override=None)
         kinds.update(count_include_pad=FLAG, divisor_override=OPTIONAL_INT)
-        forward_only = {}
-    name = f"{kind}_pool"
-    forward = Op(f"{name}{suffix}", {"input": x, **geometry, **forward_only},
-                 {**kinds, **{key: FLAG for key in forward_only}}, name)
-    if suffix:
-        return [forward]
-    backward = Op(f"{name}_backward",
-                  {"grad_output": integers((1, 2) + (3,) * spatial_dims, 10), "input": x,
-                   **geometry},
-                  {"grad_output": ARRAY, **kinds}, f"{name}_backward", forward=name)
-    return [forward, backward]
+    return op_rows(f"{kind}_pool", spatial_dims, suffix, baseline, kinds,
+                   integers((1, 2) + (3,) * spatial_dims, 10), forward_only=("return_indices",))
 
 
 OPS = [
@@ -201,10 +192,6 @@ OPS = [
         *pool_ops("avg", spatial_dims, f"{spatial_dims}d"))],
 ]
 OPS_BY_NAME = {op.name: op for op in OPS}
-
-
-def spatial_dims(op):
-    return op.baseline["input"].ndim - 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -384,7 +371,7 @@ def hostile_values(op, name):
     """Anything at all for parameter ``name`` of ``op``: odd arrays for an array, and for
     every parameter wild values and nearly right ones."""
     kind = METHOD if name == "method" else op.kinds[name]
-    ndim = spatial_dims(op)
+    ndim = op.spatial_dims
     wild = st.one_of(scalars(), sequences(ndim))
     if kind in (ARRAY, OPTIONAL_ARRAY):
         return st.one_of(odd_arrays(op.baseline[name]), wild)
