@@ -4,8 +4,9 @@ Each must end in exactly one line on stderr, ``npconv <subcommand>: error: ...``
 names the flag or the spec token at fault, with exit status 2, and never a traceback.
 Each runs under the liveness guard of :mod:`tests.guards` (a call still running after ten
 seconds is a hang: these are questions about a few cells) and a memory ceiling
-(tracemalloc's peak), the only limits on time or memory here.  The expected words are the flag or token and what is
-wrong with it, written here from the command line, not copied from the code's output.
+(tracemalloc's peak), the only limits on time or memory here.  The expected words are the
+flag or token and what is wrong with it, written here from the command line, not copied
+from the code's output.
 
 ``{tmp}`` in a command line stands for a folder of prepared files: ``latin1.txt`` (a spec
 saved in Latin-1), ``binary.bin`` (bytes with NULs), ``huge.txt`` (more than the 4,000,000
