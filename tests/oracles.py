@@ -818,7 +818,7 @@ def directions(shape, seed, elementwise_up_to=16, count=2):
     random direction)."""
     cells = math.prod(shape)
     if cells <= elementwise_up_to:
-        return list(np.eye(cells).reshape(-1, *shape))
+        return list(np.eye(cells).reshape(cells, *shape))     # none for an empty array
     rng = np.random.default_rng(seed)
     return [rng.standard_normal(shape) for _ in range(count)]
 
@@ -832,6 +832,16 @@ def assert_matches_finite_differences(loss, point, gradient, along, rtol=1e-6):
         central = (loss(point + STEP * v) - loss(point - STEP * v)) / (2 * STEP)
         expected = float(np.vdot(gradient, v))
         assert abs(central - expected) <= rtol * max(1.0, abs(expected)), (central, expected)
+
+
+def assert_backward_matches_finite_differences(forward, backward, point, seed, rtol=1e-6):
+    """An op's backward is the gradient of its forward: for a random ``R`` (from ``seed``),
+    ``backward(R)`` matches the central differences of ``sum(forward(point) * R)`` along
+    :func:`directions` (:func:`assert_matches_finite_differences`)."""
+    __tracebackhide__ = True
+    probe = np.random.default_rng(seed + 1).standard_normal(forward(point).shape)
+    assert_matches_finite_differences(lambda a: np.sum(forward(a) * probe), point,
+                                      backward(probe), directions(point.shape, seed), rtol)
 
 
 # --------------------------------------------------------------------------------------------
