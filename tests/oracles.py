@@ -202,6 +202,14 @@ def real_taps(i, kernel_size, stride, before, dilation, size):
     return range(first, last + 1)
 
 
+def windows_hold_input(in_size, kernel_size, stride, before, after, dilation, ceil_mode):
+    """Whether pooling keeps a window along this axis and every window it keeps has a tap
+    on the input (none lies wholly on the padding: PyTorch's rule for its pooling ops)."""
+    out = pool_output_size(in_size, kernel_size, stride, before, after, dilation, ceil_mode)
+    return out >= 1 and all(real_taps(i, kernel_size, stride, before, dilation, in_size)
+                            for i in range(out))
+
+
 def pool_window_cells(out_index, kernel_size, stride, pairs, dilation, in_size):
     """The input cells (index tuples, row-major) that pooling window ``out_index`` reads."""
     per_axis = []

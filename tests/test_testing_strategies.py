@@ -26,12 +26,6 @@ def symmetric(padding):
     return isinstance(padding, int) or all(isinstance(p, int) for p in padding)
 
 
-def windows_hold_input(n, k, s, p, d, ceil_mode):
-    """Every window PyTorch keeps has a tap on the input (none lies wholly on padding)."""
-    out = oracles.pool_output_size(n, k, s, p, p, d, ceil_mode)
-    return out >= 1 and all(oracles.real_taps(i, k, s, p, d, n) for i in range(out))
-
-
 def check_torch_limits(case):
     a, op = case.arguments, case.op
     x = np.asarray(a["input"])
@@ -57,7 +51,7 @@ def check_torch_limits(case):
         dilation = per_dim(a.get("dilation", 1), ndim)
         for n, k, s, p, d in zip(in_size, kernel, stride, padding, dilation):
             assert p <= k // 2                                  # "at most half of kernel size"
-            assert windows_hold_input(n, k, s, p, d, a["ceil_mode"])
+            assert oracles.windows_hold_input(n, k, s, p, p, d, a["ceil_mode"])
         if op == "avg_pool" and ndim == 3:
             assert all(n >= k for n, k in zip(in_size, kernel))  # avg_pool3d: no smaller input
         if op == "avg_pool" and ndim == 1:
@@ -265,8 +259,8 @@ def test_conv_transpose_output_size_is_within_pytorchs_range():
             assert tuple(a["output_size"])[:-case.rank][-1] == C_out
         for n, k, s, (before, after), d, size in zip(sizes, kernel, a["stride"],
                                                       case.facts["pairs"], a["dilation"], out):
-            # ConvTranspose: from (n-1)*s - before - after + d*(k-1) + 1 up to s - 1 more
-            smallest = (n - 1) * s - before - after + d * (k - 1) + 1
+            # ConvTranspose: from the size with output_padding 0 up to s - 1 more
+            smallest = oracles.conv_transpose_output_size(n, k, s, before, after, 0, d)
             assert max(smallest, 1) <= size <= smallest + s - 1
         assert case.expected()["output"].shape[-case.rank:] == out
     assert drawn > 30
