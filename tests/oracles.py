@@ -21,7 +21,8 @@ with a value computed another way:
   resource bombs; and the family's, forward and backward (max unpooling, adaptive and
   power-average pooling, unfold and fold);
 - the cheat sheet's zero insertion and a padding that crops where it is negative
-  (:func:`with_zeros_between`, :func:`pad_or_crop`);
+  (:func:`with_zeros_between`, :func:`pad_or_crop`), and with them the input of the direct
+  convolution that a transposed one equals (:func:`zero_inserted_input`);
 - central finite differences (:func:`assert_matches_finite_differences`);
 - the cheat sheet's published convolution figure (:data:`UFLDL_FEATURE_MAP`);
 - :func:`assert_close`, a comparison that is NaN-aware (NaN where the other has NaN, the
@@ -546,6 +547,17 @@ def pad_or_crop(array, widths):
     crop = tuple(slice(max(-a, 0), padded.shape[axis] - max(-b, 0))
                  for axis, (a, b) in enumerate(widths, start=leading))
     return padded[(slice(None),) * leading + crop]
+
+
+def zero_inserted_input(x, kernel_size, stride, pairs, output_padding, dilation):
+    """The input of the direct convolution that a transposed one equals: ``stride - 1``
+    zeros between the cells of each of the trailing ``len(stride)`` axes, then padded by
+    ``dilation * (kernel_size - 1) - before`` at the start and ``dilation * (kernel_size -
+    1) - after + output_padding`` at the end, cropped where negative."""
+    widths = [(d * (k - 1) - before, d * (k - 1) - after + extra)
+              for k, d, (before, after), extra in zip(kernel_size, dilation, pairs,
+                                                      output_padding)]
+    return pad_or_crop(with_zeros_between(x, stride), widths)
 
 
 # --------------------------------------------------------------------------------------------
