@@ -789,8 +789,9 @@ ONE_ENTRY_REFUSED = {
 }
 """Per family, the parameters of :data:`FORM_VALUES` for which PyTorch (2.13) refuses a
 one-element tuple or list in 2-D and 3-D: it wants an int or one entry per dimension.  (For
-unfold and fold npconv reads one entry as one spatial dimension.)  Everywhere else a
-one-element sequence means that value in every dimension."""
+unfold and fold npconv reads one entry as one spatial dimension; PyTorch's lp_pool1d wants
+an int kernel_size, and its one-entry tuple, checked here, is npconv's form.)  Everywhere
+else a one-element sequence means that value in every dimension."""
 
 SEQUENCE_VALUES = {
     "conv": {"stride": (1, 2), "padding": (0, 1), "dilation": (1, 2)},
