@@ -18,9 +18,11 @@ with a value computed another way:
   output cell and kernel tap (or per real cell of a pooling window), whatever the stride,
   dilation or padding.  They are slow but cheap on tiny arrays, and stay cheap for a stride
   of 10**9 or a pooling window of 10**9 taps, so they also give the expected answers of the
-  resource bombs; and the family's (max unpooling, adaptive and power-average pooling);
+  resource bombs; and the family's, forward and backward (max unpooling, adaptive and
+  power-average pooling, unfold and fold);
 - the cheat sheet's zero insertion and a padding that crops where it is negative
-  (:func:`with_zeros_between`, :func:`pad_or_crop`);
+  (:func:`with_zeros_between`, :func:`pad_or_crop`), and with them the input of the direct
+  convolution that a transposed one equals (:func:`zero_inserted_input`);
 - central finite differences (:func:`assert_matches_finite_differences`);
 - the cheat sheet's published convolution figure (:data:`UFLDL_FEATURE_MAP`);
 - :func:`assert_close`, a comparison that is NaN-aware (NaN where the other has NaN, the
@@ -199,6 +201,14 @@ def real_taps(i, kernel_size, stride, before, dilation, size):
     first = max(0, ceil_div(-start, dilation))
     last = min(kernel_size - 1, (size - 1 - start) // dilation)
     return range(first, last + 1)
+
+
+def windows_hold_input(in_size, kernel_size, stride, before, after, dilation, ceil_mode):
+    """Whether pooling keeps a window along this axis and every window it keeps has a tap
+    on the input (none lies wholly on the padding: PyTorch's rule for its pooling ops)."""
+    out = pool_output_size(in_size, kernel_size, stride, before, after, dilation, ceil_mode)
+    return out >= 1 and all(real_taps(i, kernel_size, stride, before, dilation, in_size)
+                            for i in range(out))
 
 
 def pool_window_cells(out_index, kernel_size, stride, pairs, dilation, in_size):
@@ -539,6 +549,17 @@ def pad_or_crop(array, widths):
     return padded[(slice(None),) * leading + crop]
 
 
+def zero_inserted_input(x, kernel_size, stride, pairs, output_padding, dilation):
+    """The input of the direct convolution that a transposed one equals: ``stride - 1``
+    zeros between the cells of each of the trailing ``len(stride)`` axes, then padded by
+    ``dilation * (kernel_size - 1) - before`` at the start and ``dilation * (kernel_size -
+    1) - after + output_padding`` at the end, cropped where negative."""
+    widths = [(d * (k - 1) - before, d * (k - 1) - after + extra)
+              for k, d, (before, after), extra in zip(kernel_size, dilation, pairs,
+                                                      output_padding)]
+    return pad_or_crop(with_zeros_between(x, stride), widths)
+
+
 # --------------------------------------------------------------------------------------------
 # The family: max unpooling, adaptive pooling, power-average pooling
 # --------------------------------------------------------------------------------------------
@@ -607,23 +628,38 @@ def adaptive_max_pool(input, output_size, return_indices=False):
     return (out, indices) if return_indices else out
 
 
+def lp_pool_boxes(in_size, kernel_size, stride, ceil_mode):
+    """``(out_size, boxes)`` of power-average pooling: per output cell ``(out_index, box)``,
+    the box a tuple of slices ``[i * stride, min(i * stride + kernel_size, in))`` (no
+    padding; a ``ceil_mode`` window is cut short at the end)."""
+    out_size = tuple(pool_output_size(n, k, s, 0, 0, 1, ceil_mode)
+                     for n, k, s in zip(in_size, kernel_size, stride))
+    boxes = [(out_index, tuple(slice(i * s, min(i * s + k, m))
+                               for i, s, k, m in zip(out_index, stride, kernel_size, in_size)))
+             for out_index in np.ndindex(*out_size)]
+    return out_size, boxes
+
+
+def lp_pool_geometry(x, kernel_size, stride):
+    """Per dimension kernel sizes and strides (the stride defaults to the kernel size)."""
+    ndim = x.ndim - 2
+    kernel_size = per_dimension(kernel_size, ndim)
+    stride = kernel_size if stride is None else per_dimension(stride, ndim)
+    return kernel_size, stride
+
+
 def lp_pool(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """PyTorch's power-average pooling, ``(K * mean(x ** p)) ** (1 / p)`` over the cells a
     window holds (``K`` the full kernel's cells; no padding, a ``ceil_mode`` window cut
     short at the end), and for ``p = +-inf`` the largest or smallest ``|x|``."""
     x = input
     N, C, *in_size = x.shape
-    ndim = len(in_size)
-    kernel_size = per_dimension(kernel_size, ndim)
-    stride = kernel_size if stride is None else per_dimension(stride, ndim)
-    out_size = tuple(pool_output_size(n, k, s, 0, 0, 1, ceil_mode)
-                     for n, k, s in zip(in_size, kernel_size, stride))
+    kernel_size, stride = lp_pool_geometry(x, kernel_size, stride)
+    out_size, boxes = lp_pool_boxes(in_size, kernel_size, stride, ceil_mode)
     K = math.prod(kernel_size)
     out = np.empty((N, C, *out_size))
     for n, c in np.ndindex(N, C):
-        for out_index in np.ndindex(*out_size):
-            box = tuple(slice(i * s, min(i * s + k, m))
-                        for i, s, k, m in zip(out_index, stride, kernel_size, in_size))
+        for out_index, box in boxes:
             values = x[n, c][box].astype(np.float64)
             with np.errstate(all="ignore"):
                 if norm_type == math.inf:
@@ -634,6 +670,157 @@ def lp_pool(input, norm_type, kernel_size, stride=None, ceil_mode=False):
                     result = (K * np.mean(values ** norm_type)) ** (1 / norm_type)
             out[(n, c) + out_index] = result
     return out
+
+
+def lp_pool_backward(grad_output, input, norm_type, kernel_size, stride=None,
+                     ceil_mode=False):
+    """The gradient of :func:`lp_pool` where it has one: a window of ``cells`` cells with
+    output ``out`` sends ``g * (K / cells) * x ** (p - 1) * out ** (1 - p)`` to each of its
+    cells (the chain rule through ``(K * mean(x ** p)) ** (1 / p)``), and nothing if its
+    mean of powers is 0 (PyTorch's convention); for ``p = +-inf``, ``g * sign(x)`` to the
+    cell of the largest (smallest) ``|x|``, the first of equal ones.
+
+    Valid where PyTorch's autograd reduces to this formula: finite inputs, and ``p >= 1``
+    or no zero cell (the quirks at NaN, infinite and zero cells are left to the tests that
+    pin them).
+    """
+    x = input
+    N, C, *in_size = x.shape
+    kernel_size, stride = lp_pool_geometry(x, kernel_size, stride)
+    _, boxes = lp_pool_boxes(in_size, kernel_size, stride, ceil_mode)
+    K = math.prod(kernel_size)
+    grad_x = np.zeros(x.shape)
+    for n, c in np.ndindex(N, C):
+        for out_index, box in boxes:
+            g = grad_output[(n, c) + out_index]
+            values = x[n, c][box].astype(np.float64)
+            cells = list(np.ndindex(*values.shape))
+            if math.isinf(norm_type):
+                sign = math.copysign(1.0, norm_type)
+                winner = cells[max_pool_winner([sign * abs(values[cell]) for cell in cells])]
+                grad_x[n, c][box][winner] += g * np.sign(values[winner])
+                continue
+            mean = np.mean(values ** norm_type)
+            if mean == 0:
+                continue
+            out = (K * mean) ** (1 / norm_type)
+            for cell in cells:
+                grad_x[n, c][box][cell] += (g * (K / len(cells)) * values[cell] ** (norm_type - 1)
+                                            * out ** (1 - norm_type))
+    return grad_x
+
+
+def max_unpool_backward(grad_output, input, indices, kernel_size, stride=None, padding=0,
+                        output_size=None):
+    """The gradient of :func:`max_unpool`: each input cell reads the output gradient at the
+    flat position its index names (also a cell a later one overwrote)."""
+    N, C, *in_size = input.shape
+    planes = grad_output.reshape(N, C, -1)
+    grad_x = np.empty(input.shape, dtype=np.result_type(grad_output, input))
+    for n, c in np.ndindex(N, C):
+        for cell in np.ndindex(*in_size):
+            grad_x[(n, c) + cell] = planes[n, c, indices[(n, c) + cell]]
+    return grad_x
+
+
+def adaptive_avg_pool_backward(grad_output, input, output_size):
+    """The gradient of :func:`adaptive_avg_pool`: each window's gradient over its cell count,
+    added to each of its cells."""
+    N, C, *in_size = input.shape
+    out_size = adaptive_out_size(in_size, output_size)
+    grad_x = np.zeros(input.shape, dtype=np.result_type(grad_output, input))
+    for n, c in np.ndindex(N, C):
+        for out_index, cells in adaptive_boxes(in_size, out_size):
+            for cell in cells:
+                grad_x[(n, c) + cell] += grad_output[(n, c) + out_index] / len(cells)
+    return grad_x
+
+
+def adaptive_max_pool_backward(grad_output, input, output_size):
+    """The gradient of :func:`adaptive_max_pool`: each window's gradient to its winner."""
+    N, C, *in_size = input.shape
+    out_size = adaptive_out_size(in_size, output_size)
+    grad_x = np.zeros(input.shape, dtype=np.result_type(grad_output, input))
+    for n, c in np.ndindex(N, C):
+        for out_index, cells in adaptive_boxes(in_size, out_size):
+            winner = cells[max_pool_winner([float(input[(n, c) + cell]) for cell in cells])]
+            grad_x[(n, c) + winner] += grad_output[(n, c) + out_index]
+    return grad_x
+
+
+# --------------------------------------------------------------------------------------------
+# Unfold and fold: the windows of a convolution as columns, and back
+# --------------------------------------------------------------------------------------------
+
+
+def unfold_dims(size):
+    """The spatial rank of unfold (read off ``kernel_size``) and fold (``output_size``): one
+    dimension per entry of a sequence; an int is 2-D, PyTorch's images."""
+    return 2 if isinstance(size, int) else len(size)
+
+
+def unfold_windows(in_size, kernel_size, dilation, padding, stride):
+    """``(K, windows)``: the taps of a kernel, and per window position (row-major, its column
+    number ``l``) the list of ``(t, source)``, tap ``t`` (row-major) reading input cell
+    ``source``, or ``None`` for a zero of the padding (:func:`conv_taps`)."""
+    ndim = len(in_size)
+    kernel_size, dilation, stride = (per_dimension(value, ndim)
+                                     for value in (kernel_size, dilation, stride))
+    pairs = padding_pairs(padding, ndim)
+    counts = tuple(conv_output_size(n, k, s, b, a, d) for n, k, s, (b, a), d
+                   in zip(in_size, kernel_size, stride, pairs, dilation))
+    windows = [list(enumerate(source for _, source in conv_taps(
+                   out_index, kernel_size, stride, pairs, dilation, in_size, "zeros")))
+               for out_index in np.ndindex(*counts)]
+    return math.prod(kernel_size), windows
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Every window of a convolution as one column: ``cols[n, c * K + t, l]`` is the cell tap
+    ``t`` of window ``l`` reads in channel ``c`` (0 on the padding); an unbatched input
+    ``(C, *spatial)`` gives ``(C * K, L)``."""
+    ndim = unfold_dims(kernel_size)
+    x = input if input.ndim == ndim + 2 else input[np.newaxis]
+    N, C, *in_size = x.shape
+    K, windows = unfold_windows(in_size, kernel_size, dilation, padding, stride)
+    cols = np.zeros((N, C * K, len(windows)), dtype=x.dtype)
+    for n, c in np.ndindex(N, C):
+        for l, taps in enumerate(windows):
+            for t, source in taps:
+                if source is not None:
+                    cols[n, c * K + t, l] = x[(n, c) + source]
+    return cols if input.ndim == ndim + 2 else cols[0]
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """The adjoint of :func:`unfold`: ``cols[n, c * K + t, l]`` added onto the cell tap ``t``
+    of window ``l`` reads (dropped if it is padding); unbatched columns ``(C * K, L)`` give
+    ``(C, *output_size)``."""
+    ndim = unfold_dims(output_size)
+    cols = input if input.ndim == 3 else input[np.newaxis]
+    out_size = per_dimension(output_size, ndim)
+    K, windows = unfold_windows(out_size, kernel_size, dilation, padding, stride)
+    N, C = cols.shape[0], cols.shape[1] // K
+    out = np.zeros((N, C, *out_size), dtype=cols.dtype)
+    for n, c in np.ndindex(N, C):
+        for l, taps in enumerate(windows):
+            for t, source in taps:
+                if source is not None:
+                    out[(n, c) + source] += cols[n, c * K + t, l]
+    return out if input.ndim == 3 else out[0]
+
+
+def unfold_backward(grad_output, input, kernel_size, dilation=1, padding=0, stride=1):
+    """The gradient of :func:`unfold`: :func:`fold` of ``grad_output`` onto the input's
+    spatial size (fold is unfold's adjoint)."""
+    in_size = input.shape[input.ndim - unfold_dims(kernel_size):]
+    return fold(grad_output, in_size, kernel_size, dilation, padding, stride)
+
+
+def fold_backward(grad_output, input, output_size, kernel_size, dilation=1, padding=0,
+                  stride=1):
+    """The gradient of :func:`fold`: :func:`unfold` of ``grad_output``."""
+    return unfold(grad_output, kernel_size, dilation, padding, stride)
 
 
 # --------------------------------------------------------------------------------------------
@@ -651,7 +838,7 @@ def directions(shape, seed, elementwise_up_to=16, count=2):
     random direction)."""
     cells = math.prod(shape)
     if cells <= elementwise_up_to:
-        return list(np.eye(cells).reshape(-1, *shape))
+        return list(np.eye(cells).reshape(cells, *shape))     # none for an empty array
     rng = np.random.default_rng(seed)
     return [rng.standard_normal(shape) for _ in range(count)]
 
@@ -665,6 +852,16 @@ def assert_matches_finite_differences(loss, point, gradient, along, rtol=1e-6):
         central = (loss(point + STEP * v) - loss(point - STEP * v)) / (2 * STEP)
         expected = float(np.vdot(gradient, v))
         assert abs(central - expected) <= rtol * max(1.0, abs(expected)), (central, expected)
+
+
+def assert_backward_matches_finite_differences(forward, backward, point, seed, rtol=1e-6):
+    """An op's backward is the gradient of its forward: for a random ``R`` (from ``seed``),
+    ``backward(R)`` matches the central differences of ``sum(forward(point) * R)`` along
+    :func:`directions` (:func:`assert_matches_finite_differences`)."""
+    __tracebackhide__ = True
+    probe = np.random.default_rng(seed + 1).standard_normal(forward(point).shape)
+    assert_matches_finite_differences(lambda a: np.sum(forward(a) * probe), point,
+                                      backward(probe), directions(point.shape, seed), rtol)
 
 
 # --------------------------------------------------------------------------------------------

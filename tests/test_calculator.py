@@ -1,5 +1,6 @@
-"""The calculator against the formulas written out here, against the ops' real shapes, and
-against the ops' own error messages; its reports stay small however large the layer."""
+"""The calculator against the formulas (those of :mod:`tests.oracles`, and a few written out
+here), against the ops' real shapes, and against the ops' own error messages; its reports
+stay small however large the layer."""
 
 import math
 
@@ -11,12 +12,8 @@ from hypothesis import strategies as st
 import npconv
 from npconv.tools.calculator import conv_report, conv_transpose_report, pool_report
 from npconv.tools.summary import summarize
-from tests.test_errors import finishes_quickly
-
-
-def torch_conv_size(n, k, s, p, d):
-    """PyTorch's Conv documentation."""
-    return math.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1
+from tests import oracles
+from tests.guards import finishes_quickly
 
 
 @st.composite
@@ -31,7 +28,7 @@ def conv_geometry(draw):
 def test_conv_report_follows_the_documented_formula(geometry):
     n, k, s, p, d = geometry
     report = conv_report((1, 2, n), 3, k, s, p, d)
-    expected = torch_conv_size(n, k, s, p, d)
+    expected = oracles.conv_output_size(n, k, s, p, p, d)
     if expected >= 1:
         assert report.output_shape == (1, 3, expected)
         assert report.problems == ()
@@ -42,15 +39,14 @@ def test_conv_report_follows_the_documented_formula(geometry):
         assert report.output_shape is None
         assert report.problems and report.problems[0].startswith("L: output size")
     assert report.parameters == 3 * 2 * k + 3
-    assert report.dimensions[0].effective_kernel == d * (k - 1) + 1
+    assert report.dimensions[0].effective_kernel == oracles.span(k, d)
 
 
 @given(conv_geometry(), st.integers(0, 2))
 def test_conv_transpose_report_follows_the_documented_formula(geometry, output_padding):
     n, k, s, p, d = geometry
     output_padding = min(output_padding, max(s, d) - 1)
-    # PyTorch's ConvTranspose documentation
-    expected = (n - 1) * s - 2 * p + d * (k - 1) + output_padding + 1
+    expected = oracles.conv_transpose_output_size(n, k, s, p, p, output_padding, d)
     report = conv_transpose_report((1, 2, n), 4, k, s, p, output_padding, d)
     if expected >= 1:
         assert report.output_shape == (1, 4, expected)
@@ -65,13 +61,7 @@ def test_conv_transpose_report_follows_the_documented_formula(geometry, output_p
 def test_pool_report_follows_pytorchs_rule(geometry, ceil_mode):
     n, k, s, p, d = geometry
     p = min(p, k // 2)
-    room = n + 2 * p - d * (k - 1) - 1
-    if ceil_mode:
-        expected = math.ceil(room / s) + 1
-        if (expected - 1) * s >= n + p:        # PyTorch: the last window must start inside
-            expected -= 1
-    else:
-        expected = math.floor(room / s) + 1
+    expected = oracles.pool_output_size(n, k, s, p, p, d, ceil_mode)
     report = pool_report("max", (1, 1, n), k, s, p, d, ceil_mode)
     if report.output_shape is not None:
         assert report.output_shape == (1, 1, expected)
@@ -173,14 +163,11 @@ def test_the_calculator_takes_pytorchs_forms():
 # A report holds a few numbers per dimension, however many windows there are
 # --------------------------------------------------------------------------------------------
 
-def brute_force_divisors(n, k, s, p, out, count_include_pad):
-    """Window i covers padded positions i*s - p ... i*s - p + k - 1; count what it holds."""
-    divisors = []
-    for i in range(out):
-        cells = range(i * s - p, i * s - p + k)
-        limit_low, limit_high = (-p, n + p) if count_include_pad else (0, n)
-        divisors.append(sum(limit_low <= c < limit_high for c in cells))
-    return divisors
+def divisors(n, k, s, p, out, count_include_pad):
+    """The divisor of each of ``out`` average-pooling windows along one axis (PyTorch's
+    rule, :func:`tests.oracles.avg_pool_divisor`)."""
+    return [oracles.avg_pool_divisor((i,), (k,), (s,), ((p, p),), (n,), count_include_pad,
+                                     None) for i in range(out)]
 
 
 def expand(runs):
@@ -207,7 +194,7 @@ def test_divisor_runs_are_every_windows_divisor(geometry, ceil_mode, count_inclu
     runs = report.dimensions[0].divisors
     assert len(runs) <= 4
     assert [run.first for run in runs] == sorted(run.first for run in runs)
-    assert expand(runs) == brute_force_divisors(n, k, s, p, out, count_include_pad)
+    assert expand(runs) == divisors(n, k, s, p, out, count_include_pad)
 
 
 @given(conv_geometry())
@@ -218,7 +205,7 @@ def test_ceil_mode_lists_the_one_window_beyond_the_floor_output(geometry):
     report = pool_report("max", (1, 1, n), k, s, p, d, ceil_mode=True)
     if report.output_shape is None:
         return
-    floor_out = (n + 2 * p - d * (k - 1) - 1) // s + 1
+    floor_out = oracles.pool_output_size(n, k, s, p, p, d, ceil_mode=False)
     windows = report.dimensions[0].windows
     assert len(windows) <= 1
     for window in windows:
@@ -257,9 +244,7 @@ def test_border_divisors_of_a_huge_layer_are_a_few_runs():
 # The rest of the pooling family: max unpooling, adaptive pooling, power-average pooling
 # --------------------------------------------------------------------------------------------
 
-from fractions import Fraction  # noqa: E402  (this section's own imports)
-
-from npconv.tools.calculator import (  # noqa: E402
+from npconv.tools.calculator import (  # noqa: E402  (this section's own imports)
     adaptive_pool_report, lp_pool_report, max_unpool_report)
 
 
@@ -274,9 +259,9 @@ def unpool_geometry(draw):
 @given(unpool_geometry(), st.integers(-3, 3))
 def test_max_unpool_report_follows_pytorchs_formula_and_range(geometry, offset):
     n, k, s, p = geometry
-    # PyTorch's MaxUnpool documentation: (in - 1) * stride - 2 * padding + kernel_size; its
-    # check: output_size strictly between default - stride and default + stride, never < 0
-    default = (n - 1) * s - 2 * p + k
+    # PyTorch's check: output_size strictly between default - stride and default + stride,
+    # never < 0
+    default = oracles.max_unpool_output_size(n, k, s, p, p)
     wanted = default + offset
     legal = default - s < wanted < default + s and wanted >= 0
     report = max_unpool_report((2, 3, n), k, s, p, output_size=(wanted,))
@@ -317,19 +302,12 @@ def test_max_unpool_report_takes_n_and_c_in_front_and_names_the_first_bad_dimens
     assert "N, C = (5, 2), but the output has N, C = (1, 2)" in report.problems[0]
 
 
-def adaptive_windows_written_out(n, out):
-    """PyTorch's adaptive windows: cell i pools floor(i * n / out) up to ceil((i + 1) * n /
-    out), end excluded."""
-    return [(math.floor(Fraction(i * n, out)), math.ceil(Fraction((i + 1) * n, out)))
-            for i in range(out)]
-
-
 @given(st.integers(1, 30), st.integers(0, 30), st.sampled_from(["avg", "max"]))
 def test_adaptive_pool_report_windows_widest_and_ordinary_pooling(n, out, kind):
     report = adaptive_pool_report(kind, (1, 2, n), out)
     assert report.output_shape == (1, 2, out) and report.problems == ()
     dim, = report.dimensions
-    windows = adaptive_windows_written_out(n, out)
+    windows = [oracles.adaptive_window(i, n, out) for i in range(out)]
     shown = sorted({i for i in (0, 1, out - 1) if 0 <= i < out})
     assert [(w.index, w.taps.start, w.taps.stop) for w in dim.windows] == [
         (i, *windows[i]) for i in shown]
@@ -360,14 +338,8 @@ def test_adaptive_pool_report_takes_none_and_refuses_what_the_op_refuses():
 def test_lp_pool_report_counts_unpadded_windows_and_the_cells_they_hold(geometry, ceil_mode,
                                                                         p):
     n, k, s, _, _ = geometry
-    # PyTorch's LPPool: avg_pool's windows with no padding, floor or ceil rounding; with
-    # ceil_mode the last window must start inside the input
-    if ceil_mode:
-        expected = math.ceil((n - k) / s) + 1
-        if (expected - 1) * s >= n:
-            expected -= 1
-    else:
-        expected = math.floor((n - k) / s) + 1
+    # PyTorch's LPPool: avg_pool's windows with no padding and no dilation
+    expected = oracles.pool_output_size(n, k, s, 0, 0, 1, ceil_mode)
     report = lp_pool_report((1, 1, n), p, k, s, ceil_mode)
     if expected < 1:
         assert report.output_shape is None
@@ -376,7 +348,7 @@ def test_lp_pool_report_counts_unpadded_windows_and_the_cells_they_hold(geometry
         return
     assert report.output_shape == (1, 1, expected)
     assert npconv.lp_pool(np.ones((1, 1, n)), p, k, s, ceil_mode).shape == (1, 1, expected)
-    held = [sum(0 <= i * s + t < n for t in range(k)) for i in range(expected)]
+    held = divisors(n, k, s, 0, expected, count_include_pad=False)
     runs = report.dimensions[0].divisors
     if ceil_mode and held != [k] * expected:
         assert expand(runs) == held          # PyTorch's mean divides by these
@@ -426,12 +398,6 @@ def window_geometry(draw):
     return draw(st.integers(1, 12)), k, s, pair, d
 
 
-def window_count(n, k, s, pair, d):
-    """PyTorch's F.unfold documentation: L = prod over d of floor((size + 2*padding -
-    dilation*(kernel_size - 1) - 1) / stride) + 1 (here with before + after)."""
-    return math.floor((n + pair[0] + pair[1] - d * (k - 1) - 1) / s) + 1
-
-
 def positions(count, k, s, pair, d):
     """Every (window, tap) position on the padded input, counted one by one."""
     return [i * s - pair[0] + t * d for i in range(count) for t in range(k)]
@@ -440,7 +406,7 @@ def positions(count, k, s, pair, d):
 @given(window_geometry(), st.integers(1, 3))
 def test_unfold_report_counts_the_windows_as_pytorch_and_the_op_do(geometry, C):
     n, k, s, pair, d = geometry
-    count = window_count(n, k, s, pair, d)
+    count = oracles.conv_output_size(n, k, s, *pair, d)      # L, per dimension
     report = unfold_report((2, C, n), k, d, (pair,), s)
     dim, = report.dimensions
     assert dim.window_count == count
@@ -458,7 +424,7 @@ def test_unfold_report_counts_the_windows_as_pytorch_and_the_op_do(geometry, C):
     assert any("windows share positions along L" in note for note in report.notes) == shared
     apart = any("between neighbouring windows lie in none" in note for note in report.notes)
     starts = [i * s - pair[0] for i in range(count)]
-    gaps = [b - a - (d * (k - 1) + 1) for a, b in zip(starts, starts[1:])]
+    gaps = [b - a - oracles.span(k, d) for a, b in zip(starts, starts[1:])]
     assert apart == any(gap > 0 for gap in gaps)
 
 
@@ -479,7 +445,7 @@ def test_unfold_report_numbers_and_rows():
 def test_fold_report_checks_the_rows_and_columns_as_the_op_does(geometry, C, extra_rows,
                                                                  extra_columns):
     n, k, s, pair, d = geometry
-    count = window_count(n, k, s, pair, d)
+    count = oracles.conv_output_size(n, k, s, *pair, d)
     rows, columns = C * k + extra_rows, max(count, 0) + extra_columns
     if rows < 1 or columns < 1:
         return
@@ -517,7 +483,7 @@ def test_conv_transpose_report_output_size_is_pytorchs_range(geometry, k_extra, 
     n, k, s, p, d = geometry
     # PyTorch's ConvTranspose: the smallest size (output_padding 0), and output_size may
     # add up to stride - 1 to it (dilation does not count); the size must be at least 1
-    smallest = (n - 1) * s - 2 * p + d * (k - 1) + 1
+    smallest = oracles.conv_transpose_output_size(n, k, s, p, p, 0, d)
     wanted = smallest + offset
     report = conv_transpose_report((1, 2, n), 3, k, s, p, dilation=d, output_size=(wanted,))
     dim, = report.dimensions

@@ -2,10 +2,11 @@
 
 Each must end in exactly one line on stderr, ``npconv <subcommand>: error: ...``, that
 names the flag or the spec token at fault, with exit status 2, and never a traceback.
-Each runs under a liveness guard (a call still running after ten seconds is a hang: these
-are questions about a few cells) and a memory ceiling (tracemalloc's peak), the only
-limits on time or memory here.  The expected words are the flag or token and what is
-wrong with it, written here from the command line, not copied from the code's output.
+Each runs under the liveness guard of :mod:`tests.guards` (a call still running after ten
+seconds is a hang: these are questions about a few cells) and a memory ceiling
+(tracemalloc's peak), the only limits on time or memory here.  The expected words are the
+flag or token and what is wrong with it, written here from the command line, not copied
+from the code's output.
 
 ``{tmp}`` in a command line stands for a folder of prepared files: ``latin1.txt`` (a spec
 saved in Latin-1), ``binary.bin`` (bytes with NULs), ``huge.txt`` (more than the 4,000,000
@@ -15,40 +16,18 @@ ends in .gif) and ``file.txt`` (a file, used as if it were a folder).
 
 import contextlib
 import io
-import signal
-import tracemalloc
 
 import pytest
 from hypothesis import given, strategies as st
 
 from npconv.cli import main
+from tests.guards import liveness_guard, run_bounded
 
-SECONDS = 10
-"""Liveness guard: every case is a question about a few cells."""
 PEAK_BYTES = 256 * 2 ** 20
 """Memory ceiling of one command line: far below the gigabytes a runaway size would take."""
 
 HUGE = "9" * 5000                         # longer than Python parses into an int by default
 SUBCOMMANDS = ("tour", "shape", "summary", "show", "gradcheck", "animate", "bench")
-
-
-class Hang(Exception):
-    """A command line still running when the liveness guard fires."""
-
-
-@contextlib.contextmanager
-def liveness_guard(seconds=SECONDS):
-    """Raise :class:`Hang` in the running code if it takes longer than ``seconds``."""
-    def fire(signum, frame):
-        raise Hang(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, fire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture
@@ -69,15 +48,12 @@ def run(argv, capsys, memory=True):
     allocations several times over (for the long specs, which are about time).
     """
     if memory:
-        tracemalloc.start()
-    try:
+        status, peak = run_bounded(lambda: main(argv))
+        assert peak < PEAK_BYTES, f"{peak / 2 ** 20:.0f} MiB for {argv}"
+    else:
         with liveness_guard():
             status = main(argv)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
     captured = capsys.readouterr()
-    assert peak < PEAK_BYTES, f"{peak / 2 ** 20:.0f} MiB for {argv}"
     return status, captured.out, captured.err
 
 
@@ -421,13 +397,8 @@ def command_lines(draw):
 @given(command_lines())
 def test_fuzzed_command_lines_answer_or_refuse_in_one_line(argv):
     out, err = io.StringIO(), io.StringIO()
-    tracemalloc.start()
-    try:
-        with liveness_guard(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            status = main(argv)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status, peak = run_bounded(lambda: main(argv))
     assert peak < PEAK_BYTES, f"{peak / 2 ** 20:.0f} MiB for {argv}"
     text = err.getvalue()
     assert "Traceback" not in out.getvalue() + text

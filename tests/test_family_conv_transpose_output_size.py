@@ -23,13 +23,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import npconv
+from tests import oracles
 
 METHODS = ("loops", "im2col")
 
 
 def smallest_size(n, k, s, before, after, d):
-    """(in - 1)*s - before - after + d*(k - 1) + 1: the size with output_padding 0."""
-    return (n - 1) * s - before - after + d * (k - 1) + 1
+    """(in - 1)*s - before - after + d*(k - 1) + 1: the size with output_padding 0
+    (:func:`tests.oracles.conv_transpose_output_size`)."""
+    return oracles.conv_transpose_output_size(n, k, s, before, after, 0, d)
 
 
 @st.composite

@@ -30,16 +30,6 @@ METHODS = ("loops", "im2col")
 seeds = st.integers(0, 2**32 - 1)
 
 
-def assert_matches_finite_differences(forward, backward, x, seed, rtol=1e-6):
-    """``backward(R)`` against the central differences of ``sum(forward(x) * R)``
-    (:func:`tests.oracles.assert_matches_finite_differences`)."""
-    __tracebackhide__ = True
-    probe = np.random.default_rng(seed + 1).standard_normal(forward(x).shape)
-    oracles.assert_matches_finite_differences(lambda a: np.sum(forward(a) * probe), x,
-                                              backward(probe), oracles.directions(x.shape, seed),
-                                              rtol)
-
-
 @pytest.mark.parametrize("method", METHODS)
 @given(config=unpool_configs(distinct=True), seed=seeds)
 def test_max_unpool_backward_matches_finite_differences(method, config, seed):
@@ -51,7 +41,7 @@ def test_max_unpool_backward_matches_finite_differences(method, config, seed):
 
     def backward(probe):
         return npconv.max_unpool_backward(probe, x, **args, method=method)
-    assert_matches_finite_differences(forward, backward, x, seed)
+    oracles.assert_backward_matches_finite_differences(forward, backward, x, seed)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -62,7 +52,7 @@ def test_max_unpool_backward_matches_finite_differences(method, config, seed):
 def test_adaptive_pooling_backward_matches_finite_differences(method, forward, backward, config,
                                                               seed):
     x, output_size = config["input"], config["output_size"]
-    assert_matches_finite_differences(
+    oracles.assert_backward_matches_finite_differences(
         lambda a: forward(a, output_size, method=method),
         lambda probe: backward(probe, x, output_size, method=method), x, seed)
 
@@ -80,7 +70,7 @@ def test_lp_pool_backward_matches_finite_differences(method, config, seed):
     """
     args = op_args(config)
     x = args.pop("input")
-    assert_matches_finite_differences(
+    oracles.assert_backward_matches_finite_differences(
         lambda a: npconv.lp_pool(a, **args, method=method),
         lambda probe: npconv.lp_pool_backward(probe, x, **args, method=method),
         x, seed, rtol=1e-5)

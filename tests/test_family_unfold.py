@@ -2,8 +2,9 @@
 
 Cheat sheet: "Convolution operation" as one matrix multiply.  Expected values come from:
 
-- the window-count formula written out here, per dimension
-  ``floor((in + before + after - dilation * (k - 1) - 1) / stride) + 1``;
+- the window-count formula, per dimension
+  ``floor((in + before + after - dilation * (k - 1) - 1) / stride) + 1``
+  (:func:`tests.oracles.conv_output_size`);
 - a cell-by-cell construction of the columns from ``np.pad`` (PyTorch's layout: row
   ``c * K + tap``, kernel taps and window positions both row-major);
 - exact identities: fold is the adjoint of unfold (``<unfold(x), y> == <x, fold(y)>``); a
@@ -29,22 +30,20 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import npconv
+from tests import oracles
 
 METHODS = ("loops", "im2col")
-STEP = 1e-6
 
 
 # --------------------------------------------------------------------------------------------
-# The formulas and constructions, written out here (never taken from npconv)
+# The formulas (tests.oracles') and constructions (written out here), never taken from npconv
 # --------------------------------------------------------------------------------------------
-
-def window_count(n, k, s, before, after, d):
-    """floor((in + before + after - d*(k-1) - 1) / s) + 1"""
-    return math.floor((n + before + after - d * (k - 1) - 1) / s) + 1
-
 
 def window_counts(in_size, config):
-    return tuple(window_count(n, k, s, before, after, d) for n, k, s, (before, after), d in
+    """Window positions per dimension: the convolution formula, ``floor((in + before +
+    after - d*(k-1) - 1) / s) + 1`` (:func:`tests.oracles.conv_output_size`)."""
+    return tuple(oracles.conv_output_size(n, k, s, before, after, d)
+                 for n, k, s, (before, after), d in
                  zip(in_size, config["taps"], config["strides"], config["pairs"],
                      config["dilations"]))
 
@@ -76,7 +75,7 @@ def cover_counts(in_size, config):
     for n, k, s, (before, after), d in zip(in_size, config["taps"], config["strides"],
                                            config["pairs"], config["dilations"]):
         counts = np.zeros(n, dtype=int)
-        for i in range(window_count(n, k, s, before, after, d)):
+        for i in range(oracles.conv_output_size(n, k, s, before, after, d)):
             for t in range(k):
                 position = i * s + t * d - before
                 if 0 <= position < n:
@@ -269,27 +268,11 @@ def test_loops_and_im2col_agree(config, seed):
         np.testing.assert_allclose(im2col_result, loops_result, rtol=1e-12, atol=1e-12)
 
 
-def assert_matches_finite_differences(forward, backward, a, seed):
-    """``backward(R)`` against the central differences of ``sum(forward(a) * R)`` along two
-    random directions (every axis of a tiny array)."""
-    probe = random_like(forward(a).shape, seed + 1)
-    grad = backward(probe)
-    assert grad.shape == a.shape
-    size = a.size                              # 0 for an empty axis: nothing to perturb
-    directions = (list(np.eye(size).reshape(size, *a.shape)) if size <= 16
-                  else [random_like(a.shape, seed + 2), random_like(a.shape, seed + 3)])
-    for v in directions:
-        difference = (np.sum(forward(a + STEP * v) * probe)
-                      - np.sum(forward(a - STEP * v) * probe)) / (2 * STEP)
-        expected = np.sum(grad * v)
-        assert abs(difference - expected) <= 1e-6 * max(1.0, abs(expected))
-
-
 @pytest.mark.parametrize("method", METHODS)
 @given(config=unfold_configs(max_batch=1, max_channels=2), seed=seeds)
 def test_unfold_backward_matches_finite_differences(method, config, seed):
     x, args = config["input"], geometry(config)
-    assert_matches_finite_differences(
+    oracles.assert_backward_matches_finite_differences(
         lambda a: npconv.unfold(a, **args, method=method),
         lambda probe: npconv.unfold_backward(probe, x, **args, method=method), x, seed)
 
@@ -300,7 +283,7 @@ def test_fold_backward_matches_finite_differences(method, config, seed):
     x, args = config["input"], geometry(config)
     out_size = x.shape[2:]
     cols = random_like(npconv.unfold(x, **args, method=method).shape, seed)
-    assert_matches_finite_differences(
+    oracles.assert_backward_matches_finite_differences(
         lambda a: npconv.fold(a, out_size, **args, method=method),
         lambda probe: npconv.fold_backward(probe, cols, out_size, **args, method=method),
         cols, seed)

@@ -18,8 +18,9 @@ big-endian, non-contiguous, read-only, lists, masked.  Then:
   in another form (a list, big-endian, a strided view, float32, ...) must give the
   baseline's result;
 - a call that raises must raise ``ValueError`` or ``TypeError`` and name the parameter (a
-  backward whose forward already refuses the call may name ``grad_output`` instead); only a
-  refusal for memory ("bytes") may differ between the methods, whose workspaces differ;
+  backward whose forward already refuses the call may name ``grad_output`` instead, and a
+  parameter that sets the room for another argument that other one, :data:`RELATED`); only
+  a refusal for memory ("bytes") may differ between the methods, whose workspaces differ;
 - a masked array is refused with a ``TypeError``: its mask would otherwise be lost silently;
 - every argument is bit-identical afterwards (bytes, dtype, shape, strides and flags).
 
@@ -28,14 +29,16 @@ a drawn huge padding must end in that refusal before any allocation (an op that 
 anyway hits this process's address-space cap and fails with a MemoryError); a call still
 running after ``HANG_SECONDS`` is a hang.
 
-Adding an op (unfold, fold, max_unpool, the adaptive pools, lp_pool) means adding a row to
-:data:`OPS`: its baseline call, its parameters' kinds and its forward, if it is a backward.
-(Its reference op in :mod:`tests.oracles` and its entries in :data:`FORM_VALUES` and
-:data:`SEQUENCE_VALUES`, once written, bring it into the other tests of this module.)
+Adding an op means adding a row to :data:`OPS`: its baseline call, its parameters' kinds,
+its spatial rank and its forward, if it is a backward; a meta-test fails until every
+function of ``npconv.__all__`` that takes ``method`` has one.  Its reference op in
+:mod:`tests.oracles` and its entries in :data:`FORM_VALUES` and :data:`SEQUENCE_VALUES`
+bring it into the other tests of this module.
 """
 
 import functools
 import inspect
+import math
 import re
 import warnings
 from decimal import Decimal
@@ -65,7 +68,7 @@ HANG_SECONDS = 5
 """A call on these tiny arrays still running after this long is a hang."""
 
 EXAMPLES_PER_PARAMETER = max(5, settings().max_examples // 8)
-"""Examples per (op, parameter): an eighth of the profile's, since there are about 180
+"""Examples per (op, parameter): an eighth of the profile's, since there are about 350
 pairs (10 in the ``ci`` profile)."""
 
 
@@ -75,8 +78,10 @@ pairs (10 in the ``ci`` profile)."""
 
 ARRAY = "array"                 # input, weight, grad_output
 OPTIONAL_ARRAY = "optional array"   # bias
-INTS = "ints"                   # kernel_size, stride, dilation, output_padding
+INDICES = "indices"             # max_unpool's: an integer array
+INTS = "ints"                   # kernel_size, stride, dilation, output_padding; fold's output_size
 POOL_STRIDE = "pool stride"     # ints, or None / () for "kernel_size"
+OPTIONAL_INTS = "optional ints"     # max_unpool's stride: ints, or None for "kernel_size"
 PADDING = "padding"             # int, ints or (before, after) pairs
 CONV_PADDING = "conv padding"   # the same, or "same" / "valid"
 INT = "int"                     # groups
@@ -85,6 +90,8 @@ FLAG = "flag"                   # ceil_mode, return_indices, count_include_pad
 PADDING_MODE = "padding mode"
 METHOD = "method"
 OUTPUT_SIZE = "output size"     # None, or the spatial size (or N, C and it)
+ADAPTIVE_SIZE = "adaptive size"     # an int or None, or one of them per dimension
+NORM_TYPE = "norm type"         # lp_pool's power: a real number
 
 
 class Op(NamedTuple):
@@ -94,14 +101,16 @@ class Op(NamedTuple):
     ``kinds`` says what each parameter takes; ``family`` is the name of the op itself, or
     of the op a rank-checked alias stands for (whose signature it shares, and whose
     reference in :mod:`tests.oracles`, if there is one, gives the expected results);
-    ``forward`` names the forward of a backward (``grad_output`` must have its output's
-    shape).
+    ``spatial_dims`` is the baseline's spatial rank (the length a per-dimension tuple must
+    have: fold's input, columns, does not show it); ``forward`` names the forward of a
+    backward (``grad_output`` must have its output's shape).
     """
 
     name: str
     baseline: dict
     kinds: dict
     family: str
+    spatial_dims: int
     forward: str = None
 
     def __repr__(self):
@@ -121,90 +130,132 @@ def integers(shape, seed):
     return np.random.default_rng(seed).integers(-3, 4, size=shape).astype(np.float64)
 
 
-def conv_ops(spatial_dims, suffix=""):
-    """conv and conv_backward: input (1, 2, 5...), weight (4, 2, 3...), stride 2, padding 1."""
-    x = integers((1, 2) + (5,) * spatial_dims, 1)
-    weight = integers((4, 2) + (3,) * spatial_dims, 2)
-    geometry = {"stride": 2, "padding": 1, "dilation": 1, "groups": 1,
-                "padding_mode": "zeros", "workspace_bytes": None}
-    kinds = {"input": ARRAY, "weight": ARRAY, "stride": INTS, "padding": CONV_PADDING,
-             "dilation": INTS, "groups": INT, "padding_mode": PADDING_MODE,
-             "workspace_bytes": OPTIONAL_INT}
-    grad_output = integers((1, 4) + (3,) * spatial_dims, 3)
-    forward = Op(f"conv{suffix}", {"input": x, "weight": weight, "bias": integers(4, 4),
-                                   **geometry},
-                 {**kinds, "bias": OPTIONAL_ARRAY}, "conv")
+def op_rows(family, spatial_dims, suffix, baseline, kinds, grad_output, forward_only=()):
+    """The op's row (a rank-checked alias's, with a ``suffix`` such as ``"2d"``) and, for
+    the op itself, its backward's: the same parameters less ``forward_only``, and
+    ``grad_output`` of the baseline's output shape in front."""
+    forward = Op(f"{family}{suffix}", baseline, kinds, family, spatial_dims)
     if suffix:
         return [forward]
-    backward = Op("conv_backward", {"grad_output": grad_output, "input": x, "weight": weight,
-                                    **geometry},
-                  {"grad_output": ARRAY, **kinds}, "conv_backward", forward="conv")
+    shared = {name: kind for name, kind in kinds.items() if name not in forward_only}
+    backward = Op(f"{family}_backward",
+                  {"grad_output": grad_output, **{name: baseline[name] for name in shared}},
+                  {"grad_output": ARRAY, **shared}, f"{family}_backward", spatial_dims,
+                  forward=family)
     return [forward, backward]
+
+
+def conv_ops(spatial_dims, suffix=""):
+    """conv and conv_backward: input (1, 2, 5...), weight (4, 2, 3...), stride 2, padding 1
+    -> output (1, 4, 3...)."""
+    baseline = {"input": integers((1, 2) + (5,) * spatial_dims, 1),
+                "weight": integers((4, 2) + (3,) * spatial_dims, 2), "bias": integers(4, 4),
+                "stride": 2, "padding": 1, "dilation": 1, "groups": 1,
+                "padding_mode": "zeros", "workspace_bytes": None}
+    kinds = {"input": ARRAY, "weight": ARRAY, "bias": OPTIONAL_ARRAY, "stride": INTS,
+             "padding": CONV_PADDING, "dilation": INTS, "groups": INT,
+             "padding_mode": PADDING_MODE, "workspace_bytes": OPTIONAL_INT}
+    return op_rows("conv", spatial_dims, suffix, baseline, kinds,
+                   integers((1, 4) + (3,) * spatial_dims, 3), forward_only=("bias",))
 
 
 def conv_transpose_ops(spatial_dims, suffix=""):
     """conv_transpose and its backward: input (1, 2, 3...), weight (2, 3, 2...), stride 2,
     padding 1, output_padding 1 -> output (1, 3, 5...)."""
-    x = integers((1, 2) + (3,) * spatial_dims, 5)
-    weight = integers((2, 3) + (2,) * spatial_dims, 6)
-    geometry = {"stride": 2, "padding": 1, "output_padding": 1, "groups": 1, "dilation": 1,
+    baseline = {"input": integers((1, 2) + (3,) * spatial_dims, 5),
+                "weight": integers((2, 3) + (2,) * spatial_dims, 6), "bias": integers(3, 7),
+                "stride": 2, "padding": 1, "output_padding": 1, "groups": 1, "dilation": 1,
                 "output_size": None, "workspace_bytes": None}
-    kinds = {"input": ARRAY, "weight": ARRAY, "stride": INTS, "padding": PADDING,
-             "output_padding": INTS, "groups": INT, "dilation": INTS,
+    kinds = {"input": ARRAY, "weight": ARRAY, "bias": OPTIONAL_ARRAY, "stride": INTS,
+             "padding": PADDING, "output_padding": INTS, "groups": INT, "dilation": INTS,
              "output_size": OUTPUT_SIZE, "workspace_bytes": OPTIONAL_INT}
-    forward = Op(f"conv_transpose{suffix}", {"input": x, "weight": weight,
-                                             "bias": integers(3, 7), **geometry},
-                 {**kinds, "bias": OPTIONAL_ARRAY}, "conv_transpose")
-    if suffix:
-        return [forward]
-    backward = Op("conv_transpose_backward",
-                  {"grad_output": integers((1, 3) + (5,) * spatial_dims, 8), "input": x,
-                   "weight": weight, **geometry},
-                  {"grad_output": ARRAY, **kinds}, "conv_transpose_backward",
-                  forward="conv_transpose")
-    return [forward, backward]
+    return op_rows("conv_transpose", spatial_dims, suffix, baseline, kinds,
+                   integers((1, 3) + (5,) * spatial_dims, 8), forward_only=("bias",))
 
 
 def pool_ops(kind, spatial_dims, suffix=""):
     """max_pool or avg_pool and its backward: input (1, 2, 5...), kernel 3, stride 2,
     padding 1 -> output (1, 2, 3...)."""
-    x = integers((1, 2) + (5,) * spatial_dims, 9)
-    geometry = {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": False}
+    baseline = {"input": integers((1, 2) + (5,) * spatial_dims, 9), "kernel_size": 3,
+                "stride": 2, "padding": 1, "ceil_mode": False}
     kinds = {"input": ARRAY, "kernel_size": INTS, "stride": POOL_STRIDE, "padding": PADDING,
              "ceil_mode": FLAG}
     if kind == "max":
-        geometry["dilation"] = 1
-        kinds["dilation"] = INTS
-        forward_only = {"return_indices": False}
+        baseline.update(dilation=1, return_indices=False)
+        kinds.update(dilation=INTS, return_indices=FLAG)
     else:
-        geometry.update(count_include_pad=True, divisor_override=None)
+        baseline.update(count_include_pad=True, divisor_override=None)
         kinds.update(count_include_pad=FLAG, divisor_override=OPTIONAL_INT)
-        forward_only = {}
-    name = f"{kind}_pool"
-    forward = Op(f"{name}{suffix}", {"input": x, **geometry, **forward_only},
-                 {**kinds, **{key: FLAG for key in forward_only}}, name)
-    if suffix:
-        return [forward]
-    backward = Op(f"{name}_backward",
-                  {"grad_output": integers((1, 2) + (3,) * spatial_dims, 10), "input": x,
-                   **geometry},
-                  {"grad_output": ARRAY, **kinds}, f"{name}_backward", forward=name)
-    return [forward, backward]
+    return op_rows(f"{kind}_pool", spatial_dims, suffix, baseline, kinds,
+                   integers((1, 2) + (3,) * spatial_dims, 10), forward_only=("return_indices",))
+
+
+def unfold_ops():
+    """unfold, fold and their backwards: input (1, 2, 5, 5), kernel 3, dilation 1, padding
+    1, stride 2 -> columns (1, 2 * 9, 3 * 3); fold puts those columns back onto 5x5.  The
+    rank (2-D) comes from the int kernel_size and output_size, as in PyTorch."""
+    x = integers((1, 2, 5, 5), 11)
+    columns = integers((1, 2 * 9, 3 * 3), 12)
+    geometry = {"kernel_size": 3, "dilation": 1, "padding": 1, "stride": 2}
+    kinds = {"kernel_size": INTS, "dilation": INTS, "padding": PADDING, "stride": INTS}
+    return [*op_rows("unfold", 2, "", {"input": x, **geometry}, {"input": ARRAY, **kinds},
+                     columns),
+            *op_rows("fold", 2, "", {"input": columns, "output_size": 5, **geometry},
+                     {"input": ARRAY, "output_size": INTS, **kinds},
+                     integers((1, 2, 5, 5), 13))]
+
+
+def max_unpool_ops(spatial_dims, suffix=""):
+    """max_unpool and its backward: the max pooling (tests.oracles.max_pool) of an input
+    (1, 2, 5...) with kernel 3, stride 2, padding 1 -> (1, 2, 3...) and its indices (a cell
+    that wins two overlapping windows gives a repeated index), unpooled to the default size
+    (3 - 1) * 2 - 2 + 3 = 5 per dimension."""
+    pooled, indices = oracles.max_pool(integers((1, 2) + (5,) * spatial_dims, 14), 3, 2, 1)
+    baseline = {"input": pooled, "indices": indices, "kernel_size": 3, "stride": 2,
+                "padding": 1, "output_size": None}
+    kinds = {"input": ARRAY, "indices": INDICES, "kernel_size": INTS, "stride": OPTIONAL_INTS,
+             "padding": PADDING, "output_size": OUTPUT_SIZE}
+    return op_rows("max_unpool", spatial_dims, suffix, baseline, kinds,
+                   integers((1, 2) + (5,) * spatial_dims, 15))
+
+
+def adaptive_ops(kind, spatial_dims, suffix=""):
+    """adaptive_avg_pool or adaptive_max_pool and its backward: input (1, 2, 5...) to
+    output size 3, windows [0, 2), [1, 4), [3, 5) per dimension (overlapping)."""
+    baseline = {"input": integers((1, 2) + (5,) * spatial_dims, 16), "output_size": 3}
+    kinds = {"input": ARRAY, "output_size": ADAPTIVE_SIZE}
+    if kind == "max":
+        baseline["return_indices"], kinds["return_indices"] = False, FLAG
+    return op_rows(f"adaptive_{kind}_pool", spatial_dims, suffix, baseline, kinds,
+                   integers((1, 2) + (3,) * spatial_dims, 17), forward_only=("return_indices",))
+
+
+def lp_pool_ops(spatial_dims, suffix=""):
+    """lp_pool and its backward: input (1, 2, 6...), p = 2, kernel 3, stride 2 -> output
+    (1, 2, 2...); ceil_mode adds a third window per dimension, cut short (cells 4 and 5)."""
+    baseline = {"input": integers((1, 2) + (6,) * spatial_dims, 18), "norm_type": 2,
+                "kernel_size": 3, "stride": 2, "ceil_mode": False}
+    kinds = {"input": ARRAY, "norm_type": NORM_TYPE, "kernel_size": INTS,
+             "stride": POOL_STRIDE, "ceil_mode": FLAG}
+    return op_rows("lp_pool", spatial_dims, suffix, baseline, kinds,
+                   integers((1, 2) + (2,) * spatial_dims, 19))
 
 
 OPS = [
     *conv_ops(2), *conv_transpose_ops(2), *pool_ops("max", 2), *pool_ops("avg", 2),
+    *unfold_ops(), *max_unpool_ops(2), *adaptive_ops("avg", 2), *adaptive_ops("max", 2),
+    *lp_pool_ops(2),
     *[op for spatial_dims in (1, 2, 3) for op in (
         *conv_ops(spatial_dims, f"{spatial_dims}d"),
         *conv_transpose_ops(spatial_dims, f"{spatial_dims}d"),
         *pool_ops("max", spatial_dims, f"{spatial_dims}d"),
-        *pool_ops("avg", spatial_dims, f"{spatial_dims}d"))],
+        *pool_ops("avg", spatial_dims, f"{spatial_dims}d"),
+        *max_unpool_ops(spatial_dims, f"{spatial_dims}d"),
+        *adaptive_ops("avg", spatial_dims, f"{spatial_dims}d"),
+        *adaptive_ops("max", spatial_dims, f"{spatial_dims}d"),
+        *lp_pool_ops(spatial_dims, f"{spatial_dims}d"))],
 ]
 OPS_BY_NAME = {op.name: op for op in OPS}
-
-
-def spatial_dims(op):
-    return op.baseline["input"].ndim - 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -259,13 +310,15 @@ def sequences(ndim):
 def nearly_right(kind, value, ndim):
     """Values of the right kind, in every form an argument of that kind might take."""
     small = st.integers(0, 3)
-    if kind in (INTS, POOL_STRIDE, PADDING, CONV_PADDING):
+    if kind in (INTS, POOL_STRIDE, OPTIONAL_INTS, PADDING, CONV_PADDING):
         forms = [st.just((value,)), st.just([value]), st.just((value,) * ndim),
                  st.just((value,) * (ndim + 1)), st.just(()), st.just(np.array([value] * ndim)),
                  st.just(range(value, value + ndim)), st.tuples(*[small] * ndim),
                  st.just(tuple(np.int64(value) for _ in range(ndim)))]
         if kind == POOL_STRIDE:
             forms += [st.none(), st.just([])]
+        if kind == OPTIONAL_INTS:
+            forms += [st.none()]
         if kind in (PADDING, CONV_PADDING):
             forms += [st.tuples(*[st.tuples(small, small)] * ndim),
                       st.just(((value, value),)), st.just(((value,),) * ndim),
@@ -288,7 +341,7 @@ def nearly_right(kind, value, ndim):
     if kind in (INT, OPTIONAL_INT):
         return st.sampled_from([None, 1, 2, 4, np.int64(1), np.uint8(2), np.int8(-1),
                                 np.array(1), 0, -1, 1.0, 10**400, 2**63])
-    if kind == OUTPUT_SIZE:          # conv_transpose's baseline reaches 5 (or 4) per dimension
+    if kind == OUTPUT_SIZE:          # the baselines reach 4 to 6 per dimension
         sizes = st.integers(-1, 7)
         return st.one_of(st.none(), st.tuples(*[sizes] * ndim), st.lists(sizes, min_size=ndim,
                                                                           max_size=ndim),
@@ -296,6 +349,19 @@ def nearly_right(kind, value, ndim):
                          st.tuples(*[sizes] * (ndim + 1)), st.just((5,) * ndim),
                          st.just((np.int64(5),) * ndim), st.just(np.array([5] * ndim)),
                          st.just(()), st.just((2**63,) * ndim))
+    if kind == ADAPTIVE_SIZE:        # the input has 5 cells per dimension
+        entry = st.one_of(st.none(), st.integers(-1, 7))
+        return st.one_of(st.none(), st.integers(-1, 7), st.tuples(*[entry] * ndim),
+                         st.lists(entry, min_size=ndim, max_size=ndim),
+                         st.tuples(*[entry] * (ndim + 1)), st.just((value,)), st.just(()),
+                         st.just((np.int64(value),) * ndim), st.just(np.array([value] * ndim)),
+                         st.just(range(2, 2 + ndim)), st.just((True,) * ndim),
+                         st.just((2**63,) * ndim), st.just(10**9), st.just(10**400))
+    if kind == NORM_TYPE:
+        return st.sampled_from([1, 2, 3, 0.5, 1.5, -1, -2.5, math.inf, -math.inf, 0, -0.0,
+                                math.nan, 1e-300, 1e300, -1e300, 2**63, 10**400, np.float32(2),
+                                np.float16(3), np.int8(2), np.uint8(1), np.float64(math.inf),
+                                Fraction(3, 2), Decimal(2), np.array(2.0), "2", True])
     raise AssertionError(f"no values for kind {kind!r}")
 
 
@@ -380,17 +446,93 @@ def odd_arrays(baseline):
         st.sampled_from([Odd(d, v, refuse=True) for d, v in refused]))
 
 
+def odd_indices(baseline):
+    """max_unpool's indices in odd forms (the same indices), with odd values (outside the
+    output plane, repeated, huge), odd shapes, and odd types."""
+    b = baseline
+    plane = 5 ** (b.ndim - 2)           # the baselines unpool to 5 cells per dimension
+    same = [
+        ("a nested list", b.tolist()), ("Fortran order", np.asfortranarray(b)),
+        ("a strided view", spread(b)), ("read-only", read_only(b)),
+        ("big-endian", b.astype(b.dtype.newbyteorder(">"))), ("int32", b.astype(np.int32)),
+        ("uint8", b.astype(np.uint8)), ("int8", b.astype(np.int8)),
+        ("uint64", b.astype(np.uint64)),
+    ]
+    changed = [
+        ("all zero", np.zeros_like(b)), ("the plane's size", with_value(b, plane)),
+        ("-1", with_value(b, -1)), ("-2**63", with_value(b, -2**63)),
+        ("2**63 - 1", with_value(b, 2**63 - 1)),
+        ("2**64 - 1", with_value(b.astype(np.uint64), 2**64 - 1)),
+        ("float64", b.astype(np.float64)), ("float64 with a NaN", with_value(b * 1.0, np.nan)),
+        ("booleans", b > 0), ("a broadcast view", np.broadcast_to(np.int64(1), b.shape)),
+        ("one axis more", b[np.newaxis]), ("one axis less", b[0]),
+        ("a 0-d array", np.array(1)), ("a Python int", 1), ("an empty array", np.zeros(0, int)),
+        ("an empty batch", b[:0]), ("zero channels", b[:, :0]),
+        ("an empty spatial axis", b[..., :0]), ("two images", np.concatenate([b, b])),
+    ]
+    # A masked array belongs among the refused ones, and a ragged list among the other
+    # types; left out while npconv drops the mask of indices silently and lets NumPy's own
+    # message through for a ragged list (defects 3 and 4 of the hostile-table report, see
+    # NOT_DRAWN_YET); add them back once mended.
+    other = [
+        ("complex", b.astype(complex)), ("object dtype", b.astype(object)),
+        ("strings", b.astype(str)), ("datetimes", b.astype("M8[s]")),
+        ("timedeltas", b.astype("m8[s]")), ("None", None), ("a string", "abc"),
+        ("bytes", b"abc"), ("a dict", {"indices": b}),
+        ("a structured array", np.zeros(b.shape, dtype="i8,i8")),
+    ]
+    return st.one_of(
+        st.sampled_from([Odd(d, v, same_values=True) for d, v in same]),
+        st.sampled_from([Odd(d, v) for d, v in changed + other]))
+
+
+def beyond_float(value):
+    """Whether ``value`` is, or holds, an int too large for a float (10**400)."""
+    if isinstance(value, (tuple, list)):
+        return any(beyond_float(item) for item in value)
+    return isinstance(value, int) and abs(value) >= 2**1024
+
+
+def numpy_refuses(value):
+    """Whether NumPy cannot make an array of ``value`` at all (a ragged nested list)."""
+    try:
+        np.asarray(value)
+    except ValueError:
+        return True
+    return False
+
+
 def hostile_values(op, name):
     """Anything at all for parameter ``name`` of ``op``: odd arrays for an array, and for
     every parameter wild values and nearly right ones."""
     kind = METHOD if name == "method" else op.kinds[name]
-    ndim = spatial_dims(op)
+    ndim = op.spatial_dims
     wild = st.one_of(scalars(), sequences(ndim))
     if kind in (ARRAY, OPTIONAL_ARRAY):
-        return st.one_of(odd_arrays(op.baseline[name]), wild)
-    value = op.baseline.get(name)
-    value = value if isinstance(value, int) and not isinstance(value, bool) else 1
-    return st.one_of(nearly_right(kind, value, ndim), wild)
+        values = st.one_of(odd_arrays(op.baseline[name]), wild)
+    elif kind == INDICES:
+        values = st.one_of(odd_indices(op.baseline[name]), wild)
+    else:
+        value = op.baseline.get(name)
+        value = value if isinstance(value, int) and not isinstance(value, bool) else 1
+        values = st.one_of(nearly_right(kind, value, ndim), wild)
+    if kind in NOT_DRAWN_YET:
+        mishandled = NOT_DRAWN_YET[kind]
+        values = values.filter(lambda drawn: not mishandled(
+            drawn.value if isinstance(drawn, Odd) else drawn))
+    return values
+
+
+NOT_DRAWN_YET = {
+    INDICES: numpy_refuses,         # defect 4: NumPy's own message, not naming indices
+    ADAPTIVE_SIZE: beyond_float,    # defect 5: OverflowError from the memory check
+    NORM_TYPE: beyond_float,        # defect 6: OverflowError from the NaN check
+}
+"""Values left out of a kind's draws while npconv answers them with the wrong error: each
+a defect reported to the lead with its reproduction (the hostile-table report); delete
+the entry once it is mended.  A ragged nested list as max_unpool's ``indices``; an int
+beyond a float's range (10**400) as an adaptive pool's ``output_size`` or as lp_pool's
+``norm_type``."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -440,6 +582,15 @@ ALSO_NAMED = {
 """Other words that name a parameter: its symbol in a formula the message spells out, or
 the other side of a relation it broke (a new groups or weight changes conv_transpose's
 C_out, and the message may then say that the bias no longer fits)."""
+
+
+RELATED = {
+    "max_unpool": {name: ("indices",) for name in ("kernel_size", "stride", "padding",
+                                                    "output_size")},
+}
+"""Per family, the argument on the other side of a relation a parameter sets: max
+unpooling's geometry sets the output plane, and a plane too small for the indices is
+reported as an index outside it (the message gives the plane's size)."""
 
 
 def names(message, name):
@@ -507,7 +658,8 @@ def check_call(op, name, drawn):
             assert oracles.snapshot(argument) == before[key], (
                 f"{op.name}(method={method!r}) changed its argument {key}")
 
-    also = () if forward_returned else ("grad_output",)
+    also = RELATED.get(forward_family(op), {}).get(name, ())
+    also += () if forward_returned else ("grad_output",)
     for method, (result, error) in outcomes.items():
         if odd and odd.refuse:
             assert isinstance(error, TypeError), (
@@ -551,18 +703,36 @@ def test_any_value_gives_the_loops_result_or_an_error_naming_the_parameter(op, n
     check_call(op, name, data.draw(hostile_values(op, name), label=name))
 
 
+NOT_OPS = {"pad", "insert_zeros", "conv_output_size", "conv_transpose_output_size",
+           "pool_output_size", "same_padding", "effective_kernel_size", "output_padding_for",
+           "conv_parameter_count", "receptive_field"}
+"""The public functions of npconv that are not ops (no ``method``): the padding and
+zero-insertion steps of the variants, and the shape formulas (tests/test_shapes.py)."""
+
+
 def test_the_table_holds_every_parameter_of_every_public_op():
     """Each op's table row lists exactly its signature's parameters (a rank-checked alias
-    those of its op), so a new parameter cannot escape the hostile tests; and every public
-    op of npconv has a row."""
+    those of its op), so a new parameter cannot escape the hostile tests; every function of
+    ``npconv.__all__`` that takes ``method`` has a row, and any other is one of the named
+    non-ops, so a new public function cannot escape them either."""
     for op in OPS:
         signature = inspect.signature(getattr(npconv, op.family))
         assert set(op.parameters) == set(signature.parameters), op.name
         explicit = [p.name for p in inspect.signature(op.function).parameters.values()
                     if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
         assert set(explicit) <= set(op.parameters), op.name
-    public_ops = set(npconv.api.__all__) - {"Gradients"}
-    assert public_ops <= set(OPS_BY_NAME), public_ops - set(OPS_BY_NAME)
+        alias_rank = re.fullmatch(r".*_?(\d)d", op.name.removeprefix(op.family))
+        if alias_rank:
+            assert op.spatial_dims == int(alias_rank.group(1)), op.name
+    functions = {name for name in npconv.__all__ if inspect.isfunction(getattr(npconv, name))}
+    ops = {name for name in functions
+           if "method" in inspect.signature(getattr(npconv, name)).parameters}
+    assert ops == set(OPS_BY_NAME), (
+        f"public ops without a row: {sorted(ops - set(OPS_BY_NAME))}; rows of no public op: "
+        f"{sorted(set(OPS_BY_NAME) - ops)}")
+    assert functions - ops == NOT_OPS, (
+        f"public functions without method that are not named non-ops (give them a row or "
+        f"name them): {sorted(functions - ops - NOT_OPS)}")
 
 
 def reference_result(family, kwargs):
@@ -597,29 +767,84 @@ FORM_VALUES = {
     "conv_transpose": {"stride": 3, "padding": 0, "output_padding": 0, "dilation": 2},
     "max_pool": {"kernel_size": 2, "stride": 1, "padding": 0, "dilation": 2},
     "avg_pool": {"kernel_size": 2, "stride": 1, "padding": 0},
+    "unfold": {"kernel_size": 2, "dilation": 2, "padding": 0, "stride": 1},
+    "fold": {"output_size": 6, "kernel_size": 2, "dilation": 2, "padding": 0, "stride": 1},
+    "max_unpool": {"kernel_size": 4, "stride": 3, "padding": 0},
+    "adaptive_avg_pool": {"output_size": 2},
+    "adaptive_max_pool": {"output_size": 2},
+    "lp_pool": {"kernel_size": 2, "stride": 1},
 }
 """Per family, a valid value of each geometry parameter other than the baseline's, so that
-a form read the wrong way shows in the result."""
+a form read the wrong way shows in the result (max unpooling's make the output larger, so
+that the baseline's indices stay in it; fold's columns are made to fit, see
+:func:`canonical_call`)."""
+
+ONE_ENTRY_REFUSED = {
+    "unfold": {"kernel_size", "dilation", "padding", "stride"},
+    "fold": {"output_size", "kernel_size", "dilation", "padding", "stride"},
+    "max_unpool": {"kernel_size", "stride", "padding"},
+    "adaptive_avg_pool": {"output_size"},
+    "adaptive_max_pool": {"output_size"},
+    "lp_pool": {"kernel_size"},
+}
+"""Per family, the parameters of :data:`FORM_VALUES` for which PyTorch (2.13) refuses a
+one-element tuple or list in 2-D and 3-D: it wants an int or one entry per dimension.  (For
+unfold and fold npconv reads one entry as one spatial dimension; PyTorch's lp_pool1d wants
+an int kernel_size, and its one-entry tuple, checked here, is npconv's form.)  Everywhere
+else a one-element sequence means that value in every dimension."""
 
 SEQUENCE_VALUES = {
     "conv": {"stride": (1, 2), "padding": (0, 1), "dilation": (1, 2)},
     "conv_transpose": {"stride": (2, 3), "padding": (0, 1), "output_padding": (0, 1),
-                       "dilation": (1, 2)},
+                       "dilation": (1, 2), "output_size": (4, 5)},
     "max_pool": {"kernel_size": (2, 3), "stride": (1, 2), "padding": (0, 1),
                  "dilation": (1, 2)},
     "avg_pool": {"kernel_size": (2, 3), "stride": (1, 2), "padding": (0, 1)},
+    "unfold": {"kernel_size": (2, 3), "dilation": (1, 2), "padding": (0, 1), "stride": (1, 2)},
+    "fold": {"output_size": (5, 6), "kernel_size": (2, 3), "dilation": (1, 2),
+             "padding": (0, 1), "stride": (1, 2)},
+    "max_unpool": {"kernel_size": (3, 4), "stride": (2, 3), "padding": (0, 1),
+                   "output_size": (5, 6)},
+    "adaptive_avg_pool": {"output_size": (2, 3)},
+    "adaptive_max_pool": {"output_size": (2, 3)},
+    "lp_pool": {"kernel_size": (2, 3), "stride": (1, 2)},
 }
 """Per family, valid 2-D tuples of consecutive ints, so each is also a range."""
+
+SEQUENCES_REFUSED_YET = {("conv_transpose", "output_size"), ("max_unpool", "output_size"),
+                         ("adaptive_avg_pool", "output_size"),
+                         ("adaptive_max_pool", "output_size")}
+"""Where npconv still takes a list or tuple only, refusing a range and a NumPy integer array
+that the README says it takes (defect 2 of the hostile-table report): only the list form
+is checked there until it is mended; then delete this set."""
+
+ALONG_WITH = {("conv_transpose", "output_size"): {"output_padding": 0}}
+"""Changes that need another: an output_size other than the baseline's asks for its own
+output padding, and a non-zero one given beside it would have to agree."""
 
 
 def forward_family(op):
     return op.family.removesuffix("_backward")
 
 
+def columns_to_fold(kwargs):
+    """Columns that fit fold's geometry in ``kwargs``: the reference unfold of a two-channel
+    image of its output_size."""
+    output_size = kwargs["output_size"]
+    in_size = oracles.per_dimension(output_size, oracles.unfold_dims(output_size))
+    return oracles.unfold(integers((1, 2, *in_size), 12), kwargs["kernel_size"],
+                          kwargs["dilation"], kwargs["padding"], kwargs["stride"])
+
+
 def canonical_call(op, changes):
-    """The op's keyword arguments with ``changes`` (and for a backward, a grad_output of the
-    shape the reference forward gives), and the reference op's result for them."""
+    """The op's keyword arguments with ``changes`` (and what they need along with them: for
+    fold, columns that fit; for a backward, a grad_output of the shape the reference forward
+    gives), and the reference op's result for them."""
     kwargs = {**op.baseline, **changes}
+    for name in changes:
+        kwargs.update(ALONG_WITH.get((forward_family(op), name), {}))
+    if forward_family(op) == "fold":
+        kwargs["input"] = columns_to_fold(kwargs)
     if op.forward:
         forward = OPS_BY_NAME[op.forward]
         out = reference_result(forward.family, {
@@ -642,14 +867,34 @@ def assert_form_means(op, name, form, value):
         oracles.assert_close(as_compared(result), expected, err_msg=f"{method}, {name}={form!r}")
 
 
+def output_size_forms(op):
+    """PyTorch's forms of an ``output_size``: a list; ``N`` and ``C`` in front (the
+    output's: PyTorch ignores them, npconv holds them to the output's); for an adaptive pool
+    of two or more dimensions a ``None`` entry, the input's size (PyTorch's 1-D version
+    refuses it)."""
+    family, ndim = forward_family(op), op.spatial_dims
+    if family in ("conv_transpose", "max_unpool"):
+        size, channels = ((4,) * ndim, 3) if family == "conv_transpose" else ((6,) * ndim, 2)
+        return [(op, "output_size", list(size), size),
+                (op, "output_size", (1, channels, *size), size)]
+    if family.startswith("adaptive") and ndim > 1:
+        return [(op, "output_size", (None,) * (ndim - 1) + (2,), (5,) * (ndim - 1) + (2,))]
+    return []
+
+
 def pytorch_forms():
     """(op, parameter, PyTorch's form, the canonical value it means), for every op."""
     cases = []
     for op in OPS:
-        for name, value in FORM_VALUES.get(forward_family(op), {}).items():
-            cases += [(op, name, (value,), value), (op, name, [value], value)]
-        if "stride" in op.kinds and op.kinds["stride"] == POOL_STRIDE:
+        family, ndim = forward_family(op), op.spatial_dims
+        for name, value in FORM_VALUES.get(family, {}).items():
+            entries = 1 if name not in ONE_ENTRY_REFUSED.get(family, ()) else ndim
+            cases += [(op, name, (value,) * entries, value), (op, name, [value] * entries, value)]
+        # lp_pool's stride=() too, once npconv reads it as PyTorch does (defect 1 of the
+        # hostile-table report: it refuses it).
+        if op.kinds.get("stride") == POOL_STRIDE and family != "lp_pool":
             cases += [(op, "stride", (), None), (op, "stride", [], None)]
+        cases += output_size_forms(op)
     return cases
 
 
@@ -663,9 +908,11 @@ def each_form(cases):
 @each_form(pytorch_forms())
 def test_pytorch_argument_forms_mean_what_they_mean_in_pytorch(op, name, form, value):
     """The forms PyTorch's functional ops accept (checked with torch 2.13): a one-element
-    tuple or list means that value in every spatial dimension (``padding=(1,)`` for a 2-D
-    pooling), and a pooling's ``stride=()`` or ``[]`` means the default, ``kernel_size``.
-    Each gives the canonical form's result and the reference op's."""
+    tuple or list, meaning that value in every spatial dimension (``padding=(1,)`` for a 2-D
+    pooling), or where PyTorch refuses that, one entry per dimension; a pooling's ``stride=()``
+    or ``[]``, meaning the default, ``kernel_size``; an output_size as a list, with N and C
+    in front, or with None entries for an adaptive pool.  Each gives the canonical form's
+    result and the reference op's."""
     assert_form_means(op, name, form, value)
 
 
@@ -674,10 +921,12 @@ def sequence_forms():
     cases = []
     for op in (op for op in OPS if op.name == op.family):          # not the aliases
         for name, values in SEQUENCE_VALUES.get(forward_family(op), {}).items():
-            for form in (np.array(values), np.array(values, dtype=np.int32),
-                         np.array(values, dtype=np.uint8), range(values[0], values[-1] + 1),
-                         list(values)):
-                cases.append((op, name, form, values))
+            forms = [np.array(values), np.array(values, dtype=np.int32),
+                     np.array(values, dtype=np.uint8), range(values[0], values[-1] + 1),
+                     list(values)]
+            if (forward_family(op), name) in SEQUENCES_REFUSED_YET:
+                forms = [list(values)]
+            cases += [(op, name, form, values) for form in forms]
     return cases
 
 
@@ -756,6 +1005,8 @@ def test_reported_odd_inputs_give_a_clear_error_or_the_right_result(case, method
 
 ARRAY_PARAMETERS = [(op, name) for op in OPS for name, kind in op.kinds.items()
                     if kind in (ARRAY, OPTIONAL_ARRAY)]
+"""Every array parameter but max_unpool's indices, whose mask npconv still drops silently
+(defect 3 of the hostile-table report): add the INDICES kind here once it is mended."""
 
 
 @pytest.mark.parametrize("op, name", ARRAY_PARAMETERS,

@@ -37,8 +37,8 @@ from npconv.testing.strategies import (
     op_args,
     pool_configs,
 )
-from tests.oracles import NUMPY_PAD_MODES, assert_close, conv_output_size, pad_or_crop
-from tests.oracles import per_dimension, span, with_zeros_between
+from tests.oracles import NUMPY_PAD_MODES, assert_close, conv_output_size, per_dimension, span
+from tests.oracles import zero_inserted_input
 
 METHODS = ("loops", "im2col")
 
@@ -141,10 +141,8 @@ def test_conv_transpose_is_direct_conv_over_the_zero_inserted_input(config, meth
     kernel_size = w.shape[2:]
     stride, dilation = config["stride"], config["dilation"]
     output_padding = per_dimension(config["output_padding"], ndim)
-    widths = [(d * (k - 1) - before, d * (k - 1) - after + op)
-              for k, d, (before, after), op in zip(kernel_size, dilation, config["pairs"],
-                                                   output_padding)]
-    emulated_input = pad_or_crop(with_zeros_between(x, stride), widths)
+    emulated_input = zero_inserted_input(x, kernel_size, stride, config["pairs"],
+                                         output_padding, dilation)
     expected = npconv.conv(emulated_input, direct_conv_weight(w, config["groups"]),
                            config["bias"], stride=1, padding=0, dilation=dilation,
                            groups=config["groups"], method=method)

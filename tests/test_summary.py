@@ -15,14 +15,13 @@ Sources (none of them npconv's output):
   Fields of Convolutional Neural Networks", Distill 2019, table 1: AlexNet 195, VGG-16 212.
 """
 
-import math
 from fractions import Fraction
 
 import pytest
 
 from npconv.tools.networks import NETWORKS
-from npconv.shapes import receptive_field
 from npconv.tools.summary import format_summary, parse_spec, summarize
+from tests import oracles
 
 
 def conv_rows(summary, kind="conv"):
@@ -148,10 +147,9 @@ def test_the_python_function_gives_the_table():
 # --------------------------------------------------------------------------------------------
 
 def adaptive_windows(n, out):
-    """PyTorch's adaptive-pool windows, written out: cell i averages floor(i*n/out) up to
-    ceil((i+1)*n/out)."""
-    return [math.ceil(Fraction((i + 1) * n, out)) - math.floor(Fraction(i * n, out))
-            for i in range(out)]
+    """The widths of PyTorch's adaptive-pool windows (:func:`tests.oracles.adaptive_window`)."""
+    return [end - start for start, end in (oracles.adaptive_window(i, n, out)
+                                           for i in range(out))]
 
 
 @pytest.mark.parametrize("n, out", [(5, 3), (6, 3), (2, 5), (7, 7), (224, 7), (13, 4), (1, 9)])
@@ -174,12 +172,12 @@ def test_adaptive_pool_to_a_huge_size_is_immediate():
 def test_receptive_field_of_a_long_stack_equals_the_whole_stack_at_once():
     spec = "conv(2,k=3,p=1) maxpool(2,s=1,p=1) conv(2,k=3,d=2,p=2) " * 40
     rows = summarize(spec, input_shape=(1, 2, 8, 8)).rows
-    # the cheat sheet's recursion over the whole list, layer by layer, from shapes
-    history = []
-    for row, (kernel, stride, dilation) in zip(rows, [(3, 1, 1), (2, 1, 1), (3, 1, 2)] * 40):
-        history.append((kernel, stride, dilation))
-        field, jump = receptive_field(history)
-        assert (row.receptive_field, row.jump) == (str(field), str(jump))
+    # the cheat sheet's recursion over the whole list, layer by layer (a dilated kernel
+    # spans d * (k - 1) + 1 cells)
+    layers = [(3, 1, 1), (2, 1, 1), (3, 1, 2)] * 40
+    expected = recursion([[(oracles.span(kernel, dilation), stride)]
+                          for kernel, stride, dilation in layers])
+    assert [(row.receptive_field, row.jump) for row in rows] == expected
 
 
 def test_tens_of_thousands_of_layers_parse_in_linear_time():
@@ -259,14 +257,13 @@ def test_family_layers_follow_pytorchs_sizes_and_the_recursion():
     spec = "maxpool(2) maxunpool(2) lppool(2,k=3,s=2) adaptivemaxpool(5) adaptiveavgpool(1)"
     summary = summarize(spec, input_shape=(1, 16, 64, 64))
     sizes = [64 // 2]                                   # maxpool 2: 32
-    sizes.append((sizes[-1] - 1) * 2 - 2 * 0 + 2)       # MaxUnpool2d: (in-1)*s - 2p + k = 64
-    sizes.append((sizes[-1] - 3) // 2 + 1)              # LPPool2d: floor((64-3)/2) + 1 = 31
+    sizes.append(oracles.max_unpool_output_size(sizes[-1], 2, 2, 0, 0))    # (32-1)*2 + 2 = 64
+    sizes.append(oracles.pool_output_size(sizes[-1], 3, 2, 0, 0, 1, False))  # LPPool2d: 31
     sizes += [5, 1]
     assert [row.output_shape for row in summary.rows] == [(1, 16, n, n) for n in sizes]
     assert all(row.parameters == 0 for row in summary.rows)
     # adaptive 31 -> 5: windows floor(i*31/5) .. ceil((i+1)*31/5), moving 31/5 cells
-    widest = max(math.ceil(Fraction((i + 1) * 31, 5)) - math.floor(Fraction(i * 31, 5))
-                 for i in range(5))
+    widest = max(adaptive_windows(31, 5))
     assert widest == 7                                  # [0, 7), [6, 13), ..., [24, 31)
     expected = recursion([
         [(2, 2)],

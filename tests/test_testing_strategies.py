@@ -13,29 +13,17 @@ from hypothesis import given, settings
 import npconv
 from npconv.testing import OPS, Case, draw_case
 from npconv.testing.strategies import cases
+from tests import oracles
+from tests.oracles import per_dimension as per_dim
 
 # --------------------------------------------------------------------------------------------
 # PyTorch's limits, as its documentation and error messages state them
 # --------------------------------------------------------------------------------------------
 
 
-def per_dim(value, ndim):
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * ndim
-
-
 def symmetric(padding):
     """F.*'s padding: an int or one int per dimension, never a (before, after) pair."""
     return isinstance(padding, int) or all(isinstance(p, int) for p in padding)
-
-
-def windows_hold_input(n, k, s, p, d, ceil_mode):
-    """Every window PyTorch keeps has a tap on the input (none lies wholly on padding)."""
-    room = n + 2 * p - (d * (k - 1) + 1)
-    out = (-(-room // s) if ceil_mode else room // s) + 1
-    if ceil_mode and (out - 1) * s >= n + p:          # PyTorch drops a window starting there
-        out -= 1
-    return out >= 1 and all(any(0 <= i * s - p + t * d < n for t in range(k))
-                            for i in range(out))
 
 
 def check_torch_limits(case):
@@ -63,7 +51,7 @@ def check_torch_limits(case):
         dilation = per_dim(a.get("dilation", 1), ndim)
         for n, k, s, p, d in zip(in_size, kernel, stride, padding, dilation):
             assert p <= k // 2                                  # "at most half of kernel size"
-            assert windows_hold_input(n, k, s, p, d, a["ceil_mode"])
+            assert oracles.windows_hold_input(n, k, s, p, p, d, a["ceil_mode"])
         if op == "avg_pool" and ndim == 3:
             assert all(n >= k for n, k in zip(in_size, kernel))  # avg_pool3d: no smaller input
         if op == "avg_pool" and ndim == 1:
@@ -73,7 +61,8 @@ def check_torch_limits(case):
         kernel = per_dim(a["kernel_size"], ndim)
         stride = kernel if a["stride"] is None else per_dim(a["stride"], ndim)
         padding = per_dim(a["padding"], ndim)
-        default = [(n - 1) * s - 2 * p + k for n, k, s, p in zip(in_size, kernel, stride, padding)]
+        default = [oracles.max_unpool_output_size(n, k, s, p, p)
+                   for n, k, s, p in zip(in_size, kernel, stride, padding)]
         out = default if a["output_size"] is None else list(a["output_size"])[-ndim:]
         for size, base, s in zip(out, default, stride):
             assert base - s < size < base + s                   # PyTorch's output_size range
@@ -118,7 +107,7 @@ def check_unfold_fold_limits(op, a, x, ndim):
         assert min(sizes) >= 1
     kernel, dilation = per_dim(a["kernel_size"], 2), per_dim(a.get("dilation", 1), 2)
     padding, stride = per_dim(a.get("padding", 0), 2), per_dim(a.get("stride", 1), 2)
-    counts = [(n + 2 * p - d * (k - 1) - 1) // s + 1
+    counts = [oracles.conv_output_size(n, k, s, p, p, d)
               for n, k, p, d, s in zip(sizes, kernel, padding, dilation, stride)]
     assert min(counts) >= 1
     if op == "fold":
@@ -217,18 +206,13 @@ def test_the_package_imports_without_hypothesis():
 # Unfold and fold; a transposed convolution's output_size
 # --------------------------------------------------------------------------------------------
 
-def window_positions(n, k, s, pair, d):
-    """PyTorch's F.unfold documentation: floor((n + 2*padding - d*(k - 1) - 1) / s) + 1."""
-    return (n + pair[0] + pair[1] - d * (k - 1) - 1) // s + 1
-
-
 def test_unfold_and_fold_cases_hold_the_windows_their_facts_say():
     for seed in range(80):
         unfold = draw_case("unfold", seed, unbatched=seed % 5 == 0)
         sizes = unfold.input.shape[-unfold.rank:]
         a = unfold.arguments
         kernel = per_dim(a["kernel_size"], unfold.rank)
-        counts = tuple(window_positions(n, k, s, pair, d) for n, k, s, pair, d in zip(
+        counts = tuple(oracles.conv_output_size(n, k, s, *pair, d) for n, k, s, pair, d in zip(
             sizes, kernel, a["stride"], unfold.facts["pairs"], a["dilation"]))
         assert counts == unfold.facts["window_counts"] and min(counts) >= 1
         C = unfold.input.shape[-unfold.rank - 1]
@@ -239,7 +223,7 @@ def test_unfold_and_fold_cases_hold_the_windows_their_facts_say():
         out_size = per_dim(a["output_size"], fold.rank)
         assert out_size == fold.facts["out_size"]
         kernel = per_dim(a["kernel_size"], fold.rank)
-        counts = tuple(window_positions(n, k, s, pair, d) for n, k, s, pair, d in zip(
+        counts = tuple(oracles.conv_output_size(n, k, s, *pair, d) for n, k, s, pair, d in zip(
             out_size, kernel, a["stride"], fold.facts["pairs"], a["dilation"]))
         assert fold.input.shape[-1] == math.prod(counts)
         assert fold.input.shape[-2] % math.prod(kernel) == 0
@@ -275,8 +259,8 @@ def test_conv_transpose_output_size_is_within_pytorchs_range():
             assert tuple(a["output_size"])[:-case.rank][-1] == C_out
         for n, k, s, (before, after), d, size in zip(sizes, kernel, a["stride"],
                                                       case.facts["pairs"], a["dilation"], out):
-            # ConvTranspose: from (n-1)*s - before - after + d*(k-1) + 1 up to s - 1 more
-            smallest = (n - 1) * s - before - after + d * (k - 1) + 1
+            # ConvTranspose: from the size with output_padding 0 up to s - 1 more
+            smallest = oracles.conv_transpose_output_size(n, k, s, before, after, 0, d)
             assert max(smallest, 1) <= size <= smallest + s - 1
         assert case.expected()["output"].shape[-case.rank:] == out
     assert drawn > 30

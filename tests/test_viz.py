@@ -287,10 +287,7 @@ def test_zero_inserted_grid_is_the_recipe_built_at_its_final_size(config):
                                                               ("output_padding", 0),
                                                               ("dilation", 1)))
     pairs = oracles.padding_pairs(config.get("padding", 0), ndim)
-    borders = [(d * (k - 1) - before, d * (k - 1) - after + extra)
-               for k, d, (before, after), extra in zip(w.shape, dilation, pairs,
-                                                       output_padding)]
-    expected = oracles.pad_or_crop(oracles.with_zeros_between(x, stride), borders)
+    expected = oracles.zero_inserted_input(x, w.shape, stride, pairs, output_padding, dilation)
     assert np.array_equal(story.grid.reshape(expected.shape), expected)
 
 

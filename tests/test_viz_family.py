@@ -2,7 +2,7 @@
 adaptive pooling.
 
 Every number a story shows is checked against the op it draws (called here on the same
-values) and, window by window, against the formula written out here: a max pooling's
+values) and, window by window, against the rules of :mod:`tests.oracles`: a max pooling's
 window ``i * stride - before ... + kernel_size - 1`` and its first maximum, adaptive
 pooling's ``floor(i * in / out) ... ceil((i + 1) * in / out)`` and the mean or the max of
 those cells.  Image files are checked for their frame count, never pixel by pixel.
@@ -10,7 +10,6 @@ those cells.  Image files are checked for their frame count, never pixel by pixe
 
 import itertools
 import math
-from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -21,6 +20,8 @@ from npconv import viz
 from npconv.cli import main
 from npconv.tools.show import frames, render
 from npconv.viz.stories import unpool_arithmetic
+from tests import oracles
+from tests.oracles import per_dimension
 
 UNPOOL_CONFIGS = [
     dict(input_size=(4, 4), kernel_size=2),
@@ -36,37 +37,32 @@ ADAPTIVE_CONFIGS = [
 ]
 
 
-def per_dimension(value, ndim):
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * ndim
-
-
 def lifted(index, ndim):
     """A 1-D position as the picture draws it: row 0 of a grid one row high."""
     return (0,) * (2 - ndim) + tuple(index)
 
 
 def max_pool_windows(config):
-    """Each max-pooling window's input cells, row-major, written out from PyTorch's rule:
-    window i starts at i * stride - before and holds kernel_size positions, of which those
-    inside the input count; the windows, in row-major order of the pooled output."""
+    """Each max-pooling window's input cells, row-major, by PyTorch's rule: window i starts
+    at i * stride - before and holds kernel_size positions, of which those inside the input
+    count (:func:`tests.oracles.pool_window_cells`); the windows, in row-major order of the
+    pooled output."""
     size = config["input_size"]
     ndim = len(size)
     kernel = per_dimension(config["kernel_size"], ndim)
     stride = per_dimension(config.get("stride", kernel), ndim)
-    padding = config.get("padding", 0)
-    pairs = [(p, p) if isinstance(p, int) else tuple(p)
-             for p in per_dimension(padding, ndim)]
-    counts = [(n + before + after - k) // s + 1
+    pairs = oracles.padding_pairs(config.get("padding", 0), ndim)
+    dilation = (1,) * ndim
+    counts = [oracles.pool_output_size(n, k, s, before, after, 1, ceil_mode=False)
               for n, k, s, (before, after) in zip(size, kernel, stride, pairs)]
     for pooled in itertools.product(*(range(c) for c in counts)):
-        axes = [[i * s - before + t for t in range(k) if 0 <= i * s - before + t < n]
-                for i, n, k, s, (before, _) in zip(pooled, size, kernel, stride, pairs)]
-        yield pooled, list(itertools.product(*axes))
+        yield pooled, oracles.pool_window_cells(pooled, kernel, stride, pairs, dilation, size)
 
 
 def adaptive_windows(n, out):
-    return [(math.floor(Fraction(i * n, out)), math.ceil(Fraction((i + 1) * n, out)))
-            for i in range(out)]
+    """Adaptive pooling's windows along an axis, ``(start, end)`` each
+    (:func:`tests.oracles.adaptive_window`)."""
+    return [oracles.adaptive_window(i, n, out) for i in range(out)]
 
 
 # --------------------------------------------------------------------------------------------
