@@ -60,6 +60,7 @@ __all__ = [
     "conv_geometry",
     "conv_transpose_geometry",
     "pool_geometry",
+    "pool_stride",
     "check_groups",
     "check_padding_mode",
     "conv_padding",
@@ -1355,6 +1356,18 @@ def _output_padding_from_output_size(output_size, in_size, kernel_size, stride, 
     return chosen
 
 
+def pool_stride(stride, kernel_size):
+    """A pooling's ``stride``, one int per dimension: ``kernel_size`` when it is ``None`` or an
+    empty sequence (PyTorch's functional pooling ops read ``stride=()`` as the default).
+
+    >>> pool_stride(None, (2, 3)), pool_stride((), (2, 3)), pool_stride(1, (2, 3))
+    ((2, 3), (2, 3), (1, 1))
+    """
+    if stride is None or (is_sequence(stride) and len(stride) == 0):
+        return kernel_size
+    return int_tuple(stride, len(kernel_size), "stride", minimum=1)
+
+
 def pool_geometry(in_size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                   op_name="pooling"):
     """Check and normalise a pooling's hyperparameters for an input of ``in_size``.
@@ -1382,10 +1395,7 @@ def pool_geometry(in_size, kernel_size, stride=None, padding=0, dilation=1, ceil
     """
     ndim = len(in_size)
     kernel_size = int_tuple(kernel_size, ndim, "kernel_size", minimum=1)
-    if stride is None or (is_sequence(stride) and len(stride) == 0):
-        stride = kernel_size
-    else:
-        stride = int_tuple(stride, ndim, "stride", minimum=1)
+    stride = pool_stride(stride, kernel_size)
     dilation = int_tuple(dilation, ndim, "dilation", minimum=1)
     _reject_padding_string(padding, op_name)
     padding = padding_pairs(padding, ndim)
@@ -1613,6 +1623,17 @@ NumPy's ``MemoryError`` (or "array is too big") deep inside the computation.
 """
 
 
+def _gibibytes(nbytes):
+    """``nbytes`` in GiB with one decimal, in integer arithmetic (a float would overflow for
+    the sizes a hostile argument can ask for).
+
+    >>> _gibibytes(3 * 2 ** 29), _gibibytes(10 ** 400 * 2 ** 30)[:6]
+    ('1.5', '100000')
+    """
+    tenths = (nbytes * 10 + 2 ** 29) // 2 ** 30                # rounded to the nearest tenth
+    return f"{tenths // 10}.{tenths % 10}"
+
+
 def check_array_bytes(shape, itemsize, what, cause):
     """Raise ``ValueError`` if an array of ``shape`` would exceed :data:`MAX_ARRAY_BYTES`.
 
@@ -1638,7 +1659,7 @@ def check_array_bytes(shape, itemsize, what, cause):
     if nbytes > MAX_ARRAY_BYTES:
         raise ValueError(
             f"{what} would have shape {tuple(shape)}: {nbytes} bytes "
-            f"({nbytes / 2 ** 30:.1f} GiB), more than the {MAX_ARRAY_BYTES} bytes "
+            f"({_gibibytes(nbytes)} GiB), more than the {MAX_ARRAY_BYTES} bytes "
             f"({MAX_ARRAY_BYTES // 2 ** 30} GiB) npconv allocates for one array; it comes "
             f"from {cause}")
 
@@ -1954,12 +1975,13 @@ def _output_size_entries(output_size, ndim, batch_and_channels):
     convolution's), type- and length-checked; ``N`` and ``C`` in front must be the output's."""
     expected = (f"a sequence of {ndim} ints (the spatial size) or {ndim + 2} ints (N, C and "
                 f"the spatial size)")
-    if not isinstance(output_size, (tuple, list)) or not all(is_int(v) for v in output_size):
-        raise TypeError(f"output_size={output_size!r} must be None or {expected}")
+    if not is_sequence(output_size) or not all(is_int(v) for v in output_size):
+        raise TypeError(f"output_size={short_repr(output_size)} must be None or {expected}")
     if len(output_size) not in (ndim, ndim + 2):
         raise ValueError(f"output_size={output_size!r} has {len(output_size)} entries; "
                          f"expected {expected}")
     values = tuple(int(v) for v in output_size)
+    check_int64(values, "output_size", output_size)
     if len(values) == ndim + 2:
         if batch_and_channels is not None and values[:2] != tuple(batch_and_channels):
             raise ValueError(
@@ -2000,16 +2022,17 @@ def adaptive_pool_geometry(in_size, output_size):
     expected = f"an int, None, or {ndim} entries that are ints or None"
     if output_size is None or is_int(output_size):
         entries = (output_size,) * ndim
-    elif isinstance(output_size, (tuple, list)):
+    elif is_sequence(output_size):
         if len(output_size) != ndim:
-            raise ValueError(f"output_size={output_size!r} has {len(output_size)} entries; "
-                             f"expected {expected}, one per spatial dimension")
+            raise ValueError(f"output_size={short_repr(output_size)} has {len(output_size)} "
+                             f"entries; expected {expected}, one per spatial dimension")
         entries = tuple(output_size)
     else:
-        raise TypeError(f"output_size={output_size!r} must be {expected}")
+        raise TypeError(f"output_size={short_repr(output_size)} must be {expected}")
     if not all(entry is None or is_int(entry) for entry in entries):
-        raise TypeError(f"output_size={output_size!r} must be {expected}")
+        raise TypeError(f"output_size={short_repr(output_size)} must be {expected}")
     out_size = tuple(n if entry is None else int(entry) for n, entry in zip(in_size, entries))
+    check_int64(out_size, "output_size", output_size)
     if any(size < 0 for size in out_size):
         raise ValueError(f"output_size={output_size!r} must not be negative")
     widest = tuple(adaptive_pool_widest_window(n, o) for n, o in zip(in_size, out_size))
@@ -2040,15 +2063,20 @@ def lp_pool_geometry(in_size, norm_type, kernel_size, stride=None, ceil_mode=Fal
     ndim = len(in_size)
     if not isinstance(norm_type, numbers.Real) or isinstance(norm_type, (bool, np.bool_)):
         raise TypeError(f"norm_type={norm_type!r} must be a real number (the power p)")
-    if norm_type == 0 or math.isnan(norm_type):
+    try:
+        power = float(norm_type)
+    except OverflowError:
+        raise ValueError(f"norm_type={short_repr(norm_type)} is too large for a float power; "
+                         f"give a float (inf for the max of |x|)") from None
+    if power == 0 or math.isnan(power):
         raise ValueError(f"norm_type={norm_type!r} must be a non-zero number: the output is "
                          f"the 1/norm_type power of a sum")
     kernel_size = int_tuple(kernel_size, ndim, "kernel_size", minimum=1)
-    stride = kernel_size if stride is None else int_tuple(stride, ndim, "stride", minimum=1)
+    stride = pool_stride(stride, kernel_size)
     padding, dilation = ((0, 0),) * ndim, (1,) * ndim
     # No padding: every window PyTorch keeps starts on an input cell, none needs checking.
     out_size = pool_output_shape(in_size, kernel_size, stride, padding, dilation, ceil_mode)
-    return LpPoolGeometry(float(norm_type), kernel_size, stride, padding, dilation, out_size)
+    return LpPoolGeometry(power, kernel_size, stride, padding, dilation, out_size)
 
 
 def _check_input_cells(in_size, op_name):

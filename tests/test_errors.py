@@ -1163,7 +1163,7 @@ CONV_TRANSPOSE_CALLS = [call_conv_transpose, call_conv_transpose_backward]
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("call", CONV_TRANSPOSE_CALLS)
-@pytest.mark.parametrize("output_size", [4, (4.0, 4.0), "4x4", np.array([4, 4]), (4, True)])
+@pytest.mark.parametrize("output_size", [4, (4.0, 4.0), "4x4", (4, True)])
 def test_conv_transpose_output_size_of_the_wrong_type_is_a_type_error(call, method,
                                                                       output_size):
     with pytest.raises(TypeError, match=re.escape(f"output_size={output_size!r} must be None "
@@ -1198,9 +1198,16 @@ def test_conv_transpose_output_size_must_carry_the_outputs_batch_and_channels(ca
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("call", CONV_TRANSPOSE_CALLS)
-@pytest.mark.parametrize("output_size", [(5, 4), (4, 3), (4, -1), (4, 2**63)])
+@pytest.mark.parametrize("output_size", [(5, 4), (4, 3), (4, -1)])
 def test_an_unreachable_conv_transpose_output_size_names_the_range(call, method, output_size):
     dim = 0 if output_size[0] != 4 else 1
     with pytest.raises(ValueError, match=re.escape(
             f"output_size={output_size!r}: spatial dimension {dim} must be from 4 to 4")):
         call(output_size=output_size, method=method)
+
+
+@pytest.mark.parametrize("call", CONV_TRANSPOSE_CALLS)
+def test_a_conv_transpose_output_size_beyond_int64_is_refused_by_name(call):
+    with pytest.raises(ValueError, match=re.escape("output_size=(4, 9223372036854775808) is "
+                                                   "too large")):
+        call(output_size=(4, 2**63))

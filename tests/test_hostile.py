@@ -470,11 +470,9 @@ def odd_indices(baseline):
         ("an empty batch", b[:0]), ("zero channels", b[:, :0]),
         ("an empty spatial axis", b[..., :0]), ("two images", np.concatenate([b, b])),
     ]
-    # A masked array belongs among the refused ones, and a ragged list among the other
-    # types; left out while npconv drops the mask of indices silently and lets NumPy's own
-    # message through for a ragged list (defects 3 and 4 of the hostile-table report, see
-    # NOT_DRAWN_YET); add them back once mended.
     other = [
+        ("a masked array", np.ma.masked_array(b, mask=np.zeros(b.shape, bool))),
+        ("a ragged list", [[1, 2], [3]]),
         ("complex", b.astype(complex)), ("object dtype", b.astype(object)),
         ("strings", b.astype(str)), ("datetimes", b.astype("M8[s]")),
         ("timedeltas", b.astype("m8[s]")), ("None", None), ("a string", "abc"),
@@ -484,22 +482,6 @@ def odd_indices(baseline):
     return st.one_of(
         st.sampled_from([Odd(d, v, same_values=True) for d, v in same]),
         st.sampled_from([Odd(d, v) for d, v in changed + other]))
-
-
-def beyond_float(value):
-    """Whether ``value`` is, or holds, an int too large for a float (10**400)."""
-    if isinstance(value, (tuple, list)):
-        return any(beyond_float(item) for item in value)
-    return isinstance(value, int) and abs(value) >= 2**1024
-
-
-def numpy_refuses(value):
-    """Whether NumPy cannot make an array of ``value`` at all (a ragged nested list)."""
-    try:
-        np.asarray(value)
-    except ValueError:
-        return True
-    return False
 
 
 def hostile_values(op, name):
@@ -516,23 +498,7 @@ def hostile_values(op, name):
         value = op.baseline.get(name)
         value = value if isinstance(value, int) and not isinstance(value, bool) else 1
         values = st.one_of(nearly_right(kind, value, ndim), wild)
-    if kind in NOT_DRAWN_YET:
-        mishandled = NOT_DRAWN_YET[kind]
-        values = values.filter(lambda drawn: not mishandled(
-            drawn.value if isinstance(drawn, Odd) else drawn))
     return values
-
-
-NOT_DRAWN_YET = {
-    INDICES: numpy_refuses,         # defect 4: NumPy's own message, not naming indices
-    ADAPTIVE_SIZE: beyond_float,    # defect 5: OverflowError from the memory check
-    NORM_TYPE: beyond_float,        # defect 6: OverflowError from the NaN check
-}
-"""Values left out of a kind's draws while npconv answers them with the wrong error: each
-a defect reported to the lead with its reproduction (the hostile-table report); delete
-the entry once it is mended.  A ragged nested list as max_unpool's ``indices``; an int
-beyond a float's range (10**400) as an adaptive pool's ``output_size`` or as lp_pool's
-``norm_type``."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -811,13 +777,6 @@ SEQUENCE_VALUES = {
 }
 """Per family, valid 2-D tuples of consecutive ints, so each is also a range."""
 
-SEQUENCES_REFUSED_YET = {("conv_transpose", "output_size"), ("max_unpool", "output_size"),
-                         ("adaptive_avg_pool", "output_size"),
-                         ("adaptive_max_pool", "output_size")}
-"""Where npconv still takes a list or tuple only, refusing a range and a NumPy integer array
-that the README says it takes (defect 2 of the hostile-table report): only the list form
-is checked there until it is mended; then delete this set."""
-
 ALONG_WITH = {("conv_transpose", "output_size"): {"output_padding": 0}}
 """Changes that need another: an output_size other than the baseline's asks for its own
 output padding, and a non-zero one given beside it would have to agree."""
@@ -890,9 +849,7 @@ def pytorch_forms():
         for name, value in FORM_VALUES.get(family, {}).items():
             entries = 1 if name not in ONE_ENTRY_REFUSED.get(family, ()) else ndim
             cases += [(op, name, (value,) * entries, value), (op, name, [value] * entries, value)]
-        # lp_pool's stride=() too, once npconv reads it as PyTorch does (defect 1 of the
-        # hostile-table report: it refuses it).
-        if op.kinds.get("stride") == POOL_STRIDE and family != "lp_pool":
+        if op.kinds.get("stride") == POOL_STRIDE:
             cases += [(op, "stride", (), None), (op, "stride", [], None)]
         cases += output_size_forms(op)
     return cases
@@ -924,8 +881,6 @@ def sequence_forms():
             forms = [np.array(values), np.array(values, dtype=np.int32),
                      np.array(values, dtype=np.uint8), range(values[0], values[-1] + 1),
                      list(values)]
-            if (forward_family(op), name) in SEQUENCES_REFUSED_YET:
-                forms = [list(values)]
             cases += [(op, name, form, values) for form in forms]
     return cases
 
@@ -1004,9 +959,8 @@ def test_reported_odd_inputs_give_a_clear_error_or_the_right_result(case, method
 
 
 ARRAY_PARAMETERS = [(op, name) for op in OPS for name, kind in op.kinds.items()
-                    if kind in (ARRAY, OPTIONAL_ARRAY)]
-"""Every array parameter but max_unpool's indices, whose mask npconv still drops silently
-(defect 3 of the hostile-table report): add the INDICES kind here once it is mended."""
+                    if kind in (ARRAY, OPTIONAL_ARRAY, INDICES)]
+"""Every array parameter, max_unpool's indices included."""
 
 
 @pytest.mark.parametrize("op, name", ARRAY_PARAMETERS,

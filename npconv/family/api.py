@@ -555,7 +555,7 @@ def _max_unpool_geometry(x, kernel_size, stride, padding, output_size):
 
 def _integer_indices(indices, input_shape):
     """``indices`` as an integer ndarray of the input's shape."""
-    array = np.asarray(indices)
+    array = _as_array(indices, "indices")               # refuses None, ragged and masked
     if array.dtype.kind not in "iu":
         raise TypeError(f"indices must be an array of integers, as max_pool(..., "
                         f"return_indices=True) returns them; got dtype {array.dtype}")
@@ -985,7 +985,7 @@ def _max_unpool_with_rank(spatial_dims, name, input, indices, *args, **kwargs):
 
     As the core's aliases, but the indices get (or lack) the batch axis with the input.
     """
-    x, index_array = _as_array(input, "input"), np.asarray(indices)
+    x, index_array = _as_array(input, "input"), _as_array(indices, "indices")
     if x.ndim == spatial_dims + 2:
         return max_unpool(x, index_array, *args, **kwargs)
     if x.ndim == spatial_dims + 1:
