@@ -198,7 +198,7 @@ def test_the_package_imports_without_hypothesis():
         "    print(error)\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             check=True, timeout=120)
-    assert 'pip install "npconv[testing]"' in result.stdout
+    assert 'pip install -e ".[testing]"' in result.stdout
 
 
 

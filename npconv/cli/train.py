@@ -6,12 +6,12 @@
                convolutions draw it again; the last line is the test reconstruction error
                beside that of answering every digit with the mean training image
 
-The data are scikit-learn's bundled 8x8 digits (pip install "npconv[train]"), split once
+The data are scikit-learn's bundled 8x8 digits (the train extra: pip install -e ".[train]" in the clone), split once
 and for all into 1,257 training, 180 validation and 360 test images; the test images are
 used for the last line only.  One progress line per epoch (a tqdm bar when tqdm is
 installed) on stderr, with the training loss and the validation figure.  --method loops
 runs the readable loops, on a small subset (a few seconds per batch).  --plots DIR writes
-the pictures (needs pip install "npconv[viz]").
+the pictures (needs the viz extra: pip install -e ".[viz]").
 
 Example:
   npconv train digits
@@ -80,7 +80,8 @@ def run(args):
         try:
             from ..viz import training as pictures    # matplotlib, only when drawing
         except ImportError:                           # pragma: no cover - depends on install
-            raise ValueError('--plots needs matplotlib: pip install "npconv[viz]"') from None
+            raise ValueError('--plots needs matplotlib: pip install matplotlib, or in the '
+                             'clone pip install -e ".[viz]"') from None
     progress = _progress_reporter(args.network)
     try:
         result = _TRAINERS[args.network](epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,

@@ -1,7 +1,7 @@
 """npconv as an oracle for other implementations: cases, comparisons, traps and vectors.
 
 Everything here needs NumPy only; :mod:`npconv.testing.strategies` (hypothesis strategies,
-one per op) needs hypothesis, ``pip install "npconv[testing]"``.
+one per op) needs hypothesis, ``pip install hypothesis``, or ``pip install -e ".[testing]"`` in the clone.
 
 - :class:`Case`: one call of an op, applicable to any implementation (``case(my_conv)``),
   printed as a call you can paste, with a ``grad_output`` for the backward;

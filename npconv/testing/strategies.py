@@ -1,8 +1,9 @@
 """Hypothesis strategies: one per op, each drawing a complete, valid :class:`~npconv.testing.Case`.
 
-Needs hypothesis (``pip install "npconv[testing]"``).  Every strategy runs the op's builder
-(:mod:`npconv.testing.builders`) with hypothesis as the source of randomness, so a case is
-valid by construction and a failure shrinks to a small one.  Keyword bounds go to the
+Needs hypothesis (``pip install hypothesis``, or ``pip install -e ".[testing]"`` in the
+clone).  Every strategy runs the op's builder (:mod:`npconv.testing.builders`) with
+hypothesis as the source of randomness, so a case is valid by construction and a failure
+shrinks to a small one.  Keyword bounds go to the
 builder: ``ndims``, ``max_kernel``, ``max_extra``, ``max_batch``, ``min_batch``,
 ``max_channels``, ``dtype``, ``values`` and the op's features; ``torch_compatible=True``
 draws only what PyTorch's functional op accepts.  ``unbatched=True`` takes the batch axis
@@ -30,7 +31,8 @@ try:
     from hypothesis import strategies as st
 except ImportError as missing:                   # pragma: no cover - depends on the install
     raise ImportError('npconv.testing.strategies needs hypothesis; install it with '
-                      'pip install "npconv[testing]"') from missing
+                      'pip install hypothesis, or in the clone pip install -e ".[testing]"'
+                      ) from missing
 
 from . import values as value_kinds
 from .builders import (NORM_TYPES, PADDING_MODES, as_pairs, fraction_window, lp_window_count,

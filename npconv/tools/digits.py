@@ -3,7 +3,7 @@
 The data is scikit-learn's bundled copy of the UCI "Optical Recognition of Handwritten
 Digits" test set (:func:`sklearn.datasets.load_digits`): 1,797 grey images of 8x8 pixels
 with values 0 to 16, each labelled 0 to 9, shipped inside the package (no download).
-scikit-learn is an optional extra (``pip install "npconv[train]"``) and is imported only
+scikit-learn is an optional extra (``pip install -e ".[train]"`` in the clone) and is imported only
 when the data is loaded.
 
 The split
@@ -65,7 +65,8 @@ def load_digits(dtype=np.float32):
     try:
         from sklearn.datasets import load_digits as sklearn_load_digits
     except ImportError as error:
-        raise ImportError('the digits come with scikit-learn: pip install "npconv[train]"'
+        raise ImportError('the digits come with scikit-learn: pip install scikit-learn, or in the '
+                          'clone pip install -e ".[train]"'
                           ) from error
     bunch = sklearn_load_digits()
     images = (bunch.images / 16.0).astype(dtype)[:, np.newaxis]      # (1797, 1, 8, 8)
