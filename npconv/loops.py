@@ -95,13 +95,12 @@ def conv(x, weight, bias, stride, padding, dilation, groups, padding_mode):
         for c_out in range(C_out):
             group = c_out // C_out_per_group
             channels = slice(group * C_in_per_group, (group + 1) * C_in_per_group)
+            bias_value = 0 if bias is None else bias[c_out]
             for out_index in np.ndindex(*out_size):
                 start = tuple(i * s - b for i, s, b in zip(out_index, stride, before))
                 patch = gather_window(x[n, channels], start, kernel_size, dilation,
                                       padding_mode)               # (C_in // G, *kernel_size)
-                out[(n, c_out) + out_index] = np.sum(patch * weight[c_out])
-            if bias is not None:
-                out[n, c_out] += bias[c_out]
+                out[(n, c_out) + out_index] = np.sum(patch * weight[c_out]) + bias_value
     return out
 
 
@@ -229,8 +228,8 @@ def conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dil
                 start = tuple(i * s - b for i, s, b in zip(in_index, stride, before))
                 copy = x[(n, c_in) + in_index] * weight[c_in]      # (C_out // G, *kernel_size)
                 scatter_window(out[n, channels], start, dilation, copy)
-    if bias is not None:
-        out += bias.reshape(-1, *[1] * len(in_size))
+    if bias is not None:                          # every cell of channel c_out gets bias[c_out]
+        out += bias.reshape(-1, *[1] * len(in_size))         # (C_out, 1, ..., 1)
     return out
 
 
