@@ -6,12 +6,14 @@
                convolutions draw it again; the last line is the test reconstruction error
                beside that of answering every digit with the mean training image
 
-The data are scikit-learn's bundled 8x8 digits (the train extra: pip install -e ".[train]" in the clone), split once
-and for all into 1,257 training, 180 validation and 360 test images; the test images are
-used for the last line only.  One progress line per epoch (a tqdm bar when tqdm is
-installed) on stderr, with the training loss and the validation figure.  --method loops
-runs the readable loops, on a small subset (a few seconds per batch).  --plots DIR writes
-the pictures (needs the viz extra: pip install -e ".[viz]").
+The data are scikit-learn's bundled 8x8 digits (the train extra: pip install -e ".[train]"
+in the clone), split once and for all into 1,257 training, 180 validation and 360 test
+images; the test images are used for the last line only.  One progress line per epoch (a
+tqdm bar when tqdm is installed) on stderr, with the training loss and the validation
+figure.  --method loops runs the readable loops, on a small subset (under a second per
+batch): a run to step through in a debugger, too short to learn much (expect an accuracy
+near chance).  --plots DIR writes the pictures (needs the viz extra: pip install -e
+".[viz]").
 
 Example:
   npconv train digits
@@ -84,10 +86,10 @@ def run(args):
                              'clone pip install -e ".[viz]"') from None
     progress = _progress_reporter(args.network)
     try:
-        result = _TRAINERS[args.network](epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                         seed=args.seed, method=args.method, limit=args.limit,
-                         test_limit=args.test_limit, on_batch=progress.batch,
-                         on_epoch=progress.epoch, blas_threads=args.blas_threads)
+        result = _TRAINERS[args.network](
+            epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+            method=args.method, limit=args.limit, test_limit=args.test_limit,
+            on_batch=progress.batch, on_epoch=progress.epoch, blas_threads=args.blas_threads)
     except ImportError as error:                      # scikit-learn missing
         raise ValueError(str(error)) from None
     if args.plots is not None:
@@ -95,6 +97,9 @@ def run(args):
             pictures.save_autoencoder_pictures
         for path in save(result, args.plots):
             print(f"wrote {path}")
+    if args.method == "loops":
+        print("note: the loops trained on a small subset for a few steps, to be stepped "
+              "through,\n      not to learn: the test figure below is near chance")
     print(f"trained in {result.seconds:.1f} s")
     if args.network == "digits":
         print(train.accuracy_line(result))
