@@ -121,7 +121,8 @@ def run(args):
         # A busy neighbour slowed the first probe, so the rows above overstate %peak.
         print("the first GEMM probe was slower ("
               + ", ".join(f"{dtype} {gflops:.0f}" for dtype, gflops in first.items())
-              + " GFLOP/s); the rows again, against the best probe:")
+              + " GFLOP/s) than the fastest matrix product seen since; the rows again, "
+                "against that:")
         print(bench.TABLE_HEADER)
         for row in report["results"]:
             print(bench.format_row(row))
