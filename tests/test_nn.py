@@ -233,6 +233,44 @@ def test_convolution_layer_is_its_op(layer_class, arguments, input_shape, method
         np.testing.assert_array_equal(layer.bias.grad, expected.grad_bias)
 
 
+@pytest.mark.parametrize("method", ["im2col", "loops"])
+@pytest.mark.parametrize("output_size", [(7, 9), (1, 3, 7, 9)])
+def test_transposed_layer_output_size_sets_its_output_padding_aside(output_size, method):
+    # Input 4x5, kernel 3, stride 2, padding 1: (in - 1) * 2 - 2 + 3 = 7 and 9 with
+    # output_padding 0, one more with 1.  The layer's output_padding=1 asks for 8x10; given
+    # output_size=(7, 9) PyTorch's forward reaches it with output_padding 0 and sets the
+    # layer's aside (torch 2.13 gives (1, 3, 7, 9) for both forms).
+    rng = np.random.default_rng(11)
+    layer = nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1, output_padding=1,
+                               method=method).reset_parameters(rng).double()
+    x = rng.standard_normal((1, 2, 4, 5))
+    assert layer(x).shape == (1, 3, 8, 10)
+    out = layer(x, output_size=output_size)
+    assert out.shape == (1, 3, 7, 9)
+    op_args = dict(stride=2, padding=1, output_padding=0, method=method)
+    np.testing.assert_array_equal(
+        out, npconv.conv_transpose(x, layer.weight.data, layer.bias.data, **op_args))
+    grad_output = rng.standard_normal(out.shape)
+    expected = npconv.conv_transpose_backward(grad_output, x, layer.weight.data, **op_args)
+    np.testing.assert_array_equal(layer.backward(grad_output), expected.grad_input)
+    np.testing.assert_array_equal(layer.weight.grad, expected.grad_weight)
+    # the next call without output_size is back to the layer's own output_padding
+    assert layer(x).shape == (1, 3, 8, 10)
+    assert layer.backward(np.ones((1, 3, 8, 10))).shape == x.shape
+
+
+def test_transposed_layer_refuses_an_output_size_out_of_reach():
+    layer = nn.ConvTranspose1d(1, 1, 3, stride=2)     # length 4 -> 9 or 10
+    with pytest.raises(ValueError, match=r"output_size=\(11,\).*from 9 to 10"):
+        layer(np.zeros((1, 1, 4)), output_size=(11,))
+
+
+def test_transposed_layer_forward_takes_pytorchs_arguments():
+    parameters = inspect.signature(nn.ConvTranspose3d(1, 1, 1).forward).parameters
+    assert list(parameters) == ["input", "output_size"]
+    assert parameters["output_size"].default is None
+
+
 POOL_LAYERS = [
     (nn.MaxPool1d, dict(kernel_size=3, stride=2, padding=1, dilation=2, ceil_mode=True),
      (2, 2, 9)),

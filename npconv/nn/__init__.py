@@ -7,7 +7,8 @@ parameters' gradients into their ``.grad``.  A whole model runs either variant o
 with the one keyword that PyTorch's constructors do not have, ``method="loops"`` or
 ``method="im2col"`` (the default).
 
-Calls follow PyTorch's: ``MaxUnpool2d`` is called with ``(input, indices, output_size=None)``,
+Calls follow PyTorch's: ``MaxUnpool2d`` is called with ``(input, indices, output_size=None)``
+and ``ConvTranspose2d`` with ``(input, output_size=None)``,
 and ``MaxPool*`` and ``AdaptiveMaxPool*`` built with ``return_indices=True`` return
 ``(output, indices)``; every ``backward`` takes the gradient with respect to the output and
 returns the one with respect to ``input`` (see :mod:`npconv.nn.module`).

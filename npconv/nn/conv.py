@@ -123,19 +123,30 @@ class _ConvTranspose(_ConvNd):
                     bias, method,
                     lambda kernel: (in_channels, out_channels // groups, *kernel))
 
-    def forward(self, input):
+    def forward(self, input, output_size=None):
+        """Run :func:`npconv.conv_transpose`; an ``output_size`` (spatial, or with N and C in
+        front) picks the output_padding that reaches it, as PyTorch's
+        ``forward(input, output_size)`` does, and the layer's own ``output_padding`` is then
+        set aside, as PyTorch sets it aside."""
         self.input = check_input_rank(self, input, self.spatial_dims)
+        # What the backward must repeat: the size asked for, or the layer's output_padding.
+        self.size_asked = output_size
         bias = None if self.bias is None else self.bias.data
         return conv_transpose(self.input, self.weight.data, bias, self.stride, self.padding,
-                              self.output_padding, self.groups, self.dilation,
-                              method=self.method)
+                              self._output_padding(), self.groups, self.dilation,
+                              output_size=output_size, method=self.method)
 
     def backward(self, grad_output):
         grads = conv_transpose_backward(grad_output, self.input, self.weight.data, self.stride,
-                                        self.padding, self.output_padding, self.groups,
-                                        self.dilation, method=self.method)
+                                        self.padding, self._output_padding(), self.groups,
+                                        self.dilation, output_size=self.size_asked,
+                                        method=self.method)
         self._accumulate(grads)
         return grads.grad_input
+
+    def _output_padding(self):
+        """The layer's ``output_padding``, or 0 when the forward was given an ``output_size``."""
+        return self.output_padding if self.size_asked is None else 0
 
 
 class Conv1d(_Conv):
@@ -252,6 +263,12 @@ class ConvTranspose2d(_ConvTranspose):
     >>> layer = ConvTranspose2d(2, 1, 3, stride=2, padding=1, output_padding=1)
     >>> layer(np.zeros((1, 2, 4, 4))).shape
     (1, 1, 8, 8)
+
+    Stride 2 leaves the size open (7 or 8 here); ``output_size`` picks one, and the
+    layer's ``output_padding`` is set aside for that call, as in PyTorch:
+
+    >>> layer(np.zeros((1, 2, 4, 4)), output_size=(7, 8)).shape
+    (1, 1, 7, 8)
     """
 
     spatial_dims = 2

@@ -19,6 +19,8 @@ Layers that take or give more than one array follow PyTorch's calling convention
 - ``MaxUnpool2d()(input, indices, output_size=None)`` takes the indices (and the size) as
   further arguments of the call; its ``backward(grad_output)`` returns the gradient with
   respect to ``input`` only, since integer indices and sizes have none;
+- ``ConvTranspose2d()(input, output_size=None)`` takes the size to reach, which picks the
+  ``output_padding`` for that call (the layer's own is set aside, as in PyTorch);
 - ``MaxPool2d(..., return_indices=True)`` and ``AdaptiveMaxPool2d(...,
   return_indices=True)`` return ``(output, indices)``; their ``backward`` takes the
   gradient with respect to ``output``.
