@@ -886,11 +886,12 @@ def pool_window_counts(in_size, kernel_size, stride, padding, out_size):
 
     Examples
     --------
-    Input 5, kernel 3, stride 2, padding 1, ceil_mode output 3: the last window starts at
-    cell 3 and would reach cell 5 (the right padding) and 6 (overhang):
+    Input 6, kernel 3, stride 2, padding 1, ceil_mode output 4: the last window starts at
+    cell 5, the input's last, and covers cell 6 (the right padding) and cell 7 (the
+    overhang), so it counts 2 cells with padding and 1 without:
 
-    >>> pool_window_counts(5, 3, 2, (1, 1), 3)
-    (array([3, 3, 3]), array([2, 3, 2]))
+    >>> pool_window_counts(6, 3, 2, (1, 1), 4)
+    (array([3, 3, 3, 2]), array([2, 3, 3, 1]))
     """
     before, after = padding
     starts = np.arange(out_size) * stride - before
