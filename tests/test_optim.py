@@ -148,7 +148,8 @@ def test_training_a_line_fit_converges():
     (lambda p: optim.SGD(p, lr=0.1, momentum=0.9, nesterov=1), TypeError, "True or False"),
     (lambda p: optim.SGD(p, lr=0.1, weight_decay=-0.1), ValueError, "weight_decay=-0.1"),
     (lambda p: optim.Adam(p, betas=(0.9, 1.0)), ValueError, r"betas\[1\]=1.0 must be >= 0 and < 1"),
-    (lambda p: optim.Adam(p, betas=0.9), ValueError, "betas=0.9 must be a pair"),
+    (lambda p: optim.Adam(p, betas=0.9), TypeError, "betas=0.9 must be a pair"),
+    (lambda p: optim.Adam(p, betas=(0.9,)), ValueError, r"betas=\(0.9,\) must be a pair"),
     (lambda p: optim.Adam(p, eps=math.nan), ValueError, "eps=nan"),
 ])
 def test_bad_settings_are_refused(build, error, message):

@@ -46,7 +46,9 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0):
         super().__init__(params, weight_decay)
         self.lr = check_hyperparameter("lr", lr)
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        if not isinstance(betas, (tuple, list)):
+            raise TypeError(f"betas={betas!r} must be a pair (beta1, beta2), a tuple or list")
+        if len(betas) != 2:
             raise ValueError(f"betas={betas!r} must be a pair (beta1, beta2)")
         self.betas = (check_hyperparameter("betas[0]", betas[0], high=1.0),
                       check_hyperparameter("betas[1]", betas[1], high=1.0))
