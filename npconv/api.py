@@ -38,7 +38,8 @@ from . import im2col, loops
 from .padding import PaddingMode
 from .shapes import (check_array_bytes, check_divisor_override, check_groups, check_int64,
                      check_padding_mode, check_window_cells, conv_geometry,
-                     conv_transpose_geometry, is_int, pool_geometry, short_repr)
+                     conv_transpose_geometry, dimension_names, is_int, pool_geometry,
+                     short_repr)
 
 __all__ = [
     "Gradients",
@@ -843,7 +844,7 @@ def _with_rank(op, spatial_dims, name, input, *args, **kwargs):
         if isinstance(result, tuple):
             return tuple(r[0] for r in result)
         return result[0]
-    letters = ", ".join(("D", "H", "W")[3 - spatial_dims:])
+    letters = ", ".join(dimension_names(spatial_dims))
     raise ValueError(f"{name} expects input of shape (N, C, {letters}) or (C, {letters}), got "
                      f"shape {x.shape}")
 

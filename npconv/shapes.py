@@ -1496,6 +1496,22 @@ def check_window_holds_input(in_size, kernel_size, stride, padding, dilation, ou
             f"(kernel_size={kernel_size}, dilation={dilation}, padding={tuple(padding)})")
 
 
+def dimension_names(ndim):
+    """The letters that name the spatial dimensions in shapes and messages, as PyTorch's docs
+    write them: L in 1-D, H and W in 2-D, D, H and W in 3-D; ``dim0``, ``dim1``, ... beyond.
+
+    Examples
+    --------
+    >>> dimension_names(1), dimension_names(3)
+    (('L',), ('D', 'H', 'W'))
+    """
+    if ndim == 1:
+        return ("L",)
+    if ndim in (2, 3):
+        return ("D", "H", "W")[3 - ndim:]
+    return tuple(f"dim{i}" for i in range(ndim))
+
+
 def taps_text(taps):
     """A range of tap positions as a short list, however many taps there are.
 

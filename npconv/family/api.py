@@ -27,6 +27,7 @@ from ..api import _with_rank
 from ..shapes import (
     adaptive_pool_geometry,
     check_array_bytes,
+    dimension_names,
     fold_geometry,
     lp_pool_geometry,
     lp_pool_sign,
@@ -991,7 +992,7 @@ def _max_unpool_with_rank(spatial_dims, name, input, indices, *args, **kwargs):
     if x.ndim == spatial_dims + 1:
         _integer_indices(index_array, x.shape)
         return max_unpool(x[np.newaxis], index_array[np.newaxis], *args, **kwargs)[0]
-    letters = ", ".join(("D", "H", "W")[3 - spatial_dims:])
+    letters = ", ".join(dimension_names(spatial_dims))
     raise ValueError(f"{name} expects input of shape (N, C, {letters}) or (C, {letters}), got "
                      f"shape {x.shape}")
 

@@ -43,7 +43,7 @@ Examples
 import numpy as np
 
 from ..api import METHODS
-from ..shapes import is_int, padding_pairs
+from ..shapes import dimension_names, is_int, padding_pairs
 
 __all__ = ["Parameter", "Module", "Sequential", "check_input_rank", "check_method",
            "padding_per_dimension", "method_repr"]
@@ -375,9 +375,6 @@ class Sequential(Module):
         return grad
 
 
-_SPATIAL_LETTERS = {1: "L", 2: "H, W", 3: "D, H, W"}
-
-
 def check_input_rank(module, input, spatial_dims, shape_text=None):
     """``input`` as an ndarray of shape (N, C, *spatial) with ``spatial_dims`` spatial axes.
 
@@ -395,7 +392,7 @@ def check_input_rank(module, input, spatial_dims, shape_text=None):
     x = np.asarray(input)
     if x.ndim != spatial_dims + 2:
         if shape_text is None:
-            shape_text = "N, C, " + _SPATIAL_LETTERS.get(spatial_dims, "*spatial")
+            shape_text = ", ".join(("N", "C", *dimension_names(spatial_dims)))
         raise ValueError(f"{type(module).__name__} expects input of shape ({shape_text}), "
                          f"got shape {x.shape}; for one sample add the batch axis: "
                          f"x[np.newaxis]")

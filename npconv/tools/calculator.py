@@ -51,6 +51,7 @@ from ..shapes import (
     conv_transpose_geometry,
     conv_transpose_output_size,
     conv_transpose_size_range,
+    dimension_names,
     effective_kernel_size,
     fold_geometry,
     int_tuple,
@@ -78,7 +79,6 @@ __all__ = [
     "adaptive_pool_report",
     "conv_report",
     "conv_transpose_report",
-    "dimension_names",
     "fold_report",
     "lp_pool_report",
     "max_unpool_report",
@@ -199,21 +199,6 @@ class ShapeReport(NamedTuple):
     size_formula: str
     """The output-size formula in symbols, the same for every dimension; each dimension's
     ``formula`` has its numbers substituted."""
-
-
-def dimension_names(ndim):
-    """The letters of the spatial dimensions.
-
-    Examples
-    --------
-    >>> dimension_names(1), dimension_names(3)
-    (('L',), ('D', 'H', 'W'))
-    """
-    if ndim == 1:
-        return ("L",)
-    if ndim in (2, 3):
-        return ("D", "H", "W")[3 - ndim:]
-    return tuple(f"dim{i}" for i in range(ndim))
 
 
 def _split_input(input_shape):
