@@ -628,7 +628,7 @@ def max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ce
 
     Cheat sheet: "Pooling operation", run backwards.  The winners are found again as in
     :func:`max_pool`, and each window's gradient is added onto its winner's flat index by
-    ``np.bincount`` (:func:`_scatter_to_winners`): a NaN or infinite gradient reaches its
+    ``np.bincount`` (:func:`scatter_to_winners`): a NaN or infinite gradient reaches its
     winner and no other cell, which multiplying by a 0/1 mask would not give
     (``0 * NaN`` and ``0 * inf`` are NaN).
 
@@ -669,7 +669,7 @@ def max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ce
         reads = _tap_reads(planes[start:stop], taps, built, stride[-1], -np.inf)
         _max_pool_chunk(reads, taps, np.empty(shape, dtype=x.dtype), winner)
         flat_index = np.add(origin, np.take(offsets, winner))   # (n, 1, *out_size)
-        _scatter_to_winners(grad_planes[start:stop], flat_index, grad_x[start:stop])
+        scatter_to_winners(grad_planes[start:stop], flat_index, grad_x[start:stop])
 
     _on_all_cores(chunk, _chunks(N * C, _image_bytes(planes), CACHE_CHUNK_BYTES))
     return grad_x.reshape(x.shape)                               # (N, C, *in_size)
@@ -1484,7 +1484,7 @@ def _max_pool_chunk(reads, taps, out, winner):
         np.copyto(winner[box], tap_index, where=is_nan[box] & np.isnan(cells))
 
 
-def _scatter_to_winners(grad_output, flat_index, grad_x):
+def scatter_to_winners(grad_output, flat_index, grad_x):
     """Fill ``grad_x`` (n, C, *in_size) with the sum of the gradients each cell won.
 
     ``flat_index`` (n, C, *out_size) is each window's winner, flat within its ``(n, c)``
@@ -1498,10 +1498,25 @@ def _scatter_to_winners(grad_output, flat_index, grad_x):
     """
     n, C, *in_size = grad_x.shape
     plane = math.prod(in_size)
-    planes = np.arange(n * C, dtype=np.int64).reshape(n, C, *[1] * (flat_index.ndim - 2))
-    bins = (flat_index + planes * plane).ravel()                 # (n * C * L,): one per window
+    bins = flat_targets(flat_index, plane)                       # (n * C * L,): one per window
     sums = np.bincount(bins, weights=grad_output.ravel(), minlength=n * C * plane)
     grad_x[...] = sums.reshape(grad_x.shape)                     # (n, C, *in_size)
+
+
+def flat_targets(indices, plane):
+    """Flat positions in a whole batch of ``indices`` (N, C, ...) that are flat within a plane.
+
+    ``(n * C + c) * plane + indices[n, c, ...]``, int64, flattened: one fancy index (or one
+    ``np.bincount``) then reaches every plane of the batch at once.
+
+    Examples
+    --------
+    >>> flat_targets(np.array([[[2], [0]]]), plane=3)     # (N, C, L) = (1, 2, 1), planes of 3
+    array([2, 3])
+    """
+    N, C = indices.shape[:2]
+    planes = np.arange(N * C, dtype=np.int64).reshape(N, C, *[1] * (indices.ndim - 2))
+    return (planes * plane + indices).reshape(-1)
 
 
 def _winner_offsets(taps, in_size, stride, padding, dilation, out_size):

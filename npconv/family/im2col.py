@@ -62,17 +62,6 @@ def _scatter_last_wins(out, targets, values):
     return out
 
 
-def _flat_targets(indices, plane):
-    """Flat positions in a whole batch of ``indices`` (N, C, ...) that are flat within a plane.
-
-    ``(n * C + c) * plane + indices[n, c, ...]``, int64, flattened: one fancy index then
-    reaches every plane at once.
-    """
-    N, C = indices.shape[:2]
-    planes = np.arange(N * C, dtype=np.int64).reshape(N, C, *[1] * (indices.ndim - 2))
-    return (planes * plane + indices).reshape(-1)
-
-
 FEW_TAPS = 64
 """Rows of at most this many cells are reduced by one elementwise pass per cell."""
 
@@ -289,7 +278,7 @@ def max_unpool(x, indices, out_size):
     array([[[0., 5., 0., 7.]]])
     """
     N, C, *in_size = x.shape
-    targets = _flat_targets(indices, math.prod(out_size))  # (N*C*L_in,): flat output cells
+    targets = core.flat_targets(indices, math.prod(out_size))  # (N*C*L_in,): flat output cells
     out = np.zeros(N * C * math.prod(out_size), dtype=x.dtype)
     _scatter_last_wins(out, targets, x.reshape(-1))
     return out.reshape(N, C, *out_size)
@@ -304,7 +293,7 @@ def max_unpool_backward(grad_output, x, indices, out_size):
     ...                     np.array([[[1, 1]]]), (4,))
     array([[[20., 20.]]])
     """
-    targets = _flat_targets(indices, math.prod(out_size))  # (N*C*L_in,): flat output cells
+    targets = core.flat_targets(indices, math.prod(out_size))  # (N*C*L_in,): flat output cells
     grad_x = np.take(grad_output.reshape(-1), targets)
     return grad_x.reshape(x.shape).astype(np.result_type(grad_output, x), copy=False)
 
@@ -382,7 +371,7 @@ def adaptive_max_pool(x, out_size):
 def adaptive_max_pool_backward(grad_output, x, out_size):
     """Gradient of :func:`adaptive_max_pool`: every output's gradient added at its winner.
 
-    One ``np.bincount`` over the winners' flat positions in the whole batch adds up the
+    The core's :func:`npconv.im2col.scatter_to_winners` adds up, in one ``np.bincount``, the
     gradients of the windows a cell won (windows overlap, so a cell can win several).
 
     Examples
@@ -395,9 +384,9 @@ def adaptive_max_pool_backward(grad_output, x, out_size):
         return core.max_pool_backward(grad_output, x, kernel_size, kernel_size,
                                       *_no_padding_no_dilation(x), False)
     _, indices = _adaptive_argmax(x, out_size)
-    targets = _flat_targets(indices, math.prod(x.shape[2:]))   # winners' flat input cells
-    grad_x = np.bincount(targets, weights=grad_output.reshape(-1), minlength=x.size)
-    return grad_x.reshape(x.shape).astype(np.result_type(grad_output, x), copy=False)
+    grad_x = np.empty(x.shape, dtype=np.result_type(grad_output, x))
+    core.scatter_to_winners(grad_output, indices, grad_x)
+    return grad_x
 
 
 # --------------------------------------------------------------------------------------------
