@@ -79,8 +79,14 @@ matrix product.  An image larger than the bound is cut into ranges of output row
 one output row of one image is always allowed, whatever the bound.
 """
 
-CACHE_CHUNK_BYTES = 2 ** 19
-"""Elementwise paths work on chunks about this size: images (depthwise), planes (pooling)."""
+CACHE_CHUNK_BYTES = 2 ** 21
+"""Elementwise paths work on chunks about this size: images (depthwise), planes (pooling).
+
+About one core's L2 cache.  Measured side by side on a 2-core machine with 2 MiB of L2
+per core: 2 MiB chunks ran pooling and depthwise convolution 10-20% faster than 1 MiB
+ones, and 512 KiB chunks made pooling on two threads 1.8x slower than on one, each thread
+waiting for the GIL between its many short passes.
+"""
 
 
 # --------------------------------------------------------------------------------------------
