@@ -150,5 +150,6 @@ def _run_training(args):
         failed = not all(row["passed"] for row in rows)
     repeats = args.repeats or (10 if args.quick else 50)
     print(parity.format_timing(parity.time_training_step(torch, repeats=repeats)))
-    print(f"medians of {repeats} steps after 5 warm-up steps, npconv and torch alternating")
+    order = "npconv alone" if torch is None else "npconv and torch alternating"
+    print(f"medians of {repeats} steps after 5 warm-up steps, {order}")
     return 1 if failed else 0
