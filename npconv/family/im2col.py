@@ -269,10 +269,34 @@ def _adaptive_argmax(x, out_size):
 # --------------------------------------------------------------------------------------------
 
 def unfold(x, kernel_size, dilation, padding, stride):
-    """Unfold as the core's :func:`npconv.im2col.im2col`: every window as a column.
+    """Unfold (im2col) as the core's :func:`npconv.im2col.im2col`: every window as a column.
+
+    Cheat sheet: "Convolution operation".  Window ``l`` of channel ``c`` becomes rows
+    ``c*K .. c*K + K - 1`` of column ``l``, its taps in row-major order; taps on the
+    padding read 0.  The geometry comes in ``F.unfold``'s order (dilation, padding,
+    stride), and the call passes it on in the core's.
 
     Why it is fast: for one kernel tap, the cells it reads in all windows are one strided
-    slice of the unpadded input, so the whole matrix is filled by one copy per tap.
+    slice of the unpadded input, so the whole matrix is filled by one copy per tap (and
+    zeros where the tap lands on the padding).
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, *in_size)
+    kernel_size, dilation, stride : tuple of int, one per spatial dimension
+    padding : tuple of (before, after) pairs, one per spatial dimension
+
+    Returns
+    -------
+    ndarray, shape (N, C * K, L)
+        ``L = prod(out_size)`` windows with, per dimension,
+        ``out = floor((in + before + after - dilation * (kernel_size - 1) - 1) / stride) + 1``.
+
+    See Also
+    --------
+    fold : the adjoint, which adds the columns back.
+    npconv.family.loops.unfold : the same numbers, one window per line of Python.
+    npconv.unfold : the checked public entry point.
 
     Examples
     --------
@@ -285,12 +309,38 @@ def unfold(x, kernel_size, dilation, padding, stride):
 
 
 def fold(cols, out_size, kernel_size, dilation, padding, stride):
-    """Fold as the core's :func:`npconv.im2col.col2im`: every column added back onto its window.
+    """Fold (col2im) as the core's :func:`npconv.im2col.col2im`: every column added onto its window.
 
-    Why it is fast: one strided ``+=`` per kernel tap, as :func:`unfold` copies.
+    Cheat sheet: "Convolution operation", run backwards.  Column ``l`` goes back onto
+    window ``l``; where windows overlap the cells add up, and column cells that fall on
+    the padding are dropped.  ``C`` is the columns' row count over ``K``.
+
+    Why it is fast: one strided ``+=`` per kernel tap over all windows, as :func:`unfold`
+    copies.
+
+    Parameters
+    ----------
+    cols : ndarray, shape (N, C * K, L)
+    out_size : tuple of int
+        The output's spatial size (unfold's ``in_size``).
+    kernel_size, dilation, padding, stride
+        As for :func:`unfold`; ``L`` must be the number of windows they give on
+        ``out_size``.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *out_size)
+
+    See Also
+    --------
+    unfold : the adjoint, which cut the windows out.
+    npconv.family.loops.fold : the same numbers, one window per line of Python.
+    npconv.fold : the checked public entry point.
 
     Examples
     --------
+    Columns of ones count the windows that cover each cell:
+
     >>> fold(np.ones((1, 3, 2)), (5,), (3,), (1,), ((0, 0),), (2,))
     array([[[1., 1., 2., 1., 1.]]])
     """
@@ -302,6 +352,24 @@ def fold(cols, out_size, kernel_size, dilation, padding, stride):
 def unfold_backward(grad_output, x, kernel_size, dilation, padding, stride):
     """Gradient of :func:`unfold`: :func:`fold` of ``grad_output`` onto the input's shape.
 
+    Unfold only copies cells, so each input cell collects the gradients of the column
+    cells that copied it; only ``x``'s shape is used.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C * K, L)
+    x, kernel_size, dilation, padding, stride
+        As for :func:`unfold`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *in_size)
+
+    See Also
+    --------
+    npconv.family.loops.unfold_backward : the same numbers.
+    npconv.unfold_backward : the checked public entry point.
+
     Examples
     --------
     >>> unfold_backward(np.ones((1, 3, 2)), np.zeros((1, 1, 5)), (3,), (1,), ((0, 0),), (2,))
@@ -312,6 +380,24 @@ def unfold_backward(grad_output, x, kernel_size, dilation, padding, stride):
 
 def fold_backward(grad_output, cols, out_size, kernel_size, dilation, padding, stride):
     """Gradient of :func:`fold`: :func:`unfold` of ``grad_output``, in the columns' shape.
+
+    Fold only adds column cells onto output cells, so each column cell reads the gradient
+    of the cell it was added to; ``cols`` itself is not read.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *out_size)
+    cols, out_size, kernel_size, dilation, padding, stride
+        As for :func:`fold`.
+
+    Returns
+    -------
+    ndarray, shape (N, C * K, L)
+
+    See Also
+    --------
+    npconv.family.loops.fold_backward : the same numbers.
+    npconv.fold_backward : the checked public entry point.
 
     Examples
     --------
@@ -329,25 +415,68 @@ def fold_backward(grad_output, cols, out_size, kernel_size, dilation, padding, s
 # --------------------------------------------------------------------------------------------
 
 def max_unpool(x, indices, out_size):
-    """Max unpooling as one scatter into the zeroed output.
+    """Max unpooling as one scatter of every input cell into the zeroed output.
 
-    Of several cells with the same index the last in row-major order stays, as in
-    :func:`npconv.family.loops.max_unpool`.
+    Cheat sheet: "Pooling operation", undone as far as it can be.  All ``(n, c)`` planes
+    are flattened into one, their indices shifted to match
+    (:func:`npconv.im2col.flat_targets`), and :func:`_scatter_last_wins` writes every cell
+    at once.  Of several
+    cells with the same index the last in row-major order stays, as in
+    :func:`npconv.family.loops.max_unpool`: when such cells carry different values, the
+    scatter finds each cell's last writer and writes again.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, *in_size)
+    indices : ndarray of int, shape (N, C, *in_size)
+        Flat positions within an ``(n, c)`` plane of the output, each checked to lie in it.
+    out_size : tuple of int
+
+    Returns
+    -------
+    ndarray, shape (N, C, *out_size)
+        Zero wherever no index points.
+
+    See Also
+    --------
+    npconv.family.loops.max_unpool : the same numbers, one input cell per line of Python.
+    npconv.max_unpool : the checked public entry point.
 
     Examples
     --------
     >>> max_unpool(np.array([[[5., 7.]]]), np.array([[[1, 3]]]), (4,))
     array([[[0., 5., 0., 7.]]])
+    >>> max_unpool(np.array([[[5., 7.]]]), np.array([[[2, 2]]]), (4,))   # the last one stays
+    array([[[0., 0., 7., 0.]]])
     """
     N, C, *in_size = x.shape
-    targets = core.flat_targets(indices, math.prod(out_size))  # (N*C*L_in,): flat output cells
+    targets = core.flat_targets(indices, math.prod(out_size))  # (N*C*prod(in_size),): flat cells
     out = np.zeros(N * C * math.prod(out_size), dtype=x.dtype)
-    _scatter_last_wins(out, targets, x.reshape(-1))
+    _scatter_last_wins(out, targets, x.reshape(-1))            # x as (N*C*prod(in_size),)
     return out.reshape(N, C, *out_size)
 
 
 def max_unpool_backward(grad_output, x, indices, out_size):
-    """Gradient of :func:`max_unpool` as one gather: each input cell reads its index.
+    """Gradient of :func:`max_unpool` as one gather: each input cell reads its index's gradient.
+
+    The same flat targets as :func:`max_unpool`, read with one ``np.take``.  Cells that
+    share an index all read the same gradient, also those whose value the forward
+    overwrote.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *out_size)
+    x, indices, out_size
+        As for :func:`max_unpool`; only ``x``'s shape and dtype are used.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *in_size)
+
+    See Also
+    --------
+    npconv.family.loops.max_unpool_backward : the same numbers, one input cell per line.
+    npconv.max_unpool_backward : the checked public entry point.
 
     Examples
     --------
@@ -355,8 +484,8 @@ def max_unpool_backward(grad_output, x, indices, out_size):
     ...                     np.array([[[1, 1]]]), (4,))
     array([[[20., 20.]]])
     """
-    targets = core.flat_targets(indices, math.prod(out_size))  # (N*C*L_in,): flat output cells
-    grad_x = np.take(grad_output.reshape(-1), targets)
+    targets = core.flat_targets(indices, math.prod(out_size))  # (N*C*prod(in_size),): flat cells
+    grad_x = np.take(grad_output.reshape(-1), targets)        # (N*C*prod(in_size),)
     return grad_x.reshape(x.shape).astype(np.result_type(grad_output, x), copy=False)
 
 
@@ -365,11 +494,35 @@ def max_unpool_backward(grad_output, x, indices, out_size):
 # --------------------------------------------------------------------------------------------
 
 def adaptive_avg_pool(x, out_size):
-    """Adaptive average pooling: the mean along the first axis's windows, then the next...
+    """Adaptive average pooling: the windows' means along the first spatial axis, then the next...
 
-    A window is a box, so its mean is the mean of its rows' means.  Why this order is fast:
-    pooling the first spatial axis adds whole contiguous rows and shrinks the array before
-    the last axis, whose short rows cost the most per cell, is pooled.
+    Cheat sheet: "Pooling operation" (average pooling), with the output size given.  A
+    window is a box, so its mean is the mean, along the first axis, of the means along the
+    others.  For each spatial axis in turn, from the first to the last, the axis's windows
+    are cut out as rows (:func:`_windows_along`), each row is summed (:func:`_row_sums`)
+    and divided by its window's width.  Unlike its backward, this op never hands ordinary
+    windows to the core's pooling (:func:`_ordinary_pooling_kernel` names the ops for
+    which that was measured faster).  An output size of 0 gives an empty output.
+
+    Why this order is fast: pooling the first spatial axis adds whole contiguous rows and
+    shrinks the array before the last axis, whose short rows cost the most per cell, is
+    pooled.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, *in_size)
+    out_size : tuple of int
+
+    Returns
+    -------
+    ndarray, shape (N, C, *out_size)
+        Output cell ``i`` averages the input cells ``floor(i * in / out)`` to
+        ``ceil((i + 1) * in / out)`` (end excluded), per dimension.
+
+    See Also
+    --------
+    npconv.family.loops.adaptive_avg_pool : the same numbers, one window per line of Python.
+    npconv.adaptive_avg_pool : the checked public entry point.
 
     Examples
     --------
@@ -380,52 +533,117 @@ def adaptive_avg_pool(x, out_size):
         return np.zeros((*x.shape[:2], *out_size), dtype=x.dtype)
     means = x
     for axis in range(2, x.ndim):
+        # means: (N, C, *out_size before this axis, *in_size from it on)
         n, o = x.shape[axis], out_size[axis - 2]
         starts, ends = adaptive_pool_window(np.arange(o), n, o)
         sums = _row_sums(_windows_along(means, axis, n, o, 0), axis + 1)  # (..., o, ...)
-        means = sums / _along(ends - starts, axis, sums.ndim).astype(x.dtype)
+        means = sums / _along(ends - starts, axis, sums.ndim).astype(x.dtype)  # (..., o, ...)
     return means
 
 
 def adaptive_avg_pool_backward(grad_output, x, out_size):
-    """Gradient of :func:`adaptive_avg_pool`, one axis at a time, as a gather.
+    """Gradient of :func:`adaptive_avg_pool`: ordinary pooling's backward, or a gather per axis.
 
-    Along one axis, input cell ``p`` lies in the windows ``adaptive_pool_window(p, out,
-    in)`` (in and out swapped), so its gradient is the sum of their shares
-    ``grad / width`` over those windows: the same window sums, run from out to in.
+    Cheat sheet: "Pooling operation" (average pooling), run backwards.  Two paths:
+
+    - ordinary windows (:func:`_ordinary_pooling_kernel`: the output size divides the
+      input's, more than one window, at most :data:`ORDINARY_POOLING_CELLS` cells each)
+      go to the core's :func:`npconv.im2col.avg_pool_backward` with kernel = stride, which
+      adds each window's share onto its cells, one pass per kernel tap;
+    - every other size is handled one axis at a time, from the last to the first.  Along
+      one axis, input cell ``p`` lies in the windows ``adaptive_pool_window(p, out, in)``
+      (in and out swapped), so its gradient is the sum of their shares ``grad / width``:
+      the same window sums as the forward's, run from out to in, each cell gathering
+      rather than each window scattering.
+
+    An output size of 0 gives a zero gradient.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *out_size)
+    x, out_size
+        As for :func:`adaptive_avg_pool`; only ``x``'s shape and dtype are used.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *in_size)
+
+    See Also
+    --------
+    npconv.family.loops.adaptive_avg_pool_backward : the same numbers, one window per line.
+    npconv.adaptive_avg_pool_backward : the checked public entry point.
 
     Examples
     --------
+    Windows 0-1, 1-3 and 3-4 of five cells, each cell's shares added up:
+
     >>> adaptive_avg_pool_backward(np.ones((1, 1, 3)), np.zeros((1, 1, 5)), (3,))
     array([[[0.5       , 0.83333333, 0.33333333, 0.83333333, 0.5       ]]])
+
+    Four cells to two are ordinary windows of 2 (the core's average-pool backward):
+
+    >>> adaptive_avg_pool_backward(np.ones((1, 1, 2)), np.zeros((1, 1, 4)), (2,))
+    array([[[0.5, 0.5, 0.5, 0.5]]])
     """
     kernel_size = _ordinary_pooling_kernel(x.shape[2:], out_size)
-    if kernel_size:
+    if kernel_size:                              # ordinary windows: the core's pooling
         return core.avg_pool_backward(grad_output, x, kernel_size, kernel_size,
                                       _no_padding_no_dilation(x)[0], False, True, None)
     grad = grad_output.astype(np.result_type(grad_output, x), copy=False)
     if 0 in out_size:                            # no windows: nothing flows back
         return np.zeros(x.shape, dtype=grad.dtype)
     for axis in reversed(range(2, x.ndim)):
+        # grad: (N, C, *out_size up to this axis, *in_size after it)
         n, o = x.shape[axis], out_size[axis - 2]
         starts, ends = adaptive_pool_window(np.arange(o), n, o)
-        share = grad / _along(ends - starts, axis, grad.ndim).astype(grad.dtype)
+        share = grad / _along(ends - starts, axis, grad.ndim).astype(grad.dtype)  # (..., o, ...)
         grad = _row_sums(_windows_along(share, axis, o, n, 0), axis + 1)  # (..., n, ...)
     return grad
 
 
 def adaptive_max_pool(x, out_size):
-    """Adaptive max pooling: per-tap running maxima along each axis, last axis first.
+    """Adaptive max pooling: ordinary max pooling, or running maxima one axis at a time.
 
-    Returns ``(out, indices)``, both ``(N, C, *out_size)``.
+    Cheat sheet: "Pooling operation" (max pooling), with the output size given.  Two paths:
+
+    - ordinary windows (:func:`_ordinary_pooling_kernel`: the output size divides the
+      input's, more than one window, at most :data:`ORDINARY_POOLING_CELLS` cells each)
+      go to the core's :func:`npconv.im2col.max_pool` with kernel = stride;
+    - every other size goes to :func:`_adaptive_argmax`, which pools one axis at a time,
+      the last first: each window's cells cut out as a row (:func:`_windows_along`) and
+      reduced by running maxima over all rows at once (:func:`_row_max`), the winners'
+      coordinates carried along.
+
+    Both give PyTorch's winner: the first maximum in row-major window order, or the last
+    NaN.  An output size of 0 gives empty arrays.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, *in_size)
+    out_size : tuple of int
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, *out_size)
+    indices : ndarray of int64, shape (N, C, *out_size)
+        The flat position of each winner in its ``(n, c)`` plane of the input.
+
+    See Also
+    --------
+    npconv.family.loops.adaptive_max_pool : the same numbers, one window per line of Python.
+    npconv.adaptive_max_pool : the checked public entry point.
 
     Examples
     --------
+    Windows 0-1, 1-3 and 3-4 (one axis at a time), then windows of 2 (ordinary pooling):
+
     >>> adaptive_max_pool(np.array([[[1., 5., 2., 7., 3.]]]), (3,))
     (array([[[5., 7., 7.]]]), array([[[1, 3, 3]]]))
+    >>> adaptive_max_pool(np.array([[[1., 5., 2., 7.]]]), (2,))
+    (array([[[5., 7.]]]), array([[[1, 3]]]))
     """
     kernel_size = _ordinary_pooling_kernel(x.shape[2:], out_size)
-    if kernel_size:
+    if kernel_size:                              # ordinary windows: the core's pooling
         return core.max_pool(x, kernel_size, kernel_size, *_no_padding_no_dilation(x), False)
     return _adaptive_argmax(x, out_size)
 
@@ -433,20 +651,41 @@ def adaptive_max_pool(x, out_size):
 def adaptive_max_pool_backward(grad_output, x, out_size):
     """Gradient of :func:`adaptive_max_pool`: every output's gradient added at its winner.
 
-    The core's :func:`npconv.im2col.scatter_to_winners` adds up, in one ``np.bincount``, the
+    Cheat sheet: "Pooling operation" (max pooling), run backwards.  The winners are found
+    again on the forward's two paths: ordinary windows (:func:`_ordinary_pooling_kernel`)
+    go to the core's :func:`npconv.im2col.max_pool_backward` with kernel = stride; for
+    every other size :func:`_adaptive_argmax` finds them, and the core's
+    :func:`npconv.im2col.scatter_to_winners` adds up, in one ``np.bincount``, the
     gradients of the windows a cell won (windows overlap, so a cell can win several).
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *out_size)
+    x, out_size
+        As for :func:`adaptive_max_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *in_size)
+
+    See Also
+    --------
+    npconv.family.loops.adaptive_max_pool_backward : the same numbers, one window per line.
+    npconv.adaptive_max_pool_backward : the checked public entry point.
 
     Examples
     --------
+    Cell 3 wins two overlapping windows:
+
     >>> adaptive_max_pool_backward(np.ones((1, 1, 3)), np.array([[[1., 5., 2., 7., 3.]]]), (3,))
     array([[[0., 1., 0., 2., 0.]]])
     """
     kernel_size = _ordinary_pooling_kernel(x.shape[2:], out_size)
-    if kernel_size:
+    if kernel_size:                              # ordinary windows: the core's pooling
         return core.max_pool_backward(grad_output, x, kernel_size, kernel_size,
                                       *_no_padding_no_dilation(x), False)
-    _, indices = _adaptive_argmax(x, out_size)
-    grad_x = np.empty(x.shape, dtype=np.result_type(grad_output, x))
+    _, indices = _adaptive_argmax(x, out_size)                  # (N, C, *out_size)
+    grad_x = np.empty(x.shape, dtype=np.result_type(grad_output, x))   # every cell set below
     core.scatter_to_winners(grad_output, indices, grad_x)
     return grad_x
 
@@ -456,12 +695,16 @@ def adaptive_max_pool_backward(grad_output, x, out_size):
 # --------------------------------------------------------------------------------------------
 
 def _mean_powers(x, norm_type, kernel_size, stride, ceil_mode):
-    """``x ** p`` and its average pooling with no padding: the windows' means of powers."""
+    """``x ** p`` (N, C, *in_size) and its average pooling (N, C, *out_size), no padding.
+
+    The pooled array holds each window's mean of powers, divided by the cells the window
+    holds (a ``ceil_mode`` window cut short divides by fewer).
+    """
     no_padding, _ = _no_padding_no_dilation(x)
-    powers = lp_pool_power(x, norm_type)
+    powers = lp_pool_power(x, norm_type)                 # (N, C, *in_size)
     with np.errstate(invalid="ignore"):                  # inf - inf is NaN, as in PyTorch
         mean_power = core.avg_pool(powers, kernel_size, stride, no_padding, ceil_mode, True,
-                                   None)
+                                   None)                 # (N, C, *out_size)
     # PyTorch's window sums start at +0 (as np.sum does), the core's at the first tap: adding
     # +0 turns a -0 mean into +0 and changes nothing else (its -1 power is +inf, not -inf).
     mean_power += 0.0
@@ -471,8 +714,37 @@ def _mean_powers(x, norm_type, kernel_size, stride, ceil_mode):
 def lp_pool(x, norm_type, kernel_size, stride, ceil_mode):
     """Power-average pooling as PyTorch writes it: average-pool ``x ** p``, scale, root.
 
+    Cheat sheet: "Pooling operation", between average and max.  Per window
+    ``(K * mean(x ** p)) ** (1 / p)`` with ``K = prod(kernel_size)``: the powers are
+    average-pooled by the core's :func:`npconv.im2col.avg_pool` (:func:`_mean_powers`),
+    then scaled by ``K`` and raised to ``1 / p`` over the whole output at once.  The mean
+    divides by the cells a window holds, so a ``ceil_mode`` window cut short has its sum
+    scaled up by ``K / cells``, as in PyTorch.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, *in_size)
+    norm_type : float
+        The power ``p``, finite and non-zero.
+    kernel_size, stride : tuple of int, one per spatial dimension
+    ceil_mode : bool
+
+    Returns
+    -------
+    ndarray, shape (N, C, *out_size)
+        ``out = floor((in - kernel_size) / stride) + 1`` per dimension, or ceil with
+        ``ceil_mode``.
+
+    See Also
+    --------
+    npconv.family.loops.lp_pool : the same numbers, one window per line of Python.
+    npconv.lp_pool : the checked public entry point.
+
     Examples
     --------
+    ``sqrt(3**2 + 4**2) = 5``, ``sqrt(6**2 + 8**2) = 10``, and the last window, cut short,
+    ``sqrt(2 * 5**2)``:
+
     >>> lp_pool(np.array([[[3., 4., 6., 8., 5.]]]), 2.0, (2,), (2,), True)
     array([[[ 5.        , 10.        ,  7.07106781]]])
     """
@@ -483,16 +755,41 @@ def lp_pool(x, norm_type, kernel_size, stride, ceil_mode):
 def lp_pool_backward(grad_output, x, norm_type, kernel_size, stride, ceil_mode):
     """Gradient of :func:`lp_pool`: through the root, the core's average-pool backward, the power.
 
+    The forward's mean of powers is computed again (:func:`_mean_powers`);
+    :func:`npconv.shapes.lp_pool_mean_gradient` takes the gradient through the root and
+    PyTorch's ``sign * relu(abs)`` to the mean; the core's
+    :func:`npconv.im2col.avg_pool_backward` spreads it over each window's cells; and the
+    whole array of what the cells collected is multiplied at once by ``p * x ** (p - 1)``.
+    A zero cell with ``p < 1`` has an infinite derivative there, so if it collected 0 its
+    gradient is ``0 * inf``, NaN, as PyTorch's is.
+
+    Parameters
+    ----------
+    grad_output : ndarray, shape (N, C, *out_size)
+    x, norm_type, kernel_size, stride, ceil_mode
+        As for :func:`lp_pool`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, *in_size)
+
+    See Also
+    --------
+    npconv.family.loops.lp_pool_backward : the same numbers, one window per line of Python.
+    npconv.lp_pool_backward : the checked public entry point.
+
     Examples
     --------
+    ``out = sqrt(3**2 + 4**2) = 5``, whose gradient is ``x / out``:
+
     >>> lp_pool_backward(np.ones((1, 1, 1)), np.array([[[3., 4.]]]), 2.0, (2,), (2,), False)
     array([[[0.6, 0.8]]])
     """
     powers, mean_power = _mean_powers(x, norm_type, kernel_size, stride, ceil_mode)
     grad_mean = lp_pool_mean_gradient(grad_output, mean_power, norm_type,
-                                      math.prod(kernel_size))
+                                      math.prod(kernel_size))        # (N, C, *out_size)
     no_padding, _ = _no_padding_no_dilation(x)
     grad_powers = core.avg_pool_backward(grad_mean, powers, kernel_size, stride, no_padding,
-                                         ceil_mode, True, None)
+                                         ceil_mode, True, None)      # (N, C, *in_size)
     with np.errstate(invalid="ignore"):                  # 0 * inf is NaN, as in PyTorch
         return grad_powers * (norm_type * lp_pool_power(x, norm_type - 1))
