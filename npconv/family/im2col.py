@@ -167,7 +167,7 @@ def _windows_along(values, axis, in_size, out_size, fill):
         return values.reshape(values.shape[:axis] + (out_size, widest) + values.shape[axis + 1:])
     starts, ends = adaptive_pool_window(np.arange(out_size), in_size, out_size)
     taps = np.arange(widest)
-    # a tap past its window's end reads the last input cell (a valid index) and is filled below
+    # taps past a window's end read some cell (clipped to stay in the input), filled below
     positions = np.minimum(starts[:, None] + taps, in_size - 1)      # (out_size, widest)
     windows = np.take(values, positions, axis=axis)                   # (..., out, widest, ...)
     beyond_the_end = taps >= (ends - starts)[:, None]                 # (out_size, widest)
@@ -253,7 +253,7 @@ def _adaptive_argmax(x, out_size):
     values, found = x, []                        # found: coordinates, one array per axis
     for axis in reversed(range(2, x.ndim)):
         n, o = in_size[axis - 2], out_size[axis - 2]
-        # values: (N, C, *in_size up to this axis, *out_size after it), o cells here after this
+        # values: (N, C, *in_size up to this axis, *out_size after it); then o cells here
         values, winner = _row_max(_windows_along(values, axis, n, o, -np.inf), axis + 1)
         row_winner = np.expand_dims(winner, axis + 1)          # (..., o, 1, ...): one tap each
         # the fill 0 is never picked: a winner is always a real cell
