@@ -8,10 +8,22 @@ loop headers as its forward; only the body changes, from "gather" to "scatter wi
 for unpooling, the other way round).  Fold is unfold's sibling in that sense, and each is
 the other's backward.
 
+Where the debugger is: ``n`` and ``c`` are the image and the channel; ``out_index`` is the
+output cell being computed (for unfold and fold, the window, which is column ``l``), or
+``in_index`` the input cell being moved (unpooling).  ``cells`` holds the window's slices
+of the input (:func:`npconv.shapes.adaptive_pool_cells`,
+:func:`npconv.shapes.clipped_window`), ``patch`` the cells themselves, and ``start`` an
+unfold or fold window's first tap in input coordinates, ``i * stride - before``, negative
+on the padding.  Everything runs in the calling thread, one cell after another.
+
 The functions take the geometry already checked and normalised by :mod:`npconv.family.api`
 (call ``npconv.max_unpool(..., method="loops")`` for the friendly signature).  Shapes use
 the letters of the docstrings there: ``N`` batch, ``C`` channels, ``*in_size`` /
-``*out_size`` the spatial sizes.
+``*out_size`` the spatial sizes; for unfold and fold also ``K = prod(kernel_size)`` (taps
+of one window) and ``L`` (windows).
+
+The fast twins in :mod:`npconv.family.im2col` compute the same numbers with array
+operations over many cells at once; the tests hold the two to each other.
 """
 
 import math
@@ -44,13 +56,13 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 
 def unfold(x, kernel_size, dilation, padding, stride):
-    """Unfold (im2col): window ``l`` of channel ``c`` becomes rows ``c*K .. c*K + K - 1`` of column ``l``.
+    """Unfold (im2col): window ``l`` of channel ``c`` becomes rows ``c*K`` to ``c*K + K - 1``.
 
     Cheat sheet: "Convolution operation".  Each window a kernel would slide over is copied,
-    its taps in row-major order, into one column; a convolution is then one matrix product
-    of the weights, reshaped to ``(C_out, C * K)``, with these columns.  ``K =
-    prod(kernel_size)`` and the windows ``l`` run over the window positions in row-major
-    order, ``L`` of them; the window of position ``i`` starts at ``start = i*stride -
+    its taps in row-major order, into one column, column ``l``; a convolution is then one
+    matrix product of the weights, reshaped to ``(C_out, C * K)``, with these columns.
+    ``K = prod(kernel_size)`` and the windows ``l`` run over the window positions in
+    row-major order, ``L`` of them; the window of position ``i`` starts at ``start = i*stride -
     before`` in input coordinates, and taps on the padding read 0.
 
     Parameters
@@ -90,16 +102,17 @@ def unfold(x, kernel_size, dilation, padding, stride):
             for l, out_index in enumerate(np.ndindex(*out_size)):
                 start = tuple(i * s - b for i, s, b in zip(out_index, stride, before))
                 window = gather_window(x[n, c], start, kernel_size, dilation)  # (*kernel_size)
-                cols[n, rows, l] = window.ravel()
+                cols[n, rows, l] = window.ravel()                              # (K,)
     return cols
 
 
 def fold(cols, out_size, kernel_size, dilation, padding, stride):
     """Fold (col2im): column ``l`` is added back onto the window it came from; overlaps sum.
 
-    The same loops as :func:`unfold`, with the body turned round: the rows of channel ``c``
-    in column ``l``, reshaped to the kernel, are added onto window ``l`` of the output
-    (taps on the padding are dropped).  This makes fold the adjoint of unfold,
+    Cheat sheet: "Convolution operation", run backwards.  The same loops as
+    :func:`unfold`, with the body turned round: the rows of channel ``c`` in column ``l``,
+    reshaped to the kernel, are added onto window ``l`` of the output (taps on the padding
+    are dropped).  This makes fold the adjoint of unfold,
     ``<unfold(x), cols> == <x, fold(cols)>``, and each the other's backward.
 
     Parameters
@@ -139,16 +152,17 @@ def fold(cols, out_size, kernel_size, dilation, padding, stride):
             rows = slice(c * K, (c + 1) * K)      # channel c's K taps
             for l, out_index in enumerate(np.ndindex(*windows)):
                 start = tuple(i * s - b for i, s, b in zip(out_index, stride, before))
-                window = cols[n, rows, l].reshape(kernel_size)
+                window = cols[n, rows, l].reshape(kernel_size)                # (*kernel_size)
                 scatter_window(out[n, c], start, dilation, window)
     return out
 
 
 def unfold_backward(grad_output, x, kernel_size, dilation, padding, stride):
-    """Gradient of :func:`unfold`: every cell collects the gradients of the column cells that copied it.
+    """Gradient of :func:`unfold`: each cell collects the gradients of the column cells copying it.
 
-    Unfold only copies cells, so its gradient adds each column cell's gradient back onto
-    the input cell it copied: that is :func:`fold` of ``grad_output``.
+    Cheat sheet: "Convolution operation", run backwards.  Unfold only copies cells, so its
+    gradient adds each column cell's gradient back onto the input cell it copied: that is
+    :func:`fold` of ``grad_output``.
 
     Parameters
     ----------
@@ -162,7 +176,7 @@ def unfold_backward(grad_output, x, kernel_size, dilation, padding, stride):
 
     See Also
     --------
-    npconv.family.im2col.unfold_backward : the same numbers.
+    npconv.family.im2col.unfold_backward : the same numbers, from the core's col2im.
     npconv.unfold_backward : the checked public entry point.
 
     Examples
@@ -176,9 +190,9 @@ def unfold_backward(grad_output, x, kernel_size, dilation, padding, stride):
 def fold_backward(grad_output, cols, out_size, kernel_size, dilation, padding, stride):
     """Gradient of :func:`fold`: every column cell reads the gradient of the cell it was added to.
 
-    Fold only adds column cells onto output cells, so its gradient copies the output
-    gradient under each window into that window's column: :func:`unfold` of
-    ``grad_output``.
+    Cheat sheet: "Convolution operation".  Fold only adds column cells onto output cells,
+    so its gradient copies the output gradient under each window into that window's
+    column: :func:`unfold` of ``grad_output``.  ``cols`` itself is not read.
 
     Parameters
     ----------
@@ -192,7 +206,7 @@ def fold_backward(grad_output, cols, out_size, kernel_size, dilation, padding, s
 
     See Also
     --------
-    npconv.family.im2col.fold_backward : the same numbers.
+    npconv.family.im2col.fold_backward : the same numbers, from the core's im2col.
     npconv.fold_backward : the checked public entry point.
 
     Examples
@@ -213,6 +227,7 @@ def fold_backward(grad_output, cols, out_size, kernel_size, dilation, padding, s
 def max_unpool(x, indices, out_size):
     """Max unpooling: every input cell is written to the output cell its index names.
 
+    Cheat sheet: "Pooling operation", undone as far as it can be:
     ``out[n, c].flat[indices[n, c, i]] = x[n, c, i]`` for every input position ``i``, in
     row-major order, so that of several cells with the same index the last one stays (as in
     PyTorch when its kernel runs on one thread).  Every other output cell is 0.
@@ -251,7 +266,8 @@ def max_unpool(x, indices, out_size):
 def max_unpool_backward(grad_output, x, indices, out_size):
     """Gradient of :func:`max_unpool`: every input cell reads the gradient at its index.
 
-    The forward copied each input cell to one output cell, so the backward is a gather:
+    Cheat sheet: "Pooling operation", run backwards twice.  The forward copied each input
+    cell to one output cell, so the backward is a gather:
     ``grad_x[n, c, i] = grad_output[n, c].flat[indices[n, c, i]]``.  Cells that share an
     index all read the same gradient, also those whose value the forward overwrote (as
     PyTorch's backward does).
@@ -292,7 +308,12 @@ def max_unpool_backward(grad_output, x, indices, out_size):
 # --------------------------------------------------------------------------------------------
 
 def adaptive_avg_pool(x, out_size):
-    """Adaptive average pooling: the mean of every window ``floor(i*in/out) .. ceil((i+1)*in/out)``.
+    """Adaptive average pooling: the mean of every window the output size gives.
+
+    Cheat sheet: "Pooling operation" (average pooling), with the output size given.  Output
+    cell ``i`` averages input cells ``floor(i * in / out)`` up to ``ceil((i + 1) * in /
+    out)``, end excluded, per dimension (:func:`npconv.shapes.adaptive_pool_cells`):
+    windows ``i`` and ``i + 1`` share a cell where ``(i + 1) * in / out`` is not whole.
 
     Parameters
     ----------
@@ -310,6 +331,8 @@ def adaptive_avg_pool(x, out_size):
 
     Examples
     --------
+    Windows 0-1, 1-3 and 3-4 of five cells:
+
     >>> adaptive_avg_pool(np.array([[[1., 2., 3., 4., 5.]]]), (3,))
     array([[[1.5, 3. , 4.5]]])
     """
@@ -327,6 +350,10 @@ def adaptive_avg_pool(x, out_size):
 def adaptive_avg_pool_backward(grad_output, x, out_size):
     """Gradient of :func:`adaptive_avg_pool`: each output's gradient spread over its window.
 
+    Cheat sheet: "Pooling operation" (average pooling), run backwards.  The same loops as
+    the forward; each output cell adds its gradient over its window's cell count onto
+    every cell of the window, so a cell in two windows collects two shares.
+
     Parameters
     ----------
     grad_output : ndarray, shape (N, C, *out_size)
@@ -339,7 +366,8 @@ def adaptive_avg_pool_backward(grad_output, x, out_size):
 
     See Also
     --------
-    npconv.family.im2col.adaptive_avg_pool_backward : the same numbers, one dimension at a time.
+    npconv.family.im2col.adaptive_avg_pool_backward : the same numbers, through the core's
+        pooling for ordinary windows, else one dimension at a time.
     npconv.adaptive_avg_pool_backward : the checked public entry point.
 
     Examples
@@ -361,8 +389,10 @@ def adaptive_avg_pool_backward(grad_output, x, out_size):
 def adaptive_max_pool(x, out_size):
     """Adaptive max pooling: the largest cell of every adaptive window, and where it was.
 
-    Ties go to the first maximum in row-major window order; a NaN wins, the last of several
-    (:func:`npconv.shapes.window_argmax`, the rule of PyTorch's CPU kernel).
+    Cheat sheet: "Pooling operation" (max pooling), with the output size given.  The
+    windows are :func:`adaptive_avg_pool`'s.  Ties go to the first maximum in row-major
+    window order; a NaN wins, the last of several (:func:`npconv.shapes.window_argmax`,
+    the rule of PyTorch's CPU kernel).
 
     Parameters
     ----------
@@ -377,7 +407,8 @@ def adaptive_max_pool(x, out_size):
 
     See Also
     --------
-    npconv.family.im2col.adaptive_max_pool : the same numbers, one dimension at a time.
+    npconv.family.im2col.adaptive_max_pool : the same numbers, through the core's pooling
+        for ordinary windows, else one dimension at a time.
     npconv.adaptive_max_pool : the checked public entry point.
 
     Examples
@@ -403,6 +434,10 @@ def adaptive_max_pool(x, out_size):
 def adaptive_max_pool_backward(grad_output, x, out_size):
     """Gradient of :func:`adaptive_max_pool`: each output's gradient goes to its winner.
 
+    Cheat sheet: "Pooling operation" (max pooling), run backwards.  The same loops as the
+    forward find each window's winner again and add the output's gradient onto it; a cell
+    that wins several overlapping windows collects all their gradients.
+
     Parameters
     ----------
     grad_output : ndarray, shape (N, C, *out_size)
@@ -415,7 +450,8 @@ def adaptive_max_pool_backward(grad_output, x, out_size):
 
     See Also
     --------
-    npconv.family.im2col.adaptive_max_pool_backward : the same numbers from one scatter.
+    npconv.family.im2col.adaptive_max_pool_backward : the same numbers, the winners'
+        gradients added up by ``np.bincount``.
     npconv.adaptive_max_pool_backward : the checked public entry point.
 
     Examples
@@ -443,10 +479,10 @@ def adaptive_max_pool_backward(grad_output, x, out_size):
 def lp_pool(x, norm_type, kernel_size, stride, ceil_mode):
     """Power-average pooling, PyTorch's formula: ``(K * mean(x ** p)) ** (1 / p)`` per window.
 
-    ``K = prod(kernel_size)`` and the mean divides by the cells the window holds, so a
-    ``ceil_mode`` window cut short has its sum scaled up by ``K / cells``.  A negative
-    cell raised to a non-integer ``p``, or a negative sum to a non-integer ``1 / p``, gives
-    NaN, as in PyTorch.
+    Cheat sheet: "Pooling operation", between average and max.  ``K = prod(kernel_size)``
+    and the mean divides by the cells the window holds, so a ``ceil_mode`` window cut short
+    has its sum scaled up by ``K / cells``.  A negative cell raised to a non-integer ``p``,
+    or a negative sum to a non-integer ``1 / p``, gives NaN, as in PyTorch.
 
     Parameters
     ----------
@@ -459,7 +495,8 @@ def lp_pool(x, norm_type, kernel_size, stride, ceil_mode):
     Returns
     -------
     ndarray, shape (N, C, *out_size)
-        Output size as for max pooling with no padding and dilation 1.
+        ``out = floor((in - kernel_size) / stride) + 1`` per dimension, or ceil with
+        ``ceil_mode``: max pooling's size with no padding and dilation 1.
 
     See Also
     --------
@@ -493,7 +530,8 @@ def lp_pool(x, norm_type, kernel_size, stride, ceil_mode):
 def lp_pool_backward(grad_output, x, norm_type, kernel_size, stride, ceil_mode):
     """Gradient of :func:`lp_pool`, as PyTorch's autograd of its formula computes it.
 
-    Per window, the gradient reaching the mean of powers
+    Cheat sheet: "Pooling operation", run backwards.  The same loops as the forward.  Per
+    window, the gradient reaching the mean of powers
     (:func:`npconv.shapes.lp_pool_mean_gradient`) is spread over the window's cells; then
     every cell multiplies what it collected by the power's derivative ``p * x ** (p - 1)``.
     Where that derivative is infinite (a zero cell with ``p < 1``) and the collected
