@@ -1746,8 +1746,8 @@ def adaptive_pool_window(i, in_size, out_size):
     """Where adaptive pooling's window ``i`` lies along one dimension: ``(start, end)``.
 
     ``start = floor(i * in / out)``, ``end = ceil((i + 1) * in / out)``, end excluded.  The
-    windows cover the input from end to end; neighbours overlap by a cell where ``in / out``
-    is not a whole number, and repeat cells when ``out > in``.  ``i`` may be an int or an
+    windows cover the input from end to end; windows ``i`` and ``i + 1`` share a cell where
+    ``(i + 1) * in / out`` is not a whole number, and repeat cells when ``out > in``.  ``i`` may be an int or an
     integer array.
 
     Read backwards, the same formula says which windows hold input cell ``p``: those from

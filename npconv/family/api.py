@@ -624,8 +624,9 @@ def adaptive_avg_pool(input: ArrayLike, output_size: AdaptiveSize, *,
     Notes
     -----
     When ``out`` divides ``in`` the windows are ``avg_pool``'s with kernel = stride =
-    ``in / out``.  Otherwise neighbouring windows overlap by a cell, and an output larger
-    than the input repeats cells.  An output size of 0 gives an empty output, as in PyTorch;
+    ``in / out``.  Otherwise windows ``i`` and ``i + 1`` share a cell wherever
+    ``(i + 1) * in / out`` is not whole (6 to 4: windows 0-1, 1-2, 3-4, 4-5), and an output
+    larger than the input repeats cells.  An output size of 0 gives an empty output, as in PyTorch;
     ``None`` entries are accepted for every rank (PyTorch's 1-D version refuses them).
 
     Examples
