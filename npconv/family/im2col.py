@@ -56,35 +56,6 @@ __all__ = [
 ]
 
 
-# --------------------------------------------------------------------------------------------
-# The tricks, one small function each
-# --------------------------------------------------------------------------------------------
-
-def _scatter_last_wins(out, targets, values):
-    """``out[targets[k]] = values[k]`` for every ``k`` in order: of repeated targets the last stays.
-
-    ``out`` (M,) is filled in place and returned; ``targets`` (T,) are int positions in it
-    and ``values`` (T,) what goes there.  Why it is fast: one NumPy fancy assignment writes
-    every value.  NumPy does not promise the order of the writes when a target repeats, so
-    the cells are read back: if every cell holds, bit for bit, the value each of its
-    writers wrote (always so without repeats, and when repeats carry equal values, as after
-    overlapping max pooling windows), any order gave the same result.  Only otherwise is
-    the last writer of every cell found, with ``np.maximum.at`` over the write order, which
-    is several times slower.
-    """
-    out[targets] = values
-    unsigned = np.dtype(f"u{values.itemsize}")
-    landed = out[targets].view(unsigned)          # (T,): the bits each write's cell now holds
-    if np.array_equal(landed, np.ascontiguousarray(values).view(unsigned)):
-        return out
-    # a repeated target with different values: write again, each cell's last writer only
-    last_writer = np.full(out.shape, -1, dtype=np.int64)
-    np.maximum.at(last_writer, targets, np.arange(targets.size))
-    written = last_writer >= 0
-    out[written] = values[last_writer[written]]
-    return out
-
-
 FEW_TAPS = 64
 """Rows of at most this many cells are reduced by one elementwise pass per cell."""
 
@@ -94,174 +65,6 @@ ORDINARY_POOLING_CELLS = 16
 Used by adaptive max pooling (forward and backward) and adaptive average pooling's
 backward, through :func:`_ordinary_pooling_kernel`.
 """
-
-
-def _ordinary_pooling_kernel(in_size, out_size):
-    """The kernel (= stride) of ordinary pooling with the same windows, if it is fast; else None.
-
-    ``in_size`` and ``out_size`` are the spatial sizes, one int per dimension; the kernel is
-    ``in / out`` per dimension.  When ``out`` divides ``in`` along every axis, the adaptive
-    windows are those of max and average pooling with kernel = stride = ``in / out`` (an
-    identity the tests prove).  Why it is fast: the core's pooling makes one elementwise
-    pass per kernel cell over all windows, on all cores, which beats cutting the windows
-    out (for the max, and for the average's backward) while they hold at most
-    :data:`ORDINARY_POOLING_CELLS` cells (2x2 and 4x4 windows; at 8x8 the cut-out is twice
-    as fast).  Measured with ``npconv bench``'s method on ResNet-like sizes.
-
-    Returns None, so that the caller pools one axis at a time, when some ``out`` does not
-    divide its ``in``, when the windows hold more than :data:`ORDINARY_POOLING_CELLS` cells,
-    when an output size is 0 (no windows), and for global pooling (a single window, which
-    the reductions here finish in a few calls).
-
-    Examples
-    --------
-    >>> _ordinary_pooling_kernel((8, 8), (2, 4)), _ordinary_pooling_kernel((8, 8), (1, 1))
-    ((4, 2), None)
-    """
-    if (0 in out_size or math.prod(out_size) == 1
-            or any(n % o for n, o in zip(in_size, out_size))):
-        return None
-    kernel_size = tuple(n // o for n, o in zip(in_size, out_size))
-    return kernel_size if math.prod(kernel_size) <= ORDINARY_POOLING_CELLS else None
-
-
-def _no_padding_no_dilation(x):
-    """``((0, 0),) * d`` and ``(1,) * d``: the padding and dilation of a pooling without either.
-
-    ``d = x.ndim - 2``, the spatial dimensions of ``x`` (N, C, *size).
-    """
-    spatial_dims = x.ndim - 2
-    return ((0, 0),) * spatial_dims, (1,) * spatial_dims
-
-
-def _along(array, axis, ndim):
-    """``array`` reshaped to broadcast from ``axis`` on, in an array of ``ndim`` axes.
-
-    A 1-D array ``(m,)`` lines up with ``axis``: ``(1, ..., 1, m, 1, ..., 1)``; a 2-D one
-    ``(m, k)`` with ``axis`` and the axis after it.
-    """
-    shape = [1] * ndim
-    shape[axis:axis + array.ndim] = array.shape
-    return array.reshape(shape)                  # (1, ..., *array.shape, ..., 1): a view
-
-
-def _windows_along(values, axis, in_size, out_size, fill):
-    """Every adaptive window along ``axis`` as a row, its cells along ``axis + 1``.
-
-    ``values`` ``(..., in_size, ...)``, with ``in_size`` cells along ``axis``, becomes
-    ``(..., out_size, widest, ...)``; the other axes stay as they are.  Window ``i`` from
-    ``in_size`` to ``out_size`` cells (:func:`npconv.shapes.adaptive_pool_window`) becomes
-    row ``i``, and a window shorter than the widest one
-    (:func:`npconv.shapes.adaptive_pool_widest_window`) is filled up with ``fill`` (one
-    that the reduction ignores: 0 for a sum, ``-inf`` for a maximum).
-
-    Why it is fast: one NumPy call cuts out all windows of all images, whatever their
-    widths: a reshape, no copy, when ``out_size`` divides ``in_size``; otherwise one
-    ``np.take`` of ``out_size * widest`` cells (fewer than ``in_size + 2 * out_size``) per
-    row of the other axes.  After that every tap is one slice over all windows, so the
-    reductions (:func:`_row_sums`, :func:`_row_max`) work on all windows at once, where
-    windows of different starts and widths could not be reached by one strided slice.
-    """
-    widest = adaptive_pool_widest_window(in_size, out_size)
-    if out_size and in_size % out_size == 0:
-        return values.reshape(values.shape[:axis] + (out_size, widest) + values.shape[axis + 1:])
-    starts, ends = adaptive_pool_window(np.arange(out_size), in_size, out_size)
-    taps = np.arange(widest)
-    # taps past a window's end read some cell (clipped to stay in the input), filled below
-    positions = np.minimum(starts[:, None] + taps, in_size - 1)      # (out_size, widest)
-    windows = np.take(values, positions, axis=axis)                   # (..., out, widest, ...)
-    beyond_the_end = taps >= (ends - starts)[:, None]                 # (out_size, widest)
-    np.copyto(windows, fill, where=_along(beyond_the_end, axis, windows.ndim))
-    return windows
-
-
-def _row_sums(windows, axis):
-    """The sum of every row of :func:`_windows_along`, whose cells lie along ``axis``.
-
-    ``windows`` ``(..., out, widest, ...)`` gives ``(..., out, ...)``: the sum removes the
-    row's axis.
-
-    Why it is fast: NumPy's reduction along a short axis pays a fixed cost per row, so a
-    row of few cells (at most :data:`FEW_TAPS`) is summed by one elementwise ``+=`` per
-    cell over all rows at once; a long row (global pooling, or any window wider than
-    :data:`FEW_TAPS`) by one ``np.sum`` call.
-    """
-    widest = windows.shape[axis]
-    if widest > FEW_TAPS:
-        return windows.sum(axis=axis)
-    cells = [windows[(slice(None),) * axis + (tap,)] for tap in range(widest)]   # (..., out, ...)
-    sums = cells[0].copy()
-    for cell in cells[1:]:
-        sums += cell
-    return sums
-
-
-def _row_max(windows, axis):
-    """The maximum of every row of :func:`_windows_along` and which cell it is.
-
-    ``windows`` is ``(..., out, widest, ...)`` with the row's cells along ``axis``; returns
-    the maxima and the winning cells' numbers in their rows (0 to ``widest - 1``), both
-    ``(..., out, ...)``, without the row axis.  PyTorch's rules
-    (:func:`npconv.shapes.window_argmax`): the first maximum, or the last NaN.  A filled
-    cell (``-inf``) never comes before a real one, so it never wins.
-
-    Why it is fast: a row of few cells (at most :data:`FEW_TAPS`) is reduced by one
-    elementwise pass per cell over all rows at once: a running ``np.maximum``, then, going
-    through the cells backwards, each cell equal to the maximum claims the row (so the first
-    one keeps it), and going forwards each NaN claims it (so the last NaN keeps it).  A long
-    row (global pooling, or any window wider than :data:`FEW_TAPS`) goes to one
-    ``window_argmax`` call.
-    """
-    widest = windows.shape[axis]
-    if widest > FEW_TAPS:
-        winner = window_argmax(windows, axis=axis)                          # (..., out, ...)
-        best = np.take_along_axis(windows, np.expand_dims(winner, axis), axis=axis)
-        return best.squeeze(axis), winner                                   # (..., out, ...)
-    cells = [windows[(slice(None),) * axis + (tap,)] for tap in range(widest)]   # (..., out, ...)
-    best = cells[0].copy()
-    for cell in cells[1:]:
-        np.maximum(best, cell, out=best)                 # NaN propagates, as in PyTorch
-    winner = np.zeros(best.shape, dtype=np.int64)
-    for tap in reversed(range(widest)):
-        np.copyto(winner, tap, where=cells[tap] == best)
-    for tap in range(widest):
-        np.copyto(winner, tap, where=np.isnan(cells[tap]))
-    return best, winner
-
-
-def _adaptive_argmax(x, out_size):
-    """Maxima (N, C, *out_size) and their flat input indices (int64), one axis at a time.
-
-    ``x`` is ``(N, C, *in_size)``.  Along each axis the winner of a window is
-    :func:`npconv.shapes.window_argmax` of its row (the first maximum, or the last NaN; the
-    fill ``-inf`` never beats a real cell).  Pooling the last axis first and then each axis
-    before it keeps PyTorch's row-major order: the first maximum of the first row that
-    holds the maximum, or the last NaN of the last row that holds one.  The coordinates of
-    the winners found along the axes pooled already follow the winners of the next axis.
-    The indices are flat within an ``(n, c)`` plane of the input.  With an output size of 0
-    both arrays are empty.
-
-    Why it is fast: a window is a box, so its maximum is the maximum of its rows' maxima,
-    and each axis is pooled by one cut-out (:func:`_windows_along`) and one reduction over
-    all windows (:func:`_row_max`): a window of ``k`` cells per axis costs elementwise
-    passes in proportion to ``d * k``, not to its ``k ** d`` cells.
-    """
-    N, C, *in_size = x.shape
-    if 0 in out_size:                            # no windows at all
-        return (np.zeros((N, C, *out_size), dtype=x.dtype),
-                np.zeros((N, C, *out_size), dtype=np.int64))
-    values, found = x, []                        # found: coordinates, one array per axis
-    for axis in reversed(range(2, x.ndim)):
-        n, o = in_size[axis - 2], out_size[axis - 2]
-        # values: (N, C, *in_size up to this axis, *out_size after it); then o cells here
-        values, winner = _row_max(_windows_along(values, axis, n, o, -np.inf), axis + 1)
-        row_winner = np.expand_dims(winner, axis + 1)          # (..., o, 1, ...): one tap each
-        # the fill 0 is never picked: a winner is always a real cell
-        found = [np.take_along_axis(_windows_along(coordinate, axis, n, o, 0), row_winner,
-                                    axis=axis + 1).squeeze(axis + 1) for coordinate in found]
-        starts, _ = adaptive_pool_window(np.arange(o), n, o)
-        found.insert(0, _along(starts, axis, values.ndim) + winner)  # (..., o, ...): this axis
-    return values, np.ravel_multi_index(found, in_size).astype(np.int64, copy=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -793,3 +596,200 @@ def lp_pool_backward(grad_output, x, norm_type, kernel_size, stride, ceil_mode):
                                          ceil_mode, True, None)      # (N, C, *in_size)
     with np.errstate(invalid="ignore"):                  # 0 * inf is NaN, as in PyTorch
         return grad_powers * (norm_type * lp_pool_power(x, norm_type - 1))
+
+
+# --------------------------------------------------------------------------------------------
+# The tricks, one small function each (the ops above call them)
+# --------------------------------------------------------------------------------------------
+
+def _scatter_last_wins(out, targets, values):
+    """``out[targets[k]] = values[k]`` for every ``k`` in order: of repeated targets the last stays.
+
+    ``out`` (M,) is filled in place and returned; ``targets`` (T,) are int positions in it
+    and ``values`` (T,) what goes there.  Why it is fast: one NumPy fancy assignment writes
+    every value.  NumPy does not promise the order of the writes when a target repeats, so
+    the cells are read back: if every cell holds, bit for bit, the value each of its
+    writers wrote (always so without repeats, and when repeats carry equal values, as after
+    overlapping max pooling windows), any order gave the same result.  Only otherwise is
+    the last writer of every cell found, with ``np.maximum.at`` over the write order, which
+    is several times slower.
+    """
+    out[targets] = values
+    unsigned = np.dtype(f"u{values.itemsize}")
+    landed = out[targets].view(unsigned)          # (T,): the bits each write's cell now holds
+    if np.array_equal(landed, np.ascontiguousarray(values).view(unsigned)):
+        return out
+    # a repeated target with different values: write again, each cell's last writer only
+    last_writer = np.full(out.shape, -1, dtype=np.int64)
+    np.maximum.at(last_writer, targets, np.arange(targets.size))
+    written = last_writer >= 0
+    out[written] = values[last_writer[written]]
+    return out
+
+
+def _ordinary_pooling_kernel(in_size, out_size):
+    """The kernel (= stride) of ordinary pooling with the same windows, if it is fast; else None.
+
+    ``in_size`` and ``out_size`` are the spatial sizes, one int per dimension; the kernel is
+    ``in / out`` per dimension.  When ``out`` divides ``in`` along every axis, the adaptive
+    windows are those of max and average pooling with kernel = stride = ``in / out`` (an
+    identity the tests prove).  Why it is fast: the core's pooling makes one elementwise
+    pass per kernel cell over all windows, on all cores, which beats cutting the windows
+    out (for the max, and for the average's backward) while they hold at most
+    :data:`ORDINARY_POOLING_CELLS` cells (2x2 and 4x4 windows; at 8x8 the cut-out is twice
+    as fast).  Measured with ``npconv bench``'s method on ResNet-like sizes.
+
+    Returns None, so that the caller pools one axis at a time, when some ``out`` does not
+    divide its ``in``, when the windows hold more than :data:`ORDINARY_POOLING_CELLS` cells,
+    when an output size is 0 (no windows), and for global pooling (a single window, which
+    the reductions here finish in a few calls).
+
+    Examples
+    --------
+    >>> _ordinary_pooling_kernel((8, 8), (2, 4)), _ordinary_pooling_kernel((8, 8), (1, 1))
+    ((4, 2), None)
+    """
+    if (0 in out_size or math.prod(out_size) == 1
+            or any(n % o for n, o in zip(in_size, out_size))):
+        return None
+    kernel_size = tuple(n // o for n, o in zip(in_size, out_size))
+    return kernel_size if math.prod(kernel_size) <= ORDINARY_POOLING_CELLS else None
+
+
+def _no_padding_no_dilation(x):
+    """``((0, 0),) * d`` and ``(1,) * d``: the padding and dilation of a pooling without either.
+
+    ``d = x.ndim - 2``, the spatial dimensions of ``x`` (N, C, *size).
+    """
+    spatial_dims = x.ndim - 2
+    return ((0, 0),) * spatial_dims, (1,) * spatial_dims
+
+
+def _along(array, axis, ndim):
+    """``array`` reshaped to broadcast from ``axis`` on, in an array of ``ndim`` axes.
+
+    A 1-D array ``(m,)`` lines up with ``axis``: ``(1, ..., 1, m, 1, ..., 1)``; a 2-D one
+    ``(m, k)`` with ``axis`` and the axis after it.
+    """
+    shape = [1] * ndim
+    shape[axis:axis + array.ndim] = array.shape
+    return array.reshape(shape)                  # (1, ..., *array.shape, ..., 1): a view
+
+
+def _windows_along(values, axis, in_size, out_size, fill):
+    """Every adaptive window along ``axis`` as a row, its cells along ``axis + 1``.
+
+    ``values`` ``(..., in_size, ...)``, with ``in_size`` cells along ``axis``, becomes
+    ``(..., out_size, widest, ...)``; the other axes stay as they are.  Window ``i`` from
+    ``in_size`` to ``out_size`` cells (:func:`npconv.shapes.adaptive_pool_window`) becomes
+    row ``i``, and a window shorter than the widest one
+    (:func:`npconv.shapes.adaptive_pool_widest_window`) is filled up with ``fill`` (one
+    that the reduction ignores: 0 for a sum, ``-inf`` for a maximum).
+
+    Why it is fast: one NumPy call cuts out all windows of all images, whatever their
+    widths: a reshape, no copy, when ``out_size`` divides ``in_size``; otherwise one
+    ``np.take`` of ``out_size * widest`` cells (fewer than ``in_size + 2 * out_size``) per
+    row of the other axes.  After that every tap is one slice over all windows, so the
+    reductions (:func:`_row_sums`, :func:`_row_max`) work on all windows at once, where
+    windows of different starts and widths could not be reached by one strided slice.
+    """
+    widest = adaptive_pool_widest_window(in_size, out_size)
+    if out_size and in_size % out_size == 0:
+        return values.reshape(values.shape[:axis] + (out_size, widest) + values.shape[axis + 1:])
+    starts, ends = adaptive_pool_window(np.arange(out_size), in_size, out_size)
+    taps = np.arange(widest)
+    # taps past a window's end read some cell (clipped to stay in the input), filled below
+    positions = np.minimum(starts[:, None] + taps, in_size - 1)      # (out_size, widest)
+    windows = np.take(values, positions, axis=axis)                   # (..., out, widest, ...)
+    beyond_the_end = taps >= (ends - starts)[:, None]                 # (out_size, widest)
+    np.copyto(windows, fill, where=_along(beyond_the_end, axis, windows.ndim))
+    return windows
+
+
+def _row_sums(windows, axis):
+    """The sum of every row of :func:`_windows_along`, whose cells lie along ``axis``.
+
+    ``windows`` ``(..., out, widest, ...)`` gives ``(..., out, ...)``: the sum removes the
+    row's axis.
+
+    Why it is fast: NumPy's reduction along a short axis pays a fixed cost per row, so a
+    row of few cells (at most :data:`FEW_TAPS`) is summed by one elementwise ``+=`` per
+    cell over all rows at once; a long row (global pooling, or any window wider than
+    :data:`FEW_TAPS`) by one ``np.sum`` call.
+    """
+    widest = windows.shape[axis]
+    if widest > FEW_TAPS:
+        return windows.sum(axis=axis)
+    cells = [windows[(slice(None),) * axis + (tap,)] for tap in range(widest)]   # (..., out, ...)
+    sums = cells[0].copy()
+    for cell in cells[1:]:
+        sums += cell
+    return sums
+
+
+def _row_max(windows, axis):
+    """The maximum of every row of :func:`_windows_along` and which cell it is.
+
+    ``windows`` is ``(..., out, widest, ...)`` with the row's cells along ``axis``; returns
+    the maxima and the winning cells' numbers in their rows (0 to ``widest - 1``), both
+    ``(..., out, ...)``, without the row axis.  PyTorch's rules
+    (:func:`npconv.shapes.window_argmax`): the first maximum, or the last NaN.  A filled
+    cell (``-inf``) never comes before a real one, so it never wins.
+
+    Why it is fast: a row of few cells (at most :data:`FEW_TAPS`) is reduced by one
+    elementwise pass per cell over all rows at once: a running ``np.maximum``, then, going
+    through the cells backwards, each cell equal to the maximum claims the row (so the first
+    one keeps it), and going forwards each NaN claims it (so the last NaN keeps it).  A long
+    row (global pooling, or any window wider than :data:`FEW_TAPS`) goes to one
+    ``window_argmax`` call.
+    """
+    widest = windows.shape[axis]
+    if widest > FEW_TAPS:
+        winner = window_argmax(windows, axis=axis)                          # (..., out, ...)
+        best = np.take_along_axis(windows, np.expand_dims(winner, axis), axis=axis)
+        return best.squeeze(axis), winner                                   # (..., out, ...)
+    cells = [windows[(slice(None),) * axis + (tap,)] for tap in range(widest)]   # (..., out, ...)
+    best = cells[0].copy()
+    for cell in cells[1:]:
+        np.maximum(best, cell, out=best)                 # NaN propagates, as in PyTorch
+    winner = np.zeros(best.shape, dtype=np.int64)
+    for tap in reversed(range(widest)):
+        np.copyto(winner, tap, where=cells[tap] == best)
+    for tap in range(widest):
+        np.copyto(winner, tap, where=np.isnan(cells[tap]))
+    return best, winner
+
+
+def _adaptive_argmax(x, out_size):
+    """Maxima (N, C, *out_size) and their flat input indices (int64), one axis at a time.
+
+    ``x`` is ``(N, C, *in_size)``.  Along each axis the winner of a window is
+    :func:`npconv.shapes.window_argmax` of its row (the first maximum, or the last NaN; the
+    fill ``-inf`` never beats a real cell).  Pooling the last axis first and then each axis
+    before it keeps PyTorch's row-major order: the first maximum of the first row that
+    holds the maximum, or the last NaN of the last row that holds one.  The coordinates of
+    the winners found along the axes pooled already follow the winners of the next axis.
+    The indices are flat within an ``(n, c)`` plane of the input.  With an output size of 0
+    both arrays are empty.
+
+    Why it is fast: a window is a box, so its maximum is the maximum of its rows' maxima,
+    and each axis is pooled by one cut-out (:func:`_windows_along`) and one reduction over
+    all windows (:func:`_row_max`): a window of ``k`` cells per axis costs elementwise
+    passes in proportion to ``d * k``, not to its ``k ** d`` cells.
+    """
+    N, C, *in_size = x.shape
+    if 0 in out_size:                            # no windows at all
+        return (np.zeros((N, C, *out_size), dtype=x.dtype),
+                np.zeros((N, C, *out_size), dtype=np.int64))
+    values, found = x, []                        # found: coordinates, one array per axis
+    for axis in reversed(range(2, x.ndim)):
+        n, o = in_size[axis - 2], out_size[axis - 2]
+        # values: (N, C, *in_size up to this axis, *out_size after it); then o cells here
+        values, winner = _row_max(_windows_along(values, axis, n, o, -np.inf), axis + 1)
+        row_winner = np.expand_dims(winner, axis + 1)          # (..., o, 1, ...): one tap each
+        # the fill 0 is never picked: a winner is always a real cell
+        found = [np.take_along_axis(_windows_along(coordinate, axis, n, o, 0), row_winner,
+                                    axis=axis + 1).squeeze(axis + 1) for coordinate in found]
+        starts, _ = adaptive_pool_window(np.arange(o), n, o)
+        found.insert(0, _along(starts, axis, values.ndim) + winner)  # (..., o, ...): this axis
+    return values, np.ravel_multi_index(found, in_size).astype(np.int64, copy=False)
