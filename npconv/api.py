@@ -324,7 +324,7 @@ def conv_transpose(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike
     reachable by ``output_padding`` only.  npconv differs in two points: ``N`` and ``C_out``
     in front of ``output_size`` must be the output's (PyTorch ignores them), and a non-zero
     ``output_padding`` given with ``output_size`` must be the one it asks for (PyTorch's
-    layers ignore their ``output_padding`` then).
+    layers ignore their ``output_padding`` then, and so do :mod:`npconv.nn`'s).
 
     Examples
     --------
