@@ -1109,8 +1109,9 @@ def _depthwise_conv(x, weight, stride, padding, dilation, padding_mode, out):
     """
     N, C_in, *in_size = x.shape
     out_size = out.shape[2:]
-    taps_w = weight.reshape(C_in, -1, math.prod(weight.shape[2:]))   # (C_in, m, K)
-    out_groups = out.reshape(N, C_in, -1, *out_size)             # (N, C_in, m, *out_size)
+    m = weight.shape[0] // C_in                                  # output channels per input
+    taps_w = weight.reshape(C_in, m, math.prod(weight.shape[2:]))   # (C_in, m, K)
+    out_groups = out.reshape(N, C_in, m, *out_size)              # (N, C_in, m, *out_size)
     taps = _kernel_taps(weight.shape[2:], in_size, stride, padding, dilation,
                         _window_ranges(out_size, None))
     runs = _tap_runs(taps, in_size, out_size, stride)
@@ -1144,7 +1145,8 @@ def _depthwise_conv_backward(grad_output, x, weight, stride, padding, dilation, 
     """
     N, C_in, *in_size = x.shape
     out_size = grad_output.shape[2:]
-    taps_w = weight.reshape(C_in, -1, math.prod(weight.shape[2:]))   # (C_in, m, K)
+    m = weight.shape[0] // C_in                                  # output channels per input
+    taps_w = weight.reshape(C_in, m, math.prod(weight.shape[2:]))   # (C_in, m, K)
     taps = _kernel_taps(weight.shape[2:], in_size, stride, padding, dilation,
                         _window_ranges(out_size, None))
     runs = _tap_runs(taps, in_size, out_size, stride)
@@ -1152,7 +1154,7 @@ def _depthwise_conv_backward(grad_output, x, weight, stride, padding, dilation, 
 
     def chunk(start, stop):
         x_chunk = np.ascontiguousarray(x[start:stop])[:, :, None]   # (n, C_in, 1, *in_size)
-        g = grad_output[start:stop].reshape(stop - start, C_in, -1, *out_size)  # (n, C_in, m, ...)
+        g = grad_output[start:stop].reshape(stop - start, C_in, m, *out_size)   # (n, C_in, m, ...)
         g = g.astype(grad_x.dtype, copy=False)
         partial = np.zeros(taps_w.shape, dtype=grad_x.dtype)       # (C_in, m, K)
         product = np.empty_like(g)
@@ -1252,8 +1254,8 @@ def _inside(x, y, where, run):
     if run is None:
         return x[lead + where.cells], y[lead + where.inside]
     y_run, x_run = run
-    x_flat = x.reshape(*x.shape[:len(lead)], -1)                 # (..., in cells): a view
-    y_flat = y.reshape(*y.shape[:len(lead)], -1)                 # (..., out cells): a view
+    x_flat = x.reshape(*x.shape[:len(lead)], math.prod(x.shape[len(lead):]))   # (..., in cells)
+    y_flat = y.reshape(*y.shape[:len(lead)], math.prod(y.shape[len(lead):]))   # (..., out cells)
     return x_flat[lead + (x_run,)], y_flat[lead + (y_run,)]
 
 

@@ -493,6 +493,13 @@ EMPTY_AXES = {
     "conv, an empty row that padding makes convolvable": (
         CONV, (2, 2, 0, 4), (3, 2, 1, 3), {"padding": 1}),
     "conv, no input channels in two groups": (CONV, (1, 0, 4), (2, 0, 2), {"groups": 2}),
+    # depthwise (groups == C_in) takes its own tap-by-tap path in im2col
+    "depthwise conv, no images": (CONV, (0, 3, 4, 4), (3, 1, 3, 3), {"groups": 3}),
+    "depthwise conv, no images, 1-D, two outputs per channel": (
+        CONV, (0, 3, 5), (6, 1, 2), {"groups": 3, "padding": 1}),
+    "depthwise conv, no images, 3-D": (CONV, (0, 2, 3, 3, 3), (2, 1, 2, 2, 2), {"groups": 2}),
+    "depthwise conv, an empty row that padding makes convolvable": (
+        CONV, (2, 3, 0, 4), (3, 1, 1, 3), {"groups": 3, "padding": 1}),
     "conv_transpose, no images": (CONV_TRANSPOSE, (0, 2, 3, 3), (2, 3, 3, 3), {"stride": 2}),
     "conv_transpose, no input channels": (CONV_TRANSPOSE, (2, 0, 3, 3), (0, 3, 3, 3), {}),
     "conv_transpose, no output channels": (
