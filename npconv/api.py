@@ -38,8 +38,8 @@ from . import im2col, loops
 from .padding import PaddingMode
 from .shapes import (check_array_bytes, check_divisor_override, check_groups, check_int64,
                      check_padding_mode, check_window_cells, conv_geometry,
-                     conv_transpose_geometry, dimension_names, is_int, pool_geometry,
-                     short_repr)
+                     conv_transpose_geometry, dimension_names, is_int, is_sequence,
+                     pool_geometry, short_repr)
 
 __all__ = [
     "Gradients",
@@ -859,19 +859,21 @@ def _conv_transpose_with_rank(spatial_dims, name, input, *args, output_size, **k
     """
     x = _as_array(input, "input")
     channels = None
-    if x.ndim == spatial_dims + 1 and isinstance(output_size, (tuple, list)):
-        if len(output_size) == spatial_dims + 2:
-            raise ValueError(f"output_size={output_size!r} has {len(output_size)} entries; "
+    if x.ndim == spatial_dims + 1 and is_sequence(output_size):
+        given = output_size
+        sizes = tuple(given)                          # a list, tuple, range or integer array
+        if not all(is_int(size) for size in sizes):
+            raise TypeError(f"output_size={short_repr(given)} must hold ints")
+        if len(sizes) == spatial_dims + 2:
+            raise ValueError(f"output_size={short_repr(given)} has {len(sizes)} entries; "
                              f"for an unbatched input {name} takes {spatial_dims} (the spatial "
                              f"size) or {spatial_dims + 1} (C_out and the spatial size)")
-        if len(output_size) == spatial_dims + 1:
-            channels, output_size = output_size[0], tuple(output_size[1:])
-            if not is_int(channels):
-                raise TypeError(f"output_size={(channels, *output_size)!r} must hold ints")
+        if len(sizes) == spatial_dims + 1:
+            channels, output_size = int(sizes[0]), sizes[1:]
     out = _with_rank(conv_transpose, spatial_dims, name, x, *args, output_size=output_size,
                      **kwargs)
     if channels is not None and channels != out.shape[0]:
-        raise ValueError(f"output_size={(channels, *output_size)!r} starts with C = "
+        raise ValueError(f"output_size={short_repr(given)} starts with C = "
                          f"{channels}, but the output has C = {out.shape[0]}; give the "
                          f"spatial size only, or the output's C")
     return out

@@ -192,9 +192,14 @@ def test_the_aliases_take_c_out_in_front_for_an_unbatched_input(method, rank):
     w = np.ones((3, 2) + (2,) * rank)
     expected = npconv.conv_transpose(x[np.newaxis], w, stride=2, output_padding=1,
                                      method=method)[0]
-    for output_size in ((5,) * rank, (2,) + (5,) * rank):
-        np.testing.assert_array_equal(
-            alias(x, w, stride=2, output_size=output_size, method=method), expected)
+    for sizes in ((5,) * rank, (2,) + (5,) * rank):
+        # any sequence of ints reads the same: a tuple, a list, an integer array, a range
+        for output_size in (sizes, list(sizes), np.array(sizes), range(5, 6) if rank == 1
+                            else sizes):
+            np.testing.assert_array_equal(
+                alias(x, w, stride=2, output_size=output_size, method=method), expected)
+    with pytest.raises(TypeError, match=r"output_size=\[2, 5\.0.*must hold ints"):
+        alias(x, w, stride=2, output_size=[2, 5.0] + [5] * (rank - 1), method=method)
     with pytest.raises(ValueError, match=r"starts with C = 4, but the output has C = 2"):
         alias(x, w, stride=2, output_size=(4,) + (5,) * rank, method=method)
     with pytest.raises(ValueError, match=r"for an unbatched input"):
