@@ -143,7 +143,12 @@ def test_training_a_line_fit_converges():
     (lambda p: optim.SGD([], lr=0.1), ValueError, "empty parameter list"),
     (lambda p: optim.SGD([np.zeros(2)], lr=0.1), TypeError, "not an npconv.nn.Parameter"),
     (lambda p: optim.SGD(p, lr=-1), ValueError, "lr=-1 must be >= 0"),
-    (lambda p: optim.SGD(p, lr="fast"), TypeError, "lr='fast' must be a number"),
+    (lambda p: optim.SGD(p, lr="fast"), TypeError, "lr='fast' must be a real number"),
+    # a string that reads as a number, or a bool, is the wrong kind too, as in PyTorch
+    (lambda p: optim.SGD(p, lr="0.1"), TypeError, "lr='0.1' must be a real number, not str"),
+    (lambda p: optim.Adam(p, betas=(b"0.9", 0.5)), TypeError, r"betas\[0\]=b'0.9' must be"),
+    (lambda p: optim.Adam(p, betas=(False, 0.5)), TypeError, r"betas\[0\]=False .*not bool"),
+    (lambda p: optim.Adam(p, eps=np.bool_(True)), TypeError, "eps=.*must be a real number"),
     (lambda p: optim.SGD(p, lr=0.1, nesterov=True), ValueError, "nesterov=True needs momentum"),
     (lambda p: optim.SGD(p, lr=0.1, momentum=0.9, nesterov=1), TypeError, "True or False"),
     (lambda p: optim.SGD(p, lr=0.1, weight_decay=-0.1), ValueError, "weight_decay=-0.1"),

@@ -1,5 +1,9 @@
 """The base class of the optimisers: a list of parameters, ``zero_grad`` and ``step``."""
 
+import numbers
+
+import numpy as np
+
 from ..nn.module import Parameter
 
 __all__ = ["Optimizer"]
@@ -59,11 +63,14 @@ class Optimizer:
 
 
 def check_hyperparameter(name, value, low=0.0, high=None):
-    """``value`` as a float with ``low <= value`` (and ``value < high`` when given)."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name}={value!r} must be a number") from None
+    """``value`` as a float with ``low <= value`` (and ``value < high`` when given).
+
+    A real number, Python's or NumPy's; a string such as ``"0.1"`` or a bool is refused
+    rather than converted, as PyTorch's optimisers refuse them.
+    """
+    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}={value!r} must be a real number, not {type(value).__name__}")
+    number = float(value)
     if not number >= low or (high is not None and not number < high):
         bounds = f">= {low:g}" + ("" if high is None else f" and < {high:g}")
         raise ValueError(f"{name}={value!r} must be {bounds}")
