@@ -259,6 +259,28 @@ def test_transposed_layer_output_size_sets_its_output_padding_aside(output_size,
     assert layer.backward(np.ones((1, 3, 8, 10))).shape == x.shape
 
 
+def test_transposed_and_unpooling_layers_keep_what_the_accepted_call_asked_for():
+    # A list changed after the call, or a later call that the op refuses, leaves the
+    # backward of the accepted call as it was: stride 2 from length 4 reaches 7 (with
+    # padding 1) and the gradient has the output's length.
+    layer = nn.ConvTranspose1d(1, 1, 3, stride=2, padding=1, output_padding=1)
+    x, size = np.ones((1, 1, 4)), [7]
+    out = layer(x, output_size=size)
+    size[0] = 8
+    with pytest.raises(ValueError, match=r"output_size=\[99\]"):
+        layer(x, output_size=[99])
+    assert out.shape == (1, 1, 7)
+    assert layer.backward(np.ones(out.shape)).shape == x.shape
+
+    pool, unpool = nn.MaxPool1d(2, return_indices=True), nn.MaxUnpool1d(2)
+    pooled, indices = pool(np.arange(5.)[None, None])           # windows [0, 1], [2, 3]
+    size = [5]
+    unpool(pooled, indices, output_size=size)
+    size[0], indices[...] = 4, 0
+    np.testing.assert_array_equal(unpool.backward(np.arange(5.)[None, None]),
+                                  [[[1., 3.]]])                 # read at the winners 1 and 3
+
+
 def test_transposed_layer_refuses_an_output_size_out_of_reach():
     layer = nn.ConvTranspose1d(1, 1, 3, stride=2)     # length 4 -> 9 or 10
     with pytest.raises(ValueError, match=r"output_size=\(11,\).*from 9 to 10"):

@@ -128,25 +128,28 @@ class _ConvTranspose(_ConvNd):
         front) picks the output_padding that reaches it, as PyTorch's
         ``forward(input, output_size)`` does, and the layer's own ``output_padding`` is then
         set aside, as PyTorch sets it aside."""
-        self.input = check_input_rank(self, input, self.spatial_dims)
-        # What the backward must repeat: the size asked for, or the layer's output_padding.
-        self.size_asked = output_size
+        x = check_input_rank(self, input, self.spatial_dims)
         bias = None if self.bias is None else self.bias.data
-        return conv_transpose(self.input, self.weight.data, bias, self.stride, self.padding,
-                              self._output_padding(), self.groups, self.dilation,
-                              output_size=output_size, method=self.method)
+        out = conv_transpose(x, self.weight.data, bias, self.stride, self.padding,
+                             self._output_padding(output_size), self.groups, self.dilation,
+                             output_size=output_size, method=self.method)
+        # What the backward must repeat, kept once the op has accepted it: the input, and the
+        # size asked for (a copy, so that changing the caller's list afterwards changes nothing).
+        self.input = x
+        self.size_asked = None if output_size is None else tuple(output_size)
+        return out
 
     def backward(self, grad_output):
         grads = conv_transpose_backward(grad_output, self.input, self.weight.data, self.stride,
-                                        self.padding, self._output_padding(), self.groups,
-                                        self.dilation, output_size=self.size_asked,
-                                        method=self.method)
+                                        self.padding, self._output_padding(self.size_asked),
+                                        self.groups, self.dilation,
+                                        output_size=self.size_asked, method=self.method)
         self._accumulate(grads)
         return grads.grad_input
 
-    def _output_padding(self):
-        """The layer's ``output_padding``, or 0 when the forward was given an ``output_size``."""
-        return self.output_padding if self.size_asked is None else 0
+    def _output_padding(self, output_size):
+        """The layer's ``output_padding``, or 0 when the call asks for an ``output_size``."""
+        return self.output_padding if output_size is None else 0
 
 
 class Conv1d(_Conv):

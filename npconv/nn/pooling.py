@@ -213,11 +213,14 @@ class _MaxUnpoolNd(Module):
         self.method = check_method(method)
 
     def forward(self, input, indices, output_size=None):
-        self.input = check_input_rank(self, input, self.spatial_dims)
-        self.indices = np.asarray(indices)
-        self.forward_output_size = output_size
-        return max_unpool(self.input, self.indices, self.kernel_size, self.stride,
-                          self.padding, output_size, method=self.method)
+        x = check_input_rank(self, input, self.spatial_dims)
+        out = max_unpool(x, indices, self.kernel_size, self.stride, self.padding, output_size,
+                         method=self.method)
+        # Kept for the backward once the op has accepted them, as copies, so that a refused
+        # call or a caller's later change to its indices or size list changes nothing here.
+        self.input, self.indices = x, np.array(indices)
+        self.forward_output_size = None if output_size is None else tuple(output_size)
+        return out
 
     def backward(self, grad_output):
         return max_unpool_backward(grad_output, self.input, self.indices, self.kernel_size,
