@@ -57,6 +57,10 @@ def test_the_seed_repeats_and_the_command_writes_the_same(tmp_path, capsys):
     second = json.loads((tmp_path / "b" / "manifest.json").read_text())
     assert [e["call"] for e in first["cases"]] == [e["call"] for e in second["cases"]]
     assert main(["vectors", str(tmp_path / "c"), "--ops", "nope"]) == 2
+    # an op named twice is written once: its 3 catalogue cases and 2 drawn ones
+    assert main(["vectors", str(tmp_path / "e"), "--count", "2",
+                 "--ops", "max_unpool,max_unpool"]) == 0
+    assert "wrote 5 cases" in capsys.readouterr().out
     with pytest.raises(ValueError, match="dtype='float16' must be one of"):
         write_vectors(tmp_path / "d", dtype="float16")
 

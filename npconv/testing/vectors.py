@@ -174,10 +174,11 @@ def _dtype(dtype):
 
 
 def _ops(ops):
+    """The ops to write, each once, in the order given (all of them for None)."""
     if ops is None:
         return tuple(OPS)
     ops = tuple(ops)
     unknown = [op for op in ops if op not in OPS]
     if unknown or not ops:
         raise ValueError(f"ops={list(ops)!r}: expected one or more of {list(OPS)}")
-    return ops
+    return tuple(dict.fromkeys(ops))                  # an op named twice is written once
