@@ -1120,7 +1120,7 @@ def _depthwise_conv(x, weight, stride, padding, dilation, padding_mode, out):
     def chunk(start, stop):
         x_chunk = np.ascontiguousarray(x[start:stop])[:, :, None]   # (n, C_in, 1, *in_size)
         total = out_groups[start:stop]                           # (n, C_in, m, *out_size)
-        product = np.empty_like(total)
+        product = np.empty(total.shape, dtype=total.dtype)           # C order: see _inside
         for tap_index, (where, run) in enumerate(zip(taps, runs)):
             w_tap = taps_w[:, :, tap_index]                      # (C_in, m)
             x_cells, product_cells = _inside(x_chunk, product, where, run)
@@ -1157,7 +1157,7 @@ def _depthwise_conv_backward(grad_output, x, weight, stride, padding, dilation, 
         g = grad_output[start:stop].reshape(stop - start, C_in, m, *out_size)   # (n, C_in, m, ...)
         g = g.astype(grad_x.dtype, copy=False)
         partial = np.zeros(taps_w.shape, dtype=grad_x.dtype)       # (C_in, m, K)
-        product = np.empty_like(g)
+        product = np.empty(g.shape, dtype=g.dtype)   # C order, whatever grad_output's: see _inside
         for tap_index, (where, run) in enumerate(zip(taps, runs)):
             partial[:, :, tap_index] = _depthwise_weight_gradient(
                 g, x_chunk, where, run, stride, sources, product)

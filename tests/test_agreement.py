@@ -560,3 +560,67 @@ def test_chunks_of_rows_or_of_images_give_the_loops_result(family, data, workspa
     backward_args = without_bias(args)
     oracles.assert_close(backward(grad, **backward_args, workspace_bytes=workspace_bytes),
                          backward(grad, **backward_args, method="loops"))
+
+
+# --------------------------------------------------------------------------------------------
+# Memory layout: any layout of any array argument gives the C-ordered call's result
+# --------------------------------------------------------------------------------------------
+
+LAYOUTS = {
+    "Fortran order": np.asfortranarray,
+    "a transposed view": lambda a: np.ascontiguousarray(a.swapaxes(-1, -2)).swapaxes(-1, -2),
+    "a reversed view": lambda a: np.ascontiguousarray(a[..., ::-1])[..., ::-1],
+    "a strided view": lambda a: np.repeat(a, 2, axis=-1)[..., ::2],
+}
+# Each layer size is chosen so that the fast paths' flat runs and chunks are used: the
+# GEMM convolution, the depthwise tap-by-tap path (one and two outputs per channel), the
+# transposed convolution, pooling, and the family's scatter, gather and adaptive paths.
+LAYOUT_CASES = {
+    "conv": (npconv.conv_backward, (2, 3, 7, 6), (4, 3, 3, 3), {"padding": 1}),
+    "depthwise conv": (npconv.conv_backward, (2, 3, 7, 6), (3, 1, 3, 3),
+                       {"padding": 1, "groups": 3}),
+    "depthwise conv, 2 outputs per channel, 3-D": (
+        npconv.conv_backward, (1, 2, 4, 5, 6), (4, 1, 2, 2, 2), {"groups": 2, "stride": 2}),
+    "transposed conv": (npconv.conv_transpose_backward, (2, 3, 5, 4), (3, 2, 3, 3),
+                        {"stride": 2, "padding": 1}),
+    "max pool": (npconv.max_pool_backward, (2, 3, 7, 6), None, {"kernel_size": 3,
+                                                                "stride": 2, "padding": 1}),
+    "avg pool": (npconv.avg_pool_backward, (2, 3, 7, 6), None, {"kernel_size": 3,
+                                                                "stride": 2, "padding": 1}),
+    "unfold": (npconv.unfold_backward, (2, 3, 7, 6), None, {"kernel_size": 3, "padding": 1}),
+    "adaptive max pool": (npconv.adaptive_max_pool_backward, (2, 3, 7, 6), None,
+                          {"output_size": (3, 4)}),
+    "adaptive avg pool": (npconv.adaptive_avg_pool_backward, (2, 3, 7, 6), None,
+                          {"output_size": (3, 4)}),
+    "lp pool": (npconv.lp_pool_backward, (2, 3, 7, 6), None, {"norm_type": 2,
+                                                              "kernel_size": 2}),
+}
+
+
+def _forward_of(backward):
+    return getattr(npconv, backward.__name__.removesuffix("_backward"))
+
+
+@pytest.mark.parametrize("method", ["im2col", "loops"])
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("case", LAYOUT_CASES)
+def test_every_layout_of_every_array_gives_the_c_ordered_result(case, layout, method):
+    """The result is a function of the values only: each array argument (input, weight,
+    grad_output) in Fortran order or as a view is used as given, and the forward and every
+    gradient equal those of the same call on C-ordered arrays, up to the rounding of sums
+    taken in another order (a wrong layout assumption gives wrong cells, or garbage)."""
+    backward, in_shape, weight_shape, params = LAYOUT_CASES[case]
+    forward, relayout = _forward_of(backward), LAYOUTS[layout]
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal(in_shape)]
+    if weight_shape is not None:
+        arrays.append(rng.standard_normal(weight_shape))
+    out = forward(*arrays, **params, method=method)
+    grad_output = rng.standard_normal(out.shape)
+    expected = (out, backward(grad_output, *arrays, **params, method=method))
+    for position in range(len(arrays) + 1):       # re-lay one array at a time, grad_output last
+        given = [grad_output, *arrays]
+        given[(position + 1) % len(given)] = relayout(given[(position + 1) % len(given)])
+        got = (forward(*given[1:], **params, method=method),
+               backward(*given, **params, method=method))
+        oracles.assert_close(got, expected, rtol=1e-12)
