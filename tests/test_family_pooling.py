@@ -435,3 +435,140 @@ def test_adaptive_output_size_zero_gives_an_empty_output_and_a_zero_gradient(met
     assert npconv.adaptive_max_pool(x, (0, 2), method=method).shape == (1, 2, 0, 2)
     grad = npconv.adaptive_avg_pool_backward(np.zeros((1, 2, 2, 0)), x, (2, 0), method=method)
     assert_same(grad, np.zeros(x.shape), rtol=0)
+
+
+# --------------------------------------------------------------------------------------------
+# Adaptive max pooling's im2col path for windows the core's pooling does not take: every
+# window copied into a row, one argmax, the NaN windows searched again
+# --------------------------------------------------------------------------------------------
+
+# (in_size, out_size): windows that divide the input but hold more than 16 cells, windows of
+# uneven widths (neighbours share cells), and global pooling; none is ordinary pooling.
+WINDOW_ROW_SIZES = [
+    ((40,), (2,)), ((37,), (3,)), ((23,), (1,)),
+    ((10, 10), (2, 2)), ((12, 10), (3, 1)), ((9, 7), (4, 3)),
+    ((6, 6, 6), (2, 2, 2)), ((5, 7, 4), (2, 3, 3)),
+]
+FLOATS = (np.float16, np.float32, np.float64)
+
+
+def planted_windows(rng, shape, out_size, dtype):
+    """Small values full of ties (signed zeros among them), then in each window of each plane
+    one of: nothing more, one NaN, several NaNs, only ``-inf``, or some ``+inf``."""
+    x = rng.choice(np.array([-1.0, -0.0, 0.0, 1.0, 2.0]), size=shape).astype(dtype)
+    N, C, *in_size = shape
+    for n, c in np.ndindex(N, C):
+        for _, cells in oracles.adaptive_boxes(in_size, out_size):
+            kind = rng.integers(5)
+            chosen = [cells[k] for k in rng.choice(len(cells), size=min(3, len(cells)),
+                                                   replace=False)]
+            if kind == 1:
+                x[(n, c) + chosen[0]] = np.nan
+            elif kind == 2:
+                for cell in chosen:
+                    x[(n, c) + cell] = np.nan
+            elif kind == 3:
+                for cell in cells:
+                    x[(n, c) + cell] = -np.inf
+            elif kind == 4:
+                for cell in chosen[:2]:
+                    x[(n, c) + cell] = np.inf
+    return x
+
+
+def winners_gradient(grad, indices, in_size, dtype):
+    """Each window's gradient added at its winner, window after window, in ``dtype``."""
+    N, C = grad.shape[:2]
+    expected = np.zeros((N, C, math.prod(in_size)), dtype=dtype)
+    for n, c in np.ndindex(N, C):
+        for out_index in np.ndindex(*grad.shape[2:]):
+            winner = indices[(n, c) + out_index]
+            expected[n, c, winner] = expected[n, c, winner] + grad[(n, c) + out_index]
+    return expected.reshape(N, C, *in_size)
+
+
+def assert_same_bits(actual, expected):
+    """Equal bit for bit: NaN payloads and the sign of zero included."""
+    __tracebackhide__ = True
+    assert actual.dtype == expected.dtype and actual.shape == expected.shape
+    unsigned = np.dtype(f"u{actual.itemsize}")
+    np.testing.assert_array_equal(actual.view(unsigned), expected.view(unsigned))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("in_size, out_size", WINDOW_ROW_SIZES)
+def test_adaptive_max_pool_window_rows_keep_the_first_maximum_and_the_last_nan(
+        in_size, out_size, dtype):
+    from npconv.family.im2col import _ordinary_pooling_kernel
+    assert _ordinary_pooling_kernel(in_size, out_size) is None     # the window-row path
+    rng = np.random.default_rng(sum(in_size) * 31 + sum(out_size))
+    x = planted_windows(rng, (2, 3, *in_size), out_size, dtype)
+    out, indices = npconv.adaptive_max_pool(x, out_size, True, method="im2col")
+    expected_out, expected_indices = oracles.adaptive_max_pool(x, out_size, True)
+    np.testing.assert_array_equal(indices, expected_indices)
+    assert_same_bits(out, expected_out)
+    loops_out, loops_indices = npconv.adaptive_max_pool(x, out_size, True, method="loops")
+    np.testing.assert_array_equal(indices, loops_indices)
+    assert_same_bits(out, loops_out)
+
+    grad = rng.standard_normal(out.shape).astype(dtype)
+    grad.flat[0], grad.flat[-1] = np.nan, np.inf           # reach their winners, nothing else
+    with np.errstate(invalid="ignore"):
+        grad_x = npconv.adaptive_max_pool_backward(grad, x, out_size, method="im2col")
+        loops_grad_x = npconv.adaptive_max_pool_backward(grad, x, out_size, method="loops")
+    expected_grad = winners_gradient(grad, expected_indices, in_size, dtype)
+    assert_same(grad_x, expected_grad, rtol=0)
+    assert_same(grad_x, loops_grad_x, rtol=0)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_adaptive_max_pool_window_rows_pinned_winners(dtype):
+    # 40 cells to 2 windows of 20: ties at 3 and 7, NaN at 25 and 31, then a window of -inf
+    x = np.zeros((1, 1, 40), dtype=dtype)
+    x[0, 0, [3, 7]] = 5
+    x[0, 0, [25, 31]] = np.nan
+    out, indices = npconv.adaptive_max_pool(x, 2, True)
+    np.testing.assert_array_equal(indices, [[[3, 31]]])       # first maximum, last NaN
+    assert out[0, 0, 0] == 5 and np.isnan(out[0, 0, 1])
+    grad = npconv.adaptive_max_pool_backward(np.array([[[1, 2]]], dtype=dtype), x, 2)
+    assert np.flatnonzero(grad).tolist() == [3, 31]
+
+    minus_inf = np.full((1, 1, 4, 9), -np.inf, dtype=dtype)   # windows 4x3, 12 cells
+    minus_inf[0, 0, 3, 4] = 1
+    out, indices = npconv.adaptive_max_pool(minus_inf, (1, 3), True)
+    np.testing.assert_array_equal(indices, [[[[0, 31, 6]]]])  # all -inf: the first cell
+    np.testing.assert_array_equal(out, [[[[-np.inf, 1, -np.inf]]]])
+
+    signed = np.zeros((1, 1, 20), dtype=dtype)                # +0 first: PyTorch keeps it
+    signed[0, 0, 1::2] = -0.0
+    assert not np.signbit(npconv.adaptive_max_pool(signed, 1))
+    assert np.signbit(npconv.adaptive_max_pool(-signed, 1))   # -0 first
+
+
+@pytest.mark.parametrize("in_size, out_size", WINDOW_ROW_SIZES)
+def test_adaptive_max_pool_window_rows_on_a_non_contiguous_input(in_size, out_size):
+    rng = np.random.default_rng(7)
+    wide = planted_windows(rng, (3, 2, *in_size[:-1], 2 * in_size[-1]), out_size, np.float32)
+    x = wide[..., ::2].transpose(1, 0, *range(2, wide.ndim))  # (2, 3, *in_size), strided
+    assert not x.flags.c_contiguous
+    before = x.copy()
+    out, indices = npconv.adaptive_max_pool(x, out_size, True)
+    expected_out, expected_indices = oracles.adaptive_max_pool(np.ascontiguousarray(x),
+                                                               out_size, True)
+    np.testing.assert_array_equal(indices, expected_indices)
+    assert_same_bits(out, expected_out)
+    grad = np.ones(out.shape, dtype=np.float32)
+    assert_same(npconv.adaptive_max_pool_backward(grad, x, out_size),
+                winners_gradient(grad, expected_indices, in_size, np.float32), rtol=0)
+    assert_same_bits(x, before)                               # the input is not modified
+
+
+@pytest.mark.parametrize("shape", [(0, 2, 10, 10), (2, 0, 10, 10), (0, 2, 37), (2, 0, 6, 6, 6)])
+def test_adaptive_max_pool_window_rows_of_an_empty_batch_or_no_channels(shape):
+    out_size = (4,) * (len(shape) - 2)                      # uneven windows: the row path
+    x = np.zeros(shape, dtype=np.float32)
+    out, indices = npconv.adaptive_max_pool(x, out_size, True)
+    assert out.shape == indices.shape == shape[:2] + out_size
+    assert out.dtype == np.float32 and indices.dtype == np.int64
+    grad_x = npconv.adaptive_max_pool_backward(np.zeros(out.shape, np.float32), x, out_size)
+    assert grad_x.shape == shape and grad_x.dtype == np.float32

@@ -16,20 +16,24 @@ What each op does on the fast path:
   first ask :func:`_ordinary_pooling_kernel` whether the windows are those of ordinary
   pooling (the output size divides the input's, more than one window, at most
   :data:`ORDINARY_POOLING_CELLS` cells each) and if so hand the whole op to the core's
-  max or average pooling with kernel = stride.  Every other size, and adaptive average
-  pooling's forward always, pools one spatial axis at a time (a window is a box, so the
-  pooling is separable): the axis's windows are cut out as rows by one reshape or gather
-  (:func:`_windows_along`), and the rows reduced all at once (:func:`_row_sums`,
-  :func:`_row_max`);
+  max or average pooling with kernel = stride;
+- adaptive max pooling of every other size copies each window's cells into a row of its
+  own with one gather (:func:`_adaptive_window_cells`) and finds every winner with one
+  ``np.argmax`` (:func:`_first_max_or_last_nan`), a chunk of planes at a time; its
+  backward adds the gradients at the winners (:func:`_add_at_winners`);
+- adaptive average pooling (its forward always, its backward on other sizes) pools one
+  spatial axis at a time (a window is a box, so the pooling is separable): the axis's
+  windows are cut out as rows by one reshape or gather (:func:`_windows_along`), and the
+  rows summed all at once (:func:`_row_sums`);
 - power-average pooling raises the input to the power, average-pools it with the core's
   :func:`npconv.im2col.avg_pool`, then scales and takes the root, as PyTorch's formula
   does; its backward runs the core's average-pool backward between the two.
 
 Every trick is one small function below ("Why it is fast"), named at its call site.
 
-Stepping through in a debugger: the ops that hand their work to the core's pooling
-(adaptive max pooling and adaptive average pooling's backward on ordinary windows,
-power-average pooling) run its chunks on a thread pool.  With one thread
+Stepping through in a debugger: adaptive max pooling and its backward, and the ops that
+hand their work to the core's pooling (adaptive average pooling's backward on ordinary
+windows, power-average pooling), run their chunks on a thread pool.  With one thread
 (``OMP_NUM_THREADS=1 python ...``) every chunk runs in the calling thread, one after
 another, and the result is the same.  Everything else here runs in the calling thread.
 """
@@ -44,7 +48,6 @@ from ..shapes import (
     adaptive_pool_window,
     lp_pool_mean_gradient,
     lp_pool_power,
-    window_argmax,
 )
 
 __all__ = [
@@ -405,17 +408,19 @@ def adaptive_avg_pool_backward(grad_output, x, out_size):
 
 
 def adaptive_max_pool(x, out_size):
-    """Adaptive max pooling: ordinary max pooling, or running maxima one axis at a time.
+    """Adaptive max pooling: ordinary max pooling, or every window as a row and one argmax.
 
     Cheat sheet: "Pooling operation" (max pooling), with the output size given.  Two paths:
 
     - ordinary windows (:func:`_ordinary_pooling_kernel`: the output size divides the
       input's, more than one window, at most :data:`ORDINARY_POOLING_CELLS` cells each)
       go to the core's :func:`npconv.im2col.max_pool` with kernel = stride;
-    - every other size goes to :func:`_adaptive_argmax`, which pools one axis at a time,
-      the last first: each window's cells cut out as a row (:func:`_windows_along`) and
-      reduced by running maxima over all rows at once (:func:`_row_max`), the winners'
-      coordinates carried along.
+    - every other size, a chunk of ``(n, c)`` planes at a time: every window's cells are
+      copied into a row of their own, all windows padded to the widest one's box by
+      repeating their last cells (:func:`_adaptive_window_cells`), and
+      :func:`_first_max_or_last_nan` finds each row's winner; the output reads the input
+      at the winners, so it is the winning cell bit for bit (``-0.0`` or ``+0.0``, the
+      NaN's payload).
 
     Both give PyTorch's winner: the first maximum in row-major window order, or the last
     NaN.  An output size of 0 gives empty arrays.
@@ -438,7 +443,7 @@ def adaptive_max_pool(x, out_size):
 
     Examples
     --------
-    Windows 0-1, 1-3 and 3-4 (one axis at a time), then windows of 2 (ordinary pooling):
+    Windows 0-1, 1-3 and 3-4 (each copied into a row), then windows of 2 (ordinary pooling):
 
     >>> adaptive_max_pool(np.array([[[1., 5., 2., 7., 3.]]]), (3,))
     (array([[[5., 7., 7.]]]), array([[[1, 3, 3]]]))
@@ -448,7 +453,19 @@ def adaptive_max_pool(x, out_size):
     kernel_size = _ordinary_pooling_kernel(x.shape[2:], out_size)
     if kernel_size:                              # ordinary windows: the core's pooling
         return core.max_pool(x, kernel_size, kernel_size, *_no_padding_no_dilation(x), False)
-    return _adaptive_argmax(x, out_size)
+    N, C, *in_size = x.shape
+    out = np.empty((N * C, math.prod(out_size)), dtype=x.dtype)      # (N*C, L)
+    indices = np.empty((N * C, math.prod(out_size)), dtype=np.int64)  # (N*C, L)
+    if 0 not in out_size:                        # else no windows at all
+        cells = _adaptive_window_cells(in_size, out_size)             # (L, K)
+        planes = x.reshape(N * C, math.prod(in_size))                 # (N*C, prod(in_size))
+
+        def chunk(start, stop):
+            indices[start:stop] = _first_max_or_last_nan(planes[start:stop], cells)
+            out[start:stop] = np.take_along_axis(planes[start:stop], indices[start:stop], 1)
+
+        core._on_all_cores(chunk, _window_chunks(N * C, cells, x.itemsize))
+    return out.reshape(N, C, *out_size), indices.reshape(N, C, *out_size)
 
 
 def adaptive_max_pool_backward(grad_output, x, out_size):
@@ -457,9 +474,9 @@ def adaptive_max_pool_backward(grad_output, x, out_size):
     Cheat sheet: "Pooling operation" (max pooling), run backwards.  The winners are found
     again on the forward's two paths: ordinary windows (:func:`_ordinary_pooling_kernel`)
     go to the core's :func:`npconv.im2col.max_pool_backward` with kernel = stride; for
-    every other size :func:`_adaptive_argmax` finds them, and the core's
-    :func:`npconv.im2col.scatter_to_winners` adds up, in one ``np.bincount``, the
-    gradients of the windows a cell won (windows overlap, so a cell can win several).
+    every other size :func:`_first_max_or_last_nan` finds them, a chunk of planes at a
+    time, and :func:`_add_at_winners` adds each window's gradient at its winner, in window
+    order (windows overlap, so a cell can win several).
 
     Parameters
     ----------
@@ -487,10 +504,19 @@ def adaptive_max_pool_backward(grad_output, x, out_size):
     if kernel_size:                              # ordinary windows: the core's pooling
         return core.max_pool_backward(grad_output, x, kernel_size, kernel_size,
                                       *_no_padding_no_dilation(x), False)
-    _, indices = _adaptive_argmax(x, out_size)                  # (N, C, *out_size)
-    grad_x = np.empty(x.shape, dtype=np.result_type(grad_output, x))   # every cell set below
-    core.scatter_to_winners(grad_output, indices, grad_x)
-    return grad_x
+    N, C, *in_size = x.shape
+    grad_x = np.zeros((N * C, math.prod(in_size)), dtype=np.result_type(grad_output, x))
+    if 0 not in out_size:                        # else no windows: nothing flows back
+        cells = _adaptive_window_cells(in_size, out_size)             # (L, K)
+        planes = x.reshape(N * C, math.prod(in_size))                 # (N*C, prod(in_size))
+        grad_planes = grad_output.reshape(N * C, len(cells))          # (N*C, L)
+
+        def chunk(start, stop):
+            winners = _first_max_or_last_nan(planes[start:stop], cells)   # (n, L)
+            _add_at_winners(grad_x[start:stop], winners, grad_planes[start:stop])
+
+        core._on_all_cores(chunk, _window_chunks(N * C, cells, x.itemsize))
+    return grad_x.reshape(x.shape)                                    # (N, C, *in_size)
 
 
 # --------------------------------------------------------------------------------------------
@@ -636,13 +662,15 @@ def _ordinary_pooling_kernel(in_size, out_size):
     identity the tests prove).  Why it is fast: the core's pooling makes one elementwise
     pass per kernel cell over all windows, on all cores, which beats cutting the windows
     out (for the max, and for the average's backward) while they hold at most
-    :data:`ORDINARY_POOLING_CELLS` cells (2x2 and 4x4 windows; at 8x8 the cut-out is twice
-    as fast).  Measured with ``npconv bench``'s method on ResNet-like sizes.
+    :data:`ORDINARY_POOLING_CELLS` cells.  For the max, on (8, 64, 56, 56) float32 on one
+    thread: 2x2 windows 2.5x and 4x4 windows 1.2x faster than copying the windows into rows
+    (:func:`_first_max_or_last_nan`), which wins from 8x8 on.
 
-    Returns None, so that the caller pools one axis at a time, when some ``out`` does not
-    divide its ``in``, when the windows hold more than :data:`ORDINARY_POOLING_CELLS` cells,
-    when an output size is 0 (no windows), and for global pooling (a single window, which
-    the reductions here finish in a few calls).
+    Returns None, so that the caller takes its other path (the window rows for the max, one
+    axis at a time for the average), when some ``out`` does not divide its ``in``, when the
+    windows hold more than :data:`ORDINARY_POOLING_CELLS` cells, when an output size is 0
+    (no windows), and for global pooling (a single window, which the other paths finish in
+    a few calls).
 
     Examples
     --------
@@ -684,13 +712,13 @@ def _windows_along(values, axis, in_size, out_size, fill):
     ``in_size`` to ``out_size`` cells (:func:`npconv.shapes.adaptive_pool_window`) becomes
     row ``i``, and a window shorter than the widest one
     (:func:`npconv.shapes.adaptive_pool_widest_window`) is filled up with ``fill`` (one
-    that the reduction ignores: 0 for a sum, ``-inf`` for a maximum).
+    that the reduction ignores: 0 for a sum).
 
     Why it is fast: one NumPy call cuts out all windows of all images, whatever their
     widths: a reshape, no copy, when ``out_size`` divides ``in_size``; otherwise one
     ``np.take`` of ``out_size * widest`` cells (fewer than ``in_size + 2 * out_size``) per
     row of the other axes.  After that every tap is one slice over all windows, so the
-    reductions (:func:`_row_sums`, :func:`_row_max`) work on all windows at once, where
+    reduction (:func:`_row_sums`) works on all windows at once, where
     windows of different starts and widths could not be reached by one strided slice.
     """
     widest = adaptive_pool_widest_window(in_size, out_size)
@@ -727,69 +755,92 @@ def _row_sums(windows, axis):
     return sums
 
 
-def _row_max(windows, axis):
-    """The maximum of every row of :func:`_windows_along` and which cell it is.
+def _add_at_winners(grad_planes, winners, grad_output):
+    """``grad_planes[i, winners[i, l]] += grad_output[i, l]`` for every window, in order.
 
-    ``windows`` is ``(..., out, widest, ...)`` with the row's cells along ``axis``; returns
-    the maxima and the winning cells' numbers in their rows (0 to ``widest - 1``), both
-    ``(..., out, ...)``, without the row axis.  PyTorch's rules
-    (:func:`npconv.shapes.window_argmax`): the first maximum, or the last NaN.  A filled
-    cell (``-inf``) never comes before a real one, so it never wins.
+    ``grad_planes`` (n, P) collects in place; ``winners`` and ``grad_output`` are
+    (n, L).  A cell that won several windows adds their gradients one after the other, in
+    window order and in ``grad_planes``' dtype, as the loop variant does; a NaN or
+    infinite gradient reaches its winner and no other cell.
 
-    Why it is fast: a row of few cells (at most :data:`FEW_TAPS`) is reduced by one
-    elementwise pass per cell over all rows at once: a running ``np.maximum``, then, going
-    through the cells backwards, each cell equal to the maximum claims the row (so the first
-    one keeps it), and going forwards each NaN claims it (so the last NaN keeps it).  A long
-    row (global pooling, or any window wider than :data:`FEW_TAPS`) goes to one
-    ``window_argmax`` call.
+    Why it is fast: ``np.add.at`` makes one unbuffered pass over the windows (since NumPy
+    1.25 about as fast as a fancy assignment), where ``np.bincount`` would sum into a
+    float64 array as large as the planes and copy it back.
     """
-    widest = windows.shape[axis]
-    if widest > FEW_TAPS:
-        winner = window_argmax(windows, axis=axis)                          # (..., out, ...)
-        best = np.take_along_axis(windows, np.expand_dims(winner, axis), axis=axis)
-        return best.squeeze(axis), winner                                   # (..., out, ...)
-    cells = [windows[(slice(None),) * axis + (tap,)] for tap in range(widest)]   # (..., out, ...)
-    best = cells[0].copy()
-    for cell in cells[1:]:
-        np.maximum(best, cell, out=best)                 # NaN propagates, as in PyTorch
-    winner = np.zeros(best.shape, dtype=np.int64)
-    for tap in reversed(range(widest)):
-        np.copyto(winner, tap, where=cells[tap] == best)
-    for tap in range(widest):
-        np.copyto(winner, tap, where=np.isnan(cells[tap]))
-    return best, winner
+    n, P = grad_planes.shape
+    targets = np.arange(n)[:, None] * P + winners             # (n, L): flat in grad_planes
+    np.add.at(grad_planes.reshape(-1), targets, grad_output)
 
 
-def _adaptive_argmax(x, out_size):
-    """Maxima (N, C, *out_size) and their flat input indices (int64), one axis at a time.
+def _adaptive_window_cells(in_size, out_size):
+    """Where every adaptive window's cells lie in an ``(n, c)`` plane: flat positions (L, K).
 
-    ``x`` is ``(N, C, *in_size)``.  Along each axis the winner of a window is
-    :func:`npconv.shapes.window_argmax` of its row (the first maximum, or the last NaN; the
-    fill ``-inf`` never beats a real cell).  Pooling the last axis first and then each axis
-    before it keeps PyTorch's row-major order: the first maximum of the first row that
-    holds the maximum, or the last NaN of the last row that holds one.  The coordinates of
-    the winners found along the axes pooled already follow the winners of the next axis.
-    The indices are flat within an ``(n, c)`` plane of the input.  With an output size of 0
-    both arrays are empty.
+    Row ``l`` is window ``l`` (``L = prod(out_size)``, row-major); its ``K`` entries are the
+    cells of the window's box in row-major order, every box as large as the widest window
+    (:func:`npconv.shapes.adaptive_pool_widest_window`, per axis).  Along an axis where a
+    window is narrower than the widest, its taps past the end repeat its last cell.  A
+    repeated cell comes, in row-major order, after the cell it repeats, so it never changes
+    which cell is the first maximum nor which input cell the last NaN is (axis by axis, the
+    box's last slice is repeated after itself).  No ``-inf`` fill is needed, and every
+    entry is a cell of its window.
 
-    Why it is fast: a window is a box, so its maximum is the maximum of its rows' maxima,
-    and each axis is pooled by one cut-out (:func:`_windows_along`) and one reduction over
-    all windows (:func:`_row_max`): a window of ``k`` cells per axis costs elementwise
-    passes in proportion to ``d * k``, not to its ``k ** d`` cells.
+    Examples
+    --------
+    Five cells to three: windows 0-1, 1-3 and 3-4, the first and last with their last cell
+    repeated:
+
+    >>> _adaptive_window_cells((5,), (3,))
+    array([[0, 1, 1],
+           [1, 2, 3],
+           [3, 4, 4]])
     """
-    N, C, *in_size = x.shape
-    if 0 in out_size:                            # no windows at all
-        return (np.zeros((N, C, *out_size), dtype=x.dtype),
-                np.zeros((N, C, *out_size), dtype=np.int64))
-    values, found = x, []                        # found: coordinates, one array per axis
-    for axis in reversed(range(2, x.ndim)):
-        n, o = in_size[axis - 2], out_size[axis - 2]
-        # values: (N, C, *in_size up to this axis, *out_size after it); then o cells here
-        values, winner = _row_max(_windows_along(values, axis, n, o, -np.inf), axis + 1)
-        row_winner = np.expand_dims(winner, axis + 1)          # (..., o, 1, ...): one tap each
-        # the fill 0 is never picked: a winner is always a real cell
-        found = [np.take_along_axis(_windows_along(coordinate, axis, n, o, 0), row_winner,
-                                    axis=axis + 1).squeeze(axis + 1) for coordinate in found]
-        starts, _ = adaptive_pool_window(np.arange(o), n, o)
-        found.insert(0, _along(starts, axis, values.ndim) + winner)  # (..., o, ...): this axis
-    return values, np.ravel_multi_index(found, in_size).astype(np.int64, copy=False)
+    spatial_dims = len(in_size)
+    coordinates = []                             # one per axis, broadcast to (*out, *widest)
+    for axis, (n, o) in enumerate(zip(in_size, out_size)):
+        starts, ends = adaptive_pool_window(np.arange(o), n, o)
+        taps = np.arange(adaptive_pool_widest_window(n, o))
+        along = np.minimum(starts[:, None] + taps, ends[:, None] - 1)   # (o, widest)
+        shape = [1] * (2 * spatial_dims)
+        shape[axis], shape[spatial_dims + axis] = along.shape
+        coordinates.append(along.reshape(shape))   # (1, .., o, .., 1, .., widest, .., 1)
+    cells = np.ravel_multi_index(coordinates, in_size)   # (*out_size, *widest)
+    return cells.reshape(math.prod(out_size), -1)         # (L, K)
+
+
+def _window_chunks(plane_count, cells, itemsize):
+    """Chunks ``(start, stop)`` of planes whose windows fill about a core's cache.
+
+    ``cells`` (L, K) as from :func:`_adaptive_window_cells`: a plane's windows, as
+    :func:`_first_max_or_last_nan` copies them out, take ``L * K * itemsize`` bytes, and a
+    chunk holds about :data:`npconv.im2col.CACHE_CHUNK_BYTES` of them (one plane at least),
+    so the memory in use follows the chunk, not the batch.
+    """
+    return core._chunks(plane_count, cells.size * itemsize, core.CACHE_CHUNK_BYTES)
+
+
+def _first_max_or_last_nan(planes, cells):
+    """Each window's winner, flat in its plane, by PyTorch's rule: (n, L) int64.
+
+    ``planes`` (n, P) are flattened ``(n, c)`` planes and ``cells`` (L, K) the windows'
+    cells in them (:func:`_adaptive_window_cells`).  The winner is the first maximum in
+    row-major window order, or the last NaN of a window that holds NaN
+    (:func:`npconv.shapes.window_argmax`); a window of ``-inf`` names its first cell.
+
+    Why it is fast: one ``np.take`` copies every window of every plane into a row of its
+    own, (n, L, K), whatever the windows' starts and widths, and one ``np.argmax`` along
+    the rows (a compiled loop, vectorised for float32 and float64) finds every first
+    maximum: ``K`` cells cost two passes, not the one or more passes per cell of running
+    maxima.  ``np.argmax`` takes the *first* NaN as the maximum, so only the windows whose
+    winner is NaN, usually none, are searched again, from their ends, for their last NaN.
+    """
+    L, K = cells.shape
+    if K == 1:                                   # one cell per window: no search (upsampling)
+        return np.broadcast_to(cells.T, (len(planes), L))         # (n, L)
+    windows = np.take(planes, cells, axis=1)                      # (n, L, K)
+    winner = np.argmax(windows, axis=2)                           # (n, L): tap in the window
+    at_winner = np.take_along_axis(windows, winner[..., None], 2)[..., 0]   # (n, L)
+    has_nan = np.isnan(at_winner)                                 # (n, L)
+    if has_nan.any():
+        nan_rows = np.isnan(windows[has_nan])                     # (m, K): NaN windows only
+        winner[has_nan] = K - 1 - np.argmax(nan_rows[:, ::-1], axis=1)   # the last NaN
+    return np.take_along_axis(cells[None], winner[..., None], 2)[..., 0]   # (n, L)
