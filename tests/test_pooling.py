@@ -197,6 +197,25 @@ def test_max_pool_ties_go_to_the_first_maximum(method):
 
 
 @pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_a_zero_maximum_has_its_winners_sign(method, dtype):
+    """+0.0 == -0.0, so a window of both zeros ties; PyTorch returns the first, the winning
+    cell itself: windows (+0, -0) and (-0, +0) give +0 and -0 (torch 2.13 agrees).  In
+    2-D, with padding, on planes large enough for the fast variant's flat runs, every value
+    is bit for bit the input cell its index names."""
+    out, indices = npconv.max_pool(np.array([[[0., -0., -0., 0.]]], dtype=dtype), 2,
+                                   return_indices=True, method=method)
+    np.testing.assert_array_equal(indices, [[[0, 2]]])
+    np.testing.assert_array_equal(np.signbit(out), [[[False, True]]])
+    rng = np.random.default_rng(8)
+    x = rng.choice(np.array([0., -0.], dtype=dtype), size=(2, 3, 9, 8))
+    out, indices = npconv.max_pool(x, 3, stride=2, padding=1, return_indices=True,
+                                   method=method)
+    winners = np.take_along_axis(x.reshape(2, 3, -1), indices.reshape(2, 3, -1), axis=2)
+    np.testing.assert_array_equal(np.signbit(out).reshape(2, 3, -1), np.signbit(winners))
+
+
+@pytest.mark.parametrize("method", METHODS)
 def test_max_pool_padding_never_wins_over_minus_infinity(method):
     """An all -inf input: each index is the window's first real cell, not a padded one."""
     out, indices = npconv.max_pool(np.full((1, 1, 3), -np.inf), 3, stride=1, padding=1,
