@@ -911,3 +911,83 @@ def test_parity_table_gives_pytorch_every_constructor_argument(layer_class, requ
     layer = layer_class(*(values[name] for name in required))
     names = [name for name in inspect.signature(layer_class).parameters if name != "method"]
     assert twin_arguments(layer) == {name: getattr(layer, name) for name in names}
+
+
+# --------------------------------------------------------------------------------------------
+# What a layer keeps: checked arrays, copies, and only from calls the op accepted
+# --------------------------------------------------------------------------------------------
+
+KEEPING_LAYERS = {
+    "Conv2d": (lambda: nn.Conv2d(2, 3, 3, padding=1), (2, 2, 5, 5)),
+    "Conv2d depthwise": (lambda: nn.Conv2d(2, 4, 3, groups=2), (2, 2, 5, 5)),
+    "ConvTranspose2d": (lambda: nn.ConvTranspose2d(2, 3, 3, stride=2), (2, 2, 3, 3)),
+    "MaxPool2d": (lambda: nn.MaxPool2d(2), (2, 2, 4, 4)),
+    "AvgPool2d": (lambda: nn.AvgPool2d(2, padding=1), (2, 2, 4, 4)),
+    "LPPool2d": (lambda: nn.LPPool2d(2, 2), (2, 2, 4, 4)),
+    "AdaptiveAvgPool2d": (lambda: nn.AdaptiveAvgPool2d(3), (2, 2, 5, 5)),
+    "AdaptiveMaxPool2d": (lambda: nn.AdaptiveMaxPool2d(3), (2, 2, 5, 5)),
+    "Unfold": (lambda: nn.Unfold(2), (2, 2, 4, 4)),
+    "Fold": (lambda: nn.Fold(3, 2), (2, 8, 4)),
+    "Linear": (lambda: nn.Linear(4, 3), (2, 4)),
+    "ReLU": (lambda: nn.ReLU(), (2, 4)),
+    "LeakyReLU": (lambda: nn.LeakyReLU(), (2, 4)),
+    "Sigmoid": (lambda: nn.Sigmoid(), (2, 4)),
+    "Tanh": (lambda: nn.Tanh(), (2, 4)),
+    "Flatten": (lambda: nn.Flatten(), (2, 3, 2)),
+}
+
+
+def _float64_layer(name, seed):
+    layer = KEEPING_LAYERS[name][0]()
+    if layer.parameters():
+        layer.reset_parameters(np.random.default_rng(seed)).double()
+    return layer
+
+
+@pytest.mark.parametrize("name", KEEPING_LAYERS)
+def test_layers_refuse_masked_ragged_and_missing_input_by_name(name):
+    """As the ops do: a masked array's mask would be lost, a ragged list has no shape."""
+    layer, shape = KEEPING_LAYERS[name][0](), KEEPING_LAYERS[name][1]
+    x = np.ones(shape)
+    with pytest.raises(TypeError, match="input is a masked array"):
+        layer(np.ma.masked_array(x, mask=x > 0))
+    with pytest.raises(ValueError, match="input=.* is ragged"):
+        layer([x.tolist(), [1.0]])
+    with pytest.raises(TypeError, match="input=None"):
+        layer(None)
+
+
+@pytest.mark.parametrize("name", KEEPING_LAYERS)
+def test_a_changed_input_or_output_leaves_the_backward_of_the_call(name):
+    """The backward is the gradient of the call as it was made: changing the input (or the
+    output the caller received) in place afterwards gives the same gradients as a fresh
+    layer that saw nothing change."""
+    shape = KEEPING_LAYERS[name][1]
+    rng = np.random.default_rng(21)
+    x = rng.standard_normal(shape)
+    reference = _float64_layer(name, 5)
+    out = reference(x.copy())
+    grad_output = rng.standard_normal(out.shape)
+    expected = reference.backward(grad_output)
+
+    layer = _float64_layer(name, 5)
+    given = x.copy()
+    received = layer(given)
+    given[...], received[...] = 7.0, -3.0
+    np.testing.assert_array_equal(layer.backward(grad_output), expected)
+    for (_, got), (_, want) in zip(layer.named_parameters(), reference.named_parameters()):
+        np.testing.assert_array_equal(got.grad, want.grad)
+
+
+def test_a_refused_call_leaves_the_backward_of_the_accepted_one():
+    layer = nn.Conv2d(2, 1, 3)
+    x = np.random.default_rng(2).standard_normal((1, 2, 4, 4))
+    out = layer(x)
+    with pytest.raises(ValueError, match="C_in"):
+        layer(np.zeros((1, 3, 4, 4)))
+    assert layer.backward(np.ones(out.shape)).shape == x.shape
+    pool = nn.AvgPool2d(2)
+    out = pool(x)
+    with pytest.raises(TypeError, match="complex"):
+        pool(x.astype(complex))
+    np.testing.assert_array_equal(pool.backward(np.ones(out.shape)), np.full(x.shape, 0.25))

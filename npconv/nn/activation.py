@@ -17,7 +17,7 @@ array([0., 0., 5.])
 import numpy as np
 from scipy.special import expit
 
-from .module import Module
+from .module import Module, keep, real_array
 
 __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh"]
 
@@ -26,7 +26,7 @@ class ReLU(Module):
     """``max(x, 0)``, as ``torch.nn.ReLU``; its gradient is 1 where ``x > 0``, else 0."""
 
     def forward(self, input):
-        x = np.asarray(input)
+        x = real_array(input, "input")
         self.positive = x > 0
         return np.maximum(x, 0)
 
@@ -48,7 +48,7 @@ class LeakyReLU(Module):
         self.negative_slope = negative_slope
 
     def forward(self, input):
-        x = np.asarray(input)
+        x = real_array(input, "input")
         self.positive = x > 0
         return np.where(self.positive, x, self.negative_slope * x).astype(x.dtype, copy=False)
 
@@ -72,8 +72,9 @@ class Sigmoid(Module):
     """
 
     def forward(self, input):
-        self.output = expit(input)
-        return self.output
+        output = expit(real_array(input, "input"))
+        self.output = keep(output)              # the caller may change the one it receives
+        return output
 
     def backward(self, grad_output):
         y = self.output
@@ -84,8 +85,9 @@ class Tanh(Module):
     """``tanh(x)``, as ``torch.nn.Tanh``; gradient ``1 - y**2``."""
 
     def forward(self, input):
-        self.output = np.tanh(input)
-        return self.output
+        output = np.tanh(real_array(input, "input"))
+        self.output = keep(output)              # the caller may change the one it receives
+        return output
 
     def backward(self, grad_output):
         return grad_output * (1 - self.output ** 2)

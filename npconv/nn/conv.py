@@ -24,7 +24,8 @@ import numpy as np
 from ..api import conv, conv_backward, conv_transpose, conv_transpose_backward
 from ..shapes import check_groups, int_tuple, is_int
 from .init import reset_weight_and_bias
-from .module import Module, Parameter, check_input_rank, check_method, padding_per_dimension
+from .module import (Module, Parameter, check_input_rank, check_method, keep,
+                     padding_per_dimension)
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
            "ConvTranspose3d"]
@@ -97,11 +98,12 @@ class _Conv(_ConvNd):
                     lambda kernel: (out_channels, in_channels // groups, *kernel))
 
     def forward(self, input):
-        self.input = check_input_rank(self, input, self.spatial_dims)
+        x = check_input_rank(self, input, self.spatial_dims)
         bias = None if self.bias is None else self.bias.data
-        return conv(self.input, self.weight.data, bias, self.stride, self.padding,
-                    self.dilation, self.groups, padding_mode=self.padding_mode,
-                    method=self.method)
+        out = conv(x, self.weight.data, bias, self.stride, self.padding, self.dilation,
+                   self.groups, padding_mode=self.padding_mode, method=self.method)
+        self.input = keep(x)                    # once the op has accepted it
+        return out
 
     def backward(self, grad_output):
         grads = conv_backward(grad_output, self.input, self.weight.data, self.stride,
@@ -134,8 +136,9 @@ class _ConvTranspose(_ConvNd):
                              self._output_padding(output_size), self.groups, self.dilation,
                              output_size=output_size, method=self.method)
         # What the backward must repeat, kept once the op has accepted it: the input, and the
-        # size asked for (a copy, so that changing the caller's list afterwards changes nothing).
-        self.input = x
+        # size asked for (copies, so that changing the caller's arrays afterwards changes
+        # nothing).
+        self.input = keep(x)
         self.size_asked = None if output_size is None else tuple(output_size)
         return out
 

@@ -12,9 +12,7 @@ Examples
 
 import math
 
-import numpy as np
-
-from .module import Module
+from .module import Module, real_array
 
 __all__ = ["Flatten"]
 
@@ -35,7 +33,7 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, input):
-        x = np.asarray(input)
+        x = real_array(input, "input")
         self.input_shape = x.shape
         start, end = (_axis(dim, x.ndim, name) for dim, name in
                       ((self.start_dim, "start_dim"), (self.end_dim, "end_dim")))

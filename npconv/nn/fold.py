@@ -26,7 +26,7 @@ array([[[[1., 2., 1.],
 
 from ..family.api import fold, fold_backward, unfold, unfold_backward
 from ..shapes import unfold_spatial_dims
-from .module import Module, check_input_rank, check_method, method_repr
+from .module import Module, check_input_rank, check_method, keep, method_repr
 
 __all__ = ["Unfold", "Fold"]
 
@@ -77,9 +77,11 @@ class Unfold(Module):
         self.spatial_dims = unfold_spatial_dims(kernel_size, "kernel_size")
 
     def forward(self, input):
-        self.input = check_input_rank(self, input, self.spatial_dims)
-        return unfold(self.input, self.kernel_size, self.dilation, self.padding, self.stride,
-                      method=self.method)
+        x = check_input_rank(self, input, self.spatial_dims)
+        out = unfold(x, self.kernel_size, self.dilation, self.padding, self.stride,
+                     method=self.method)
+        self.input = keep(x)                    # once the op has accepted it
+        return out
 
     def backward(self, grad_output):
         return unfold_backward(grad_output, self.input, self.kernel_size, self.dilation,
@@ -129,9 +131,11 @@ class Fold(Module):
         self.method = check_method(method)
 
     def forward(self, input):
-        self.input = check_input_rank(self, input, 1, "N, C * K, L")
-        return fold(self.input, self.output_size, self.kernel_size, self.dilation,
-                    self.padding, self.stride, method=self.method)
+        x = check_input_rank(self, input, 1, "N, C * K, L")
+        out = fold(x, self.output_size, self.kernel_size, self.dilation, self.padding,
+                   self.stride, method=self.method)
+        self.input = keep(x)                    # once the op has accepted it
+        return out
 
     def backward(self, grad_output):
         return fold_backward(grad_output, self.input, self.output_size, self.kernel_size,

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..shapes import is_int
 from .init import reset_weight_and_bias
-from .module import Module, Parameter
+from .module import Module, Parameter, keep, real_array
 
 __all__ = ["Linear"]
 
@@ -72,11 +72,11 @@ class Linear(Module):
         return self
 
     def forward(self, input):
-        x = np.asarray(input)
+        x = real_array(input, "input")
         if x.ndim < 1 or x.shape[-1] != self.in_features:
             raise ValueError(f"Linear({self.in_features}, {self.out_features}) expects input of "
                              f"shape (*, {self.in_features}), got shape {x.shape}")
-        self.input = x
+        self.input = keep(x)
         output = x @ self.weight.data.T
         if self.bias is not None:
             output = output + self.bias.data

@@ -18,7 +18,7 @@ array([[-0.375,  0.125,  0.125,  0.125],
 
 import numpy as np
 
-from .module import Module
+from .module import Module, keep, real_array
 
 __all__ = ["CrossEntropyLoss", "MSELoss"]
 
@@ -45,8 +45,8 @@ class CrossEntropyLoss(Module):
     """
 
     def forward(self, prediction, target):
-        logits = np.asarray(prediction)
-        target = np.asarray(target)
+        logits = real_array(prediction, "prediction")
+        target = real_array(target, "target")
         if logits.ndim != 2:
             raise ValueError(f"CrossEntropyLoss expects logits of shape (N, classes), got "
                              f"shape {logits.shape}")
@@ -61,7 +61,7 @@ class CrossEntropyLoss(Module):
         log_sum_exp = np.log(np.exp(shifted).sum(axis=1))             # (N,)
         picked = shifted[np.arange(N), target]                        # (N,)
         self.probabilities = np.exp(shifted - log_sum_exp[:, None])   # softmax, (N, classes)
-        self.target = target
+        self.target = keep(target)
         return float(np.mean(log_sum_exp - picked))
 
     def backward(self, grad_output=1.0):
@@ -88,8 +88,8 @@ class MSELoss(Module):
     """
 
     def forward(self, prediction, target):
-        prediction = np.asarray(prediction)
-        target = np.asarray(target)
+        prediction = real_array(prediction, "prediction")
+        target = real_array(target, "target")
         if prediction.shape != target.shape:
             raise ValueError(f"MSELoss: prediction has shape {prediction.shape} but target has "
                              f"shape {target.shape}; they must be equal")

@@ -42,11 +42,11 @@ Examples
 
 import numpy as np
 
-from ..api import METHODS
+from ..api import METHODS, _as_array
 from ..shapes import dimension_names, is_int, padding_pairs
 
-__all__ = ["Parameter", "Module", "Sequential", "check_input_rank", "check_method",
-           "padding_per_dimension", "method_repr"]
+__all__ = ["Parameter", "Module", "Sequential", "real_array", "check_input_rank", "keep",
+           "check_method", "padding_per_dimension", "method_repr"]
 
 
 class Parameter:
@@ -375,10 +375,46 @@ class Sequential(Module):
         return grad
 
 
+def real_array(value, name):
+    """``value`` as an ndarray of real numbers, checked as the ops check their arrays.
+
+    ``None``, a ragged nested list, a masked array (whose mask would be lost) and complex
+    or object arrays are refused by ``name``; for the layers that call no op (``Linear``,
+    the activations, ``Flatten``, the losses) and before a layer's own checks.
+
+    Examples
+    --------
+    >>> real_array([[1, 2], [3]], "input")
+    Traceback (most recent call last):
+    ...
+    ValueError: input=[[1, 2], [3]] is ragged: its nested sequences differ in length, so it has no array shape
+    """
+    return _as_array(value, name)
+
+
+def keep(array):
+    """A copy of ``array`` for the backward to read.
+
+    A layer keeps what its backward needs (its input, a loss's target, an output the caller
+    also received).  Were it a reference, changing the caller's array in place between
+    forward and backward would silently change the gradient; PyTorch detects such a change
+    and raises, NumPy cannot tell, so npconv keeps a copy.  A layer keeps it only after the
+    op has accepted the call, so a refused call leaves the previous one's backward intact.
+
+    >>> x = np.ones(2)
+    >>> kept = keep(x)
+    >>> x[0] = 5.
+    >>> kept
+    array([1., 1.])
+    """
+    return np.array(array, copy=True)
+
+
 def check_input_rank(module, input, spatial_dims, shape_text=None):
     """``input`` as an ndarray of shape (N, C, *spatial) with ``spatial_dims`` spatial axes.
 
-    Raises a ``ValueError`` naming the layer and the shape it expects otherwise;
+    The array goes through :func:`real_array`.  Raises a ``ValueError`` naming the layer
+    and the shape it expects otherwise;
     ``shape_text`` replaces the expected shape's letters, e.g. ``"N, C * K, L"``.
 
     Examples
@@ -389,7 +425,7 @@ def check_input_rank(module, input, spatial_dims, shape_text=None):
     ...
     ValueError: MaxPool2d expects input of shape (N, C, H, W), got shape (3, 4, 4); for one sample add the batch axis: x[np.newaxis]
     """
-    x = np.asarray(input)
+    x = real_array(input, "input")
     if x.ndim != spatial_dims + 2:
         if shape_text is None:
             shape_text = ", ".join(("N", "C", *dimension_names(spatial_dims)))

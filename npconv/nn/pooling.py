@@ -42,14 +42,13 @@ array([[0., 0., 0., 0.],
        [0., 1., 0., 1.]])
 """
 
-import numpy as np
-
 from ..api import avg_pool, avg_pool_backward, max_pool, max_pool_backward
 from ..family.api import (adaptive_avg_pool, adaptive_avg_pool_backward, adaptive_max_pool,
                           adaptive_max_pool_backward, lp_pool, lp_pool_backward, max_unpool,
                           max_unpool_backward)
 from ..shapes import int_tuple
-from .module import Module, check_input_rank, check_method, method_repr, padding_per_dimension
+from .module import (Module, check_input_rank, check_method, keep, method_repr,
+                     padding_per_dimension)
 
 __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
            "LPPool1d", "LPPool2d", "LPPool3d",
@@ -75,9 +74,11 @@ class _MaxPoolNd(Module):
         self.method = check_method(method)
 
     def forward(self, input):
-        self.input = check_input_rank(self, input, self.spatial_dims)
-        return max_pool(self.input, self.kernel_size, self.stride, self.padding, self.dilation,
-                        self.ceil_mode, self.return_indices, method=self.method)
+        x = check_input_rank(self, input, self.spatial_dims)
+        out = max_pool(x, self.kernel_size, self.stride, self.padding, self.dilation,
+                       self.ceil_mode, self.return_indices, method=self.method)
+        self.input = keep(x)                    # once the op has accepted it
+        return out
 
     def backward(self, grad_output):
         return max_pool_backward(grad_output, self.input, self.kernel_size, self.stride,
@@ -107,9 +108,11 @@ class _AvgPoolNd(Module):
         self.method = check_method(method)
 
     def forward(self, input):
-        self.input = check_input_rank(self, input, self.spatial_dims)
-        return avg_pool(self.input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                        self.count_include_pad, self.divisor_override, method=self.method)
+        x = check_input_rank(self, input, self.spatial_dims)
+        out = avg_pool(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                       self.count_include_pad, self.divisor_override, method=self.method)
+        self.input = keep(x)                    # once the op has accepted it
+        return out
 
     def backward(self, grad_output):
         return avg_pool_backward(grad_output, self.input, self.kernel_size, self.stride,
@@ -137,9 +140,11 @@ class _LPPoolNd(Module):
         self.method = check_method(method)
 
     def forward(self, input):
-        self.input = check_input_rank(self, input, self.spatial_dims)
-        return lp_pool(self.input, self.norm_type, self.kernel_size, self.stride,
-                       self.ceil_mode, method=self.method)
+        x = check_input_rank(self, input, self.spatial_dims)
+        out = lp_pool(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode,
+                      method=self.method)
+        self.input = keep(x)                    # once the op has accepted it
+        return out
 
     def backward(self, grad_output):
         return lp_pool_backward(grad_output, self.input, self.norm_type, self.kernel_size,
@@ -162,8 +167,10 @@ class _AdaptiveAvgPoolNd(Module):
         self.method = check_method(method)
 
     def forward(self, input):
-        self.input = check_input_rank(self, input, self.spatial_dims)
-        return adaptive_avg_pool(self.input, self.output_size, method=self.method)
+        x = check_input_rank(self, input, self.spatial_dims)
+        out = adaptive_avg_pool(x, self.output_size, method=self.method)
+        self.input = keep(x)                    # once the op has accepted it
+        return out
 
     def backward(self, grad_output):
         return adaptive_avg_pool_backward(grad_output, self.input, self.output_size,
@@ -186,9 +193,10 @@ class _AdaptiveMaxPoolNd(Module):
         self.method = check_method(method)
 
     def forward(self, input):
-        self.input = check_input_rank(self, input, self.spatial_dims)
-        return adaptive_max_pool(self.input, self.output_size, self.return_indices,
-                                 method=self.method)
+        x = check_input_rank(self, input, self.spatial_dims)
+        out = adaptive_max_pool(x, self.output_size, self.return_indices, method=self.method)
+        self.input = keep(x)                    # once the op has accepted it
+        return out
 
     def backward(self, grad_output):
         return adaptive_max_pool_backward(grad_output, self.input, self.output_size,
@@ -217,8 +225,8 @@ class _MaxUnpoolNd(Module):
         out = max_unpool(x, indices, self.kernel_size, self.stride, self.padding, output_size,
                          method=self.method)
         # Kept for the backward once the op has accepted them, as copies, so that a refused
-        # call or a caller's later change to its indices or size list changes nothing here.
-        self.input, self.indices = x, np.array(indices)
+        # call or a caller's later change to its arrays or size list changes nothing here.
+        self.input, self.indices = keep(x), keep(indices)
         self.forward_output_size = None if output_size is None else tuple(output_size)
         return out
 
