@@ -2035,7 +2035,9 @@ def adaptive_pool_geometry(in_size, output_size):
     AdaptivePoolGeometry(out_size=(3, 7), widest_window=(3, 1))
     """
     ndim = len(in_size)
-    _check_input_cells(in_size, "adaptive pooling")
+    _check_input_cells(in_size, "adaptive pooling",
+                       "as PyTorch's adaptive max pooling does; its average returns NaN, the "
+                       "mean of no cells")
     expected = f"an int, None, or {ndim} entries that are ints or None"
     if output_size is None or is_int(output_size):
         entries = (output_size,) * ndim
@@ -2096,12 +2098,13 @@ def lp_pool_geometry(in_size, norm_type, kernel_size, stride=None, ceil_mode=Fal
     return LpPoolGeometry(power, kernel_size, stride, padding, dilation, out_size)
 
 
-def _check_input_cells(in_size, op_name):
-    """An op that needs at least one input cell per spatial dimension refuses an empty one."""
+def _check_input_cells(in_size, op_name, pytorch="as PyTorch does"):
+    """An op that needs at least one input cell per spatial dimension refuses an empty one;
+    ``pytorch`` says what PyTorch does with it."""
     for dim, n in enumerate(in_size):
         if n < 1:
             raise ValueError(f"input has size {n} along spatial dimension {dim}; {op_name} "
-                             f"needs at least one cell there (as PyTorch does)")
+                             f"needs at least one cell there ({pytorch})")
 
 
 # --------------------------------------------------------------------------------------------
