@@ -624,7 +624,7 @@ def max_pool(x, kernel_size, stride, padding, dilation, ceil_mode):
         _max_pool_chunk(reads, taps, out[start:stop], winner)
         np.take(offsets, winner, out=indices[start:stop])       # each winner's tap offset
         indices[start:stop] += origin                           # plus its window's origin
-        _zeros_from_their_winners(planes[start:stop], out[start:stop], indices[start:stop])
+        _maxima_from_their_winners(planes[start:stop], out[start:stop], indices[start:stop])
 
     _on_all_cores(chunk, _chunks(N * C, _image_bytes(planes), CACHE_CHUNK_BYTES))
     return out.reshape(N, C, *out_size), indices.reshape(N, C, *out_size)   # (N, C, *out)
@@ -1451,21 +1451,23 @@ def _merge_phases(phases, built, step, out):
         out[..., columns] = phases[p][_ALL + lead + (place,)] if p in phases else 0
 
 
-def _zeros_from_their_winners(planes, out, indices):
-    """Give every zero maximum the sign of the cell that won it, as PyTorch returns it.
+def _maxima_from_their_winners(planes, out, indices):
+    """Make every zero or NaN maximum the very cell that won it, as PyTorch returns it.
 
     ``planes`` (n, 1, *in_size); ``out`` and ``indices`` (n, 1, *out_size), the maxima
-    and their winners' flat positions in each plane.  ``+0.0 == -0.0``, and NumPy's
-    ``np.maximum`` may keep either of two equal operands (its vectorised loop keeps the
-    second), so a window holding both zeros can end with the sign of a cell that did not
-    win.  Only the zero maxima are read again from their winners.
+    and their winners' flat positions in each plane.  Running ``np.maximum`` calls give the
+    right value but not always the right bits: ``+0.0 == -0.0`` and NumPy's vectorised
+    maximum keeps the second of two equal operands, and of several NaNs (whose signs and
+    payloads may differ) it keeps the first, where the winner is the last.  Only the zero
+    and NaN maxima are read again from their winners.
     """
     n, windows = len(out), math.prod(out.shape[1:])
     flat_out = out.reshape(n * windows)                          # (n * L,): a view
-    zeros = np.flatnonzero(flat_out == 0)                        # positions in flat_out
-    if zeros.size:
+    ambiguous = np.flatnonzero((flat_out == 0) | np.isnan(flat_out))   # positions in flat_out
+    if ambiguous.size:
         flat_planes = planes.reshape(n, math.prod(planes.shape[1:]))   # (n, in cells)
-        flat_out[zeros] = flat_planes[zeros // windows, indices.reshape(-1)[zeros]]
+        flat_out[ambiguous] = flat_planes[ambiguous // windows,
+                                          indices.reshape(-1)[ambiguous]]
 
 
 def _max_pool_chunk(reads, taps, out, winner):

@@ -572,3 +572,16 @@ def test_adaptive_max_pool_window_rows_of_an_empty_batch_or_no_channels(shape):
     assert out.dtype == np.float32 and indices.dtype == np.int64
     grad_x = npconv.adaptive_max_pool_backward(np.zeros(out.shape, np.float32), x, out_size)
     assert grad_x.shape == shape and grad_x.dtype == np.float32
+
+
+@pytest.mark.parametrize("method", ["im2col", "loops"])
+@pytest.mark.parametrize("in_size, out_size", [((4,), (2,)), ((5,), (3,)), ((3,), (5,)),
+                                               ((4, 4), (1, 1)), ((100,), (1,))])
+def test_an_adaptive_average_of_negative_zeros_is_positive_zero(method, in_size, out_size):
+    """A mean is a sum from 0 divided by the count, and 0 + (-0) is +0: PyTorch's adaptive
+    average of -0.0 cells, and the gradient a -0.0 share sends back, are +0.0."""
+    x = -np.zeros((1, 1, *in_size))
+    out = npconv.adaptive_avg_pool(x, out_size, method=method)
+    assert not np.signbit(out).any()
+    grad = npconv.adaptive_avg_pool_backward(-np.zeros(out.shape), x, out_size, method=method)
+    assert not np.signbit(grad).any()

@@ -216,6 +216,17 @@ def test_a_zero_maximum_has_its_winners_sign(method, dtype):
 
 
 @pytest.mark.parametrize("method", METHODS)
+def test_a_nan_maximum_is_its_winners_bits(method):
+    """Of several NaNs the last wins (index and value): with two NaNs of different sign and
+    payload, the value is the second one bit for bit (PyTorch returns the winning cell)."""
+    first, last = np.array([0x7FC00001, 0xFFC00002], dtype=np.uint32).view(np.float32)
+    x = np.array([[[first, last, 1., 2.]]], dtype=np.float32)
+    out, indices = npconv.max_pool(x, 2, return_indices=True, method=method)
+    np.testing.assert_array_equal(indices, [[[1, 3]]])
+    assert out.view(np.uint32)[0, 0, 0] == 0xFFC00002
+
+
+@pytest.mark.parametrize("method", METHODS)
 def test_max_pool_padding_never_wins_over_minus_infinity(method):
     """An all -inf input: each index is the window's first real cell, not a padded one."""
     out, indices = npconv.max_pool(np.full((1, 1, 3), -np.inf), 3, stride=1, padding=1,

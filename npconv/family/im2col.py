@@ -747,11 +747,15 @@ def _row_sums(windows, axis):
     """
     widest = windows.shape[axis]
     if widest > FEW_TAPS:
-        return windows.sum(axis=axis)
-    cells = [windows[(slice(None),) * axis + (tap,)] for tap in range(widest)]   # (..., out, ...)
-    sums = cells[0].copy()
-    for cell in cells[1:]:
-        sums += cell
+        sums = windows.sum(axis=axis)
+    else:
+        cells = [windows[(slice(None),) * axis + (tap,)] for tap in range(widest)]
+        sums = cells[0].copy()                                   # (..., out, ...)
+        for cell in cells[1:]:
+            sums += cell
+    # A sum that starts from 0, as PyTorch's and the loops' do, turns a row of -0.0 into
+    # +0.0; these sums start from the first cell, so add that 0 (it changes nothing else).
+    sums += 0.0
     return sums
 
 
