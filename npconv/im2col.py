@@ -1575,7 +1575,8 @@ def _winner_offsets(taps, in_size, stride, padding, dilation, out_size):
 # --------------------------------------------------------------------------------------------
 
 def _on_all_cores(work, chunks):
-    """Run ``work(start, stop)`` for every chunk, on as many threads as there are cores.
+    """Run ``work(*chunk)`` for every chunk (``(start, stop)``, or any tuple of bounds), on
+    as many threads as there are cores.
 
     Why it is fast: NumPy releases the GIL inside its elementwise loops, so chunks on
     two threads run on two cores; otherwise the elementwise paths use one core while BLAS
@@ -1585,7 +1586,7 @@ def _on_all_cores(work, chunks):
     """
     workers = min(len(chunks), _thread_count())
     if workers <= 1:
-        return [work(start, stop) for start, stop in chunks]
+        return [work(*chunk) for chunk in chunks]
     with ThreadPoolExecutor(workers) as pool:
         return list(pool.map(lambda chunk: work(*chunk), chunks))
 

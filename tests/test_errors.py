@@ -1043,6 +1043,21 @@ def test_results_of_broadcast_inputs_are_bounded():
         npconv.max_pool(huge((1, 1, cells), np.float16), 1)
 
 
+def test_adaptive_max_pools_int64_indices_are_bounded_too():
+    """float16 output of 2**31 + 1 cells is 4 GiB, but its int64 indices 16 GiB + 8 bytes:
+    refused before anything is allocated, whether the indices are returned or not (the
+    variants find them either way), and in the backward, which finds them again."""
+    cells = 2 ** 31 + 1
+    x = np.ones((1, 1, 1), dtype=np.float16)
+    for call in (lambda: npconv.adaptive_max_pool(x, cells),
+                 lambda: npconv.adaptive_max_pool(x, cells, return_indices=True),
+                 lambda: npconv.adaptive_max_pool_backward(huge((1, 1, cells), np.float16), x,
+                                                           cells)):
+        with pytest.raises(ValueError, match=too_big("the indices", (1, 1, cells), 8,
+                                                     "output_size=2147483649")):
+            call()
+
+
 def test_a_cast_too_large_names_the_array_and_its_dtype():
     """An int8 view of 3 * 10**9 cells would become 24 GB of float64."""
     shape = (1, 1, 3 * 10 ** 9)

@@ -184,3 +184,29 @@ def test_one_output_row_beyond_the_array_bound_is_refused_naming_its_causes(monk
     monkeypatch.setattr(shapes, "MAX_ARRAY_BYTES", 1000)
     with pytest.raises(ValueError, match=r"1 channels.*row of the input"):
         npconv.conv_transpose(np.ones((1, 1, 1, 32)), np.ones((1, 1, 1, 9)), workspace_bytes=1)
+
+
+# --------------------------------------------------------------------------------------------
+# Adaptive max pooling: windows a block at a time, also within one large plane
+# --------------------------------------------------------------------------------------------
+
+def test_adaptive_max_pool_of_one_large_plane_works_a_block_of_windows_at_a_time(monkeypatch):
+    """One 64**3 plane to 63**3 windows of 2x2x2 cells: copying every window out at once
+    would take 63**3 * 8 cells * (4 bytes + 8 for their positions) = 24 MiB.  Worked a
+    block of windows at a time (one thread here, so one block at a time), the forward
+    holds its answer (values and int64 indices) and about one block beyond it, and the
+    backward its answer, the winners' int64 positions (one per window) and about one
+    block.  The values are the maxima of the windows, worked out here with NumPy."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    x = np.random.default_rng(0).standard_normal((1, 1, 64, 64, 64)).astype(np.float32)
+    block = 2 * im2col.CACHE_CHUNK_BYTES
+    out, peak = run_bounded(lambda: npconv.adaptive_max_pool(x, 63, return_indices=True))
+    assert peak <= answer_bytes(out) + block + ALLOWANCE_BYTES
+    # windows i..i+1 along every axis (in 64, out 63): the max over the 8 shifted views
+    shifted = [x[0, 0, a:a + 63, b:b + 63, c:c + 63]
+               for a in (0, 1) for b in (0, 1) for c in (0, 1)]
+    np.testing.assert_array_equal(out[0][0, 0], np.max(shifted, axis=0))
+    grad_output = np.ones((1, 1, 63, 63, 63), dtype=np.float32)
+    grad, peak = run_bounded(lambda: npconv.adaptive_max_pool_backward(grad_output, x, 63))
+    assert peak <= grad.nbytes + 63 ** 3 * 8 + block + ALLOWANCE_BYTES
+    assert grad.sum() == 63 ** 3

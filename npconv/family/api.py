@@ -742,7 +742,7 @@ def adaptive_max_pool(input: ArrayLike, output_size: AdaptiveSize,
     """
     x, = _floating(input=input)
     return_indices = _flag(return_indices, "return_indices")
-    out_size = _adaptive_out_size(x, output_size)
+    out_size = _adaptive_out_size(x, output_size, indices=True)
     out, indices = _variant(method).adaptive_max_pool(x, out_size)
     return (out, indices) if return_indices else out
 
@@ -788,17 +788,20 @@ def adaptive_max_pool_backward(grad_output: ArrayLike, input: ArrayLike,
     array([[[0., 1., 0., 2., 0.]]])
     """
     grad_output, x = _floating(grad_output=grad_output, input=input)
-    out_size = _adaptive_out_size(x, output_size)
+    out_size = _adaptive_out_size(x, output_size, indices=True)
     _check_grad_output(grad_output, (*x.shape[:2], *out_size))
     return _variant(method).adaptive_max_pool_backward(grad_output, x, out_size)
 
 
-def _adaptive_out_size(x, output_size):
-    """Check adaptive pooling's input and ``output_size``, and that the output fits."""
+def _adaptive_out_size(x, output_size, indices=False):
+    """Check adaptive pooling's input and ``output_size``, and that the output (and, for
+    the max, whose variants always find them, the int64 ``indices``) fits."""
     _check_spatial_input(x)
     out_size = adaptive_pool_geometry(x.shape[2:], output_size).out_size
-    check_array_bytes((*x.shape[:2], *out_size), x.itemsize, "the output",
-                      f"output_size={output_size!r}, input {x.shape}")
+    shape, cause = (*x.shape[:2], *out_size), f"output_size={output_size!r}, input {x.shape}"
+    check_array_bytes(shape, x.itemsize, "the output", cause)
+    if indices:
+        check_array_bytes(shape, np.dtype(np.int64).itemsize, "the indices", cause)
     return out_size
 
 

@@ -19,8 +19,9 @@ What each op does on the fast path:
   max or average pooling with kernel = stride;
 - adaptive max pooling of every other size copies each window's cells into a row of its
   own with one gather (:func:`_adaptive_window_cells`) and finds every winner with one
-  ``np.argmax`` (:func:`_first_max_or_last_nan`), a chunk of planes at a time; its
-  backward adds the gradients at the winners (:func:`_add_at_winners`);
+  ``np.argmax`` (:func:`_first_max_or_last_nan`), a block of planes and windows at a time
+  (:func:`_adaptive_winners`); its backward adds the gradients at the winners
+  (:func:`_add_at_winners`);
 - adaptive average pooling (its forward always, its backward on other sizes) pools one
   spatial axis at a time (a window is a box, so the pooling is separable): the axis's
   windows are cut out as rows by one reshape or gather (:func:`_windows_along`), and the
@@ -415,12 +416,12 @@ def adaptive_max_pool(x, out_size):
     - ordinary windows (:func:`_ordinary_pooling_kernel`: the output size divides the
       input's, more than one window, at most :data:`ORDINARY_POOLING_CELLS` cells each)
       go to the core's :func:`npconv.im2col.max_pool` with kernel = stride;
-    - every other size, a chunk of ``(n, c)`` planes at a time: every window's cells are
-      copied into a row of their own, all windows padded to the widest one's box by
-      repeating their last cells (:func:`_adaptive_window_cells`), and
-      :func:`_first_max_or_last_nan` finds each row's winner; the output reads the input
-      at the winners, so it is the winning cell bit for bit (``-0.0`` or ``+0.0``, the
-      NaN's payload).
+    - every other size, a block of ``(n, c)`` planes and windows at a time
+      (:func:`_adaptive_winners`): every window's cells are copied into a row of their
+      own, all windows padded to the widest one's box by repeating their last cells
+      (:func:`_adaptive_window_cells`), and :func:`_first_max_or_last_nan` finds each
+      row's winner; the output reads the input at the winners, so it is the winning cell
+      bit for bit (``-0.0`` or ``+0.0``, the NaN's payload).
 
     Both give PyTorch's winner: the first maximum in row-major window order, or the last
     NaN.  An output size of 0 gives empty arrays.
@@ -454,17 +455,9 @@ def adaptive_max_pool(x, out_size):
     if kernel_size:                              # ordinary windows: the core's pooling
         return core.max_pool(x, kernel_size, kernel_size, *_no_padding_no_dilation(x), False)
     N, C, *in_size = x.shape
-    out = np.empty((N * C, math.prod(out_size)), dtype=x.dtype)      # (N*C, L)
-    indices = np.empty((N * C, math.prod(out_size)), dtype=np.int64)  # (N*C, L)
-    if 0 not in out_size:                        # else no windows at all
-        cells = _adaptive_window_cells(in_size, out_size)             # (L, K)
-        planes = x.reshape(N * C, math.prod(in_size))                 # (N*C, prod(in_size))
-
-        def chunk(start, stop):
-            indices[start:stop] = _first_max_or_last_nan(planes[start:stop], cells)
-            out[start:stop] = np.take_along_axis(planes[start:stop], indices[start:stop], 1)
-
-        core._on_all_cores(chunk, _window_chunks(N * C, cells, x.itemsize))
+    indices = _adaptive_winners(x, out_size)                         # (N*C, L)
+    planes = x.reshape(N * C, math.prod(in_size))                    # (N*C, prod(in_size))
+    out = np.take_along_axis(planes, indices, 1)      # the winning cells themselves, bit for bit
     return out.reshape(N, C, *out_size), indices.reshape(N, C, *out_size)
 
 
@@ -474,9 +467,9 @@ def adaptive_max_pool_backward(grad_output, x, out_size):
     Cheat sheet: "Pooling operation" (max pooling), run backwards.  The winners are found
     again on the forward's two paths: ordinary windows (:func:`_ordinary_pooling_kernel`)
     go to the core's :func:`npconv.im2col.max_pool_backward` with kernel = stride; for
-    every other size :func:`_first_max_or_last_nan` finds them, a chunk of planes at a
-    time, and :func:`_add_at_winners` adds each window's gradient at its winner, in window
-    order (windows overlap, so a cell can win several).
+    every other size :func:`_adaptive_winners` finds them, a block of planes and windows
+    at a time, and :func:`_add_at_winners` adds each window's gradient at its winner, in
+    window order (windows overlap, so a cell can win several).
 
     Parameters
     ----------
@@ -506,16 +499,9 @@ def adaptive_max_pool_backward(grad_output, x, out_size):
                                       *_no_padding_no_dilation(x), False)
     N, C, *in_size = x.shape
     grad_x = np.zeros((N * C, math.prod(in_size)), dtype=np.result_type(grad_output, x))
-    if 0 not in out_size:                        # else no windows: nothing flows back
-        cells = _adaptive_window_cells(in_size, out_size)             # (L, K)
-        planes = x.reshape(N * C, math.prod(in_size))                 # (N*C, prod(in_size))
-        grad_planes = grad_output.reshape(N * C, len(cells))          # (N*C, L)
-
-        def chunk(start, stop):
-            winners = _first_max_or_last_nan(planes[start:stop], cells)   # (n, L)
-            _add_at_winners(grad_x[start:stop], winners, grad_planes[start:stop])
-
-        core._on_all_cores(chunk, _window_chunks(N * C, cells, x.itemsize))
+    winners = _adaptive_winners(x, out_size)                          # (N*C, L)
+    grad_planes = grad_output.reshape(winners.shape)                  # (N*C, L)
+    _add_at_winners(grad_x, winners, grad_planes)     # one thread: windows share cells
     return grad_x.reshape(x.shape)                                    # (N, C, *in_size)
 
 
@@ -776,10 +762,11 @@ def _add_at_winners(grad_planes, winners, grad_output):
     np.add.at(grad_planes.reshape(-1), targets, grad_output)
 
 
-def _adaptive_window_cells(in_size, out_size):
-    """Where every adaptive window's cells lie in an ``(n, c)`` plane: flat positions (L, K).
+def _adaptive_window_cells(in_size, out_size, first=0, last=None):
+    """Where adaptive windows' cells lie in an ``(n, c)`` plane: flat positions (w, K).
 
-    Row ``l`` is window ``l`` (``L = prod(out_size)``, row-major); its ``K`` entries are the
+    Row ``l`` is window ``first + l`` (windows in row-major order, ``first`` to ``last``
+    excluded, by default all ``prod(out_size)`` of them); its ``K`` entries are the
     cells of the window's box in row-major order, every box as large as the widest window
     (:func:`npconv.shapes.adaptive_pool_widest_window`, per axis).  Along an axis where a
     window is narrower than the widest, its taps past the end repeat its last cell.  A
@@ -798,28 +785,69 @@ def _adaptive_window_cells(in_size, out_size):
            [1, 2, 3],
            [3, 4, 4]])
     """
+    last = math.prod(out_size) if last is None else last
+    position = np.unravel_index(np.arange(first, last), out_size)   # per axis, (w,)
     spatial_dims = len(in_size)
-    coordinates = []                             # one per axis, broadcast to (*out, *widest)
+    coordinates = []                             # one per axis, broadcast to (w, *widest)
     for axis, (n, o) in enumerate(zip(in_size, out_size)):
-        starts, ends = adaptive_pool_window(np.arange(o), n, o)
+        starts, ends = adaptive_pool_window(position[axis], n, o)     # (w,) each
         taps = np.arange(adaptive_pool_widest_window(n, o))
-        along = np.minimum(starts[:, None] + taps, ends[:, None] - 1)   # (o, widest)
-        shape = [1] * (2 * spatial_dims)
-        shape[axis], shape[spatial_dims + axis] = along.shape
-        coordinates.append(along.reshape(shape))   # (1, .., o, .., 1, .., widest, .., 1)
-    cells = np.ravel_multi_index(coordinates, in_size)   # (*out_size, *widest)
-    return cells.reshape(math.prod(out_size), -1)         # (L, K)
+        along = np.minimum(starts[:, None] + taps, ends[:, None] - 1)   # (w, widest)
+        shape = [len(along)] + [1] * spatial_dims
+        shape[1 + axis] = along.shape[1]
+        coordinates.append(along.reshape(shape))   # (w, 1, .., widest, .., 1)
+    cells = np.ravel_multi_index(np.broadcast_arrays(*coordinates), in_size)  # (w, *widest)
+    return cells.reshape(last - first, math.prod(cells.shape[1:]))           # (w, K)
 
 
-def _window_chunks(plane_count, cells, itemsize):
-    """Chunks ``(start, stop)`` of planes whose windows fill about a core's cache.
+def _adaptive_winners(x, out_size):
+    """Every adaptive window's winner, flat in its ``(n, c)`` plane: (N*C, L) int64.
 
-    ``cells`` (L, K) as from :func:`_adaptive_window_cells`: a plane's windows, as
-    :func:`_first_max_or_last_nan` copies them out, take ``L * K * itemsize`` bytes, and a
-    chunk holds about :data:`npconv.im2col.CACHE_CHUNK_BYTES` of them (one plane at least),
-    so the memory in use follows the chunk, not the batch.
+    ``x`` (N, C, *in_size).  The work goes in blocks of planes and windows
+    (:func:`_window_blocks`) on all cores: each block builds only its own windows' cells
+    (:func:`_adaptive_window_cells`), finds their winners (:func:`_first_max_or_last_nan`)
+    and writes its own part of the result.
     """
-    return core._chunks(plane_count, cells.size * itemsize, core.CACHE_CHUNK_BYTES)
+    N, C, *in_size = x.shape
+    L = math.prod(out_size)
+    indices = np.empty((N * C, L), dtype=np.int64)                   # (N*C, L)
+    planes = x.reshape(N * C, math.prod(in_size))                    # (N*C, prod(in_size))
+    widest = math.prod(adaptive_pool_widest_window(n, o) for n, o in zip(in_size, out_size))
+
+    def block(first_plane, last_plane, first_window, last_window):
+        cells = _adaptive_window_cells(in_size, out_size, first_window, last_window)  # (w, K)
+        rows, windows = slice(first_plane, last_plane), slice(first_window, last_window)
+        indices[rows, windows] = _first_max_or_last_nan(planes[rows], cells)
+
+    # a window's cost in a block: its cells' positions (int64) and their copied values
+    core._on_all_cores(block, _window_blocks(N * C, L, widest * (8 + x.itemsize)))
+    return indices
+
+
+def _window_blocks(plane_count, window_count, window_bytes):
+    """Blocks ``(first_plane, last_plane, first_window, last_window)`` covering every
+    window of every plane, each about :data:`npconv.im2col.CACHE_CHUNK_BYTES` of windows
+    (``window_bytes`` per window: its cells' positions and copied values).
+
+    Why: a block builds its windows' cells and :func:`_first_max_or_last_nan` copies them
+    out, so the memory in use follows the block, not the batch nor one plane: whole planes
+    while a plane's windows fit, otherwise one plane at a time in ranges of windows (which
+    also spreads a single large plane over the cores).
+
+    >>> _window_blocks(3, 4, 2 ** 20)             # 4 MiB of windows per plane: 2 per block
+    [(0, 1, 0, 2), (0, 1, 2, 4), (1, 2, 0, 2), (1, 2, 2, 4), (2, 3, 0, 2), (2, 3, 2, 4)]
+    """
+    if window_count == 0:
+        return []
+    plane_bytes = window_count * window_bytes
+    if plane_bytes <= core.CACHE_CHUNK_BYTES:
+        return [(start, stop, 0, window_count)
+                for start, stop in core._chunks(plane_count, plane_bytes,
+                                                core.CACHE_CHUNK_BYTES)]
+    per_block = max(1, core.CACHE_CHUNK_BYTES // window_bytes)
+    return [(plane, plane + 1, first, min(first + per_block, window_count))
+            for plane in range(plane_count)
+            for first in range(0, window_count, per_block)]
 
 
 def _first_max_or_last_nan(planes, cells):
