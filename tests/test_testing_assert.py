@@ -3,6 +3,7 @@ says which rule decides the cell, passes npconv against itself, and takes every 
 form of its protocol.  The strategies find each bug too, and shrink it."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -291,3 +292,237 @@ def test_the_message_says_which_column_cells_fold_drops_and_unfold_copies():
     # and 2, columns 1*2 + 0 = 2 and 0
     assert "input cell (0, 0) of channel 0 is copied into 2 column cell(s) (row, column) " \
            "[(2, 0), (0, 2)]" in str(caught.value)
+
+
+# ---- dtypes -------------------------------------------------------------------------------
+
+CONV = Case("conv", {"input": np.array([[[1., 2., 3.]]]), "weight": np.array([[[1., 1.]]]),
+                     "bias": np.array([0.])})
+
+
+def test_float_results_must_have_the_case_dtype_unless_told_otherwise():
+    """float32 in, float32 out (npconv's rule): a candidate computing in float64 fails on the
+    forward and on each gradient; check_dtype=False compares the values alone."""
+    case32 = CONV.astype(np.float32)
+
+    def widen(result):
+        return result.astype(np.float64)
+
+    def forward64(**kw):
+        return widen(npconv.conv(**kw))
+
+    def backward64(grad_output, **kw):
+        return tuple(widen(g) for g in npconv.conv_backward(grad_output, **kw))
+
+    with pytest.raises(AssertionError, match="output has dtype float64, npconv's float32"):
+        assert_matches(forward64, case32)
+    with pytest.raises(AssertionError, match="grad_input has dtype float64, npconv's float32"):
+        assert_matches((npconv.conv, backward64), case32)
+    assert assert_matches((forward64, backward64), case32, check_dtype=False) == [
+        "output", "grad_input", "grad_weight", "grad_bias"]
+
+
+def test_indices_must_be_int64_and_nothing_may_be_complex():
+    for dtype in (np.int32, np.float64):
+        def narrow(**kw):
+            values, indices = npconv.max_pool(**kw)
+            return values, indices.astype(dtype)
+
+        with pytest.raises(AssertionError,
+                           match=f"output_indices has dtype {np.dtype(dtype)}, npconv's int64"):
+            assert_matches(narrow, TIE)
+        assert_matches(narrow, TIE, check_dtype=False)
+    for imaginary in (0, 1):
+        def complex_output(**kw):
+            return npconv.conv(**kw) + imaginary * 1j
+
+        for check_dtype in (True, False):
+            with pytest.raises(AssertionError, match="output is complex"):
+                assert_matches(complex_output, CONV, check_dtype=check_dtype)
+
+
+# ---- malformed results ----------------------------------------------------------------------
+
+class FakeTensor:
+    """What matters of a PyTorch tensor here: it has a batch axis to iterate over, detach()
+    gives one NumPy can read, and one that requires grad refuses to become an array."""
+
+    def __init__(self, array, requires_grad=False):
+        self.array, self.requires_grad = np.asarray(array), requires_grad
+        self.shape = self.array.shape
+
+    def __len__(self):
+        return len(self.array)
+
+    def __getitem__(self, index):
+        return FakeTensor(self.array[index], self.requires_grad)
+
+    def detach(self):
+        return FakeTensor(self.array)
+
+    def cpu(self):
+        return self
+
+    def __array__(self, dtype=None, copy=None):
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad")
+        return self.array if dtype is None else self.array.astype(dtype)
+
+
+def malformed_candidates():
+    max_pool_grad = npconv.max_pool_backward            # one array: grad_input
+
+    class Unreadable:
+        def __array__(self, dtype=None, copy=None):
+            raise RuntimeError("no NumPy view of this")
+
+    def generator(g, **kw):
+        yield max_pool_grad(g, **kw)
+
+    return {
+        "backward returned None": (npconv.max_pool, lambda g, **kw: None),
+        "backward returned a generator": (npconv.max_pool, generator),
+        "with the key 'x'": (npconv.max_pool, lambda g, **kw: {"x": max_pool_grad(g, **kw)}),
+        "with the key 'weight'": (npconv.max_pool, lambda g, **kw: {
+            "input": max_pool_grad(g, **kw), "weight": np.zeros(1)}),
+        "output is None": lambda **kw: (None, npconv.max_pool(**kw)[1]),
+        "dtype object": lambda **kw: (npconv.max_pool(**kw)[0].astype(object),
+                                      npconv.max_pool(**kw)[1]),
+        "not an array of numbers": lambda **kw: (np.array([["a", "b", "c"]]),
+                                                 npconv.max_pool(**kw)[1]),
+        "cannot be read as a NumPy array": (npconv.max_pool, lambda g, **kw: (Unreadable(),)),
+    }
+
+
+@pytest.mark.parametrize("what", list(malformed_candidates()))
+def test_every_malformed_result_is_an_assertion_naming_it(what):
+    with pytest.raises(AssertionError, match=re.escape(what)) as caught:
+        assert_matches(malformed_candidates()[what], TIE)
+    assert repr(TIE) in str(caught.value)
+
+
+def test_a_tensor_that_requires_grad_is_read_once_detached():
+    """A forward returning tensors that require grad (as an autograd forward does) passes."""
+    def forward(**kw):
+        values, indices = npconv.max_pool(**kw)
+        return FakeTensor(values, requires_grad=True), indices
+
+    assert assert_matches(forward, TIE) == ["output", "output_indices"]
+
+
+def test_one_bare_tensor_from_the_backward_is_the_one_gradient():
+    """Not read along its batch axis: with N = 1 or N = 2 the tensor is grad_input."""
+    for batch in (1, 2):
+        case = Case("max_pool", {"input": np.arange(4. * batch).reshape(batch, 1, 4),
+                                 "kernel_size": 2})
+
+        def backward(g, **kw):
+            return FakeTensor(npconv.max_pool_backward(g, **kw), requires_grad=True)
+
+        assert assert_matches((npconv.max_pool, backward), case) == ["output", "grad_input"]
+
+
+# ---- candidates that write into their inputs ------------------------------------------------
+
+def test_a_candidate_that_modifies_its_inputs_fails_naming_the_argument():
+    def zeroing_input(**kw):
+        out = npconv.conv(**kw)
+        kw["input"][...] = 0
+        return out
+
+    def doubling_weight(**kw):
+        out = npconv.conv(**kw)
+        kw["weight"] *= 2
+        return out
+
+    def overwriting_grad_output(grad_output, **kw):
+        grads = npconv.conv_backward(grad_output, **kw)
+        grad_output[...] = 0
+        return grads
+
+    def overwriting_input(grad_output, **kw):
+        grads = npconv.conv_backward(grad_output, **kw)
+        kw["input"][0, 0, 0] = 42.
+        return grads
+
+    for candidate, which, name in [
+            (zeroing_input, "forward", "input"), (doubling_weight, "forward", "weight"),
+            ((npconv.conv, overwriting_grad_output), "backward", "grad_output"),
+            ((npconv.conv, overwriting_input), "backward", "input")]:
+        with pytest.raises(AssertionError,
+                           match=f"the candidate's {which} modified `{name}` in place"):
+            assert_matches(candidate, CONV)
+    assert CONV.arguments["input"].tolist() == [[[1., 2., 3.]]]     # the case is untouched
+
+
+# ---- one array where a pair is due, and the reverse --------------------------------------
+
+def test_tuple_and_array_mismatches_fail_both_ways():
+    plain = Case("max_pool", {"input": np.array([[[1., 3., 2.]]]), "kernel_size": 2})
+    with pytest.raises(AssertionError, match="tuple of 2 items, but the case does not ask "
+                                             "for return_indices"):
+        assert_matches(lambda **kw: (npconv.max_pool(**kw), np.zeros(1)), plain)
+    with pytest.raises(AssertionError, match="returned a tuple of 3 items, not "
+                                             r"\(output, indices\)"):
+        assert_matches(lambda **kw: (*npconv.max_pool(**kw), None), TIE)
+    # a list [output, indices] is the pair too
+    assert assert_matches(lambda **kw: list(npconv.max_pool(**kw)), TIE) == [
+        "output", "output_indices"]
+
+
+# ---- explanations -------------------------------------------------------------------------
+
+def test_a_bias_gradient_is_explained_by_the_sum_over_its_channel():
+    def bias_off_by_one(grad_output, **kw):
+        gi, gw, gb = npconv.conv_backward(grad_output, **kw)
+        return gi, gw, gb + 1
+
+    with pytest.raises(AssertionError) as caught:
+        assert_matches((npconv.conv, bias_off_by_one), CONV)
+    message = str(caught.value)
+    # grad_output is ones of the output's shape (1, 1, 3 - 2 + 1): the sum is 2.0
+    assert ("grad_bias[0] is the sum of grad_output over the batch (N) and every output "
+            "position of output channel 0: here 2.0") in message
+    assert "no explanation" not in message
+
+
+def test_an_lp_pool_cell_no_window_reads_is_explained():
+    # kernel 1, stride 2 on 3 cells: windows read cells 0 and 2 only
+    case = Case("lp_pool", {"input": np.array([[[1., 2., 3.]]]), "norm_type": 2,
+                            "kernel_size": 1, "stride": 2})
+    with pytest.raises(AssertionError) as caught:
+        assert_matches((npconv.lp_pool, lambda g, input, **kw: np.ones_like(input)), case)
+    assert "at [0, 0, 1]" in str(caught.value)
+    assert "input cell (1,) is in no window: its gradient is 0" in str(caught.value)
+
+
+def test_values_in_explanations_are_plain_numbers():
+    def wrong_tied_window(**kw):
+        values, indices = npconv.max_pool(**kw)
+        values = values.copy()
+        values[0, 0, 1] = 0.           # window 1 is [3, 3]
+        return values, indices
+
+    with pytest.raises(AssertionError) as caught:
+        assert_matches(wrong_tied_window, TIE)
+    message = str(caught.value)
+    assert "this window's maximum 3.0 is tied between flat positions [1, 2]" in message
+    assert "np.float64" not in message
+
+
+# ---- assert_matches's own arguments ---------------------------------------------------------
+
+def test_assert_matches_checks_its_own_arguments():
+    for keywords, error, name in [
+            ({"rtol": "x"}, TypeError, "rtol"), ({"atol": [1e-3]}, TypeError, "atol"),
+            ({"rtol": True}, TypeError, "rtol"),
+            ({"rtol": -1}, ValueError, "rtol"), ({"atol": -1e-9}, ValueError, "atol"),
+            ({"rtol": math.nan}, ValueError, "rtol"), ({"atol": math.inf}, ValueError, "atol"),
+            ({"gradients": "no"}, TypeError, "gradients"),
+            ({"check_dtype": 1}, TypeError, "check_dtype"),
+            ({"method": "fft"}, ValueError, "method")]:
+        with pytest.raises(error, match=f"^{name}="):
+            assert_matches(npconv.conv, CONV, **keywords)
+    with pytest.raises(TypeError, match="case=.*must be an npconv.testing.Case"):
+        assert_matches(npconv.conv, dict(CONV.arguments))
+    assert assert_matches(npconv.conv, CONV, rtol=0, atol=0.0, gradients=False) == ["output"]

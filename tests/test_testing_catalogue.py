@@ -252,3 +252,36 @@ def test_filters_and_fresh_copies():
     again, = edge_cases(names=["max_pool_tie_first_wins"])
     assert again.arguments["input"].tolist() == [[[1, 3, 3, 0]]]    # ...cannot change the next
     assert math.isnan(edge_cases(names=["max_pool_nan_propagates"])[0].expected()["output"][0, 0, 0])
+
+
+# ---- which traps PyTorch's functional ops take as they are --------------------------------
+
+def functional_op_takes(case):
+    """PyTorch's F.* signatures, written out: no (before, after) padding pairs (padding is an
+    int, one int per dimension, or a string for conv), no padding_mode (only the Conv
+    layers take it), no output_size for a transposed convolution (only the layers'
+    forward takes it)."""
+    a = case.arguments
+    padding = a.get("padding", 0)
+    if not (isinstance(padding, (int, str)) or all(isinstance(p, int) for p in padding)):
+        return False
+    if "padding_mode" in a:
+        return False
+    return not (case.op == "conv_transpose" and "output_size" in a)
+
+
+def test_each_trap_says_whether_pytorch_functional_op_takes_it():
+    for case in edge_cases():
+        assert case.torch_compatible is functional_op_takes(case), case.name
+
+
+def test_the_torch_compatible_filter_keeps_exactly_those_traps():
+    everything = edge_cases()
+    assert len(everything) == len(CATALOGUE)               # the default: every trap
+    kept = edge_cases(torch_compatible=True)
+    assert [c.name for c in kept] == [c.name for c in everything if functional_op_takes(c)]
+    assert len(everything) - len(kept) == 7                # 2 pool/conv pairs, 3 modes, 2 sizes
+    conv_kept = edge_cases(ops=["conv"], dtype=np.float32, torch_compatible=True)
+    assert conv_kept and all(c.op == "conv" and c.torch_compatible for c in conv_kept)
+    assert all(np.asarray(c.arguments["input"]).dtype == np.float32 for c in conv_kept)
+    assert all(c.torch_compatible for c in (c.astype(np.float32) for c in conv_kept))

@@ -73,7 +73,9 @@ def check_torch_limits(case):
         entries = per_dim(a["output_size"], ndim)
         if ndim == 1:
             assert None not in entries                          # adaptive_max_pool1d refuses it
-        assert all(e is None or e >= 0 for e in entries)
+        # F.adaptive_*_pool returns an empty output for a size of 0, but its backward
+        # refuses it ("Expected grad_output to have non-zero size for non-batch dimensions")
+        assert all(e is None or e >= 1 for e in entries)
     elif op == "lp_pool":
         kernel = per_dim(a["kernel_size"], ndim)
         if ndim == 1:
@@ -266,3 +268,46 @@ def test_conv_transpose_output_size_is_within_pytorchs_range():
     assert drawn > 30
     assert not any("output_size" in draw_case("conv_transpose", seed, output_sizes=False)
                    .arguments for seed in range(30))
+
+
+# --------------------------------------------------------------------------------------------
+# torch_compatible: output sizes of adaptive pooling, and the dtype
+# --------------------------------------------------------------------------------------------
+
+
+def test_torch_compatible_adaptive_output_sizes_are_at_least_one():
+    """PyTorch's adaptive pooling backward refuses an output size of 0; so many seeded draws
+    (a tenth of them used to hold a 0) never give one, in any form of output_size."""
+    for op in ("adaptive_avg_pool", "adaptive_max_pool"):
+        for seed in range(300):
+            case = draw_case(op, seed, torch_compatible=True)
+            size = case.arguments["output_size"]
+            entries = (size,) if isinstance(size, int) else size
+            assert all(e is None or e >= 1 for e in entries), (seed, size)
+
+
+def test_adaptive_output_size_zero_is_still_drawn_without_torch_compatible():
+    sizes = []
+    for seed in range(300):
+        size = draw_case("adaptive_avg_pool", seed).arguments["output_size"]
+        sizes += [size] if isinstance(size, int) else list(size)
+    assert 0 in sizes
+
+
+@pytest.mark.parametrize("op", list(OPS))
+def test_torch_compatible_refuses_a_dtype_that_is_not_floating(op):
+    """PyTorch's pooling refuses integer tensors and they have no gradient: an integer
+    dtype (alone, or among several to draw from) is refused by name."""
+    for dtype in (np.int64, np.int32, (np.float32, np.int16), np.bool_):
+        with pytest.raises(ValueError, match=r"dtype=.*torch_compatible.*floating"):
+            draw_case(op, 0, dtype=dtype, torch_compatible=True)
+    for dtype in (np.float32, np.float64):
+        case = draw_case(op, 0, dtype=dtype, torch_compatible=True)
+        assert np.asarray(case.arguments["input"]).dtype == dtype
+        assert case.torch_compatible is True
+
+
+def test_integer_dtypes_are_still_drawn_for_npconv_alone():
+    case = draw_case("max_pool", 0, dtype=np.int64)
+    assert np.asarray(case.arguments["input"]).dtype == np.int64
+    assert case.torch_compatible is None                  # nobody checked it against PyTorch

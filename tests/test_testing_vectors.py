@@ -93,3 +93,37 @@ def test_unfold_fold_and_output_size_vectors_run_from_the_manifest_alone(tmp_pat
             output = getattr(npconv, entry["function"])(**arguments, method="loops")
             np.testing.assert_allclose(output, data["output"], rtol=1e-12, atol=1e-12,
                                        err_msg=entry["file"])
+
+
+def test_the_manifest_says_per_case_whether_pytorch_takes_it(tmp_path):
+    """Each case records torch_compatible (the catalogue's flag, True for the torch-compatible
+    sweep); the folder's flag claims no more than every case does."""
+    manifest = write_vectors(tmp_path / "conv", ops=["conv"], count=2)
+    flags = {entry["name"]: entry["torch_compatible"] for entry in manifest["cases"]}
+    refused = {"conv_asymmetric_padding", "conv_reflect_at_limit",
+               "conv_replicate_wider_than_input", "conv_circular_at_limit"}
+    assert {name for name, flag in flags.items() if flag is not True} == refused
+    assert flags["conv_sweep_0"] is True and flags["conv_sweep_1"] is True
+    assert manifest["torch_compatible"] is False and manifest["sweep_torch_compatible"] is True
+    assert json.loads((tmp_path / "conv" / "manifest.json").read_text()) == manifest
+    for case, _ in read_vectors(tmp_path / "conv"):
+        assert case.torch_compatible is flags[case.name]
+
+    pooling = write_vectors(tmp_path / "max_pool", ops=["max_pool"], count=1)
+    assert all(entry["torch_compatible"] is True for entry in pooling["cases"])
+    assert pooling["torch_compatible"] is True
+
+    drawn_freely = write_vectors(tmp_path / "free", ops=["max_pool"], count=1,
+                                 torch_compatible=False)
+    assert drawn_freely["cases"][-1]["torch_compatible"] is None     # nobody checked it
+    assert drawn_freely["torch_compatible"] is False
+
+
+def test_the_default_folder_has_no_adaptive_output_size_of_zero(tmp_path):
+    """PyTorch's adaptive pooling backward refuses a size of 0 (the default folder's case 065
+    held one): every drawn adaptive case has sizes of at least 1."""
+    manifest = write_vectors(tmp_path, ops=["adaptive_avg_pool", "adaptive_max_pool"])
+    for entry in manifest["cases"]:
+        size = entry["parameters"]["output_size"]
+        for entry_size in ([size] if isinstance(size, int) else size):
+            assert entry_size is None or entry_size >= 1, entry["name"]

@@ -31,7 +31,7 @@ values : str or function
     ``(draw, shape, dtype) -> array``.
 torch_compatible : bool
     Draw only what PyTorch's functional op accepts, and only the arguments it takes (see
-    each builder).
+    each builder); the dtype must then be floating (else a ``ValueError``).
 """
 
 import math
@@ -117,8 +117,19 @@ def window_count(size, kernel_size, stride, before, after, dilation):
 # Shared draws
 # --------------------------------------------------------------------------------------------
 
-def _dtype(draw, dtype):
-    """One dtype: ``dtype`` itself, or one drawn from a sequence of them."""
+def _dtype(draw, dtype, torch_compatible=False):
+    """One dtype: ``dtype`` itself, or one drawn from a sequence of them.
+
+    ``torch_compatible`` refuses a dtype that is not floating: PyTorch's pooling and unfold
+    refuse integer tensors, and an integer tensor has no gradient to compare.
+    """
+    options = list(dtype) if isinstance(dtype, (list, tuple)) else [dtype]
+    if torch_compatible:
+        refused = [np.dtype(d).name for d in options if np.dtype(d).kind != "f"]
+        if refused:
+            raise ValueError(f"dtype={dtype!r}: torch_compatible cases need a floating dtype "
+                             f"(PyTorch's pooling refuses integer tensors, and they have no "
+                             f"gradient), not {', '.join(refused)}")
     if isinstance(dtype, (list, tuple)):
         return np.dtype(draw.sampled_from(dtype))
     return np.dtype(dtype)
@@ -180,7 +191,7 @@ def conv(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batch=2, min_b
     layers do), so the case has none and pads with zeros; padding is symmetric; ``'same'``
     comes only with stride 1.
     """
-    dtype = _dtype(draw, dtype)
+    dtype = _dtype(draw, dtype, torch_compatible)
     make = values_maker(values)
     if torch_compatible:
         padding_modes, asymmetric = ("zeros",), False
@@ -241,7 +252,7 @@ def conv_transpose(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batc
     then hold the spatial ``out_size``.  ``torch_compatible``: symmetric padding, and no
     ``output_size`` (``F.conv_transpose{1,2,3}d`` takes none; only the layers' forward does).
     """
-    dtype = _dtype(draw, dtype)
+    dtype = _dtype(draw, dtype, torch_compatible)
     make = values_maker(values)
     asymmetric = asymmetric and not torch_compatible
     ndim, max_kernel, max_extra = _limits(draw, ndims, max_kernel, max_extra)
@@ -293,7 +304,7 @@ def conv_transpose(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batc
 def _pool(draw, kind, ndims, max_kernel, max_extra, max_batch, min_batch, max_channels, dtype,
           values, asymmetric, ceil_modes, torch_compatible):
     """What max and average pooling share: the windows, the padding and the input."""
-    dtype = _dtype(draw, dtype)
+    dtype = _dtype(draw, dtype, torch_compatible)
     make = values_maker(values)
     asymmetric = asymmetric and not torch_compatible
     ndim, max_kernel, max_extra = _limits(draw, ndims, max_kernel, max_extra)
@@ -380,7 +391,7 @@ def max_unpool(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batch=2,
     ``torch_compatible``: symmetric padding and distinct indices (PyTorch leaves the
     survivor of repeated indices undefined).
     """
-    dtype = _dtype(draw, dtype)
+    dtype = _dtype(draw, dtype, torch_compatible)
     make = values_maker(values)
     if torch_compatible:
         asymmetric, distinct = False, True
@@ -444,7 +455,7 @@ def max_unpool(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batch=2,
 def _adaptive(draw, ndims, max_extra, max_batch, min_batch, max_channels, dtype, values,
               divisible, keep, torch_compatible):
     """An input and an ``output_size`` for adaptive pooling, and the spatial output size."""
-    dtype = _dtype(draw, dtype)
+    dtype = _dtype(draw, dtype, torch_compatible)
     make = values_maker(values)
     ndim = draw.sampled_from(ndims)
     small = ndim == 3
@@ -455,16 +466,20 @@ def _adaptive(draw, ndims, max_extra, max_batch, min_batch, max_channels, dtype,
         output_size = entries
     else:
         largest = 5 if small else 10
+        # PyTorch's adaptive pooling returns an empty output for a size of 0, but its
+        # backward refuses one: torch-compatible sizes start at 1
+        smallest = 1 if torch_compatible else 0
         form = draw.sampled_from(["int", "entries"])
         if form == "int":
-            output_size = draw.integers(0, largest)
+            output_size = draw.integers(smallest, largest)
             entries = (output_size,) * ndim
         else:
             # PyTorch's 1-D adaptive max pooling takes no None entry
             keeps = keep and not (torch_compatible and ndim == 1)
             entries = tuple(draw.sampled_from([None, "drawn"]) if keeps else "drawn"
                             for _ in range(ndim))
-            entries = tuple(None if e is None else draw.integers(0, largest) for e in entries)
+            entries = tuple(None if e is None else draw.integers(smallest, largest)
+                            for e in entries)
             output_size = entries
     out_size = tuple(n if o is None else o for n, o in zip(in_size, entries))
     N = _batch(draw, min_batch, max_batch)
@@ -481,7 +496,8 @@ def adaptive_avg_pool(draw, *, ndims=(1, 2, 3), max_extra=4, max_batch=2, min_ba
     Output sizes range from 0 to beyond the input (windows then repeat cells), as one int
     or one entry per dimension, ``None`` meaning "keep" (unless ``keep=False``).  With
     ``divisible`` every output size divides the input size, so the windows are ordinary
-    pooling's.  ``torch_compatible``: no ``None`` entry in 1-D.
+    pooling's.  ``torch_compatible``: no ``None`` entry in 1-D, and output sizes of at least
+    1 (PyTorch's forward returns an empty output for 0, but its backward refuses it).
     """
     return _adaptive(draw, ndims, max_extra, max_batch, min_batch, max_channels, dtype, values,
                      divisible, keep, torch_compatible)
@@ -512,7 +528,7 @@ def lp_pool(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batch=2, mi
     with ``avg_pool3d``, which refuses a smaller one), and in 1-D ``kernel_size`` as an int
     (``F.lp_pool1d`` multiplies by it, and a tuple breaks that).
     """
-    dtype = _dtype(draw, dtype)
+    dtype = _dtype(draw, dtype, torch_compatible)
     make = values_maker(values)
     ndim, max_kernel, max_extra = _limits(draw, ndims, max_kernel, max_extra)
     kernel_size = _ints(draw, ndim, 1, max_kernel)
@@ -584,7 +600,7 @@ def unfold(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batch=2, min
     ``torch_compatible``: 2-D only (``F.unfold`` takes images, or unbatched ``(C, H, W)``)
     and symmetric padding.
     """
-    dtype = _dtype(draw, dtype)
+    dtype = _dtype(draw, dtype, torch_compatible)
     make = values_maker(values)
     ndim, kernel, pairs, smallest, max_extra, hyperparameters = _windows(
         draw, ndims, max_kernel, max_extra, asymmetric, torch_compatible, "unfold")
@@ -608,7 +624,7 @@ def fold(draw, *, ndims=(1, 2, 3), max_kernel=3, max_extra=4, max_batch=2, min_b
     are equal, sometimes one int.  Facts: ``pairs``, ``window_counts`` and ``out_size``.
     ``torch_compatible``: 2-D only (``F.fold`` makes images) and symmetric padding.
     """
-    dtype = _dtype(draw, dtype)
+    dtype = _dtype(draw, dtype, torch_compatible)
     make = values_maker(values)
     ndim, kernel, pairs, smallest, max_extra, hyperparameters = _windows(
         draw, ndims, max_kernel, max_extra, asymmetric, torch_compatible, "fold")

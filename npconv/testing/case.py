@@ -64,6 +64,11 @@ class Case:
         (``npconv.conv2d``).
     facts : dict
         What the builder knows by construction (padding pairs, output sizes), for tests.
+    torch_compatible : bool or None
+        Whether PyTorch's functional op (``F.conv2d``, ``F.avg_pool1d``, ...) takes the
+        case's arguments as they are: ``True`` for a case drawn with
+        ``torch_compatible=True``, ``True`` or ``False`` for a catalogue case, ``None``
+        where nobody checked.
 
     Notes
     -----
@@ -72,7 +77,7 @@ class Case:
     """
 
     def __init__(self, op, arguments, *, grad_output=None, grad_seed=None, name="", why="",
-                 source="", unbatched=False, facts=None):
+                 source="", unbatched=False, facts=None, torch_compatible=None):
         self.spec = op_spec(op)
         self.op = op
         self.arguments = dict(arguments)
@@ -81,6 +86,7 @@ class Case:
         self.name, self.why, self.source = name, why, source
         self.unbatched = unbatched
         self.facts = dict(facts or {})
+        self.torch_compatible = torch_compatible
 
     # ---- what the case is ------------------------------------------------------------------
 
@@ -142,7 +148,8 @@ class Case:
         return Case(self.op, {key: cast(value) for key, value in self.arguments.items()},
                     grad_output=cast(self._grad_output), grad_seed=self.grad_seed,
                     name=self.name, why=self.why, source=self.source,
-                    unbatched=self.unbatched, facts=self.facts)
+                    unbatched=self.unbatched, facts=self.facts,
+                    torch_compatible=self.torch_compatible)
 
     def config(self):
         """The arguments and the facts in one dict (what the project's own tests draw)."""
@@ -249,7 +256,8 @@ def draw_case(op, draw, *, unbatched=False, **bounds):
         if (isinstance(output_size, tuple) and op == "conv_transpose"
                 and len(output_size) == arguments["input"].ndim + 1):
             arguments["output_size"] = output_size[1:]     # PyTorch's unbatched (C_out, ...)
-    return Case(op, arguments, grad_seed=draw.seed(), unbatched=unbatched, facts=facts)
+    return Case(op, arguments, grad_seed=draw.seed(), unbatched=unbatched, facts=facts,
+                torch_compatible=True if bounds.get("torch_compatible") else None)
 
 
 # --------------------------------------------------------------------------------------------

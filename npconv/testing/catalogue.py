@@ -29,9 +29,13 @@ def _a(values):
     return np.array(values, dtype=np.float64)
 
 
-def _entry(name, op, why, source, *, grad_output=None, unbatched=False, **arguments):
+def _entry(name, op, why, source, *, grad_output=None, unbatched=False, torch_compatible=True,
+           **arguments):
+    """One trap; ``torch_compatible=False`` where PyTorch's functional op refuses the
+    arguments as they are (npconv's extensions, or an argument only the layers take)."""
     return {"name": name, "op": op, "why": why, "source": source, "grad_output": grad_output,
-            "unbatched": unbatched, "arguments": arguments}
+            "unbatched": unbatched, "torch_compatible": torch_compatible,
+            "arguments": arguments}
 
 
 CATALOGUE = [
@@ -70,7 +74,7 @@ CATALOGUE = [
            "padding; the window is not shrunk to the leading side's width",
            "https://github.com/ROCm/AMDMIGraphX/pull/5007",
            input=_a([[[1, 2, 3, 4]]]), kernel_size=3, stride=2, padding=((0, 1),),
-           count_include_pad=True),
+           count_include_pad=True, torch_compatible=False),
     # ---- max pooling: ties, NaN, -inf, the index layout ------------------------------------
     _entry("max_pool_tie_first_wins", "max_pool",
            "a window's maximum tied between cells: the first (row-major) wins the value, the "
@@ -117,25 +121,27 @@ CATALOGUE = [
            "before + after, the window starts at -before",
            "https://github.com/onnx/onnx/issues/7721",
            input=np.arange(16.).reshape(1, 1, 4, 4), weight=np.ones((1, 1, 2, 2)),
-           stride=2, padding=((1, 0), (0, 1))),
+           stride=2, padding=((1, 0), (0, 1)), torch_compatible=False),
     _entry("conv_reflect_at_limit", "conv",
            "reflect padding may be as wide as the input minus one (here 2 on a 3-cell input), "
            "and its gradient folds back onto the reflected cells",
            "https://github.com/pytorch/pytorch/issues/52205",
            input=_a([[[1, 2, 3]]]), weight=_a([[[1, 10]]]), padding=2,
-           padding_mode="reflect", grad_output=_a([[[1, 2, 4, 8, 16, 32]]])),
+           padding_mode="reflect", grad_output=_a([[[1, 2, 4, 8, 16, 32]]]),
+           torch_compatible=False),
     _entry("conv_replicate_wider_than_input", "conv",
            "replicate padding may be wider than the input (3 on 2 cells): the edge cells "
            "repeat, and collect the gradient of every copy",
            "https://github.com/pytorch/pytorch/pull/155618",
            input=_a([[[1, 2]]]), weight=_a([[[1, 10]]]), padding=3,
-           padding_mode="replicate", grad_output=_a([[[1, 2, 4, 8, 16, 32, 64]]])),
+           padding_mode="replicate", grad_output=_a([[[1, 2, 4, 8, 16, 32, 64]]]),
+           torch_compatible=False),
     _entry("conv_circular_at_limit", "conv",
            "circular padding may be as wide as the input itself (3 on 3 cells), wrapping a "
            "whole period around",
            "https://github.com/pytorch/pytorch/pull/155618",
            input=_a([[[1, 2, 3]]]), weight=_a([[[1, 10]]]), padding=3,
-           padding_mode="circular"),
+           padding_mode="circular", torch_compatible=False),
     _entry("conv_groups", "conv",
            "groups=2 with 4 input and 8 output channels: output channels 4-7 read input "
            "channels 2-3 only",
@@ -175,13 +181,13 @@ CATALOGUE = [
            "https://github.com/pytorch/pytorch/issues/14272",
            input=_a([[[1, 2]]]), weight=_a([[[1, 10, 100]]]), bias=_a([0.5]), stride=2,
            dilation=3, output_size=(10,), grad_output=_a([[[1, 2, 4, 8, 16, 32, 64, 128, 256,
-                                                           512]]])),
+                                                           512]]]), torch_compatible=False),
     _entry("conv_transpose_output_size_with_n_and_c", "conv_transpose",
            "an output_size of (N, C_out, L) holds the spatial size after the first two entries "
            "(in 1-D the last two are C_out and L, not the size)",
            "https://github.com/pytorch/pytorch/pull/904",
            input=_a([[[1, 2]]]), weight=_a([[[1, 1]]]), stride=2, output_size=(1, 1, 5),
-           grad_output=_a([[[1, 2, 4, 8, 16]]])),
+           grad_output=_a([[[1, 2, 4, 8, 16]]]), torch_compatible=False),
     # ---- unfold and fold ------------------------------------------------------------------------
     _entry("unfold_layout_channel_major", "unfold",
            "rows are channel-major, then the kernel taps row-major (row c*K + kh*kW + kw), "
@@ -265,10 +271,11 @@ CATALOGUE = [
            "https://github.com/FluxML/Flux.jl/pull/2166",
            input=_a([[[-1, -2, -3, 1, 2, 3]]]), norm_type=3, kernel_size=1),
 ]
-"""The traps, as plain data: name, op, why, source, arguments, grad_output, unbatched."""
+"""The traps, as plain data: name, op, why, source, arguments, grad_output, unbatched and
+torch_compatible."""
 
 
-def edge_cases(ops=None, names=None, dtype=None):
+def edge_cases(ops=None, names=None, dtype=None, *, torch_compatible=False):
     """The catalogue as new :class:`~npconv.testing.Case` objects.
 
     Parameters
@@ -279,20 +286,35 @@ def edge_cases(ops=None, names=None, dtype=None):
         Only the cases with these names.
     dtype : dtype, optional
         Cast the floating arrays (and ``grad_output``) to it, e.g. ``np.float32``.
+    torch_compatible : bool
+        Only the cases PyTorch's functional ops take as they are (each case's
+        ``torch_compatible`` attribute says so).  By default every case, including
+        npconv's extensions: asymmetric padding, ``padding_mode`` in ``conv``, and
+        ``output_size`` in ``conv_transpose`` (PyTorch's layers take it, ``F.*`` does not).
 
     Returns
     -------
     list of Case
+
+    Examples
+    --------
+    >>> len(edge_cases()) - len(edge_cases(torch_compatible=True))
+    7
+    >>> [case.name for case in edge_cases(ops=["conv"]) if not case.torch_compatible][:2]
+    ['conv_asymmetric_padding', 'conv_reflect_at_limit']
     """
     cases = []
     for entry in CATALOGUE:
         if (ops is not None and entry["op"] not in ops) or (names is not None
                                                             and entry["name"] not in names):
             continue
+        if torch_compatible and not entry["torch_compatible"]:
+            continue
         arguments = {key: value.copy() if isinstance(value, np.ndarray) else value
                      for key, value in entry["arguments"].items()}
         grad_output = None if entry["grad_output"] is None else entry["grad_output"].copy()
         case = Case(entry["op"], arguments, grad_output=grad_output, name=entry["name"],
-                    why=entry["why"], source=entry["source"], unbatched=entry["unbatched"])
+                    why=entry["why"], source=entry["source"], unbatched=entry["unbatched"],
+                    torch_compatible=entry["torch_compatible"])
         cases.append(case if dtype is None else case.astype(dtype))
     return cases

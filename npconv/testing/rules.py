@@ -128,6 +128,22 @@ def _ceil_lines(out_index, geometry, in_size, ceil_mode):
     return lines
 
 
+def _number(value):
+    """A cell's value as a person writes it: ``3.0``, ``nan``, ``-inf`` (no ``np.float64``)."""
+    return repr(float(value))
+
+
+def _bias_lines(case, position):
+    """What decides one cell of a bias gradient: the sum of ``grad_output`` over that channel."""
+    channel = int(position[0])
+    grad_output = np.asarray(case.grad_output)
+    channel_axis = 0 if case.unbatched else 1
+    total = float(np.take(grad_output, channel, axis=channel_axis).sum())
+    return [f"grad_bias[{channel}] is the sum of grad_output over the batch (N) and every "
+            f"output position of output channel {channel}: here {total!r}; the input and the "
+            f"weight play no part"]
+
+
 def _winner_lines(window, flat_positions, what="window"):
     """How max pooling picks a window's cell: ties, NaN, all -inf (PyTorch's CPU rule)."""
     if window.size == 0:
@@ -143,9 +159,10 @@ def _winner_lines(window, flat_positions, what="window"):
                 f"and the index is its first input cell, {where[winner]}"]
     top = [where[i] for i in np.flatnonzero(window == window[winner])]
     if len(top) > 1:
-        return [f"this {what}'s maximum {window[winner]!r} is tied between flat positions "
+        return [f"this {what}'s maximum {_number(window[winner])} is tied between flat positions "
                 f"{top}: PyTorch takes the first in row-major order, {where[winner]}"]
-    return [f"the {what}'s maximum {window[winner]!r} is at flat position {where[winner]}"]
+    return [f"the {what}'s maximum {_number(window[winner])} is at flat position "
+            f"{where[winner]}"]
 
 
 def _window_values(x, n, c, cells):
@@ -277,7 +294,7 @@ def lp_pool(case, result, position):
             lines.append(f"window {out_index} holds negative cells and norm_type={p}: PyTorch "
                          f"raises x itself to the power, so a negative cell gives NaN unless "
                          f"p is a whole number, and a negative sum NaN unless 1/p is")
-    return lines
+    return lines or [f"input cell {spatial} is in no window: its gradient is 0"]
 
 
 def adaptive_pool(case, result, position):
@@ -380,8 +397,10 @@ def conv(case, result, position):
             f"{o}" for dim, (n, k, s, (b, e), d, o) in enumerate(zip(
                 in_size, kernel_size, geometry.stride, geometry.padding, geometry.dilation,
                 geometry.out_size))]
+    if result == "grad_bias":
+        return lines + _bias_lines(case, position)
     n, channel, spatial = _cell(case, position)
-    if result in ("grad_weight", "grad_bias"):
+    if result == "grad_weight":
         return lines + [f"{result} sums over the batch and every output position; taps on the "
                         f"padding add {'0' if mode == 'zeros' else 'the input cells the ' + mode + ' padding copies'}"]
     C_out, C_in = weight.shape[0], x.shape[1]
@@ -467,6 +486,8 @@ def conv_transpose(case, result, position):
             f"{shapes.output_padding_limit(s, d)})"
             for dim, (n, k, s, (b, e), op, d, o) in enumerate(zip(
                 in_size, kernel_size, *geometry))]
+    if result == "grad_bias":
+        return lines + _bias_lines(case, position)
     if result != "output":
         return lines + [f"{result} of a transposed convolution is a plain convolution of "
                         f"grad_output with the weight, over the same cells the forward "

@@ -5,8 +5,11 @@ of files holds every case's arrays and npconv's results:
 
 ``manifest.json``
     ``{"format", "npconv", "dtype", "seed", "count", "method", "torch_compatible",
-    "cases": [...]}``; each case has ``file``, ``name``, ``op``, ``function`` (the npconv and
-    PyTorch name, e.g. ``conv2d`` for an unbatched case, else the op), ``unbatched``,
+    "sweep_torch_compatible", "cases": [...]}``: ``torch_compatible`` is true only when
+    PyTorch's functional ops take every case as it is, ``sweep_torch_compatible`` whether
+    the sweep was drawn within PyTorch's limits.  Each case has ``file``, ``name``, ``op``,
+    ``function`` (the npconv and PyTorch name, e.g. ``conv2d`` for an unbatched case, else
+    the op), ``torch_compatible`` (true, false, or null where nobody checked), ``unbatched``,
     ``arguments`` (every argument's name, in order), ``arrays`` (those stored in the file),
     ``parameters`` (the rest, as JSON: tuples as lists, ``None`` as null, infinite floats as
     the strings ``"inf"`` and ``"-inf"``), ``results``, ``dtype``, ``tolerance`` (``rtol``
@@ -73,8 +76,10 @@ def write_vectors(directory, *, dtype="float64", seed=0, count=4, ops=None, meth
     method : {"im2col", "loops"}
         The npconv variant that computes the results.
     torch_compatible : bool
-        Draw the sweep within what PyTorch's functional ops accept (the catalogue also has
-        npconv's extensions: asymmetric padding, padding modes in ``conv``).
+        Draw the sweep within what PyTorch's functional ops accept.  The catalogue also
+        has npconv's extensions (asymmetric padding, padding modes in ``conv``,
+        ``output_size`` in ``conv_transpose``); each case's ``torch_compatible`` in the
+        manifest says whether PyTorch's ``F.*`` takes it as it is.
 
     Returns
     -------
@@ -100,7 +105,9 @@ def write_vectors(directory, *, dtype="float64", seed=0, count=4, ops=None, meth
                enumerate(cases)]
     manifest = {"format": FORMAT, "npconv": npconv.__version__, "dtype": dtype.name,
                 "seed": seed, "count": count, "method": method,
-                "torch_compatible": torch_compatible, "cases": entries}
+                "torch_compatible": all(entry["torch_compatible"] is True
+                                        for entry in entries),
+                "sweep_torch_compatible": torch_compatible, "cases": entries}
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest
 
@@ -113,7 +120,7 @@ def _write_case(directory, number, case, method):
     np.savez(directory / file, **arrays, grad_output=case.grad_output, **expected)
     rtol, atol = default_tolerance(case.dtype)
     return {"file": file, "name": case.name, "op": case.op, "function": case.function_name,
-            "unbatched": case.unbatched, "arguments": list(case.arguments),
+            "torch_compatible": case.torch_compatible, "unbatched": case.unbatched, "arguments": list(case.arguments),
             "arrays": list(arrays),
             "parameters": {name: _to_json(value) for name, value in case.arguments.items()
                            if name not in arrays},
@@ -143,7 +150,8 @@ def read_vectors(directory):
                      else _from_json(entry["parameters"][name]) for name in entry["arguments"]}
         case = Case(entry["op"], arguments, grad_output=stored["grad_output"],
                     name=entry["name"], why=entry["why"], source=entry["source"],
-                    unbatched=entry["unbatched"])
+                    unbatched=entry["unbatched"],
+                    torch_compatible=entry.get("torch_compatible"))
         loaded.append((case, {name: stored[name] for name in entry["results"]}))
     return loaded
 
