@@ -27,6 +27,7 @@ with a ``ValueError`` naming the parameters and the bytes.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Sequence
 from typing import Literal, NamedTuple, Optional, Union
@@ -77,6 +78,22 @@ class Gradients(NamedTuple):
 # Convolution
 # --------------------------------------------------------------------------------------------
 
+def _ieee_quietly(op):
+    """``op`` with NumPy's floating-point warnings off while it runs, as PyTorch's ops give none.
+
+    NaN and infinity follow IEEE arithmetic on purpose (``0 * inf`` is NaN, as in PyTorch),
+    and NumPy would warn of each: in a test suite that runs with warnings as errors, an
+    oracle that warns on valid input fails.  The fast variant's threads take the caller's
+    setting (:func:`npconv.im2col._on_all_cores`).
+    """
+    @functools.wraps(op)
+    def quietly(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return op(*args, **kwargs)
+    return quietly
+
+
+@_ieee_quietly
 def conv(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None, stride: Size = 1,
          padding: ConvPadding = 0, dilation: Size = 1, groups: int = 1, *,
          padding_mode: PaddingMode = "zeros", method: Method = "im2col",
@@ -162,6 +179,7 @@ def conv(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None, 
                                  **_workspace(method, workspace_bytes))
 
 
+@_ieee_quietly
 def conv_backward(grad_output: ArrayLike, input: ArrayLike, weight: ArrayLike, stride: Size = 1,
                   padding: ConvPadding = 0, dilation: Size = 1, groups: int = 1, *,
                   padding_mode: PaddingMode = "zeros", method: Method = "im2col",
@@ -255,6 +273,7 @@ def _conv_cause(x, weight, geometry):
 # Transposed convolution
 # --------------------------------------------------------------------------------------------
 
+@_ieee_quietly
 def conv_transpose(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None,
                    stride: Size = 1, padding: Padding = 0, output_padding: Size = 0,
                    groups: int = 1, dilation: Size = 1, *,
@@ -355,6 +374,7 @@ def conv_transpose(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike
                                            **_workspace(method, workspace_bytes))
 
 
+@_ieee_quietly
 def conv_transpose_backward(grad_output: ArrayLike, input: ArrayLike, weight: ArrayLike,
                             stride: Size = 1, padding: Padding = 0, output_padding: Size = 0,
                             groups: int = 1, dilation: Size = 1, *,
@@ -440,6 +460,7 @@ def _conv_transpose_geometry(x, weight, bias, stride, padding, output_padding, g
 # Pooling
 # --------------------------------------------------------------------------------------------
 
+@_ieee_quietly
 def max_pool(input: ArrayLike, kernel_size: Size, stride: Optional[Size] = None,
              padding: Padding = 0, dilation: Size = 1, ceil_mode: bool = False,
              return_indices: bool = False, *, method: Method = "im2col",
@@ -515,6 +536,7 @@ def max_pool(input: ArrayLike, kernel_size: Size, stride: Optional[Size] = None,
     return (out, indices) if return_indices else out
 
 
+@_ieee_quietly
 def max_pool_backward(grad_output: ArrayLike, input: ArrayLike, kernel_size: Size,
                       stride: Optional[Size] = None, padding: Padding = 0, dilation: Size = 1,
                       ceil_mode: bool = False, *, method: Method = "im2col") -> FloatArray:
@@ -563,6 +585,7 @@ def max_pool_backward(grad_output: ArrayLike, input: ArrayLike, kernel_size: Siz
     return _variant(method).max_pool_backward(grad_output, x, *geometry[:4], ceil_mode)
 
 
+@_ieee_quietly
 def avg_pool(input: ArrayLike, kernel_size: Size, stride: Optional[Size] = None,
              padding: Padding = 0, ceil_mode: bool = False, count_include_pad: bool = True,
              divisor_override: Optional[int] = None, *, method: Method = "im2col",
@@ -632,6 +655,7 @@ def avg_pool(input: ArrayLike, kernel_size: Size, stride: Optional[Size] = None,
                                      count_include_pad, divisor_override)
 
 
+@_ieee_quietly
 def avg_pool_backward(grad_output: ArrayLike, input: ArrayLike, kernel_size: Size,
                       stride: Optional[Size] = None, padding: Padding = 0,
                       ceil_mode: bool = False, count_include_pad: bool = True,

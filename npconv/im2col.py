@@ -1501,7 +1501,7 @@ def _max_pool_chunk(reads, taps, out, winner):
         np.multiply(match[box].view(np.uint8), key(K - tap_index), out=offer[box])
         np.maximum(best_key[box], offer[box], out=best_key[box])
     np.subtract(key(K), best_key, out=winner)
-    if np.isfinite(out.sum()):              # one fast pass: no -inf and no NaN window
+    if np.isfinite(out).all():              # one fast pass: no -inf and no NaN window
         return
     minus_inf = np.isneginf(out)
     for tap_index in reversed(range(K)):    # the first tap that lands inside wins
@@ -1587,8 +1587,14 @@ def _on_all_cores(work, chunks):
     workers = min(len(chunks), _thread_count())
     if workers <= 1:
         return [work(*chunk) for chunk in chunks]
+    settings = np.geterr()              # the caller's floating-point settings, for the threads
+
+    def run(chunk):
+        with np.errstate(**settings):
+            return work(*chunk)
+
     with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(lambda chunk: work(*chunk), chunks))
+        return list(pool.map(run, chunks))
 
 
 def _thread_count():

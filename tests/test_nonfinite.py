@@ -15,6 +15,8 @@ because ``0 * inf`` and ``0 * NaN`` are NaN; a cell that no window sends a gradi
 exactly zero.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -226,3 +228,75 @@ def test_conv_transpose_backward_with_nonfinite_gradients(method, config, data):
     oracles.assert_close(
         tuple(grads), tuple(npconv.conv_transpose_backward(grad_output, **args, method="loops")),
         err_msg="loops")
+
+
+@pytest.mark.parametrize("method", ["im2col", "loops"])
+@pytest.mark.parametrize("x", [
+    np.array([[[np.inf, 1., -np.inf, -np.inf]]]),               # +inf and -inf maxima
+    np.array([[[3e38, 3e38, 3e38, 3e38]]], dtype=np.float32),   # near float32's largest
+])
+def test_max_pooling_of_infinities_and_huge_values_warns_of_nothing(method, x):
+    """Valid input gives no RuntimeWarning, so a test suite that runs with warnings as
+    errors can use the oracle: +inf and -inf maxima side by side, or maxima near the
+    largest float32 (whose sum would overflow), are ordinary values here."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = npconv.max_pool(x, 2, method=method)
+        npconv.max_pool_backward(np.ones(out.shape, dtype=x.dtype), x, 2, method=method)
+        npconv.adaptive_max_pool(x, 2, method=method)
+    np.testing.assert_array_equal(out, np.max(x.reshape(1, 1, 2, 2), axis=-1))
+
+
+def _calls_with_nan_and_infinity(method):
+    """One call of every public op (and backward) on input, weight and grad_output holding
+    NaN, +inf and -inf, and a depthwise layer wide enough to run on several threads."""
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((2, 4, 6, 6))
+    x[0, 0, 0, 0], x[1, 1, 2, 2], x[0, 2, 3, 3] = np.inf, np.nan, -np.inf
+    w = rng.standard_normal((4, 4, 3, 3))
+    w[0, 0, 0, 0] = np.inf
+    g = rng.standard_normal((2, 4, 6, 6))
+    g[0, 0, 0, 0] = -np.inf
+    wide_x, wide_w = np.repeat(x, 300, axis=1), np.repeat(w[:, :1], 300, axis=0)
+    m = {"method": method}
+    pooled, indices = npconv.max_pool(x, 2, return_indices=True, **m)
+    return [
+        lambda: npconv.conv(x, w, padding=1, **m),
+        lambda: npconv.conv_backward(g, x, w, padding=1, **m),
+        lambda: npconv.conv(wide_x, wide_w, padding=1, groups=1200, **m),
+        lambda: npconv.conv_backward(np.repeat(g, 300, axis=1), wide_x, wide_w, padding=1,
+                                     groups=1200, **m),
+        lambda: npconv.conv_transpose(x, w, padding=1, **m),
+        lambda: npconv.conv_transpose_backward(g, x, w, padding=1, **m),
+        lambda: npconv.max_pool(x, 3, 1, 1, **m),
+        lambda: npconv.max_pool_backward(g, x, 3, 1, 1, **m),
+        lambda: npconv.avg_pool(x, 3, 1, 1, **m),
+        lambda: npconv.avg_pool_backward(g, x, 3, 1, 1, **m),
+        lambda: npconv.lp_pool(x, 2, 2, **m),
+        lambda: npconv.lp_pool_backward(g[:, :, :3, :3], x, 2, 2, **m),
+        lambda: npconv.adaptive_avg_pool(x, 4, **m),
+        lambda: npconv.adaptive_avg_pool_backward(g[:, :, :4, :4], x, 4, **m),
+        lambda: npconv.adaptive_max_pool(x, 4, **m),
+        lambda: npconv.adaptive_max_pool_backward(g[:, :, :4, :4], x, 4, **m),
+        lambda: npconv.max_unpool(pooled, indices, 2, **m),
+        lambda: npconv.max_unpool_backward(g, pooled, indices, 2, **m),
+        lambda: npconv.unfold(x, 2, **m),
+        lambda: npconv.fold(npconv.unfold(x, 2, **m), (6, 6), 2, **m),
+    ]
+
+
+@pytest.mark.parametrize("method", ["im2col", "loops"])
+def test_no_op_warns_of_ieee_arithmetic_and_the_callers_setting_is_kept(method):
+    """0 * inf and inf - inf are NaN on purpose, as in PyTorch, whose ops give no warning;
+    npconv's give none either (a suite that runs with warnings as errors can use them),
+    on the fast variant's threads too, and the caller's NumPy setting is as it was."""
+    before = np.geterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for call in _calls_with_nan_and_infinity(method):
+            call()
+    assert np.geterr() == before
+    with warnings.catch_warnings(record=True) as caught:      # the caller's own arithmetic
+        warnings.simplefilter("always")
+        np.array([np.inf]) - np.inf
+    assert [w.category for w in caught] == [RuntimeWarning]

@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike, NDArray
 from ..api import (FloatArray, Method, Padding, Size, _as_array, _check_grad_output, _flag,
                    _floating)
 from ..api import _variant as _core_variant
-from ..api import _with_rank
+from ..api import _ieee_quietly, _with_rank
 from ..shapes import (
     adaptive_pool_geometry,
     check_array_bytes,
@@ -63,6 +63,7 @@ __all__ = [
 # Unfold and fold
 # --------------------------------------------------------------------------------------------
 
+@_ieee_quietly
 def unfold(input: ArrayLike, kernel_size: Size, dilation: Size = 1, padding: Padding = 0,
            stride: Size = 1, *, method: Method = "im2col") -> FloatArray:
     """Every window of a convolution as one column, as ``torch.nn.functional.unfold``.
@@ -156,6 +157,7 @@ def unfold(input: ArrayLike, kernel_size: Size, dilation: Size = 1, padding: Pad
     return cols if batched else cols[0]
 
 
+@_ieee_quietly
 def unfold_backward(grad_output: ArrayLike, input: ArrayLike, kernel_size: Size,
                     dilation: Size = 1, padding: Padding = 0, stride: Size = 1, *,
                     method: Method = "im2col") -> FloatArray:
@@ -208,6 +210,7 @@ def unfold_backward(grad_output: ArrayLike, input: ArrayLike, kernel_size: Size,
     return grad_x if batched else grad_x[0]
 
 
+@_ieee_quietly
 def fold(input: ArrayLike, output_size: Size, kernel_size: Size, dilation: Size = 1,
          padding: Padding = 0, stride: Size = 1, *, method: Method = "im2col") -> FloatArray:
     """Columns added back onto their windows, as ``torch.nn.functional.fold``.
@@ -285,6 +288,7 @@ def fold(input: ArrayLike, output_size: Size, kernel_size: Size, dilation: Size 
     return out if batched else out[0]
 
 
+@_ieee_quietly
 def fold_backward(grad_output: ArrayLike, input: ArrayLike, output_size: Size,
                   kernel_size: Size, dilation: Size = 1, padding: Padding = 0, stride: Size = 1,
                   *, method: Method = "im2col") -> FloatArray:
@@ -397,6 +401,7 @@ def _unless_empty(shape, dtype, variant_function, *arguments):
 # Max unpooling
 # --------------------------------------------------------------------------------------------
 
+@_ieee_quietly
 def max_unpool(input: ArrayLike, indices: ArrayLike, kernel_size: Size,
                stride: Optional[Size] = None, padding: Padding = 0,
                output_size: UnpoolSize = None, *, method: Method = "im2col") -> FloatArray:
@@ -485,6 +490,7 @@ def max_unpool(input: ArrayLike, indices: ArrayLike, kernel_size: Size,
                                        geometry.out_size)
 
 
+@_ieee_quietly
 def max_unpool_backward(grad_output: ArrayLike, input: ArrayLike, indices: ArrayLike,
                         kernel_size: Size, stride: Optional[Size] = None, padding: Padding = 0,
                         output_size: UnpoolSize = None, *, method: Method = "im2col"
@@ -584,6 +590,7 @@ def _check_index_range(indices, out_size):
 # Adaptive pooling
 # --------------------------------------------------------------------------------------------
 
+@_ieee_quietly
 def adaptive_avg_pool(input: ArrayLike, output_size: AdaptiveSize, *,
                       method: Method = "im2col") -> FloatArray:
     """N-d adaptive average pooling, as ``torch.nn.functional.adaptive_avg_pool{1,2,3}d``.
@@ -643,6 +650,7 @@ def adaptive_avg_pool(input: ArrayLike, output_size: AdaptiveSize, *,
     return _variant(method).adaptive_avg_pool(x, out_size)
 
 
+@_ieee_quietly
 def adaptive_avg_pool_backward(grad_output: ArrayLike, input: ArrayLike,
                                output_size: AdaptiveSize, *, method: Method = "im2col"
                                ) -> FloatArray:
@@ -691,6 +699,7 @@ def adaptive_avg_pool_backward(grad_output: ArrayLike, input: ArrayLike,
     return _variant(method).adaptive_avg_pool_backward(grad_output, x, out_size)
 
 
+@_ieee_quietly
 def adaptive_max_pool(input: ArrayLike, output_size: AdaptiveSize,
                       return_indices: bool = False, *, method: Method = "im2col"
                       ) -> MaxPoolResult:
@@ -747,6 +756,7 @@ def adaptive_max_pool(input: ArrayLike, output_size: AdaptiveSize,
     return (out, indices) if return_indices else out
 
 
+@_ieee_quietly
 def adaptive_max_pool_backward(grad_output: ArrayLike, input: ArrayLike,
                                output_size: AdaptiveSize, *, method: Method = "im2col"
                                ) -> FloatArray:
@@ -809,6 +819,7 @@ def _adaptive_out_size(x, output_size, indices=False):
 # Power-average pooling
 # --------------------------------------------------------------------------------------------
 
+@_ieee_quietly
 def lp_pool(input: ArrayLike, norm_type: float, kernel_size: Size, stride: Optional[Size] = None,
             ceil_mode: bool = False, *, method: Method = "im2col") -> FloatArray:
     """N-d power-average pooling, as ``torch.nn.functional.lp_pool{1,2,3}d``.
@@ -889,6 +900,7 @@ def lp_pool(input: ArrayLike, norm_type: float, kernel_size: Size, stride: Optio
     return _variant(method).lp_pool(x, p, kernel_size, stride, ceil_mode)
 
 
+@_ieee_quietly
 def lp_pool_backward(grad_output: ArrayLike, input: ArrayLike, norm_type: float,
                      kernel_size: Size, stride: Optional[Size] = None, ceil_mode: bool = False,
                      *, method: Method = "im2col") -> FloatArray:
