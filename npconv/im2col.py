@@ -1016,7 +1016,8 @@ def _workspace_cause(channels, kernel_size, windows_size, windows_of):
 # --------------------------------------------------------------------------------------------
 
 def _is_depthwise(C_in_per_group, groups):
-    """True when each group sees one input channel: a GEMM would be K-by-1 and starve."""
+    """True when there are several groups and each sees one input channel: a GEMM per group
+    would be K-by-1 and starve (one group of one channel is an ordinary GEMM)."""
     return C_in_per_group == 1 and groups > 1
 
 
