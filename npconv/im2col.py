@@ -338,7 +338,8 @@ def conv_backward(grad_output, x, weight, stride, padding, dilation, groups, pad
     unfolded into the workspace, multiplied with the output gradient into the weight
     gradient, then overwritten by their own gradient ``w.T @ g``, which :func:`col2im`
     adds onto the input gradient: a full-size column buffer and its gradient never exist
-    at once.
+    at once.  Depthwise convolutions (one input channel per group) skip the matrix
+    products and run tap by tap, as in :func:`conv`.
 
     Parameters
     ----------
@@ -412,11 +413,12 @@ def conv_backward(grad_output, x, weight, stride, padding, dilation, groups, pad
             g = _channels_first(grad_output, images, rows, spare)            # (C_out, n*L)
             g = g.reshape(groups, C_out // groups, n * L)                    # (G, C_out/G, n*L)
             _add_weight_gradient(grad_w_t, g, columns, chunk_index == 0)    # (G, C_in/G*K, C_out/G)
-            _matmul_into(w.swapaxes(1, 2), g, columns)                       # the columns' gradient
+            # w.T (G, C_in/G*K, C_out/G) @ g: the columns' gradient, in the columns' place
+            _matmul_into(w.swapaxes(1, 2), g, columns)                       # (G, C_in/G*K, n*L)
             grad_columns = columns.reshape(C_in * K, n, L).transpose(1, 0, 2)   # (n, C_in*K, L)
             col2im(grad_columns, (n, C_in, *in_size), kernel_size, stride, padding, dilation,
                    padding_mode, out=grad_x[images], rows=rows)
-        grad_w = grad_w_t.swapaxes(1, 2).reshape(weight.shape)   # (G, C_out/G, C_in/G*K): a copy
+        grad_w = grad_w_t.swapaxes(1, 2).reshape(weight.shape)   # (C_out, C_in/G, *kernel_size)
     grad_bias = grad_output.sum(axis=(0, *range(2, grad_output.ndim)))
     return grad_x, grad_w, grad_bias
 
@@ -567,7 +569,7 @@ def conv_transpose_backward(grad_output, x, weight, stride, padding, output_padd
         _matmul_into(w, columns,
                      result.reshape(groups, C_in // groups, n * L))  # (G, C_in/G, n*L)
         _store_block(result, grad_x, images, rows)
-    grad_w = grad_w_t.swapaxes(1, 2).reshape(weight.shape)       # (G, C_in/G, C_out/G*K): a copy
+    grad_w = grad_w_t.swapaxes(1, 2).reshape(weight.shape)       # (C_in, C_out/G, *kernel_size)
     grad_bias = grad_output.sum(axis=(0, *range(2, grad_output.ndim)))
     return grad_x, grad_w, grad_bias
 
@@ -580,9 +582,12 @@ def max_pool(x, kernel_size, stride, padding, dilation, ceil_mode):
     """Max pooling: a running maximum over the kernel taps, then the first winning tap.
 
     Cheat sheet: "Pooling operation".  No column matrix: tap by tap, ``np.maximum`` of the
-    running maximum and the cells the tap reads (:func:`_max_pool_chunk`).  Only taps that
-    land on an input cell take part, so padding never wins and a window of ``-inf`` names
-    its first real cell, as PyTorch does.
+    running maximum and the cells the tap reads (:func:`_max_pool_chunk`), over chunks of
+    channel planes on all cores.  Only taps that land on an input cell take part, so
+    padding never wins and a window of ``-inf`` names its first real cell, as PyTorch does.
+    The maxima that are zero or NaN are then read again from their winning cells
+    (:func:`_maxima_from_their_winners`), so that the sign of a zero and the payload of a
+    NaN are the winner's.
 
     Parameters
     ----------
@@ -685,8 +690,9 @@ def max_pool_backward(grad_output, x, kernel_size, stride, padding, dilation, ce
 def avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
     """Average pooling: add up, tap by tap, the cells each tap reads, then divide.
 
-    Cheat sheet: "Pooling operation".  Only taps that land on an input cell are visited
-    (zero padding adds nothing to a sum); the divisor counts what PyTorch counts
+    Cheat sheet: "Pooling operation".  No column matrix: tap by tap, over chunks of
+    channel planes on all cores.  Only taps that land on an input cell are visited (zero
+    padding adds nothing to a sum); the divisor counts what PyTorch counts
     (:func:`npconv.shapes.avg_pool_divisors`).
 
     Parameters
@@ -1010,7 +1016,8 @@ def _workspace_cause(channels, kernel_size, windows_size, windows_of):
 # --------------------------------------------------------------------------------------------
 
 def _is_depthwise(C_in_per_group, groups):
-    """True when each group sees one input channel: a GEMM would be K-by-1 and starve."""
+    """True when there are several groups and each sees one input channel: a GEMM per group
+    would be K-by-1 and starve (one group of one channel is an ordinary GEMM)."""
     return C_in_per_group == 1 and groups > 1
 
 
@@ -1106,7 +1113,7 @@ def _depthwise_conv(x, weight, stride, padding, dilation, padding_mode, out):
     for every window: where the tap lands on the input from its cells (one flat run per
     tap where :func:`_tap_runs` allows), elsewhere from the padding's value (0 for zero
     padding, and ``0 * w_tap`` is NaN for an infinite weight, as in the formula).
-    ``out`` (N, C_out, *out_size) is zeroed.
+    ``out`` (N, C_out, *out_size) must arrive zeroed: every tap adds onto it.
     """
     N, C_in, *in_size = x.shape
     out_size = out.shape[2:]
@@ -1466,8 +1473,8 @@ def _maxima_from_their_winners(planes, out, indices):
     ambiguous = np.flatnonzero((flat_out == 0) | np.isnan(flat_out))   # positions in flat_out
     if ambiguous.size:
         flat_planes = planes.reshape(n, math.prod(planes.shape[1:]))   # (n, in cells)
-        flat_out[ambiguous] = flat_planes[ambiguous // windows,
-                                          indices.reshape(-1)[ambiguous]]
+        flat_indices = indices.reshape(n * windows)                   # (n * L,)
+        flat_out[ambiguous] = flat_planes[ambiguous // windows, flat_indices[ambiguous]]
 
 
 def _max_pool_chunk(reads, taps, out, winner):
@@ -1543,8 +1550,9 @@ def flat_targets(indices, plane):
     array([2, 3])
     """
     N, C = indices.shape[:2]
-    planes = np.arange(N * C, dtype=np.int64).reshape(N, C, *[1] * (indices.ndim - 2))
-    return (planes * plane + indices).reshape(-1)
+    plane_numbers = np.arange(N * C, dtype=np.int64)              # (N * C,)
+    planes = plane_numbers.reshape(N, C, *[1] * (indices.ndim - 2))   # (N, C, 1, ...)
+    return (planes * plane + indices).reshape(-1)                # (indices.size,)
 
 
 def _winner_offsets(taps, in_size, stride, padding, dilation, out_size):

@@ -624,3 +624,58 @@ def test_every_layout_of_every_array_gives_the_c_ordered_result(case, layout, me
         got = (forward(*given[1:], **params, method=method),
                backward(*given, **params, method=method))
         oracles.assert_close(got, expected, rtol=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# The fast variant's chunks on threads: every chunk computes its own cells
+# --------------------------------------------------------------------------------------------
+
+THREADED_CASES = {
+    # depthwise, two outputs per channel, stride 1 and "same" rows: the flat runs per tap
+    "depthwise conv, reflect, flat runs": (
+        "conv", (3, 4, 9, 8), (8, 1, 3, 3), {"padding": 1, "groups": 4,
+                                             "padding_mode": "reflect"}),
+    "depthwise conv, zeros, stride and dilation": (
+        "conv", (3, 4, 9, 8), (4, 1, 2, 3), {"stride": 2, "padding": 1, "dilation": (2, 1),
+                                             "groups": 4}),
+    "max pool, ceil_mode": ("max_pool", (3, 4, 9, 8), None, {"kernel_size": 3, "stride": 2,
+                                                             "padding": 1, "ceil_mode": True}),
+    "avg pool, stride 2": ("avg_pool", (3, 4, 9, 8), None, {"kernel_size": 3, "stride": 2,
+                                                            "padding": 1,
+                                                            "count_include_pad": False}),
+}
+"""An op, its input and weight shapes and its geometry; with the chunk bound of one test
+below, each runs as several chunks (one image each for depthwise convolution, one plane
+each for pooling) on two threads."""
+
+
+@pytest.mark.parametrize("case", THREADED_CASES)
+def test_chunks_on_two_threads_give_the_formulas_numbers(case, monkeypatch):
+    """The elementwise paths cut their work into chunks of about ``CACHE_CHUNK_BYTES``
+    (2 MiB) and run them on all cores; small arrays are one chunk.  With the bound cut to
+    1 KiB and two threads, each image (depthwise) or plane (pooling) of these small arrays
+    is a chunk of its own on one of two threads, and the forward and the gradients must
+    still be the window-by-window formula of :mod:`tests.oracles` (max pooling's values
+    and indices exactly, ties, NaN and ``-inf`` included)."""
+    monkeypatch.setattr(npconv.im2col, "CACHE_CHUNK_BYTES", 1024)
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    name, in_shape, weight_shape, params = THREADED_CASES[case]
+    forward, backward = getattr(npconv, name), getattr(npconv, f"{name}_backward")
+    oracle_forward, oracle_backward = getattr(oracles, name), getattr(oracles, f"{name}_backward")
+    rng = np.random.default_rng(12)
+    x = rng.integers(-2, 3, size=in_shape).astype(np.float64)      # many ties
+    # max pooling: two NaN cells, and window (2, 2) (rows and columns 3-5) all -inf
+    if name == "max_pool":
+        x[0, 1, 2, 3], x[2, 3, 0, 0], x[1, 0, 3:6, 3:6] = np.nan, np.nan, -np.inf
+    arrays = [x] if weight_shape is None else [x, rng.standard_normal(weight_shape)]
+    if name == "max_pool":
+        got, expected = (forward(*arrays, **params, return_indices=True),
+                         oracle_forward(*arrays, **params))
+        oracles.assert_close(got, expected, rtol=0)
+        out = got[0]
+    else:
+        out = forward(*arrays, **params)
+        oracles.assert_close(out, oracle_forward(*arrays, **params))
+    grad_output = rng.standard_normal(out.shape)
+    oracles.assert_close(backward(grad_output, *arrays, **params),
+                         oracle_backward(grad_output, *arrays, **params))
