@@ -1445,8 +1445,10 @@ def first_empty_window(in_size, kernel_size, stride, padding, dilation, out_size
 
     Returns its index, or ``None`` if every window holds one.  A window that starts on the
     input holds its first tap; one that starts past the input holds none; one that starts in
-    the left padding holds a cell if its first tap at or after position 0 (position
-    ``start mod dilation``) comes before ``in_size`` and is one of its ``kernel_size`` taps.
+    the left padding holds a cell if :func:`npconv.padding.taps_on_input` finds one of its
+    taps on the input, the rule by which the loop reference reads the window: its first tap
+    at or after position 0 (position ``start mod dilation``) must come before ``in_size``
+    and be one of its ``kernel_size`` taps.
 
     Cost: the windows starting in the left padding are looked at one by one, but only up to
     one period of ``start mod dilation``, and only if ``in_size < dilation`` (else that
@@ -1468,9 +1470,8 @@ def first_empty_window(in_size, kernel_size, stride, padding, dilation, out_size
     else:
         look_at = min(starting_left, dilation // math.gcd(stride, dilation))
     for i in range(look_at):
-        start = i * stride - before
-        taps_to_the_input = ceil_div(-start, dilation)
-        if taps_to_the_input >= kernel_size or start % dilation >= in_size:
+        taps, _ = taps_on_input(i * stride - before, kernel_size, dilation, in_size)
+        if taps.stop == taps.start:                # no tap lands on the input
             return i
     first_past_the_input = ceil_div(in_size + before, stride)
     return first_past_the_input if first_past_the_input < out_size else None
