@@ -730,7 +730,7 @@ def _pool_cause(x, geometry, ceil_mode):
 def _flag(value, name):
     """``value`` as a bool; anything but a bool (a string such as "no" is truthy) is refused."""
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name}={value!r} must be True or False")
+        raise TypeError(f"{name}={short_repr(value)} must be True or False")
     return bool(value)
 
 

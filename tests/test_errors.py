@@ -1226,3 +1226,27 @@ def test_a_conv_transpose_output_size_beyond_int64_is_refused_by_name(call):
     with pytest.raises(ValueError, match=re.escape("output_size=(4, 9223372036854775808) is "
                                                    "too large")):
         call(output_size=(4, 2**63))
+
+
+# A million-entry argument is refused with a message a reader can read: the value is shortened,
+# as every other message shortens a huge value, not printed whole (megabytes of text).
+LONG = list(range(10 ** 6))
+
+
+@pytest.mark.parametrize("call, changes", [
+    (call_conv, dict(stride=LONG)), (call_conv, dict(dilation=[1.5] * 10 ** 5)),
+    (call_conv, dict(padding=LONG)), (call_conv, dict(padding=[LONG, LONG])),
+    (call_conv, dict(padding="s" * 10 ** 6)), (call_conv, dict(groups=LONG)),
+    (call_conv, dict(padding_mode="z" * 10 ** 6)),
+    (call_conv_transpose, dict(padding="s" * 10 ** 6)),
+    (call_conv_transpose, dict(output_size=LONG)),
+    (call_max_pool, dict(kernel_size=[-1] * 10 ** 5)),
+    (call_max_pool, dict(ceil_mode=LONG)), (call_avg_pool, dict(divisor_override=LONG)),
+], ids=lambda value: op_name(value) if callable(value) else next(iter(value)))
+def test_a_huge_argument_gets_a_short_message_naming_it(call, changes):
+    name = next(iter(changes))
+    with pytest.raises((ValueError, TypeError)) as error:
+        call(**changes)
+    message = str(error.value)
+    assert message.startswith(f"{name}="), message[:200]
+    assert len(message) < 500, message[:200]
