@@ -702,7 +702,8 @@ def receptive_field(layers: Iterable[tuple[int, int | Fraction, int]]
     Raises
     ------
     TypeError
-        If a layer is not a triple, or one of its entries has the wrong type.
+        If ``layers`` is not an iterable, a layer is not a triple, or one of its entries has
+        the wrong type.
     ValueError
         If a ``kernel_size`` or ``dilation`` is below 1, or a stride is not positive.
 
@@ -731,6 +732,9 @@ def receptive_field(layers: Iterable[tuple[int, int | Fraction, int]]
     ...
     ValueError: layers[1]=(3, 0, 1): stride=0 must be positive: each window starts after the one before
     """
+    if not isinstance(layers, Iterable) or isinstance(layers, (str, bytes)):
+        raise TypeError(f"layers={short_repr(layers)} must be an iterable of (kernel_size, "
+                        f"stride, dilation) triples, one per layer")
     field, jump = 1, 1
     for index, layer in enumerate(layers):
         where = f"layers[{index}]={short_repr(layer)}: "
@@ -1186,7 +1190,7 @@ class PoolGeometry(NamedTuple):
 
     kernel_size: tuple
     stride: tuple
-    """``kernel_size`` when the caller gave ``None``."""
+    """``kernel_size`` when the caller gave ``None`` or ``()`` (:func:`pool_stride`)."""
     padding: tuple
     dilation: tuple
     out_size: tuple
@@ -1912,7 +1916,7 @@ class LpPoolGeometry(NamedTuple):
     norm_type: float
     kernel_size: tuple
     stride: tuple
-    """``kernel_size`` when the caller gave ``None``."""
+    """``kernel_size`` when the caller gave ``None`` or ``()`` (:func:`pool_stride`)."""
     padding: tuple
     """Always ``(0, 0)`` pairs: power-average pooling has no padding."""
     dilation: tuple
