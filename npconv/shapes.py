@@ -1998,11 +1998,13 @@ def _output_size_entries(output_size, ndim, batch_and_channels):
     convolution's), type- and length-checked; ``N`` and ``C`` in front must be the output's."""
     expected = (f"a sequence of {ndim} ints (the spatial size) or {ndim + 2} ints (N, C and "
                 f"the spatial size)")
-    if not is_sequence(output_size) or not all(is_int(v) for v in output_size):
+    if not is_sequence(output_size):
         raise TypeError(f"output_size={short_repr(output_size)} must be None or {expected}")
-    if len(output_size) not in (ndim, ndim + 2):
-        raise ValueError(f"output_size={short_repr(output_size)} has {len(output_size)} entries; "
-                         f"expected {expected}")
+    if len(output_size) not in (ndim, ndim + 2):      # before the entries: range(10**12)
+        raise ValueError(f"output_size={short_repr(output_size)} has {len(output_size)} "
+                         f"entries; expected {expected}")
+    if not all(is_int(v) for v in output_size):
+        raise TypeError(f"output_size={short_repr(output_size)} must be None or {expected}")
     values = tuple(int(v) for v in output_size)
     check_int64(values, "output_size", output_size)
     if len(values) == ndim + 2:

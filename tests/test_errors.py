@@ -1250,3 +1250,23 @@ def test_a_huge_argument_gets_a_short_message_naming_it(call, changes):
     message = str(error.value)
     assert message.startswith(f"{name}="), message[:200]
     assert len(message) < 500, message[:200]
+
+
+# An output_size's length is checked before its entries are read: a huge range is refused at
+# once (its entries used to be read one by one: 10**12 of them, a hang) and in little memory.
+@pytest.mark.parametrize("call, unbatched", [
+    (lambda output_size: call_conv_transpose(output_size=output_size), False),
+    (lambda output_size: call_conv_transpose_backward(output_size=output_size), False),
+    (lambda output_size: npconv.conv_transpose2d(np.ones((2, 3, 3)), np.ones((2, 3, 2, 2)),
+                                                 output_size=output_size), True),
+    (lambda output_size: npconv.max_unpool(np.ones((1, 1, 2, 2)),
+                                           np.zeros((1, 1, 2, 2), np.int64), 2,
+                                           output_size=output_size), False),
+], ids=["conv_transpose", "conv_transpose_backward", "conv_transpose2d-unbatched",
+        "max_unpool"])
+def test_a_huge_range_as_output_size_is_refused_by_its_length(call, unbatched):
+    expected = "2 (the spatial size) or 3 (C_out" if unbatched else "or 4 ints (N, C"
+    with finishes_quickly(), pytest.raises(ValueError, match=re.escape(
+            f"output_size=range(0, 1000000000000) has 1000000000000 entries")) as error:
+        call(range(10 ** 12))
+    assert expected in str(error.value)
