@@ -1270,3 +1270,15 @@ def test_a_huge_range_as_output_size_is_refused_by_its_length(call, unbatched):
             f"output_size=range(0, 1000000000000) has 1000000000000 entries")) as error:
         call(range(10 ** 12))
     assert expected in str(error.value)
+
+
+@pytest.mark.parametrize("gaps, axes, named", [
+    (range(10 ** 12), (0,), "gaps=range(0, 1000000000000) and axes=(0,) must have the same"),
+    (range(1, 10 ** 12), range(10 ** 12 - 1), "names 999999999999 axes, but x has 2"),
+    ((2, 2, 2), (0, 1, 0), "names 3 axes, but x has 2"),
+])
+def test_insert_zeros_refuses_more_axes_than_x_has_without_reading_them(gaps, axes, named):
+    """A 2-D array has two axes to spread: a longer gaps or axes is refused by its length,
+    before its entries are read (a range of 10**12 of them used to be read one by one)."""
+    with finishes_quickly(), pytest.raises(ValueError, match=re.escape(named)):
+        npconv.insert_zeros(np.ones((2, 2)), gaps, axes)
