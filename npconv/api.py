@@ -730,7 +730,7 @@ def _pool_cause(x, geometry, ceil_mode):
 def _flag(value, name):
     """``value`` as a bool; anything but a bool (a string such as "no" is truthy) is refused."""
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name}={value!r} must be True or False")
+        raise TypeError(f"{name}={short_repr(value)} must be True or False")
     return bool(value)
 
 
@@ -885,14 +885,14 @@ def _conv_transpose_with_rank(spatial_dims, name, input, *args, output_size, **k
     channels = None
     if x.ndim == spatial_dims + 1 and is_sequence(output_size):
         given = output_size
-        sizes = tuple(given)                          # a list, tuple, range or integer array
-        if not all(is_int(size) for size in sizes):
-            raise TypeError(f"output_size={short_repr(given)} must hold ints")
-        if len(sizes) == spatial_dims + 2:
-            raise ValueError(f"output_size={short_repr(given)} has {len(sizes)} entries; "
+        if len(given) not in (spatial_dims, spatial_dims + 1):
+            raise ValueError(f"output_size={short_repr(given)} has {len(given)} entries; "
                              f"for an unbatched input {name} takes {spatial_dims} (the spatial "
                              f"size) or {spatial_dims + 1} (C_out and the spatial size)")
-        if len(sizes) == spatial_dims + 1:
+        if len(given) == spatial_dims + 1:
+            sizes = tuple(given)                      # a list, tuple, range or integer array
+            if not all(is_int(size) for size in sizes):
+                raise TypeError(f"output_size={short_repr(given)} must hold ints")
             channels, output_size = int(sizes[0]), sizes[1:]
     out = _with_rank(conv_transpose, spatial_dims, name, x, *args, output_size=output_size,
                      **kwargs)

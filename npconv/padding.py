@@ -373,8 +373,8 @@ def insert_zeros(x: ArrayLike, gaps: Sequence[int], axes: Sequence[int]) -> NDAr
     TypeError
         If ``gaps`` or ``axes`` is not a sequence of ints.
     ValueError
-        If a gap is below 1, ``gaps`` and ``axes`` differ in length, or an axis is out of
-        range or named twice.
+        If a gap is below 1, ``gaps`` and ``axes`` differ in length, ``axes`` names more
+        axes than ``x`` has, or an axis is out of range or named twice.
 
     See Also
     --------
@@ -404,13 +404,21 @@ def insert_zeros(x: ArrayLike, gaps: Sequence[int], axes: Sequence[int]) -> NDAr
     ValueError: gaps=(2, 2) and axes=(0,) must have the same length: one gap per axis
     """
     x = np.asarray(x)
+    # The lengths first, then the entries: range(10**12) is refused without reading it.
     for name, values in (("gaps", gaps), ("axes", axes)):
-        if not _is_int_sequence(values):
+        if not is_sequence(values):
             raise TypeError(f"{name}={values!r} must be a sequence of ints, one per axis to "
                             f"spread")
     if len(gaps) != len(axes):
         raise ValueError(f"gaps={gaps!r} and axes={axes!r} must have the same length: one gap "
                          f"per axis")
+    if len(axes) > x.ndim:
+        raise ValueError(f"axes={axes!r} names {len(axes)} axes, but x has {x.ndim} (shape "
+                         f"{x.shape}): each axis is spread once")
+    for name, values in (("gaps", gaps), ("axes", axes)):
+        if not _is_int_sequence(values):
+            raise TypeError(f"{name}={values!r} must be a sequence of ints, one per axis to "
+                            f"spread")
     seen = set()
     for axis in axes:
         if not -x.ndim <= axis < x.ndim:

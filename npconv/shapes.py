@@ -702,7 +702,8 @@ def receptive_field(layers: Iterable[tuple[int, int | Fraction, int]]
     Raises
     ------
     TypeError
-        If a layer is not a triple, or one of its entries has the wrong type.
+        If ``layers`` is not an iterable, a layer is not a triple, or one of its entries has
+        the wrong type.
     ValueError
         If a ``kernel_size`` or ``dilation`` is below 1, or a stride is not positive.
 
@@ -731,6 +732,9 @@ def receptive_field(layers: Iterable[tuple[int, int | Fraction, int]]
     ...
     ValueError: layers[1]=(3, 0, 1): stride=0 must be positive: each window starts after the one before
     """
+    if not isinstance(layers, Iterable) or isinstance(layers, (str, bytes)):
+        raise TypeError(f"layers={short_repr(layers)} must be an iterable of (kernel_size, "
+                        f"stride, dilation) triples, one per layer")
     field, jump = 1, 1
     for index, layer in enumerate(layers):
         where = f"layers[{index}]={short_repr(layer)}: "
@@ -1027,7 +1031,7 @@ def _per_dimension(value, ndim, name, expected):
         return list(value)
     if len(value) == 1:
         return list(value) * ndim
-    raise ValueError(f"{name}={value!r} must be an int or {expected}, one per spatial "
+    raise ValueError(f"{name}={short_repr(value)} must be an int or {expected}, one per spatial "
                      f"dimension (or one for all of them)")
 
 
@@ -1051,12 +1055,13 @@ def int_tuple(value, ndim, name, minimum):
     elif is_sequence(value):
         entries = _per_dimension(value, ndim, name, f"{ndim} ints")
         if not all(is_int(v) for v in entries):
-            raise TypeError(f"{name}={value!r} must be an int or a sequence of {ndim} ints")
+            raise TypeError(f"{name}={short_repr(value)} must be an int or a sequence of "
+                            f"{ndim} ints")
         values = tuple(int(v) for v in entries)
     else:
-        raise TypeError(f"{name}={value!r} must be an int or a sequence of {ndim} ints")
+        raise TypeError(f"{name}={short_repr(value)} must be an int or a sequence of {ndim} ints")
     if any(v < minimum for v in values):
-        raise ValueError(f"{name}={value!r} must be >= {minimum} in every dimension")
+        raise ValueError(f"{name}={short_repr(value)} must be >= {minimum} in every dimension")
     check_int64(values, name, value)
     return values
 
@@ -1084,14 +1089,14 @@ def padding_pairs(padding, ndim, name="padding"):
             elif is_sequence(entry) and len(entry) == 2 and all(is_int(v) for v in entry):
                 pairs.append((int(entry[0]), int(entry[1])))
             else:
-                raise TypeError(f"{name}={padding!r}: each entry must be an int or a "
-                                f"(before, after) pair of ints, got {entry!r}")
+                raise TypeError(f"{name}={short_repr(padding)}: each entry must be an int or a "
+                                f"(before, after) pair of ints, got {short_repr(entry)}")
         pairs = tuple(pairs)
     else:
-        raise TypeError(f"{name}={padding!r} must be an int, a sequence of {ndim} ints, or "
-                        f"{ndim} (before, after) pairs")
+        raise TypeError(f"{name}={short_repr(padding)} must be an int, a sequence of {ndim} "
+                        f"ints, or {ndim} (before, after) pairs")
     if any(v < 0 for pair in pairs for v in pair):
-        raise ValueError(f"{name}={padding!r} must not be negative")
+        raise ValueError(f"{name}={short_repr(padding)} must not be negative")
     check_int64([v for pair in pairs for v in pair], name, padding)
     return pairs
 
@@ -1185,7 +1190,7 @@ class PoolGeometry(NamedTuple):
 
     kernel_size: tuple
     stride: tuple
-    """``kernel_size`` when the caller gave ``None``."""
+    """``kernel_size`` when the caller gave ``None`` or ``()`` (:func:`pool_stride`)."""
     padding: tuple
     dilation: tuple
     out_size: tuple
@@ -1245,8 +1250,8 @@ def conv_padding(padding, in_size, kernel_size, stride, dilation):
             padding = tuple(same_padding(n, k, s, d)
                             for n, k, s, d in zip(in_size, kernel_size, stride, dilation))
         else:
-            raise ValueError(f"padding={padding!r} is not a known padding string; expected "
-                             f"'valid', 'same', an int or per-dimension ints or pairs")
+            raise ValueError(f"padding={short_repr(padding)} is not a known padding string; "
+                             f"expected 'valid', 'same', an int or per-dimension ints or pairs")
     return padding_pairs(padding, len(in_size))
 
 
@@ -1445,8 +1450,10 @@ def first_empty_window(in_size, kernel_size, stride, padding, dilation, out_size
 
     Returns its index, or ``None`` if every window holds one.  A window that starts on the
     input holds its first tap; one that starts past the input holds none; one that starts in
-    the left padding holds a cell if its first tap at or after position 0 (position
-    ``start mod dilation``) comes before ``in_size`` and is one of its ``kernel_size`` taps.
+    the left padding holds a cell if :func:`npconv.padding.taps_on_input` finds one of its
+    taps on the input, the rule by which the loop reference reads the window: its first tap
+    at or after position 0 (position ``start mod dilation``) must come before ``in_size``
+    and be one of its ``kernel_size`` taps.
 
     Cost: the windows starting in the left padding are looked at one by one, but only up to
     one period of ``start mod dilation``, and only if ``in_size < dilation`` (else that
@@ -1468,9 +1475,8 @@ def first_empty_window(in_size, kernel_size, stride, padding, dilation, out_size
     else:
         look_at = min(starting_left, dilation // math.gcd(stride, dilation))
     for i in range(look_at):
-        start = i * stride - before
-        taps_to_the_input = ceil_div(-start, dilation)
-        if taps_to_the_input >= kernel_size or start % dilation >= in_size:
+        taps, _ = taps_on_input(i * stride - before, kernel_size, dilation, in_size)
+        if taps.stop == taps.start:                # no tap lands on the input
             return i
     first_past_the_input = ceil_div(in_size + before, stride)
     return first_past_the_input if first_past_the_input < out_size else None
@@ -1540,7 +1546,7 @@ def check_groups(groups, C_in, C_out=None):
     ValueError: groups=3 must divide the input channels C_in=4 and the output channels C_out=5
     """
     if not is_int(groups):
-        raise TypeError(f"groups={groups!r} must be an int")
+        raise TypeError(f"groups={short_repr(groups)} must be an int")
     groups = int(groups)
     if groups < 1:
         raise ValueError(f"groups={groups} must be >= 1")
@@ -1565,7 +1571,7 @@ def check_padding_mode(padding_mode, padding, in_size):
     ValueError: padding_mode='replicate' needs a non-empty input along every spatial dimension, but spatial dimension 0 has size 0
     """
     if not isinstance(padding_mode, str) or padding_mode not in PADDING_MODES:
-        raise ValueError(f"padding_mode={padding_mode!r} is not one of {PADDING_MODES}")
+        raise ValueError(f"padding_mode={short_repr(padding_mode)} is not one of {PADDING_MODES}")
     for dim, ((before, after), n) in enumerate(zip(padding, in_size)):
         widest = max(before, after)
         if padding_mode in ("replicate", "reflect") and n == 0:
@@ -1595,7 +1601,7 @@ def check_divisor_override(divisor_override):
     if divisor_override is None:
         return None
     if not is_int(divisor_override):
-        raise TypeError(f"divisor_override={divisor_override!r} must be an int or None")
+        raise TypeError(f"divisor_override={short_repr(divisor_override)} must be an int or None")
     divisor_override = int(divisor_override)
     if divisor_override == 0:
         raise ValueError("divisor_override=0 must not be zero")
@@ -1623,8 +1629,8 @@ def check_window_cells(kernel_size):
 
 def _reject_padding_string(padding, op_name):
     if isinstance(padding, str):
-        raise ValueError(f"padding={padding!r}: {op_name} takes no padding strings; give an "
-                         f"int, one int per spatial dimension, or (before, after) pairs")
+        raise ValueError(f"padding={short_repr(padding)}: {op_name} takes no padding strings; "
+                         f"give an int, one int per spatial dimension, or (before, after) pairs")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1910,7 +1916,7 @@ class LpPoolGeometry(NamedTuple):
     norm_type: float
     kernel_size: tuple
     stride: tuple
-    """``kernel_size`` when the caller gave ``None``."""
+    """``kernel_size`` when the caller gave ``None`` or ``()`` (:func:`pool_stride`)."""
     padding: tuple
     """Always ``(0, 0)`` pairs: power-average pooling has no padding."""
     dilation: tuple
@@ -1992,11 +1998,13 @@ def _output_size_entries(output_size, ndim, batch_and_channels):
     convolution's), type- and length-checked; ``N`` and ``C`` in front must be the output's."""
     expected = (f"a sequence of {ndim} ints (the spatial size) or {ndim + 2} ints (N, C and "
                 f"the spatial size)")
-    if not is_sequence(output_size) or not all(is_int(v) for v in output_size):
+    if not is_sequence(output_size):
         raise TypeError(f"output_size={short_repr(output_size)} must be None or {expected}")
-    if len(output_size) not in (ndim, ndim + 2):
-        raise ValueError(f"output_size={output_size!r} has {len(output_size)} entries; "
-                         f"expected {expected}")
+    if len(output_size) not in (ndim, ndim + 2):      # before the entries: range(10**12)
+        raise ValueError(f"output_size={short_repr(output_size)} has {len(output_size)} "
+                         f"entries; expected {expected}")
+    if not all(is_int(v) for v in output_size):
+        raise TypeError(f"output_size={short_repr(output_size)} must be None or {expected}")
     values = tuple(int(v) for v in output_size)
     check_int64(values, "output_size", output_size)
     if len(values) == ndim + 2:
@@ -2081,15 +2089,15 @@ def lp_pool_geometry(in_size, norm_type, kernel_size, stride=None, ceil_mode=Fal
     """
     ndim = len(in_size)
     if not isinstance(norm_type, numbers.Real) or isinstance(norm_type, (bool, np.bool_)):
-        raise TypeError(f"norm_type={norm_type!r} must be a real number (the power p)")
+        raise TypeError(f"norm_type={short_repr(norm_type)} must be a real number (the power p)")
     try:
         power = float(norm_type)
     except OverflowError:
         raise ValueError(f"norm_type={short_repr(norm_type)} is too large for a float power; "
                          f"give a float (inf for the max of |x|)") from None
     if power == 0 or math.isnan(power):
-        raise ValueError(f"norm_type={norm_type!r} must be a non-zero number: the output is "
-                         f"the 1/norm_type power of a sum")
+        raise ValueError(f"norm_type={short_repr(norm_type)} must be a non-zero number: the "
+                         f"output is the 1/norm_type power of a sum")
     kernel_size = int_tuple(kernel_size, ndim, "kernel_size", minimum=1)
     stride = pool_stride(stride, kernel_size)
     padding, dilation = ((0, 0),) * ndim, (1,) * ndim

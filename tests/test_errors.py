@@ -1226,3 +1226,59 @@ def test_a_conv_transpose_output_size_beyond_int64_is_refused_by_name(call):
     with pytest.raises(ValueError, match=re.escape("output_size=(4, 9223372036854775808) is "
                                                    "too large")):
         call(output_size=(4, 2**63))
+
+
+# A million-entry argument is refused with a message a reader can read: the value is shortened,
+# as every other message shortens a huge value, not printed whole (megabytes of text).
+LONG = list(range(10 ** 6))
+
+
+@pytest.mark.parametrize("call, changes", [
+    (call_conv, dict(stride=LONG)), (call_conv, dict(dilation=[1.5] * 10 ** 5)),
+    (call_conv, dict(padding=LONG)), (call_conv, dict(padding=[LONG, LONG])),
+    (call_conv, dict(padding="s" * 10 ** 6)), (call_conv, dict(groups=LONG)),
+    (call_conv, dict(padding_mode="z" * 10 ** 6)),
+    (call_conv_transpose, dict(padding="s" * 10 ** 6)),
+    (call_conv_transpose, dict(output_size=LONG)),
+    (call_max_pool, dict(kernel_size=[-1] * 10 ** 5)),
+    (call_max_pool, dict(ceil_mode=LONG)), (call_avg_pool, dict(divisor_override=LONG)),
+], ids=lambda value: op_name(value) if callable(value) else next(iter(value)))
+def test_a_huge_argument_gets_a_short_message_naming_it(call, changes):
+    name = next(iter(changes))
+    with pytest.raises((ValueError, TypeError)) as error:
+        call(**changes)
+    message = str(error.value)
+    assert message.startswith(f"{name}="), message[:200]
+    assert len(message) < 500, message[:200]
+
+
+# An output_size's length is checked before its entries are read: a huge range is refused at
+# once (its entries used to be read one by one: 10**12 of them, a hang) and in little memory.
+@pytest.mark.parametrize("call, unbatched", [
+    (lambda output_size: call_conv_transpose(output_size=output_size), False),
+    (lambda output_size: call_conv_transpose_backward(output_size=output_size), False),
+    (lambda output_size: npconv.conv_transpose2d(np.ones((2, 3, 3)), np.ones((2, 3, 2, 2)),
+                                                 output_size=output_size), True),
+    (lambda output_size: npconv.max_unpool(np.ones((1, 1, 2, 2)),
+                                           np.zeros((1, 1, 2, 2), np.int64), 2,
+                                           output_size=output_size), False),
+], ids=["conv_transpose", "conv_transpose_backward", "conv_transpose2d-unbatched",
+        "max_unpool"])
+def test_a_huge_range_as_output_size_is_refused_by_its_length(call, unbatched):
+    expected = "2 (the spatial size) or 3 (C_out" if unbatched else "or 4 ints (N, C"
+    with finishes_quickly(), pytest.raises(ValueError, match=re.escape(
+            f"output_size=range(0, 1000000000000) has 1000000000000 entries")) as error:
+        call(range(10 ** 12))
+    assert expected in str(error.value)
+
+
+@pytest.mark.parametrize("gaps, axes, named", [
+    (range(10 ** 12), (0,), "gaps=range(0, 1000000000000) and axes=(0,) must have the same"),
+    (range(1, 10 ** 12), range(10 ** 12 - 1), "names 999999999999 axes, but x has 2"),
+    ((2, 2, 2), (0, 1, 0), "names 3 axes, but x has 2"),
+])
+def test_insert_zeros_refuses_more_axes_than_x_has_without_reading_them(gaps, axes, named):
+    """A 2-D array has two axes to spread: a longer gaps or axes is refused by its length,
+    before its entries are read (a range of 10**12 of them used to be read one by one)."""
+    with finishes_quickly(), pytest.raises(ValueError, match=re.escape(named)):
+        npconv.insert_zeros(np.ones((2, 2)), gaps, axes)

@@ -589,3 +589,12 @@ def test_the_size_helpers_take_numpy_ints_and_answer_in_exact_python_ints():
         assert all(type(value) is int for value in np.atleast_1d(answer).tolist()) and (
             type(answer) in (int, tuple)), answer
     assert all(type(value) is int for value in npconv.same_padding(np.int64(5), 4))
+
+
+@pytest.mark.parametrize("layers", [5, None, 3.0, "331"])
+def test_receptive_field_names_layers_that_are_no_list_of_layers(layers):
+    """An int, None or a float is not a stack of layers (it used to fail inside the loop,
+    "'int' object is not iterable", without naming the argument); a string is no list of
+    triples either."""
+    with pytest.raises(TypeError, match=r"^layers="):
+        npconv.receptive_field(layers)
