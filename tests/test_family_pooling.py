@@ -585,3 +585,20 @@ def test_an_adaptive_average_of_negative_zeros_is_positive_zero(method, in_size,
     assert not np.signbit(out).any()
     grad = npconv.adaptive_avg_pool_backward(-np.zeros(out.shape), x, out_size, method=method)
     assert not np.signbit(grad).any()
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_an_adaptive_output_size_of_zero_beside_a_huge_one_costs_nothing(method):
+    """No windows, so nothing to compute: an empty output and a zero gradient at once, also
+    when another output size is 10**12 (the loops' np.ndindex would first build its range)."""
+    x = np.ones((1, 2, 3, 4), dtype=np.float32)
+    out_size = (0, 10**12)
+    empty = np.zeros((1, 2, *out_size), dtype=np.float32)      # 0 bytes
+    assert npconv.adaptive_avg_pool(x, out_size, method=method).shape == empty.shape
+    out, indices = npconv.adaptive_max_pool(x, out_size, True, method=method)
+    assert out.shape == indices.shape == empty.shape
+    assert out.dtype == np.float32 and indices.dtype == np.int64
+    for backward in (npconv.adaptive_avg_pool_backward, npconv.adaptive_max_pool_backward):
+        grad = backward(empty, x, out_size, method=method)
+        assert grad.dtype == np.float32
+        np.testing.assert_array_equal(grad, np.zeros(x.shape))

@@ -390,7 +390,10 @@ def _unless_empty(shape, dtype, variant_function, *arguments):
     """``variant_function(*arguments)``, or zeros if the result, of ``shape``, has no cells.
 
     An empty result needs no work: without the shortcut the variants would still visit
-    every kernel tap, and a kernel_size of 10**6 x 10**6 over zero channels has 10**12.
+    every kernel tap, and a kernel_size of 10**6 x 10**6 over zero channels has 10**12;
+    and the loops' ``np.ndindex`` builds the range of every axis before it finds that
+    another is empty, so an adaptive output size of (0, 10**12) would exhaust the memory.
+    Adaptive pooling's backward and its max (two results) take the same shortcut inline.
     """
     if 0 in shape:
         return np.zeros(shape, dtype=dtype)
@@ -647,7 +650,8 @@ def adaptive_avg_pool(input: ArrayLike, output_size: AdaptiveSize, *,
     """
     x, = _floating(input=input)
     out_size = _adaptive_out_size(x, output_size)
-    return _variant(method).adaptive_avg_pool(x, out_size)
+    return _unless_empty((*x.shape[:2], *out_size), x.dtype, _variant(method).adaptive_avg_pool,
+                         x, out_size)
 
 
 @_ieee_quietly
@@ -696,6 +700,8 @@ def adaptive_avg_pool_backward(grad_output: ArrayLike, input: ArrayLike,
     grad_output, x = _floating(grad_output=grad_output, input=input)
     out_size = _adaptive_out_size(x, output_size)
     _check_grad_output(grad_output, (*x.shape[:2], *out_size))
+    if 0 in out_size:                            # no windows: no gradient, and no work
+        return np.zeros(x.shape, dtype=x.dtype)
     return _variant(method).adaptive_avg_pool_backward(grad_output, x, out_size)
 
 
@@ -752,7 +758,11 @@ def adaptive_max_pool(input: ArrayLike, output_size: AdaptiveSize,
     x, = _floating(input=input)
     return_indices = _flag(return_indices, "return_indices")
     out_size = _adaptive_out_size(x, output_size, indices=True)
-    out, indices = _variant(method).adaptive_max_pool(x, out_size)
+    shape = (*x.shape[:2], *out_size)
+    if 0 in shape:                               # no windows: nothing to find (_unless_empty)
+        out, indices = np.zeros(shape, dtype=x.dtype), np.zeros(shape, dtype=np.int64)
+    else:
+        out, indices = _variant(method).adaptive_max_pool(x, out_size)
     return (out, indices) if return_indices else out
 
 
@@ -800,6 +810,8 @@ def adaptive_max_pool_backward(grad_output: ArrayLike, input: ArrayLike,
     grad_output, x = _floating(grad_output=grad_output, input=input)
     out_size = _adaptive_out_size(x, output_size, indices=True)
     _check_grad_output(grad_output, (*x.shape[:2], *out_size))
+    if 0 in out_size:                            # no windows: no gradient, and no work
+        return np.zeros(x.shape, dtype=x.dtype)
     return _variant(method).adaptive_max_pool_backward(grad_output, x, out_size)
 
 

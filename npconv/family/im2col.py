@@ -17,11 +17,11 @@ What each op does on the fast path:
   pooling (the output size divides the input's, more than one window, at most
   :data:`ORDINARY_POOLING_CELLS` cells each) and if so hand the whole op to the core's
   max or average pooling with kernel = stride;
-- adaptive max pooling of every other size copies each window's cells into a row of its
-  own with one gather (:func:`_adaptive_window_cells`) and finds every winner with one
-  ``np.argmax`` (:func:`_first_max_or_last_nan`), a block of planes and windows at a time
-  (:func:`_adaptive_winners`); its backward adds the gradients at the winners
-  (:func:`_add_at_winners`);
+- adaptive max pooling of every other size lists where each window's cells lie
+  (:func:`_adaptive_window_cells`), copies them into a row of its own with one gather and
+  finds every winner with one ``np.argmax`` (:func:`_first_max_or_last_nan`), a block of
+  planes and windows at a time (:func:`_adaptive_winners`); its backward adds the
+  gradients at the winners (:func:`_add_at_winners`);
 - adaptive average pooling (its forward always, its backward on other sizes) pools one
   spatial axis at a time (a window is a box, so the pooling is separable): the axis's
   windows are cut out as rows by one reshape or gather (:func:`_windows_along`), and the
@@ -227,9 +227,8 @@ def max_unpool(x, indices, out_size):
     Cheat sheet: "Pooling operation", undone as far as it can be.  All ``(n, c)`` planes
     are flattened into one, their indices shifted to match
     (:func:`npconv.im2col.flat_targets`), and :func:`_scatter_last_wins` writes every cell
-    at once.  Of several
-    cells with the same index the last in row-major order stays, as in
-    :func:`npconv.family.loops.max_unpool`: when such cells carry different values, the
+    at once.  Of several cells with the same index the last in row-major order stays, as
+    in :func:`npconv.family.loops.max_unpool`: when such cells carry different values, the
     scatter finds each cell's last writer and writes again.
 
     Parameters
@@ -709,6 +708,7 @@ def _windows_along(values, axis, in_size, out_size, fill):
     """
     widest = adaptive_pool_widest_window(in_size, out_size)
     if out_size and in_size % out_size == 0:
+        # (..., out_size, widest, ...): a view, window i is cells i*widest to (i+1)*widest - 1
         return values.reshape(values.shape[:axis] + (out_size, widest) + values.shape[axis + 1:])
     starts, ends = adaptive_pool_window(np.arange(out_size), in_size, out_size)
     taps = np.arange(widest)
@@ -748,10 +748,10 @@ def _row_sums(windows, axis):
 def _add_at_winners(grad_planes, winners, grad_output):
     """``grad_planes[i, winners[i, l]] += grad_output[i, l]`` for every window, in order.
 
-    ``grad_planes`` (n, P) collects in place; ``winners`` and ``grad_output`` are
-    (n, L).  A cell that won several windows adds their gradients one after the other, in
-    window order and in ``grad_planes``' dtype, as the loop variant does; a NaN or
-    infinite gradient reaches its winner and no other cell.
+    ``grad_planes`` (n, P), C-contiguous, collects in place; ``winners`` and
+    ``grad_output`` are (n, L).  A cell that won several windows adds their gradients one
+    after the other, in window order and in ``grad_planes``' dtype, as the loop variant
+    does; a NaN or infinite gradient reaches its winner and no other cell.
 
     Why it is fast: ``np.add.at`` makes one unbuffered pass over the windows (since NumPy
     1.25 about as fast as a fancy assignment), where ``np.bincount`` would sum into a
@@ -759,7 +759,8 @@ def _add_at_winners(grad_planes, winners, grad_output):
     """
     n, P = grad_planes.shape
     targets = np.arange(n)[:, None] * P + winners             # (n, L): flat in grad_planes
-    np.add.at(grad_planes.reshape(-1), targets, grad_output)
+    flat_planes = grad_planes.reshape(-1)        # (n*P,): a view, as grad_planes is contiguous
+    np.add.at(flat_planes, targets, grad_output)
 
 
 def _adaptive_window_cells(in_size, out_size, first=0, last=None):

@@ -450,8 +450,8 @@ def adaptive_max_pool_backward(grad_output, x, out_size):
 
     See Also
     --------
-    npconv.family.im2col.adaptive_max_pool_backward : the same numbers, the winners'
-        gradients added up by ``np.bincount``.
+    npconv.family.im2col.adaptive_max_pool_backward : the same numbers, through the core's
+        pooling for ordinary windows, else the winners' gradients added by ``np.add.at``.
     npconv.adaptive_max_pool_backward : the checked public entry point.
 
     Examples
