@@ -991,3 +991,12 @@ def test_a_refused_call_leaves_the_backward_of_the_accepted_one():
     with pytest.raises(TypeError, match="complex"):
         pool(x.astype(complex))
     np.testing.assert_array_equal(pool.backward(np.ones(out.shape)), np.full(x.shape, 0.25))
+
+
+def test_leaky_relu_keeps_the_fraction_of_integer_input_and_gradients():
+    # slope 0.5: -3 -> -1.5 (not truncated to -1), and the gradient there is 0.5 * 1
+    layer = nn.LeakyReLU(0.5)
+    np.testing.assert_array_equal(layer(np.array([[-3, 2]])), [[-1.5, 2.0]])
+    np.testing.assert_array_equal(layer.backward(np.array([[1, 1]])), [[0.5, 1.0]])
+    float32 = nn.LeakyReLU(np.float64(0.5))(np.array([[-3.0, 2.0]], dtype=np.float32))
+    assert float32.dtype == np.float32                      # float input keeps its dtype

@@ -50,11 +50,11 @@ class LeakyReLU(Module):
     def forward(self, input):
         x = real_array(input, "input")
         self.positive = x > 0
-        return np.where(self.positive, x, self.negative_slope * x).astype(x.dtype, copy=False)
+        dtype = x.dtype if x.dtype.kind == "f" else np.float64     # integers count as float64
+        return np.where(self.positive, x, self.negative_slope * x).astype(dtype, copy=False)
 
     def backward(self, grad_output):
-        slope = np.where(self.positive, 1.0, self.negative_slope).astype(grad_output.dtype)
-        return grad_output * slope
+        return np.where(self.positive, grad_output, self.negative_slope * grad_output)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}"
