@@ -1000,3 +1000,24 @@ def test_leaky_relu_keeps_the_fraction_of_integer_input_and_gradients():
     np.testing.assert_array_equal(layer.backward(np.array([[1, 1]])), [[0.5, 1.0]])
     float32 = nn.LeakyReLU(np.float64(0.5))(np.array([[-3.0, 2.0]], dtype=np.float32))
     assert float32.dtype == np.float32                      # float input keeps its dtype
+
+
+@pytest.mark.parametrize("layer, input_shape, wrong_shape", [
+    (nn.ReLU(), (3, 5), (1, 5)),                  # would broadcast to (3, 5)
+    (nn.LeakyReLU(), (3, 5), (5,)),
+    (nn.Sigmoid(), (3, 5), (3, 1)),
+    (nn.Tanh(), (3, 5), (1, 1)),
+    (nn.Flatten(), (2, 3, 4), (12, 2)),           # the same size: would reshape silently
+    (nn.Linear(4, 3), (2, 4), (3, 2)),            # the same size, transposed
+], ids=["relu", "leaky_relu", "sigmoid", "tanh", "flatten", "linear"])
+def test_layers_without_an_op_refuse_a_grad_output_of_another_shape(layer, input_shape,
+                                                                   wrong_shape):
+    import re
+
+    out = layer(np.ones(input_shape))
+    with pytest.raises(ValueError, match=rf"grad_output has shape {re.escape(str(wrong_shape))}, "
+                                         rf"but the forward's output shape is "
+                                         rf"{re.escape(str(out.shape))}"):
+        layer.backward(np.ones(wrong_shape))
+    assert all(parameter.grad is None for parameter in layer.parameters())   # nothing added
+    assert layer.backward(np.ones(out.shape)).shape == input_shape

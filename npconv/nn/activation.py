@@ -17,7 +17,7 @@ array([0., 0., 5.])
 import numpy as np
 from scipy.special import expit
 
-from .module import Module, keep, real_array
+from .module import Module, check_grad_output, keep, real_array
 
 __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh"]
 
@@ -31,7 +31,8 @@ class ReLU(Module):
         return np.maximum(x, 0)
 
     def backward(self, grad_output):
-        return grad_output * self.positive
+        grad = check_grad_output(grad_output, self.positive.shape)
+        return grad * self.positive
 
 
 class LeakyReLU(Module):
@@ -54,7 +55,8 @@ class LeakyReLU(Module):
         return np.where(self.positive, x, self.negative_slope * x).astype(dtype, copy=False)
 
     def backward(self, grad_output):
-        return np.where(self.positive, grad_output, self.negative_slope * grad_output)
+        grad = check_grad_output(grad_output, self.positive.shape)
+        return np.where(self.positive, grad, self.negative_slope * grad)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}"
@@ -78,7 +80,8 @@ class Sigmoid(Module):
 
     def backward(self, grad_output):
         y = self.output
-        return grad_output * y * (1 - y)
+        grad = check_grad_output(grad_output, y.shape)
+        return grad * y * (1 - y)
 
 
 class Tanh(Module):
@@ -90,4 +93,6 @@ class Tanh(Module):
         return output
 
     def backward(self, grad_output):
-        return grad_output * (1 - self.output ** 2)
+        y = self.output
+        grad = check_grad_output(grad_output, y.shape)
+        return grad * (1 - y ** 2)

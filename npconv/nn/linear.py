@@ -15,7 +15,7 @@ import numpy as np
 
 from ..shapes import is_int
 from .init import reset_weight_and_bias
-from .module import Module, Parameter, keep, real_array
+from .module import Module, Parameter, check_grad_output, keep, real_array
 
 __all__ = ["Linear"]
 
@@ -84,6 +84,7 @@ class Linear(Module):
 
     def backward(self, grad_output):
         x = self.input
+        grad_output = check_grad_output(grad_output, (*x.shape[:-1], self.out_features))
         grad_rows = grad_output.reshape(-1, self.out_features)       # (rows, out)
         input_rows = x.reshape(-1, self.in_features)                 # (rows, in)
         self.weight.accumulate_grad(grad_rows.T @ input_rows)        # (out, in)

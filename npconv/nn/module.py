@@ -42,11 +42,11 @@ Examples
 
 import numpy as np
 
-from ..api import METHODS, _as_array
+from ..api import METHODS, _as_array, _check_grad_output
 from ..shapes import dimension_names, is_int, padding_pairs
 
-__all__ = ["Parameter", "Module", "Sequential", "real_array", "check_input_rank", "keep",
-           "check_method", "padding_per_dimension", "method_repr"]
+__all__ = ["Parameter", "Module", "Sequential", "real_array", "check_grad_output",
+           "check_input_rank", "keep", "check_method", "padding_per_dimension", "method_repr"]
 
 
 class Parameter:
@@ -390,6 +390,22 @@ def real_array(value, name):
     ValueError: input=[[1, 2], [3]] is ragged: its nested sequences differ in length, so it has no array shape
     """
     return _as_array(value, name)
+
+
+def check_grad_output(grad_output, shape):
+    """``grad_output`` as an ndarray of real numbers, if it has the forward's output ``shape``.
+
+    For the layers that call no op (the ops check their own ``grad_output``): without it a
+    wrong shape would broadcast or reshape into a gradient of wrong numbers.
+
+    >>> check_grad_output(np.ones((1, 3)), (2, 3))
+    Traceback (most recent call last):
+    ...
+    ValueError: grad_output has shape (1, 3), but the forward's output shape is (2, 3)
+    """
+    grad = real_array(grad_output, "grad_output")
+    _check_grad_output(grad, shape)
+    return grad
 
 
 def keep(array):
