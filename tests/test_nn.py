@@ -1021,3 +1021,14 @@ def test_layers_without_an_op_refuse_a_grad_output_of_another_shape(layer, input
         layer.backward(np.ones(wrong_shape))
     assert all(parameter.grad is None for parameter in layer.parameters())   # nothing added
     assert layer.backward(np.ones(out.shape)).shape == input_shape
+
+
+@pytest.mark.parametrize("build, error, message", [
+    (lambda: nn.Conv2d(1.0, 4, 3), TypeError, r"in_channels=1.0 must be an int >= 1, not float"),
+    (lambda: nn.ConvTranspose1d(2, True, 3), TypeError, r"out_channels=True .* not bool"),
+    (lambda: nn.Linear("3", 2), TypeError, r"in_features='3' must be an int >= 1, not str"),
+    (lambda: nn.Linear(3, -2), ValueError, r"out_features=-2 must be an int >= 1"),
+])
+def test_layer_sizes_of_the_wrong_kind_are_a_type_error(build, error, message):
+    with pytest.raises(error, match=message):
+        build()

@@ -237,3 +237,14 @@ def test_training_limits_blas_threads_only_while_it_runs():
     assert blas_threads() == before
     with train.limit_blas_threads(None):
         assert blas_threads() == before
+
+
+@pytest.mark.parametrize("given, error, message", [
+    ({"epochs": True}, TypeError, r"epochs=True must be an int >= 1, not bool"),
+    ({"batch_size": 8.0}, TypeError, r"batch_size=8.0 must be an int >= 1, not float"),
+    ({"lr": "0.1"}, TypeError, r"lr='0.1' must be a real number, not str"),
+    ({"lr": float("nan")}, ValueError, r"lr=nan must be > 0"),
+])
+def test_training_settings_of_the_wrong_kind_are_refused_by_name(given, error, message):
+    with pytest.raises(error, match=message):
+        train.training_settings(train.DIGITS_DEFAULTS, **given)

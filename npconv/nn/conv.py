@@ -22,10 +22,10 @@ Examples
 import numpy as np
 
 from ..api import conv, conv_backward, conv_transpose, conv_transpose_backward
-from ..shapes import check_groups, int_tuple, is_int
+from ..shapes import check_groups, int_tuple
 from .init import reset_weight_and_bias
-from .module import (Module, Parameter, check_input_rank, check_method, keep,
-                     padding_per_dimension)
+from .module import (Module, Parameter, check_input_rank, check_method, check_positive_int,
+                     keep, padding_per_dimension)
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
            "ConvTranspose3d"]
@@ -42,12 +42,9 @@ class _ConvNd(Module):
 
     def _setup(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
                bias, method, weight_shape):
-        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if not is_int(value) or value < 1:
-                raise ValueError(f"{name}={value!r} must be an int >= 1")
         d = self.spatial_dims
-        self.in_channels = int(in_channels)
-        self.out_channels = int(out_channels)
+        self.in_channels = check_positive_int("in_channels", in_channels)
+        self.out_channels = check_positive_int("out_channels", out_channels)
         self.kernel_size = int_tuple(kernel_size, d, "kernel_size", minimum=1)
         self.stride = int_tuple(stride, d, "stride", minimum=1)
         self.dilation = int_tuple(dilation, d, "dilation", minimum=1)

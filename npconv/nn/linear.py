@@ -13,9 +13,8 @@ Examples
 
 import numpy as np
 
-from ..shapes import is_int
 from .init import reset_weight_and_bias
-from .module import Module, Parameter, check_grad_output, keep, real_array
+from .module import Module, Parameter, check_grad_output, check_positive_int, keep, real_array
 
 __all__ = ["Linear"]
 
@@ -56,11 +55,8 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True):
         super().__init__()
-        for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if not is_int(value) or value < 1:
-                raise ValueError(f"{name}={value!r} must be an int >= 1")
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
+        self.in_features = check_positive_int("in_features", in_features)
+        self.out_features = check_positive_int("out_features", out_features)
         self.weight = Parameter(np.empty((out_features, in_features), dtype=np.float32))
         self.bias = Parameter(np.empty(out_features, dtype=np.float32)) if bias else None
         self.reset_parameters()

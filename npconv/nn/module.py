@@ -46,7 +46,8 @@ from ..api import METHODS, _as_array, _check_grad_output
 from ..shapes import dimension_names, is_int, padding_pairs
 
 __all__ = ["Parameter", "Module", "Sequential", "real_array", "check_grad_output",
-           "check_input_rank", "keep", "check_method", "padding_per_dimension", "method_repr"]
+           "check_input_rank", "keep", "check_method", "check_positive_int",
+           "padding_per_dimension", "method_repr"]
 
 
 class Parameter:
@@ -456,6 +457,25 @@ def check_method(method):
     if method not in METHODS:
         raise ValueError(f"method={method!r} is not one of {METHODS}")
     return method
+
+
+def check_positive_int(name, value):
+    """``value`` as an int >= 1 (a count: channels, features, epochs), else an error naming it.
+
+    A bool or a float is the wrong kind (``TypeError``), zero or less the wrong value.
+
+    Examples
+    --------
+    >>> check_positive_int("in_features", 2.0)
+    Traceback (most recent call last):
+    ...
+    TypeError: in_features=2.0 must be an int >= 1, not float
+    """
+    if not is_int(value):
+        raise TypeError(f"{name}={value!r} must be an int >= 1, not {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name}={value!r} must be an int >= 1")
+    return int(value)
 
 
 def padding_per_dimension(padding, spatial_dims):

@@ -29,12 +29,14 @@ True
 
 import contextlib
 import math
+import numbers
 import time
 from typing import NamedTuple
 
 import numpy as np
 
 from .. import nn, optim
+from ..nn.module import check_positive_int
 from .digits import load_split
 
 __all__ = [
@@ -256,11 +258,13 @@ def training_settings(defaults, method="im2col", **given):
         settings.update(LOOPS_DEFAULTS)
     settings.update({name: value for name, value in given.items() if value is not None})
     for name in ("epochs", "batch_size", "limit", "validation_limit", "test_limit"):
-        value = settings[name]
-        if value is not None and (not isinstance(value, (int, np.integer)) or value < 1):
-            raise ValueError(f"{name}={value!r} must be an int >= 1")
-    if not settings["lr"] > 0:
-        raise ValueError(f"lr={settings['lr']!r} must be > 0")
+        if settings[name] is not None:
+            settings[name] = check_positive_int(name, settings[name])
+    lr = settings["lr"]
+    if not isinstance(lr, numbers.Real) or isinstance(lr, (bool, np.bool_)):
+        raise TypeError(f"lr={lr!r} must be a real number, not {type(lr).__name__}")
+    if not lr > 0:
+        raise ValueError(f"lr={lr!r} must be > 0")
     return settings
 
 
