@@ -1032,3 +1032,17 @@ def test_layers_without_an_op_refuse_a_grad_output_of_another_shape(layer, input
 def test_layer_sizes_of_the_wrong_kind_are_a_type_error(build, error, message):
     with pytest.raises(error, match=message):
         build()
+
+
+@pytest.mark.parametrize("build, message", [
+    # 10**6 * 10**6 float32 cells = 4 * 10**12 bytes, past the 16 GiB npconv allocates
+    (lambda: nn.Linear(10 ** 6, 10 ** 6), r"the weight would have shape \(1000000, 1000000\): "
+                                          r"4000000000000 bytes.*in_features=1000000"),
+    (lambda: nn.Conv2d(1, 1, 10 ** 6), r"the weight would have shape \(1, 1, 1000000, 1000000\)"
+                                       r".*kernel_size=\(1000000, 1000000\)"),
+    (lambda: nn.ConvTranspose1d(1, 5 * 10 ** 9, 1),                # 20 GB: (C_in, C_out, k)
+     r"the weight would have shape \(1, 5000000000, 1\).*out_channels=5000000000"),
+])
+def test_a_layer_too_large_to_allocate_is_refused_by_its_arguments(build, message):
+    with pytest.raises(ValueError, match=message):
+        build()

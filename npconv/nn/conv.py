@@ -24,8 +24,8 @@ import numpy as np
 from ..api import conv, conv_backward, conv_transpose, conv_transpose_backward
 from ..shapes import check_groups, int_tuple
 from .init import reset_weight_and_bias
-from .module import (Module, Parameter, check_input_rank, check_method, check_positive_int,
-                     keep, padding_per_dimension)
+from .module import (Module, check_input_rank, check_method, check_positive_int,
+                     empty_parameter, keep, padding_per_dimension)
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
            "ConvTranspose3d"]
@@ -51,8 +51,10 @@ class _ConvNd(Module):
         self.groups = check_groups(groups, in_channels, out_channels)
         self.padding = padding if isinstance(padding, str) else padding_per_dimension(padding, d)
         self.method = check_method(method)
-        self.weight = Parameter(np.empty(weight_shape(self.kernel_size), dtype=np.float32))
-        self.bias = Parameter(np.empty(out_channels, dtype=np.float32)) if bias else None
+        cause = (f"in_channels={in_channels}, out_channels={out_channels}, "
+                 f"kernel_size={self.kernel_size}")
+        self.weight = empty_parameter(weight_shape(self.kernel_size), "the weight", cause)
+        self.bias = empty_parameter((out_channels,), "the bias", cause) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self, generator=None):

@@ -14,7 +14,8 @@ Examples
 import numpy as np
 
 from .init import reset_weight_and_bias
-from .module import Module, Parameter, check_grad_output, check_positive_int, keep, real_array
+from .module import (Module, check_grad_output, check_positive_int, empty_parameter, keep,
+                     real_array)
 
 __all__ = ["Linear"]
 
@@ -57,8 +58,9 @@ class Linear(Module):
         super().__init__()
         self.in_features = check_positive_int("in_features", in_features)
         self.out_features = check_positive_int("out_features", out_features)
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=np.float32))
-        self.bias = Parameter(np.empty(out_features, dtype=np.float32)) if bias else None
+        cause = f"in_features={in_features}, out_features={out_features}"
+        self.weight = empty_parameter((out_features, in_features), "the weight", cause)
+        self.bias = empty_parameter((out_features,), "the bias", cause) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self, generator=None):

@@ -43,11 +43,11 @@ Examples
 import numpy as np
 
 from ..api import METHODS, _as_array, _check_grad_output
-from ..shapes import dimension_names, is_int, padding_pairs
+from ..shapes import check_array_bytes, dimension_names, is_int, padding_pairs
 
 __all__ = ["Parameter", "Module", "Sequential", "real_array", "check_grad_output",
            "check_input_rank", "keep", "check_method", "check_positive_int",
-           "padding_per_dimension", "method_repr"]
+           "empty_parameter", "padding_per_dimension", "method_repr"]
 
 
 class Parameter:
@@ -476,6 +476,24 @@ def check_positive_int(name, value):
     if value < 1:
         raise ValueError(f"{name}={value!r} must be an int >= 1")
     return int(value)
+
+
+def empty_parameter(shape, what, cause):
+    """A float32 :class:`Parameter` of ``shape`` for ``reset_parameters`` to fill.
+
+    Beyond npconv's memory bound for one array it is refused before anything is allocated,
+    by a ``ValueError`` that names ``what`` (``"the weight"``) and the ``cause`` (the
+    layer's arguments), rather than a ``MemoryError``, or a machine that starts swapping.
+
+    Examples
+    --------
+    >>> empty_parameter((10 ** 6, 10 ** 6), "the weight", "in_features=1000000")
+    Traceback (most recent call last):
+    ...
+    ValueError: the weight would have shape (1000000, 1000000): 4000000000000 bytes (3725.3 GiB), more than the 17179869184 bytes (16 GiB) npconv allocates for one array; it comes from in_features=1000000
+    """
+    check_array_bytes(shape, np.dtype(np.float32).itemsize, what, cause)
+    return Parameter(np.empty(shape, dtype=np.float32))
 
 
 def padding_per_dimension(padding, spatial_dims):
