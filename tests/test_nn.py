@@ -1046,3 +1046,11 @@ def test_layer_sizes_of_the_wrong_kind_are_a_type_error(build, error, message):
 def test_a_layer_too_large_to_allocate_is_refused_by_its_arguments(build, message):
     with pytest.raises(ValueError, match=message):
         build()
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0)])
+def test_cross_entropy_refuses_logits_without_classes(shape):
+    # softmax over no classes is undefined (it was NumPy's "zero-size array" error for N = 0)
+    with pytest.raises(ValueError, match=rf"logits of shape \(N, classes\) with classes >= 1, "
+                                         rf"got shape \({shape[0]}, 0\)"):
+        nn.CrossEntropyLoss()(np.zeros(shape), np.zeros(shape[0], dtype=np.int64))
