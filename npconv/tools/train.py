@@ -187,6 +187,7 @@ def batches(count, batch_size, generator):
     >>> [len(b) for b in batches(10, 4, np.random.default_rng(0))]
     [4, 4, 2]
     """
+    batch_size = check_positive_int("batch_size", batch_size)
     order = generator.permutation(count)
     return [order[start:start + batch_size] for start in range(0, count, batch_size)]
 
@@ -213,6 +214,8 @@ def train_epoch(model, loss, optimizer, inputs, targets, batch_size, generator,
     (mean_loss, train_metric)
         The metric is the fraction classified correctly (cross-entropy) or the mean loss.
     """
+    if len(inputs) == 0:
+        raise ValueError("train_epoch needs at least one training example; inputs is empty")
     classifying = isinstance(loss, nn.CrossEntropyLoss)
     order = batches(len(inputs), batch_size, generator)
     loss_sum = correct = seen = 0
@@ -227,18 +230,21 @@ def train_epoch(model, loss, optimizer, inputs, targets, batch_size, generator,
         seen += len(indices)
         if classifying:
             correct += int(np.sum(output.argmax(axis=1) == target))
-        metric = correct / seen if classifying else loss_sum / seen
+        mean_loss = loss_sum / seen
+        metric = correct / seen if classifying else mean_loss
         if on_batch is not None:
-            on_batch(done, len(order), loss_sum / seen, metric)
-    return loss_sum / seen, (correct / seen if classifying else loss_sum / seen)
+            on_batch(done, len(order), mean_loss, metric)
+    return mean_loss, metric
 
 
 def predict(model, inputs, batch_size=256):
-    """The model's outputs for ``inputs``, computed a batch at a time."""
+    """The model's outputs for ``inputs``, computed a batch at a time in evaluation mode
+    (the model is left in the mode it was in)."""
+    was_training = model.training
     model.eval()
     outputs = [model(inputs[start:start + batch_size])
                for start in range(0, len(inputs), batch_size)]
-    model.train()
+    model.train(was_training)
     return np.concatenate(outputs)
 
 
