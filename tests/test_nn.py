@@ -991,3 +991,66 @@ def test_a_refused_call_leaves_the_backward_of_the_accepted_one():
     with pytest.raises(TypeError, match="complex"):
         pool(x.astype(complex))
     np.testing.assert_array_equal(pool.backward(np.ones(out.shape)), np.full(x.shape, 0.25))
+
+
+def test_leaky_relu_keeps_the_fraction_of_integer_input_and_gradients():
+    # slope 0.5: -3 -> -1.5 (not truncated to -1), and the gradient there is 0.5 * 1
+    layer = nn.LeakyReLU(0.5)
+    np.testing.assert_array_equal(layer(np.array([[-3, 2]])), [[-1.5, 2.0]])
+    np.testing.assert_array_equal(layer.backward(np.array([[1, 1]])), [[0.5, 1.0]])
+    float32 = nn.LeakyReLU(np.float64(0.5))(np.array([[-3.0, 2.0]], dtype=np.float32))
+    assert float32.dtype == np.float32                      # float input keeps its dtype
+
+
+@pytest.mark.parametrize("layer, input_shape, wrong_shape", [
+    (nn.ReLU(), (3, 5), (1, 5)),                  # would broadcast to (3, 5)
+    (nn.LeakyReLU(), (3, 5), (5,)),
+    (nn.Sigmoid(), (3, 5), (3, 1)),
+    (nn.Tanh(), (3, 5), (1, 1)),
+    (nn.Flatten(), (2, 3, 4), (12, 2)),           # the same size: would reshape silently
+    (nn.Linear(4, 3), (2, 4), (3, 2)),            # the same size, transposed
+], ids=["relu", "leaky_relu", "sigmoid", "tanh", "flatten", "linear"])
+def test_layers_without_an_op_refuse_a_grad_output_of_another_shape(layer, input_shape,
+                                                                   wrong_shape):
+    import re
+
+    out = layer(np.ones(input_shape))
+    with pytest.raises(ValueError, match=rf"grad_output has shape {re.escape(str(wrong_shape))}, "
+                                         rf"but the forward's output shape is "
+                                         rf"{re.escape(str(out.shape))}"):
+        layer.backward(np.ones(wrong_shape))
+    assert all(parameter.grad is None for parameter in layer.parameters())   # nothing added
+    assert layer.backward(np.ones(out.shape)).shape == input_shape
+
+
+@pytest.mark.parametrize("build, error, message", [
+    (lambda: nn.Conv2d(1.0, 4, 3), TypeError, r"in_channels=1.0 must be an int >= 1, not float"),
+    (lambda: nn.ConvTranspose1d(2, True, 3), TypeError, r"out_channels=True .* not bool"),
+    (lambda: nn.Linear("3", 2), TypeError, r"in_features='3' must be an int >= 1, not str"),
+    (lambda: nn.Linear(3, -2), ValueError, r"out_features=-2 must be an int >= 1"),
+])
+def test_layer_sizes_of_the_wrong_kind_are_a_type_error(build, error, message):
+    with pytest.raises(error, match=message):
+        build()
+
+
+@pytest.mark.parametrize("build, message", [
+    # 10**6 * 10**6 float32 cells = 4 * 10**12 bytes, past the 16 GiB npconv allocates
+    (lambda: nn.Linear(10 ** 6, 10 ** 6), r"the weight would have shape \(1000000, 1000000\): "
+                                          r"4000000000000 bytes.*in_features=1000000"),
+    (lambda: nn.Conv2d(1, 1, 10 ** 6), r"the weight would have shape \(1, 1, 1000000, 1000000\)"
+                                       r".*kernel_size=\(1000000, 1000000\)"),
+    (lambda: nn.ConvTranspose1d(1, 5 * 10 ** 9, 1),                # 20 GB: (C_in, C_out, k)
+     r"the weight would have shape \(1, 5000000000, 1\).*out_channels=5000000000"),
+])
+def test_a_layer_too_large_to_allocate_is_refused_by_its_arguments(build, message):
+    with pytest.raises(ValueError, match=message):
+        build()
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0)])
+def test_cross_entropy_refuses_logits_without_classes(shape):
+    # softmax over no classes is undefined (it was NumPy's "zero-size array" error for N = 0)
+    with pytest.raises(ValueError, match=rf"logits of shape \(N, classes\) with classes >= 1, "
+                                         rf"got shape \({shape[0]}, 0\)"):
+        nn.CrossEntropyLoss()(np.zeros(shape), np.zeros(shape[0], dtype=np.int64))

@@ -237,3 +237,51 @@ def test_training_limits_blas_threads_only_while_it_runs():
     assert blas_threads() == before
     with train.limit_blas_threads(None):
         assert blas_threads() == before
+
+
+@pytest.mark.parametrize("given, error, message", [
+    ({"epochs": True}, TypeError, r"epochs=True must be an int >= 1, not bool"),
+    ({"batch_size": 8.0}, TypeError, r"batch_size=8.0 must be an int >= 1, not float"),
+    ({"lr": "0.1"}, TypeError, r"lr='0.1' must be a real number, not str"),
+    ({"lr": float("nan")}, ValueError, r"lr=nan must be > 0"),
+])
+def test_training_settings_of_the_wrong_kind_are_refused_by_name(given, error, message):
+    with pytest.raises(error, match=message):
+        train.training_settings(train.DIGITS_DEFAULTS, **given)
+
+
+def test_train_epoch_refuses_no_data_and_a_batch_size_of_zero():
+    model = nn.Linear(2, 1)
+    arguments = (nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1))
+    with pytest.raises(ValueError, match="inputs is empty"):
+        train.train_epoch(model, *arguments, np.zeros((0, 2)), np.zeros((0, 1)), 4,
+                          np.random.default_rng(0))
+    with pytest.raises(ValueError, match="batch_size=0 must be an int >= 1"):
+        train.train_epoch(model, *arguments, np.zeros((3, 2)), np.zeros((3, 1)), 0,
+                          np.random.default_rng(0))
+
+
+def test_train_epoch_reports_the_mean_loss_and_accuracy_over_the_epoch():
+    # lr 0: the model never changes, so the epoch's figures are those of one fixed model,
+    # computed here over the whole set at once
+    rng = np.random.default_rng(4)
+    model = nn.Linear(3, 4).reset_parameters(rng).double()
+    x, labels = rng.standard_normal((10, 3)), rng.integers(0, 4, size=10)
+    logits = x @ model.weight.data.T + model.bias.data
+    per_example = (np.log(np.exp(logits).sum(axis=1)) - logits[np.arange(10), labels])
+    seen = []
+    mean_loss, accuracy = train.train_epoch(
+        model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.0), x, labels, 4,
+        np.random.default_rng(0), on_batch=lambda *figures: seen.append(figures))
+    assert mean_loss == pytest.approx(per_example.mean(), rel=1e-12)
+    assert accuracy == np.mean(logits.argmax(axis=1) == labels)
+    assert [figures[:2] for figures in seen] == [(1, 3), (2, 3), (3, 3)]      # 4 + 4 + 2
+    assert seen[-1][2:] == (mean_loss, accuracy)
+
+
+def test_predict_leaves_the_model_in_the_mode_it_was_in():
+    model = nn.Sequential(nn.Linear(2, 2))
+    train.predict(model.eval(), np.zeros((3, 2)))
+    assert not model.training
+    train.predict(model.train(), np.zeros((3, 2)))
+    assert model.training

@@ -17,7 +17,7 @@ array([0., 0., 5.])
 import numpy as np
 from scipy.special import expit
 
-from .module import Module, keep, real_array
+from .module import Module, check_grad_output, keep, real_array
 
 __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh"]
 
@@ -31,7 +31,8 @@ class ReLU(Module):
         return np.maximum(x, 0)
 
     def backward(self, grad_output):
-        return grad_output * self.positive
+        grad = check_grad_output(grad_output, self.positive.shape)
+        return grad * self.positive
 
 
 class LeakyReLU(Module):
@@ -50,11 +51,12 @@ class LeakyReLU(Module):
     def forward(self, input):
         x = real_array(input, "input")
         self.positive = x > 0
-        return np.where(self.positive, x, self.negative_slope * x).astype(x.dtype, copy=False)
+        dtype = x.dtype if x.dtype.kind == "f" else np.float64     # integers count as float64
+        return np.where(self.positive, x, self.negative_slope * x).astype(dtype, copy=False)
 
     def backward(self, grad_output):
-        slope = np.where(self.positive, 1.0, self.negative_slope).astype(grad_output.dtype)
-        return grad_output * slope
+        grad = check_grad_output(grad_output, self.positive.shape)
+        return np.where(self.positive, grad, self.negative_slope * grad)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}"
@@ -78,7 +80,8 @@ class Sigmoid(Module):
 
     def backward(self, grad_output):
         y = self.output
-        return grad_output * y * (1 - y)
+        grad = check_grad_output(grad_output, y.shape)
+        return grad * y * (1 - y)
 
 
 class Tanh(Module):
@@ -90,4 +93,6 @@ class Tanh(Module):
         return output
 
     def backward(self, grad_output):
-        return grad_output * (1 - self.output ** 2)
+        y = self.output
+        grad = check_grad_output(grad_output, y.shape)
+        return grad * (1 - y ** 2)

@@ -22,10 +22,10 @@ Examples
 import numpy as np
 
 from ..api import conv, conv_backward, conv_transpose, conv_transpose_backward
-from ..shapes import check_groups, int_tuple, is_int
+from ..shapes import check_groups, int_tuple
 from .init import reset_weight_and_bias
-from .module import (Module, Parameter, check_input_rank, check_method, keep,
-                     padding_per_dimension)
+from .module import (Module, check_input_rank, check_method, check_positive_int,
+                     empty_parameter, keep, padding_per_dimension)
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
            "ConvTranspose3d"]
@@ -42,20 +42,19 @@ class _ConvNd(Module):
 
     def _setup(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
                bias, method, weight_shape):
-        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if not is_int(value) or value < 1:
-                raise ValueError(f"{name}={value!r} must be an int >= 1")
         d = self.spatial_dims
-        self.in_channels = int(in_channels)
-        self.out_channels = int(out_channels)
+        self.in_channels = check_positive_int("in_channels", in_channels)
+        self.out_channels = check_positive_int("out_channels", out_channels)
         self.kernel_size = int_tuple(kernel_size, d, "kernel_size", minimum=1)
         self.stride = int_tuple(stride, d, "stride", minimum=1)
         self.dilation = int_tuple(dilation, d, "dilation", minimum=1)
         self.groups = check_groups(groups, in_channels, out_channels)
         self.padding = padding if isinstance(padding, str) else padding_per_dimension(padding, d)
         self.method = check_method(method)
-        self.weight = Parameter(np.empty(weight_shape(self.kernel_size), dtype=np.float32))
-        self.bias = Parameter(np.empty(out_channels, dtype=np.float32)) if bias else None
+        cause = (f"in_channels={in_channels}, out_channels={out_channels}, "
+                 f"kernel_size={self.kernel_size}")
+        self.weight = empty_parameter(weight_shape(self.kernel_size), "the weight", cause)
+        self.bias = empty_parameter((out_channels,), "the bias", cause) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self, generator=None):

@@ -12,7 +12,7 @@ Examples
 
 import math
 
-from .module import Module, real_array
+from .module import Module, check_grad_output, real_array
 
 __all__ = ["Flatten"]
 
@@ -34,17 +34,19 @@ class Flatten(Module):
 
     def forward(self, input):
         x = real_array(input, "input")
-        self.input_shape = x.shape
         start, end = (_axis(dim, x.ndim, name) for dim, name in
                       ((self.start_dim, "start_dim"), (self.end_dim, "end_dim")))
         if start > end:
             raise ValueError(f"Flatten: start_dim={self.start_dim} comes after "
                              f"end_dim={self.end_dim} for an input of {x.ndim} dimensions")
         joined = math.prod(x.shape[start:end + 1])
-        return x.reshape(*x.shape[:start], joined, *x.shape[end + 1:])
+        self.input_shape = x.shape                       # once the call is accepted
+        self.output_shape = (*x.shape[:start], joined, *x.shape[end + 1:])
+        return x.reshape(self.output_shape)
 
     def backward(self, grad_output):
-        return grad_output.reshape(self.input_shape)
+        grad = check_grad_output(grad_output, self.output_shape)
+        return grad.reshape(self.input_shape)
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -13,9 +13,9 @@ Examples
 
 import numpy as np
 
-from ..shapes import is_int
 from .init import reset_weight_and_bias
-from .module import Module, Parameter, keep, real_array
+from .module import (Module, check_grad_output, check_positive_int, empty_parameter, keep,
+                     real_array)
 
 __all__ = ["Linear"]
 
@@ -56,13 +56,11 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True):
         super().__init__()
-        for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if not is_int(value) or value < 1:
-                raise ValueError(f"{name}={value!r} must be an int >= 1")
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=np.float32))
-        self.bias = Parameter(np.empty(out_features, dtype=np.float32)) if bias else None
+        self.in_features = check_positive_int("in_features", in_features)
+        self.out_features = check_positive_int("out_features", out_features)
+        cause = f"in_features={in_features}, out_features={out_features}"
+        self.weight = empty_parameter((out_features, in_features), "the weight", cause)
+        self.bias = empty_parameter((out_features,), "the bias", cause) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self, generator=None):
@@ -84,6 +82,7 @@ class Linear(Module):
 
     def backward(self, grad_output):
         x = self.input
+        grad_output = check_grad_output(grad_output, (*x.shape[:-1], self.out_features))
         grad_rows = grad_output.reshape(-1, self.out_features)       # (rows, out)
         input_rows = x.reshape(-1, self.in_features)                 # (rows, in)
         self.weight.accumulate_grad(grad_rows.T @ input_rows)        # (out, in)

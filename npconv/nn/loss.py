@@ -47,9 +47,9 @@ class CrossEntropyLoss(Module):
     def forward(self, prediction, target):
         logits = real_array(prediction, "prediction")
         target = real_array(target, "target")
-        if logits.ndim != 2:
-            raise ValueError(f"CrossEntropyLoss expects logits of shape (N, classes), got "
-                             f"shape {logits.shape}")
+        if logits.ndim != 2 or logits.shape[1] == 0:
+            raise ValueError(f"CrossEntropyLoss expects logits of shape (N, classes) with "
+                             f"classes >= 1, got shape {logits.shape}")
         N, classes = logits.shape
         if target.shape != (N,) or target.dtype.kind not in "iu":
             raise ValueError(f"CrossEntropyLoss expects integer targets of shape ({N},), got "

@@ -42,11 +42,12 @@ Examples
 
 import numpy as np
 
-from ..api import METHODS, _as_array
-from ..shapes import dimension_names, is_int, padding_pairs
+from ..api import METHODS, _as_array, _check_grad_output
+from ..shapes import check_array_bytes, dimension_names, is_int, padding_pairs
 
-__all__ = ["Parameter", "Module", "Sequential", "real_array", "check_input_rank", "keep",
-           "check_method", "padding_per_dimension", "method_repr"]
+__all__ = ["Parameter", "Module", "Sequential", "real_array", "check_grad_output",
+           "check_input_rank", "keep", "check_method", "check_positive_int",
+           "empty_parameter", "padding_per_dimension", "method_repr"]
 
 
 class Parameter:
@@ -392,6 +393,22 @@ def real_array(value, name):
     return _as_array(value, name)
 
 
+def check_grad_output(grad_output, shape):
+    """``grad_output`` as an ndarray of real numbers, if it has the forward's output ``shape``.
+
+    For the layers that call no op (the ops check their own ``grad_output``): without it a
+    wrong shape would broadcast or reshape into a gradient of wrong numbers.
+
+    >>> check_grad_output(np.ones((1, 3)), (2, 3))
+    Traceback (most recent call last):
+    ...
+    ValueError: grad_output has shape (1, 3), but the forward's output shape is (2, 3)
+    """
+    grad = real_array(grad_output, "grad_output")
+    _check_grad_output(grad, shape)
+    return grad
+
+
 def keep(array):
     """A copy of ``array`` for the backward to read.
 
@@ -440,6 +457,43 @@ def check_method(method):
     if method not in METHODS:
         raise ValueError(f"method={method!r} is not one of {METHODS}")
     return method
+
+
+def check_positive_int(name, value):
+    """``value`` as an int >= 1 (a count: channels, features, epochs), else an error naming it.
+
+    A bool or a float is the wrong kind (``TypeError``), zero or less the wrong value.
+
+    Examples
+    --------
+    >>> check_positive_int("in_features", 2.0)
+    Traceback (most recent call last):
+    ...
+    TypeError: in_features=2.0 must be an int >= 1, not float
+    """
+    if not is_int(value):
+        raise TypeError(f"{name}={value!r} must be an int >= 1, not {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name}={value!r} must be an int >= 1")
+    return int(value)
+
+
+def empty_parameter(shape, what, cause):
+    """A float32 :class:`Parameter` of ``shape`` for ``reset_parameters`` to fill.
+
+    Beyond npconv's memory bound for one array it is refused before anything is allocated,
+    by a ``ValueError`` that names ``what`` (``"the weight"``) and the ``cause`` (the
+    layer's arguments), rather than a ``MemoryError``, or a machine that starts swapping.
+
+    Examples
+    --------
+    >>> empty_parameter((10 ** 6, 10 ** 6), "the weight", "in_features=1000000")
+    Traceback (most recent call last):
+    ...
+    ValueError: the weight would have shape (1000000, 1000000): 4000000000000 bytes (3725.3 GiB), more than the 17179869184 bytes (16 GiB) npconv allocates for one array; it comes from in_features=1000000
+    """
+    check_array_bytes(shape, np.dtype(np.float32).itemsize, what, cause)
+    return Parameter(np.empty(shape, dtype=np.float32))
 
 
 def padding_per_dimension(padding, spatial_dims):

@@ -29,12 +29,14 @@ True
 
 import contextlib
 import math
+import numbers
 import time
 from typing import NamedTuple
 
 import numpy as np
 
 from .. import nn, optim
+from ..nn.module import check_positive_int
 from .digits import load_split
 
 __all__ = [
@@ -185,6 +187,7 @@ def batches(count, batch_size, generator):
     >>> [len(b) for b in batches(10, 4, np.random.default_rng(0))]
     [4, 4, 2]
     """
+    batch_size = check_positive_int("batch_size", batch_size)
     order = generator.permutation(count)
     return [order[start:start + batch_size] for start in range(0, count, batch_size)]
 
@@ -211,6 +214,8 @@ def train_epoch(model, loss, optimizer, inputs, targets, batch_size, generator,
     (mean_loss, train_metric)
         The metric is the fraction classified correctly (cross-entropy) or the mean loss.
     """
+    if len(inputs) == 0:
+        raise ValueError("train_epoch needs at least one training example; inputs is empty")
     classifying = isinstance(loss, nn.CrossEntropyLoss)
     order = batches(len(inputs), batch_size, generator)
     loss_sum = correct = seen = 0
@@ -225,18 +230,21 @@ def train_epoch(model, loss, optimizer, inputs, targets, batch_size, generator,
         seen += len(indices)
         if classifying:
             correct += int(np.sum(output.argmax(axis=1) == target))
-        metric = correct / seen if classifying else loss_sum / seen
+        mean_loss = loss_sum / seen
+        metric = correct / seen if classifying else mean_loss
         if on_batch is not None:
-            on_batch(done, len(order), loss_sum / seen, metric)
-    return loss_sum / seen, (correct / seen if classifying else loss_sum / seen)
+            on_batch(done, len(order), mean_loss, metric)
+    return mean_loss, metric
 
 
 def predict(model, inputs, batch_size=256):
-    """The model's outputs for ``inputs``, computed a batch at a time."""
+    """The model's outputs for ``inputs``, computed a batch at a time in evaluation mode
+    (the model is left in the mode it was in)."""
+    was_training = model.training
     model.eval()
     outputs = [model(inputs[start:start + batch_size])
                for start in range(0, len(inputs), batch_size)]
-    model.train()
+    model.train(was_training)
     return np.concatenate(outputs)
 
 
@@ -256,11 +264,13 @@ def training_settings(defaults, method="im2col", **given):
         settings.update(LOOPS_DEFAULTS)
     settings.update({name: value for name, value in given.items() if value is not None})
     for name in ("epochs", "batch_size", "limit", "validation_limit", "test_limit"):
-        value = settings[name]
-        if value is not None and (not isinstance(value, (int, np.integer)) or value < 1):
-            raise ValueError(f"{name}={value!r} must be an int >= 1")
-    if not settings["lr"] > 0:
-        raise ValueError(f"lr={settings['lr']!r} must be > 0")
+        if settings[name] is not None:
+            settings[name] = check_positive_int(name, settings[name])
+    lr = settings["lr"]
+    if not isinstance(lr, numbers.Real) or isinstance(lr, (bool, np.bool_)):
+        raise TypeError(f"lr={lr!r} must be a real number, not {type(lr).__name__}")
+    if not lr > 0:
+        raise ValueError(f"lr={lr!r} must be > 0")
     return settings
 
 
