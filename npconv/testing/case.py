@@ -27,6 +27,7 @@ import math
 
 import numpy as np
 
+from .builders import check_bounds
 from .draw import RandomDraw
 from .ops import op_spec
 
@@ -251,6 +252,7 @@ def draw_case(op, draw, *, unbatched=False, **bounds):
     if not hasattr(draw, "integers"):
         draw = RandomDraw(draw)
     spec = op_spec(op)
+    check_bounds(spec.builder, bounds)
     if unbatched:
         bounds = {**bounds, "min_batch": 1, "max_batch": 1}
     arguments, facts = spec.builder(draw, **bounds)
