@@ -185,6 +185,8 @@ def _ops(ops):
     """The ops to write, each once, in the order given (all of them for None)."""
     if ops is None:
         return tuple(OPS)
+    if isinstance(ops, str):
+        raise TypeError(f"ops={ops!r} must be a sequence of op names, e.g. [{ops!r}]")
     ops = tuple(ops)
     unknown = [op for op in ops if op not in OPS]
     if unknown or not ops:
