@@ -352,3 +352,13 @@ def test_bounds_at_their_limits_still_draw_valid_cases():
         assert case.rank == 4 and max(case.input.shape[2:]) <= 6
         assert max(np.asarray(case.arguments["weight"]).shape[2:]) <= 2
         case.expected()
+
+
+def test_unbatched_cases_keep_to_the_ranks_with_a_rank_checked_name():
+    from npconv.testing import draw_case
+    with pytest.raises(ValueError, match=r"^ndims=\(2, 4\): unbatched conv cases are 1-D, "
+                                         r"2-D, 3-D .*not \[4\]"):
+        draw_case("conv", 0, ndims=(2, 4), unbatched=True)
+    # unfold takes unbatched input itself, at any rank: (C, *spatial)
+    case = draw_case("unfold", 0, ndims=(4,), unbatched=True)
+    assert case.input.ndim == 5 and case.expected()["output"].ndim == 2

@@ -45,8 +45,8 @@ from .values import normal, values_maker
 
 __all__ = ["conv", "conv_transpose", "max_pool", "avg_pool", "max_unpool",
            "adaptive_avg_pool", "adaptive_max_pool", "lp_pool", "unfold", "fold",
-           "PADDING_MODES", "NORM_TYPES", "check_bounds", "span", "as_pairs", "same_pairs", "fraction_window",
-           "lp_window_count", "unpool_default_size", "window_count",
+           "PADDING_MODES", "NORM_TYPES", "check_bounds", "span", "as_pairs", "same_pairs",
+           "fraction_window", "lp_window_count", "unpool_default_size", "window_count",
            "conv_transpose_smallest_size"]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")

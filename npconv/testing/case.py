@@ -253,6 +253,11 @@ def draw_case(op, draw, *, unbatched=False, **bounds):
         draw = RandomDraw(draw)
     spec = op_spec(op)
     check_bounds(spec.builder, bounds)
+    other_ranks = sorted(set(bounds.get("ndims", ())) - set(spec.aliases)) if spec.aliases else []
+    if unbatched and other_ranks:
+        raise ValueError(f"ndims={tuple(bounds['ndims'])!r}: unbatched {op} cases are "
+                         f"{', '.join(f'{r}-D' for r in spec.aliases)} (npconv's rank-checked "
+                         f"{op}1d to {op}3d take unbatched input), not {other_ranks}")
     if unbatched:
         bounds = {**bounds, "min_batch": 1, "max_batch": 1}
     arguments, facts = spec.builder(draw, **bounds)
