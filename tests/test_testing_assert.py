@@ -561,3 +561,13 @@ def test_rules_place_the_taps_of_conv_transposed_conv_and_ceil_mode_by_hand():
             in rules.max_pool(pool, "output", None))
     # window 2 of it: taps 3 and 4, both on the input, no overhang
     assert not any("overhangs" in line for line in rules.max_pool(pool, "output", (0, 0, 2)))
+
+
+def test_the_weight_gradient_rule_names_what_the_padding_adds():
+    from npconv.testing import rules
+    zeros = Case("conv", {"input": np.ones((1, 1, 3)), "weight": np.ones((1, 1, 2)),
+                          "padding": 1})
+    circular = Case("conv", {**zeros.arguments, "padding_mode": "circular"})
+    assert rules.conv(zeros, "grad_weight", (0, 0, 0))[-1].endswith("taps on the padding add 0")
+    assert rules.conv(circular, "grad_weight", (0, 0, 0))[-1].endswith(
+        "taps on the padding add the input cells the circular padding copies")

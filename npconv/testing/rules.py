@@ -401,8 +401,9 @@ def conv(case, result, position):
         return lines + _bias_lines(case, position)
     n, channel, spatial = _cell(case, position)
     if result == "grad_weight":
+        added = "0" if mode == "zeros" else f"the input cells the {mode} padding copies"
         return lines + [f"{result} sums over the batch and every output position; taps on the "
-                        f"padding add {'0' if mode == 'zeros' else 'the input cells the ' + mode + ' padding copies'}"]
+                        f"padding add {added}"]
     C_out, C_in = weight.shape[0], x.shape[1]
     if groups > 1:
         if result == "output":
