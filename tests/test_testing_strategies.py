@@ -362,3 +362,11 @@ def test_unbatched_cases_keep_to_the_ranks_with_a_rank_checked_name():
     # unfold takes unbatched input itself, at any rank: (C, *spatial)
     case = draw_case("unfold", 0, ndims=(4,), unbatched=True)
     assert case.input.ndim == 5 and case.expected()["output"].ndim == 2
+
+
+def test_value_kinds_refuse_what_they_cannot_make_by_name():
+    from npconv.testing import draw_case
+    with pytest.raises(ValueError, match=r"^values=\['ties'\] is not one of"):
+        draw_case("max_pool", 0, values=["ties"])
+    with pytest.raises(ValueError, match=r"^values='ties' needs a floating dtype .*int32"):
+        draw_case("max_pool", 0, values="ties", dtype=np.int32)
