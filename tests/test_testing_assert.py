@@ -526,3 +526,48 @@ def test_assert_matches_checks_its_own_arguments():
     with pytest.raises(TypeError, match="case=.*must be an npconv.testing.Case"):
         assert_matches(npconv.conv, dict(CONV.arguments))
     assert assert_matches(npconv.conv, CONV, rtol=0, atol=0.0, gradients=False) == ["output"]
+
+
+# ---- the rules' tap positions, worked by hand -----------------------------------------------
+
+def test_rules_place_the_taps_of_conv_transposed_conv_and_ceil_mode_by_hand():
+    from npconv.testing import rules
+    # conv, kernel 2, padding 1 on 3 cells: windows 0-3 tap positions -1 0, 0 1, 1 2, 2 3.
+    # Zeros: cell 1 is read by tap 1 of window 1 and tap 0 of window 2.  Reflect maps -1 and 3
+    # onto cell 1 too: 4 readers, 2 of them through the padding.
+    zeros = Case("conv", {"input": np.array([[[1., 2., 3.]]]),
+                          "weight": np.array([[[1., 10.]]]), "padding": 1})
+    assert "input cell (1,) is read by 2 kernel tap(s) across the windows" in \
+        rules.conv(zeros, "grad_input", (0, 0, 1))
+    reflect = Case("conv", {**zeros.arguments, "padding_mode": "reflect"})
+    lines = rules.conv(reflect, "grad_input", (0, 0, 1))
+    assert "input cell (1,) is read by 4 kernel tap(s) across the windows" in lines
+    assert lines[-1].startswith("2 of the positions that read it lie on the padding "
+                                "([(-1,), (3,)]...)")
+    # transposed, kernel 3, stride 2, padding 1: x0 lands on 0 1 2, x1 on 2 3 4 (uncropped);
+    # output cell 1 is uncropped 2: tap 2 of x0 and tap 0 of x1
+    transposed = Case("conv_transpose", {"input": np.array([[[1., 2.]]]),
+                                         "weight": np.array([[[1., 1., 1.]]]), "stride": 2,
+                                         "padding": 1})
+    assert rules.conv_transpose(transposed, "output", (0, 0, 1)) == [
+        "along spatial dimension 0, output cell 1 is position 2 before cropping 1; "
+        "(input cell, tap) pairs reaching it: [(0, 2), (1, 0)]"]
+    # max pooling 5 cells, kernel 2, stride 2, padding 1, ceil_mode: ceil(5 / 2) + 1 = 4
+    # windows, but window 3 would start at 3*2 - 1 = 5, past the input: 3 kept
+    pool = Case("max_pool", {"input": np.arange(5.).reshape(1, 1, 5), "kernel_size": 2,
+                             "stride": 2, "padding": 1, "ceil_mode": True})
+    assert ("  ceil_mode rounds up to 4 windows, but window 3 would start at position 5, "
+            "past the input and its left padding: PyTorch drops it and keeps 3"
+            in rules.max_pool(pool, "output", None))
+    # window 2 of it: taps 3 and 4, both on the input, no overhang
+    assert not any("overhangs" in line for line in rules.max_pool(pool, "output", (0, 0, 2)))
+
+
+def test_the_weight_gradient_rule_names_what_the_padding_adds():
+    from npconv.testing import rules
+    zeros = Case("conv", {"input": np.ones((1, 1, 3)), "weight": np.ones((1, 1, 2)),
+                          "padding": 1})
+    circular = Case("conv", {**zeros.arguments, "padding_mode": "circular"})
+    assert rules.conv(zeros, "grad_weight", (0, 0, 0))[-1].endswith("taps on the padding add 0")
+    assert rules.conv(circular, "grad_weight", (0, 0, 0))[-1].endswith(
+        "taps on the padding add the input cells the circular padding copies")

@@ -311,3 +311,62 @@ def test_integer_dtypes_are_still_drawn_for_npconv_alone():
     case = draw_case("max_pool", 0, dtype=np.int64)
     assert np.asarray(case.arguments["input"]).dtype == np.int64
     assert case.torch_compatible is None                  # nobody checked it against PyTorch
+
+
+# ---- bad bounds: refused by name before anything is drawn --------------------------------------
+
+def test_bad_bounds_are_refused_by_name():
+    from npconv.testing import draw_case
+    for op, bounds, error, pattern in [
+            ("conv", {"ndims": 3}, TypeError, r"^ndims=3 must be a sequence"),
+            ("conv", {"ndims": ()}, ValueError, r"^ndims=\(\) must hold one or more"),
+            ("max_pool", {"ndims": (0, 2)}, ValueError, r"^ndims=\(0, 2\)"),
+            ("conv", {"ndims": (2.0,)}, TypeError, r"^ndims=\(2.0,\) must hold ints"),
+            ("conv", {"ndims": (4,), "torch_compatible": True}, ValueError,
+             r"^ndims=\(4,\): torch_compatible cases are 1-, 2- or 3-D"),
+            ("conv", {"max_kernel": 0}, ValueError, r"^max_kernel=0 must be an int >= 1"),
+            ("unfold", {"max_kernel": 2.0}, TypeError, r"^max_kernel=2.0 must be an int"),
+            ("avg_pool", {"max_extra": -1}, ValueError, r"^max_extra=-1 must be an int >= 0"),
+            ("fold", {"max_channels": 0}, ValueError, r"^max_channels=0"),
+            ("conv_transpose", {"max_groups": 0}, ValueError, r"^max_groups=0"),
+            ("lp_pool", {"min_batch": 3}, ValueError, r"^max_batch=2 must be an int >= "
+                                                      r"min_batch=3"),
+            ("max_unpool", {"max_batch": 0}, ValueError, r"pass min_batch=0"),
+            ("max_pool", {"ceil_modes": ()}, ValueError, r"^ceil_modes=\(\) must hold"),
+            ("lp_pool", {"norm_types": []}, ValueError, r"^norm_types=\[\] must hold"),
+            ("conv", {"padding_modes": ("zeros", "mirror")}, ValueError,
+             r"^padding_modes=.*\['mirror'\] not among")]:
+        with pytest.raises(error, match=pattern):
+            draw_case(op, 0, **bounds)
+
+
+def test_bounds_at_their_limits_still_draw_valid_cases():
+    from npconv.testing import draw_case
+    empty = draw_case("conv", 0, min_batch=0, max_batch=0, max_kernel=1, max_extra=0)
+    assert empty.input.shape[0] == 0 and empty.expected()["output"].shape[0] == 0
+    # a rank above 3 stays as tiny as a 3-D case: kernel at most 2, so a span of at most
+    # 2*(2-1)+1 = 3; reflect padding of 'same' wants span + 1 = 4 cells, and half of
+    # max_extra=4 more makes at most 6 a side
+    for seed in range(5):
+        case = draw_case("conv", seed, ndims=(4,))
+        assert case.rank == 4 and max(case.input.shape[2:]) <= 6
+        assert max(np.asarray(case.arguments["weight"]).shape[2:]) <= 2
+        case.expected()
+
+
+def test_unbatched_cases_keep_to_the_ranks_with_a_rank_checked_name():
+    from npconv.testing import draw_case
+    with pytest.raises(ValueError, match=r"^ndims=\(2, 4\): unbatched conv cases are 1-D, "
+                                         r"2-D, 3-D .*not \[4\]"):
+        draw_case("conv", 0, ndims=(2, 4), unbatched=True)
+    # unfold takes unbatched input itself, at any rank: (C, *spatial)
+    case = draw_case("unfold", 0, ndims=(4,), unbatched=True)
+    assert case.input.ndim == 5 and case.expected()["output"].ndim == 2
+
+
+def test_value_kinds_refuse_what_they_cannot_make_by_name():
+    from npconv.testing import draw_case
+    with pytest.raises(ValueError, match=r"^values=\['ties'\] is not one of"):
+        draw_case("max_pool", 0, values=["ties"])
+    with pytest.raises(ValueError, match=r"^values='ties' needs a floating dtype .*int32"):
+        draw_case("max_pool", 0, values="ties", dtype=np.int32)

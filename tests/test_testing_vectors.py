@@ -127,3 +127,19 @@ def test_the_default_folder_has_no_adaptive_output_size_of_zero(tmp_path):
         size = entry["parameters"]["output_size"]
         for entry_size in ([size] if isinstance(size, int) else size):
             assert entry_size is None or entry_size >= 1, entry["name"]
+
+
+def test_an_op_named_twice_is_counted_once(tmp_path, capsys):
+    # max_pool has 6 traps in the catalogue; --count 2 draws 2 more, once for max_pool
+    assert main(["vectors", str(tmp_path), "--ops", "max_pool,max_pool", "--count", "2"]) == 0
+    assert sum(entry["op"] == "max_pool" for entry in CATALOGUE) == 6
+    out = capsys.readouterr().out
+    assert "wrote 8 cases" in out and "6 from the catalogue, 2 drawn" in out
+    names = [entry["name"] for entry in json.loads((tmp_path / "manifest.json").read_text())[
+        "cases"]]
+    assert len(names) == 8 and sum("_sweep_" in name for name in names) == 2
+
+
+def test_ops_as_a_bare_string_is_refused_by_name(tmp_path):
+    with pytest.raises(TypeError, match=r"^ops='conv' must be a sequence of op names"):
+        write_vectors(tmp_path, ops="conv")

@@ -22,8 +22,9 @@ MAX_COUNT = 1000
 
 
 def ops_arg(text):
-    """A comma-separated list of ops, each one of :data:`npconv.testing.ops.OPS`."""
-    ops = [op.strip() for op in text.split(",") if op.strip()]
+    """A comma-separated list of ops, each one of :data:`npconv.testing.ops.OPS`, each once
+    (``write_vectors`` writes an op named twice once, and the summary counts what it wrote)."""
+    ops = list(dict.fromkeys(op.strip() for op in text.split(",") if op.strip()))
     unknown = [op for op in ops if op not in OPS]
     if unknown or not ops:
         raise argparse.ArgumentTypeError(f"{text!r}: expected ops from {', '.join(OPS)}, "

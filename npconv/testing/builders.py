@@ -17,9 +17,10 @@ Common keyword bounds
 ndims : sequence of int
     The spatial ranks to draw from (default 1, 2 and 3).
 max_kernel : int
-    The largest kernel size per dimension (3-D cases use at most 2).
+    The largest kernel size per dimension (3-D and higher cases use at most 2).
 max_extra : int
-    How many cells an input may have beyond the smallest valid size (3-D: half of it).
+    How many cells an input may have beyond the smallest valid size (3-D and higher: half
+    of it).
 max_batch, min_batch : int
     The batch size ``N`` is drawn from ``min_batch`` to ``max_batch``; 0 gives empty batches.
 max_channels : int
@@ -34,6 +35,7 @@ torch_compatible : bool
     each builder); the dtype must then be floating (else a ``ValueError``).
 """
 
+import inspect
 import math
 from fractions import Fraction
 
@@ -43,8 +45,8 @@ from .values import normal, values_maker
 
 __all__ = ["conv", "conv_transpose", "max_pool", "avg_pool", "max_unpool",
            "adaptive_avg_pool", "adaptive_max_pool", "lp_pool", "unfold", "fold",
-           "PADDING_MODES", "NORM_TYPES", "span", "as_pairs", "same_pairs", "fraction_window",
-           "lp_window_count", "unpool_default_size", "window_count",
+           "PADDING_MODES", "NORM_TYPES", "check_bounds", "span", "as_pairs", "same_pairs",
+           "fraction_window", "lp_window_count", "unpool_default_size", "window_count",
            "conv_transpose_smallest_size"]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -114,6 +116,69 @@ def window_count(size, kernel_size, stride, before, after, dilation):
 
 
 # --------------------------------------------------------------------------------------------
+# The bounds a caller gives
+# --------------------------------------------------------------------------------------------
+
+_LEAST = {"max_kernel": 1, "max_extra": 0, "min_batch": 0, "max_channels": 1, "max_groups": 1}
+"""The smallest value of each integer bound (``max_batch`` is at least ``min_batch``)."""
+
+
+def check_bounds(builder, bounds):
+    """A ``TypeError`` or ``ValueError`` naming the first bad keyword bound of ``builder``.
+
+    The builders draw every size between a bound and its default, so a bound that leaves
+    nothing to draw (``max_kernel=0``, ``ndims=()``, ``max_batch`` below ``min_batch``) or
+    that lets through a case the op refuses (``ndims`` with a rank below 1, a padding mode
+    npconv has not, a rank PyTorch has not with ``torch_compatible``) is refused here, by
+    name, before anything is drawn.  An unknown bound is left to the call (a TypeError).
+
+    Examples
+    --------
+    >>> check_bounds(conv, {"ndims": (2,), "max_batch": 3})
+    >>> check_bounds(conv, {"max_batch": 0})
+    Traceback (most recent call last):
+    ...
+    ValueError: max_batch=0 must be an int >= min_batch=1 (pass min_batch=0 for empty batches)
+    """
+    defaults = {name: parameter.default for name, parameter in
+                inspect.signature(builder).parameters.items()
+                if parameter.default is not inspect.Parameter.empty}
+    given = {**defaults, **bounds}
+    ndims = given.get("ndims", ())
+    if isinstance(ndims, (str, bytes)) or not hasattr(ndims, "__iter__"):
+        raise TypeError(f"ndims={ndims!r} must be a sequence of spatial ranks, e.g. (1, 2)")
+    ndims = tuple(ndims)
+    if not all(_is_int(n) for n in ndims):
+        raise TypeError(f"ndims={ndims!r} must hold ints (spatial ranks)")
+    if not ndims or min(ndims) < 1:
+        raise ValueError(f"ndims={ndims!r} must hold one or more ints >= 1 (spatial ranks)")
+    if given.get("torch_compatible") and max(ndims) > 3:
+        raise ValueError(f"ndims={ndims!r}: torch_compatible cases are 1-, 2- or 3-D "
+                         f"(PyTorch's functional ops have no higher rank)")
+    for name in (*_LEAST, "max_batch"):
+        if name in given and not _is_int(given[name]):
+            raise TypeError(f"{name}={given[name]!r} must be an int, not a "
+                            f"{type(given[name]).__name__}")
+    for name, low in _LEAST.items():
+        if name in given and given[name] < low:
+            raise ValueError(f"{name}={given[name]!r} must be an int >= {low}")
+    if "max_batch" in given and given["max_batch"] < given["min_batch"]:
+        raise ValueError(f"max_batch={given['max_batch']!r} must be an int >= min_batch="
+                         f"{given['min_batch']} (pass min_batch=0 for empty batches)")
+    for name in ("padding_modes", "norm_types", "ceil_modes"):
+        if name in given and not tuple(given[name]):
+            raise ValueError(f"{name}={given[name]!r} must hold at least one option")
+    unknown = [mode for mode in given.get("padding_modes", ()) if mode not in PADDING_MODES]
+    if unknown:
+        raise ValueError(f"padding_modes={given['padding_modes']!r}: {unknown} not among "
+                         f"{PADDING_MODES}")
+
+
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+# --------------------------------------------------------------------------------------------
 # Shared draws
 # --------------------------------------------------------------------------------------------
 
@@ -136,9 +201,9 @@ def _dtype(draw, dtype, torch_compatible=False):
 
 
 def _limits(draw, ndims, max_kernel, max_extra):
-    """The rank, and the kernel and extra-size bounds for it (3-D cases stay tiny)."""
+    """The rank, and the kernel and extra-size bounds for it (3-D and higher stay tiny)."""
     ndim = draw.sampled_from(ndims)
-    small = ndim == 3
+    small = ndim >= 3
     return ndim, (min(max_kernel, 2) if small else max_kernel), (max_extra // 2 if small
                                                                   else max_extra)
 
@@ -458,7 +523,7 @@ def _adaptive(draw, ndims, max_extra, max_batch, min_batch, max_channels, dtype,
     dtype = _dtype(draw, dtype, torch_compatible)
     make = values_maker(values)
     ndim = draw.sampled_from(ndims)
-    small = ndim == 3
+    small = ndim >= 3
     in_size = _ints(draw, ndim, 1, 4 if small else 5 + max_extra)
     if divisible:
         entries = tuple(draw.sampled_from([o for o in range(1, n + 1) if n % o == 0])

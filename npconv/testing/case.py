@@ -27,6 +27,7 @@ import math
 
 import numpy as np
 
+from .builders import check_bounds
 from .draw import RandomDraw
 from .ops import op_spec
 
@@ -251,6 +252,12 @@ def draw_case(op, draw, *, unbatched=False, **bounds):
     if not hasattr(draw, "integers"):
         draw = RandomDraw(draw)
     spec = op_spec(op)
+    check_bounds(spec.builder, bounds)
+    other_ranks = sorted(set(bounds.get("ndims", ())) - set(spec.aliases)) if spec.aliases else []
+    if unbatched and other_ranks:
+        raise ValueError(f"ndims={tuple(bounds['ndims'])!r}: unbatched {op} cases are "
+                         f"{', '.join(f'{r}-D' for r in spec.aliases)} (npconv's rank-checked "
+                         f"{op}1d to {op}3d take unbatched input), not {other_ranks}")
     if unbatched:
         bounds = {**bounds, "min_batch": 1, "max_batch": 1}
     arguments, facts = spec.builder(draw, **bounds)

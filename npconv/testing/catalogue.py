@@ -38,6 +38,13 @@ def _entry(name, op, why, source, *, grad_output=None, unbatched=False, torch_co
             "arguments": arguments}
 
 
+_CEIL_OVERHANG = dict(input=_a([[[1, 2, 3, 4, 5, 6]]]), kernel_size=3, stride=2, padding=1,
+                      ceil_mode=True, grad_output=_a([[[1, 2, 4, 8]]]))
+"""One ceil_mode average pool whose last window overhangs, for both count_include_pad
+traps: windows at -1, 1, 3 and 5, the first on the left padding, the last on the right
+padding and past it (``edge_cases`` copies the arrays, so the two cases never share them)."""
+
+
 CATALOGUE = [
     # ---- ceil_mode and the average-pool divisor --------------------------------------------
     _entry("max_pool_ceil_window_in_right_padding", "max_pool",
@@ -55,14 +62,12 @@ CATALOGUE = [
            "count_include_pad=True counts the window's padding but not its ceil_mode overhang "
            "past the padding: the last window divides by 2, not 3",
            "https://github.com/microsoft/onnxruntime/issues/16203",
-           input=_a([[[1, 2, 3, 4, 5, 6]]]), kernel_size=3, stride=2, padding=1,
-           ceil_mode=True, count_include_pad=True, grad_output=_a([[[1, 2, 4, 8]]])),
+           **_CEIL_OVERHANG, count_include_pad=True),
     _entry("avg_pool_ceil_overhang_exclude_pad", "avg_pool",
            "count_include_pad=False under ceil_mode divides each window by its input cells "
            "only: the first and the last window differ from the middle ones",
            "https://github.com/root-project/root/issues/22523",
-           input=_a([[[1, 2, 3, 4, 5, 6]]]), kernel_size=3, stride=2, padding=1,
-           ceil_mode=True, count_include_pad=False, grad_output=_a([[[1, 2, 4, 8]]])),
+           **_CEIL_OVERHANG, count_include_pad=False),
     _entry("avg_pool_divisor_override", "avg_pool",
            "divisor_override replaces every window's count, also with count_include_pad=False "
            "and at the padded edge",

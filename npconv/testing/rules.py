@@ -100,7 +100,7 @@ def _pool_shape_lines(in_size, kernel_size, stride, padding, dilation, ceil_mode
         if ceil_mode:
             rounded_up, kept = shapes.ceil_mode_window_counts(n, k, s, pair, d)
             if kept < rounded_up:
-                start = kept * s - pair[0]
+                start = shapes.window_taps(kept, k, s, pair[0], d)[0]
                 lines.append(f"  ceil_mode rounds up to {rounded_up} windows, but window "
                              f"{kept} would start at position {start}, past the input and its "
                              f"left padding: PyTorch drops it and keeps {kept}")
@@ -120,7 +120,7 @@ def _ceil_lines(out_index, geometry, in_size, ceil_mode):
     """Say so when this window is the last kept under ceil_mode and overhangs."""
     lines = []
     for dim, (i, n, k, s, pair, d) in enumerate(zip(out_index, in_size, *geometry[:4])):
-        end = i * s - pair[0] + shapes.effective_kernel_size(k, d)
+        end = shapes.window_taps(i, k, s, pair[0], d)[-1] + 1      # one past the last tap
         if ceil_mode and end > n + pair[1]:
             lines.append(f"this output window overhangs the input and its padding by "
                          f"{end - n - pair[1]} cell(s) along spatial dimension {dim}: "
@@ -401,8 +401,9 @@ def conv(case, result, position):
         return lines + _bias_lines(case, position)
     n, channel, spatial = _cell(case, position)
     if result == "grad_weight":
+        added = "0" if mode == "zeros" else f"the input cells the {mode} padding copies"
         return lines + [f"{result} sums over the batch and every output position; taps on the "
-                        f"padding add {'0' if mode == 'zeros' else 'the input cells the ' + mode + ' padding copies'}"]
+                        f"padding add {added}"]
     C_out, C_in = weight.shape[0], x.shape[1]
     if groups > 1:
         if result == "output":
@@ -424,8 +425,10 @@ def conv(case, result, position):
     through = set()
     for out_index in _windows_of(geometry.out_size):
         for tap in itertools.product(*(range(k) for k in kernel_size)):
-            positions = [i * s - pair[0] + t * d for i, t, s, pair, d in zip(
-                out_index, tap, geometry.stride, geometry.padding, geometry.dilation)]
+            positions = [shapes.window_taps(i, k, s, pair[0], d)[t]
+                         for i, t, k, s, pair, d in zip(out_index, tap, kernel_size,
+                                                        geometry.stride, geometry.padding,
+                                                        geometry.dilation)]
             sources = [p if 0 <= p < size else (None if mode == "zeros" else int(
                 padded_source_at(np.array([p]), size, mode)[0]))
                 for p, size in zip(positions, in_size)]
@@ -498,7 +501,9 @@ def conv_transpose(case, result, position):
             geometry.output_padding, geometry.dilation)):
         uncropped = o + before
         reach = shapes.window_reach(size, k, s, d)
-        hits = [(i, t) for i in range(size) for t in range(k) if i * s + t * d == uncropped]
+        # input cell i's kernel copy lands where a window with no padding has its taps
+        hits = [(i, t) for i in range(size)
+                for t, p in enumerate(shapes.window_taps(i, k, s, 0, d)) if p == uncropped]
         if uncropped >= reach:
             lines.append(f"along spatial dimension {dim}, output cell {o} is position "
                          f"{uncropped} before cropping, at or past the {reach} cells the kernel "
@@ -555,9 +560,10 @@ def _readers(target, geometry):
     found = []
     for window in itertools.product(*(range(count) for count in geometry.window_counts)):
         for tap in itertools.product(*(range(k) for k in geometry.kernel_size)):
-            if all(i * s - before + t * d == p for i, t, s, (before, _), d, p in zip(
-                    window, tap, geometry.stride, geometry.padding, geometry.dilation,
-                    target)):
+            if all(shapes.window_taps(i, k, s, before, d)[t] == p
+                   for i, t, k, s, (before, _), d, p in zip(
+                       window, tap, geometry.kernel_size, geometry.stride, geometry.padding,
+                       geometry.dilation, target)):
                 found.append((window, tap))
     return found
 

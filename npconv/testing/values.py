@@ -34,6 +34,9 @@ def distinct(draw, shape, dtype=np.float64):
 
 def ties(draw, shape, dtype=np.float64):
     """Values -1, 0 and 1 (so windows tie), some cells -inf or NaN, or every cell -inf."""
+    if np.dtype(dtype).kind != "f":
+        raise ValueError(f"values='ties' needs a floating dtype (it holds NaN and -inf), not "
+                         f"dtype={np.dtype(dtype).name}")
     seed = draw.seed()
     share_of_neg_inf = draw.sampled_from([0.0, 0.0, 0.3, 1.0])
     share_of_nan = draw.sampled_from([0.0, 0.0, 0.15])
@@ -69,7 +72,7 @@ def values_maker(values):
     """The maker named ``values`` (a key of :data:`VALUES`), or ``values`` if it is callable."""
     if callable(values):
         return values
-    if values not in VALUES:
+    if not isinstance(values, str) or values not in VALUES:
         raise ValueError(f"values={values!r} is not one of {sorted(VALUES)} or a function "
                          f"(draw, shape, dtype) -> array")
     return VALUES[values]

@@ -120,8 +120,8 @@ def _write_case(directory, number, case, method):
     np.savez(directory / file, **arrays, grad_output=case.grad_output, **expected)
     rtol, atol = default_tolerance(case.dtype)
     return {"file": file, "name": case.name, "op": case.op, "function": case.function_name,
-            "torch_compatible": case.torch_compatible, "unbatched": case.unbatched, "arguments": list(case.arguments),
-            "arrays": list(arrays),
+            "torch_compatible": case.torch_compatible, "unbatched": case.unbatched,
+            "arguments": list(case.arguments), "arrays": list(arrays),
             "parameters": {name: _to_json(value) for name, value in case.arguments.items()
                            if name not in arrays},
             "results": [name for name in RESULTS if name in expected],
@@ -185,6 +185,8 @@ def _ops(ops):
     """The ops to write, each once, in the order given (all of them for None)."""
     if ops is None:
         return tuple(OPS)
+    if isinstance(ops, str):
+        raise TypeError(f"ops={ops!r} must be a sequence of op names, e.g. [{ops!r}]")
     ops = tuple(ops)
     unknown = [op for op in ops if op not in OPS]
     if unknown or not ops:
