@@ -66,8 +66,8 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from .calculator import (adaptive_pool_report, conv_report, conv_transpose_report,
-                         fold_report, lp_pool_report, max_unpool_report, pool_report,
-                         unfold_report)
+                         fold_report, input_sizes, lp_pool_report, max_unpool_report,
+                         pool_report, unfold_report)
 from ..shapes import receptive_field
 
 __all__ = ["MAX_SIZES", "MAX_SPEC_CHARS", "Layer", "Row", "Summary", "format_summary",
@@ -475,8 +475,8 @@ def summarize(spec, input_shape=None):
     if shape is None:
         raise ValueError("no input shape: start the spec with input(NxCxHxW) or give "
                          "input_shape (npconv summary --input)")
-    shape = tuple(int(v) for v in shape)
-    if not 2 <= len(shape) <= MAX_SIZES or any(v < 1 for v in shape):
+    shape = input_sizes(shape)
+    if not 2 <= len(shape) <= MAX_SIZES:
         raise ValueError(f"input shape {shape} must be (N, C, *spatial) with sizes >= 1, "
                          f"2 to {MAX_SIZES} of them")
     if not layers:
