@@ -515,3 +515,22 @@ def test_conv_transpose_report_output_size_with_n_and_c_and_its_refusals():
     assert "output_padding=(1, 1) and output_size=(31, 31) disagree" in report.problems[0]
     with pytest.raises(ValueError, match="give one"):
         conv_transpose_report((1, 64, 16, 16), 3, 3, 2, 1, target=32, output_size=(32, 32))
+
+
+@pytest.mark.parametrize("report", [
+    lambda shape: conv_report(shape, 1, 3),
+    lambda shape: pool_report("max", shape, 2),
+])
+@pytest.mark.parametrize("shape", [(1, 3, 8.9, 8), (1, 3, True, 8), (1, 3, "8", 8),
+                                   np.array([1.0, 3.0, 8.0, 8.0])])
+def test_an_input_size_that_is_not_an_int_is_refused_not_rounded(report, shape):
+    # int(8.9) would make it an 8x8 image: a wrong shape, with no word said
+    with pytest.raises(TypeError, match=r"input_shape=.* must be a sequence of ints"):
+        report(shape)
+
+
+def test_a_size_past_64_bits_is_refused_naming_it():
+    with pytest.raises(ValueError, match=r"out_channels=.* is too large"):
+        conv_report((1, 3, 8, 8), 2 ** 63, 3)
+    with pytest.raises(ValueError, match=r"input_shape=.* is too large"):
+        conv_report((1, 3, 2 ** 64, 8), 1, 3)

@@ -49,3 +49,31 @@ def test_every_window_reproduces_its_output_cell(config):
             assert head == f"{name} = ({terms}) / {divisor}"
             assert abs(float(shown) - total / divisor) <= 0.005       # two decimals shown
         assert "[" in render(frame)
+
+
+def test_a_size_that_is_not_an_int_or_a_tuple_is_refused_naming_it():
+    import pytest
+    # a float was read with tuple(), which said only "'float' object is not iterable"
+    for size, kernel_size, name in ((3.5, 3, "size"), (None, 3, "size"),
+                                    ((4, 4), 2.0, "kernel_size"), ((4, 4), (2, True),
+                                                                   "kernel_size")):
+        with pytest.raises(TypeError, match=rf"^{name}=.* must be one positive int"):
+            frames("conv", size, kernel_size=kernel_size)
+
+
+def test_a_size_with_many_entries_is_refused_before_they_are_read():
+    import pytest
+    from collections.abc import Sequence
+
+    class Entries(Sequence):
+        """A sequence of a million entries that fails the test if one is read."""
+
+        def __len__(self):
+            return 10 ** 6
+
+        def __getitem__(self, index):
+            raise AssertionError("an entry was read")
+
+    with pytest.raises(ValueError, match="pictures are drawn for 1-D and 2-D inputs, got "
+                                         "1000000 dimensions"):
+        frames("conv", Entries())

@@ -380,3 +380,10 @@ def test_unfold_fold_and_output_size_refuse_nonsense_naming_the_token(spec, mess
 def test_unfold_needs_spatial_dimensions():
     with pytest.raises(ValueError, match=r"needs \(N, C, \*spatial\)"):
         summarize("flatten unfold(2)", input_shape=(1, 3, 8, 8))
+
+
+@pytest.mark.parametrize("shape", [(1, 3, 8.9, 8.9), (1, 3, "8", "8"), (1, True, 8, 8)])
+def test_an_input_size_that_is_not_an_int_is_refused_not_rounded(shape):
+    # int(8.9) would summarise an 8x8 image: a wrong shape, with no word said
+    with pytest.raises(TypeError, match=r"input_shape=.* must be a sequence of ints"):
+        summarize("conv(4,k=3)", input_shape=shape)

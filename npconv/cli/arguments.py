@@ -22,11 +22,13 @@ import argparse
 import contextlib
 import re
 
+from ..shapes import INT64_MAX
+
 __all__ = ["LARGEST", "add_geometry_arguments", "input_errors", "integer", "ints_arg",
            "non_negative_int", "padding_arg", "picture_input_arg", "positive_int",
            "shape_arg", "shorten"]
 
-LARGEST = 2 ** 63 - 1
+LARGEST = INT64_MAX
 """The largest integer any option takes."""
 
 _SEPARATOR = re.compile(r"[x,]")

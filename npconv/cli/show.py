@@ -4,9 +4,9 @@ For conv (with --dilation for a dilated kernel), max_pool, avg_pool and conv_tra
 (drawn as the convolution it equals: zeros inserted between the input cells, a border
 added, the kernel flipped); max_unpool (each max-pooling window, and its winner put back in
 the unpooled grid, zeros elsewhere); adaptive_avg_pool and adaptive_max_pool (with
---output-size: windows of several sizes that may share cells).  The input holds 1, 2, 3, ... row by row; the conv kernel is
-a checkerboard of ones and zeros.  Each frame shows the output so far and the arithmetic
-of the current cell.  Plain text marks the window with [ ]; colour is used only on a
+--output-size: windows of several sizes that may share cells).  The input holds 1, 2, 3,
+... row by row; the conv kernel is a checkerboard of ones and zeros.  Each frame shows the
+output so far and the arithmetic of the current cell.  Plain text marks the window with [ ]; colour is used only on a
 terminal, and never when NO_COLOR is set.
 
 --input is the input's size, HxW (2-D) or W (1-D), or its whole shape as npconv shape

@@ -42,6 +42,7 @@ from ..shapes import (
     ceil_div,
     ceil_mode_window_counts,
     check_groups,
+    check_int64,
     check_output_padding,
     check_pool_padding,
     check_window_holds_input,
@@ -56,6 +57,7 @@ from ..shapes import (
     fold_geometry,
     int_tuple,
     is_int,
+    is_sequence,
     lp_pool_geometry,
     max_unpool_geometry,
     max_unpool_output_size,
@@ -66,6 +68,7 @@ from ..shapes import (
     pool_output_size,
     pool_window_counts,
     same_padding,
+    short_repr,
     unfold_geometry,
     unfold_spatial_dims,
     window_taps,
@@ -201,9 +204,25 @@ class ShapeReport(NamedTuple):
     ``formula`` has its numbers substituted."""
 
 
+def input_sizes(input_shape, name="input_shape"):
+    """``input_shape`` as a tuple of Python ints, each at least 1, by the core's rule for
+    sizes (:func:`~npconv.shapes.int_tuple`): a float, a bool or a string is refused, never
+    rounded to a size.
+
+    >>> input_sizes((1, 3, 8.5, 8))
+    Traceback (most recent call last):
+    ...
+    TypeError: input_shape=(1, 3, 8.5, 8) must be a sequence of ints, e.g. (1, 3, 32, 32)
+    """
+    if not (is_sequence(input_shape) and all(is_int(v) for v in input_shape)):
+        raise TypeError(f"{name}={short_repr(input_shape)} must be a sequence of ints, e.g. "
+                        f"(1, 3, 32, 32)")
+    return int_tuple(input_shape, len(input_shape), name, minimum=1)   # >= 1, and 64-bit
+
+
 def _split_input(input_shape):
-    input_shape = tuple(int(v) for v in input_shape)
-    if len(input_shape) < 3 or any(v < 1 for v in input_shape):
+    input_shape = input_sizes(input_shape)
+    if len(input_shape) < 3:
         raise ValueError(f"input shape {input_shape} must be (N, C, *spatial) with at least "
                          f"one spatial dimension and every size at least 1")
     return input_shape, len(input_shape) - 2
@@ -214,6 +233,7 @@ def _check_out_channels(out_channels):
         raise TypeError(f"out_channels={out_channels!r} must be an int")
     if out_channels < 1:
         raise ValueError(f"out_channels={out_channels} must be >= 1")
+    check_int64([out_channels], "out_channels", out_channels)
     return int(out_channels)
 
 
@@ -932,8 +952,8 @@ def fold_report(input_shape, output_size, kernel_size, dilation=1, padding=0, st
     window positions of kernel_size=(3, 3) with dilation=(1, 1), padding=((1, 1), (1, 1)),
     stride=(1, 1): one column per window
     """
-    input_shape = tuple(int(v) for v in input_shape)
-    if len(input_shape) != 3 or any(v < 1 for v in input_shape):
+    input_shape = input_sizes(input_shape)
+    if len(input_shape) != 3:
         raise ValueError(f"input shape {input_shape} must be (N, C * K, L), the columns "
                          f"unfold makes: 3 sizes, each at least 1")
     N, rows, columns = input_shape

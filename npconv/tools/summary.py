@@ -66,9 +66,9 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from .calculator import (adaptive_pool_report, conv_report, conv_transpose_report,
-                         fold_report, lp_pool_report, max_unpool_report, pool_report,
-                         unfold_report)
-from ..shapes import receptive_field
+                         fold_report, input_sizes, lp_pool_report, max_unpool_report,
+                         pool_report, unfold_report)
+from ..shapes import INT64_MAX, is_int, receptive_field
 
 __all__ = ["MAX_SIZES", "MAX_SPEC_CHARS", "Layer", "Row", "Summary", "format_summary",
            "parse_spec", "summarize"]
@@ -77,7 +77,6 @@ MAX_SPEC_CHARS = 1_000_000
 """The longest spec read: a million characters, some 100,000 layers."""
 MAX_SIZES = 32
 """The most sizes an input shape may have: N, C and 30 spatial dimensions."""
-_LARGEST = 2 ** 63 - 1
 
 
 class Layer(NamedTuple):
@@ -173,8 +172,8 @@ def _value(text, token):
         raise ValueError(f"{_short(token)!r}: {_short(text)!r} is not a number, sizes like "
                          f"3x5, pairs like 0:1, a flag (0, 1, true, false), 'same' or 'valid'"
                          f" (or a power such as 1.5 or inf)")
-    digits = len(str(_LARGEST))                 # a longer number is too large: never parsed
-    if any(len(side.strip().lstrip("+-").lstrip("0")) > digits or abs(int(side)) > _LARGEST
+    digits = len(str(INT64_MAX))                # a longer number is too large: never parsed
+    if any(len(side.strip().lstrip("+-").lstrip("0")) > digits or abs(int(side)) > INT64_MAX
            for part in parts for side in part):
         raise ValueError(f"{_short(token)!r}: {_short(text)!r} is too large: at most "
                          f"2**63 - 1")
@@ -279,14 +278,10 @@ def _input_shape(args, token):
     """The sizes of an ``input(...)`` token: N, C (or features) and any spatial sizes."""
     shape = args[0] if len(args) == 1 and isinstance(args[0], tuple) else tuple(args)
     if (not 2 <= len(shape) <= MAX_SIZES
-            or not all(_is_int(n) and n >= 1 for n in shape)):
+            or not all(is_int(n) and n >= 1 for n in shape)):
         raise ValueError(f"{_short(token)!r}: the input shape must be 2 to {MAX_SIZES} sizes "
                          f">= 1 joined by x, like 1x3x32x32 (N, C, *spatial) or 1x784")
     return shape
-
-
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _option(layer, key, position, default, required=False):
@@ -303,7 +298,7 @@ def _option(layer, key, position, default, required=False):
 def _count(layer, key, position, what):
     """A count the layer needs (output channels, features): a positive int."""
     value = _option(layer, key, position, None, required=True)
-    if not _is_int(value) or value < 1:
+    if not is_int(value) or value < 1:
         raise ValueError(f"{_short(layer.text)!r}: {what} must be a positive integer, got "
                          f"{value!r}")
     return value
@@ -347,7 +342,7 @@ def _layer_output(layer, shape):
         common = {"kernel_size": kernel, "stride": _option(layer, "s", 2, 1),
                   "padding": _option(layer, "p", 3, 0), "dilation": _option(layer, "d", None, 1),
                   "groups": _option(layer, "g", None, 1), "bias": _flag(layer, "bias", True)}
-        if not _is_int(common["groups"]):
+        if not is_int(common["groups"]):
             raise ValueError(f"{_short(layer.text)!r}: g={common['groups']!r} must be an "
                              f"integer")
         if layer.kind == "conv":
@@ -356,7 +351,7 @@ def _layer_output(layer, shape):
             size = _option(layer, "size", None, None)
             report = conv_transpose_report(shape, out_channels,
                                            output_padding=_option(layer, "op", None, 0),
-                                           output_size=(size,) * ndim if _is_int(size)
+                                           output_size=(size,) * ndim if is_int(size)
                                            else size, **common)
     elif layer.kind in ("max_pool", "avg_pool"):
         allowed = ["k", "s", "p", "ceil"] + (["d"] if layer.kind == "max_pool" else
@@ -378,7 +373,7 @@ def _layer_output(layer, shape):
         size = _option(layer, "size", None, None)
         report = max_unpool_report(shape, _option(layer, "k", 0, None, required=True),
                                    _option(layer, "s", 1, None), _option(layer, "p", 2, 0),
-                                   (size,) * ndim if _is_int(size) else size)
+                                   (size,) * ndim if is_int(size) else size)
     elif layer.kind == "unfold":
         _check_options(layer, ["k", "d", "p", "s"])
         report = unfold_report(shape, _option(layer, "k", 0, None, required=True),
@@ -394,7 +389,7 @@ def _layer_output(layer, shape):
         _check_options(layer, ["size"])
         size = _option(layer, "size", 0, None, required=True)
         sizes = size if isinstance(size, tuple) else (size,) * ndim
-        if len(sizes) != ndim or not all(_is_int(out) and out >= 1 for out in sizes):
+        if len(sizes) != ndim or not all(is_int(out) and out >= 1 for out in sizes):
             raise ValueError(f"{_short(layer.text)!r}: the output size must be one integer "
                              f">= 1 or {ndim} of them joined by x, one per spatial dimension "
                              f"of the input {shape}")
@@ -475,8 +470,8 @@ def summarize(spec, input_shape=None):
     if shape is None:
         raise ValueError("no input shape: start the spec with input(NxCxHxW) or give "
                          "input_shape (npconv summary --input)")
-    shape = tuple(int(v) for v in shape)
-    if not 2 <= len(shape) <= MAX_SIZES or any(v < 1 for v in shape):
+    shape = input_sizes(shape)
+    if not 2 <= len(shape) <= MAX_SIZES:
         raise ValueError(f"input shape {shape} must be (N, C, *spatial) with sizes >= 1, "
                          f"2 to {MAX_SIZES} of them")
     if not layers:

@@ -1,8 +1,9 @@
 """Drawing: turn a story of :mod:`npconv.viz.stories` into frames, a GIF or a PNG.
 
 With :mod:`npconv.viz.training` (the pictures of a training run), this is the only module of
-npconv that imports matplotlib (and Pillow, which matplotlib requires).  It draws with matplotlib's object interface on the Agg canvas, never through
-``pyplot``, so it neither needs a display nor changes any global backend.
+npconv that imports matplotlib (and Pillow, which matplotlib requires).  It draws with
+matplotlib's object interface on the Agg canvas, never through ``pyplot``, so it neither
+needs a display nor changes any global backend.
 
 Every frame of one picture has the same size.  A frame is one matplotlib Axes measured in
 grid cells: the grids sit side by side (input, kernel, output), a title above them, the

@@ -45,14 +45,13 @@ array([[45., 54.],
 'out[0, 1] = 1*1 + 2*1 + 3*1 + 5*1 + 6*1 + 7*1 + 9*1 + 10*1 + 11*1 = 54'
 """
 
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import api
 from ..family import api as family
-from ..padding import pad
+from ..padding import is_int, is_sequence, pad
 from ..shapes import (
     adaptive_pool_cells,
     adaptive_pool_geometry,
@@ -61,9 +60,11 @@ from ..shapes import (
     conv_geometry,
     conv_transpose_geometry,
     effective_kernel_size,
+    int_tuple,
     max_unpool_geometry,
     pool_geometry,
     pool_output_size,
+    short_repr,
     transposed_conv_as_conv_padding,
     window,
     window_reach,
@@ -255,22 +256,26 @@ def size_tuple(value, name, ndim=None):
     ...
     ValueError: size=(3, 3, 3): pictures are drawn for 1-D and 2-D inputs, got 3 dimensions
     """
-    sizes = (value,) if isinstance(value, numbers.Integral) else tuple(value)
-    if not sizes or not all(isinstance(n, numbers.Integral) and not isinstance(n, bool)
-                            and n >= 1 for n in sizes):
-        raise ValueError(f"{name}={value!r} must be one positive int or a tuple of them")
-    sizes = tuple(int(n) for n in sizes)
-    if ndim is not None:
-        if len(sizes) == 1:
-            sizes = sizes * ndim
-        elif len(sizes) != ndim:
-            raise ValueError(f"{name}={value!r} must have {ndim} entr"
-                             f"{'y' if ndim == 1 else 'ies'}, one per spatial dimension of "
-                             f"the input")
-    if len(sizes) > 2:
-        raise ValueError(f"{name}={value!r}: pictures are drawn for 1-D and 2-D inputs, got "
-                         f"{len(sizes)} dimensions")
-    return sizes
+    wanted = f"{name}={short_repr(value)} must be one positive int or a tuple of them"
+    if not (is_int(value) or is_sequence(value)):
+        raise TypeError(wanted)
+    count = 1 if is_int(value) else len(value)     # the entries are read only once it fits
+    if count == 0:
+        raise ValueError(wanted)
+    if ndim is not None and count not in (1, ndim):
+        raise ValueError(f"{name}={short_repr(value)} must have {ndim} entr"
+                         f"{'y' if ndim == 1 else 'ies'}, one per spatial dimension of "
+                         f"the input")
+    drawn = count if ndim is None else ndim
+    if drawn > 2:
+        raise ValueError(f"{name}={short_repr(value)}: pictures are drawn for 1-D and 2-D "
+                         f"inputs, got {drawn} dimensions")
+    entries = (value,) if is_int(value) else value
+    if not all(is_int(n) for n in entries):
+        raise TypeError(wanted)
+    if not all(n >= 1 for n in entries):
+        raise ValueError(wanted)
+    return int_tuple(value, drawn, name, minimum=1)     # and 64-bit, the core's rule
 
 
 def check_size(sizes, what, max_side=MAX_SIDE):
