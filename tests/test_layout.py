@@ -96,3 +96,14 @@ def test_the_package_root_shows_the_core_and_the_sub_packages():
                if path.is_dir() and (path / "__init__.py").exists()}
     assert folders == {part for parts in LAYERS for part in parts} - {
         "api", "shapes", "padding", "loops", "im2col"}
+
+
+def test_the_import_reader_sees_absolute_and_relative_imports():
+    """A witness for the checks above, whose loops run zero times if the reader finds no
+    import: api.py imports both variants with ``from . import``, the benchmark tool imports
+    api and the family with ``from ..``, and an upward import would break the rule."""
+    api = imported_modules(PACKAGE / "api.py", "npconv.api")
+    assert {"npconv.loops", "npconv.im2col", "npconv.shapes"} <= set(api), api
+    bench = imported_modules(PACKAGE / "tools" / "bench.py", "npconv.tools.bench")
+    assert {"npconv.api", "npconv.family.api", "npconv.shapes"} <= set(bench), bench
+    assert RANK[part_of("npconv.tools.bench")] < RANK[part_of("npconv.api")]
