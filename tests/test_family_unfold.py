@@ -22,7 +22,6 @@ stride, dilation and padding range above their defaults.  The strategy lives her
 import itertools
 import math
 import re
-import time
 
 import numpy as np
 import pytest
@@ -31,6 +30,7 @@ from hypothesis import strategies as st
 
 import npconv
 from tests import oracles
+from tests.guards import finishes_quickly
 
 METHODS = ("loops", "im2col")
 
@@ -359,11 +359,11 @@ def test_empty_arrays_give_empty_or_zero_results(method):
 
 @pytest.mark.parametrize("method", METHODS)
 def test_an_empty_result_costs_nothing_however_many_taps_the_kernel_has(method):
-    """Zero channels and a 10**6 x 10**6 kernel: nothing to copy, answered at once."""
-    start = time.perf_counter()
-    cols = npconv.unfold(np.ones((1, 0, 2, 2)), 10**6, padding=10**6, method=method)
+    """Zero channels and a 10**6 x 10**6 kernel: nothing to copy, answered at once (within
+    the liveness guard, and in a few bytes: a loop over the taps would hang)."""
+    with finishes_quickly():
+        cols = npconv.unfold(np.ones((1, 0, 2, 2)), 10**6, padding=10**6, method=method)
     assert cols.shape == (1, 0, (2 + 2 * 10**6 - 10**6 + 1) ** 2)
-    assert time.perf_counter() - start < 5            # a liveness guard, not a timing
 
 
 # --------------------------------------------------------------------------------------------
