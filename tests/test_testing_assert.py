@@ -187,7 +187,9 @@ def test_the_strategies_find_each_planted_bug(bug):
             return True
         return False
 
-    found = find(strategy, caught, settings=settings(max_examples=300, database=None))
+    # derandomized, so that a search the strategies win today is won on every run
+    found = find(strategy, caught,
+                 settings=settings(max_examples=1000, database=None, derandomize=True))
     assert caught(found)
 
 
