@@ -12,7 +12,7 @@ settings.register_profile(
     "default", max_examples=25, deadline=None,
     suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile(
-    "ci", max_examples=80, deadline=None, print_blob=True,
+    "ci", max_examples=60, deadline=None, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
